@@ -1,0 +1,533 @@
+/**
+ * The telemetry contract: every span, metric, attribute and event name batchtel
+ * emits, and the Prometheus names the metrics become. Code imports these
+ * constants, never the strings; dashboards, alert rules and the README table are
+ * generated from or checked against this file.
+ *
+ * Naming follows OpenTelemetry semantic conventions (v1.44 rules): dotted
+ * lowercase names, UCUM units, no `_total` in OTel names, durations in seconds.
+ * The model mirrors CI/CD's `cicd.pipeline.run`: a run span with chunk children
+ * and a final result.
+ */
+
+// ---------------------------------------------------------------------------
+// Instrumentation scope
+// ---------------------------------------------------------------------------
+
+export const SCOPE_NAME = 'batchtel' as const;
+
+// ---------------------------------------------------------------------------
+// Attributes
+// ---------------------------------------------------------------------------
+
+/** Human-readable run name (`createBatchProgress({ name })`). Spans and logs only: free text. */
+export const ATTR_BATCH_NAME = 'batch.name' as const;
+/** Low-cardinality operation identifier, e.g. `sync_users`. On every signal. */
+export const ATTR_BATCH_OPERATION = 'batch.operation' as const;
+/** Grouping category, e.g. `data_sync`. On every signal. */
+export const ATTR_BATCH_CATEGORY = 'batch.category' as const;
+/** The seed API's logical service label (`service: 'API_SERVICE'`); `service.name` stays a resource attribute. */
+export const ATTR_BATCH_SERVICE = 'batch.service' as const;
+/** Unique id of one run. Spans, logs and the per-run gauges only. */
+export const ATTR_BATCH_RUN_ID = 'batch.run.id' as const;
+/** Final result of a run, see {@link BATCH_RUN_RESULT_VALUES}. */
+export const ATTR_BATCH_RUN_RESULT = 'batch.run.result' as const;
+export const ATTR_BATCH_ITEMS_TOTAL = 'batch.items.total' as const;
+export const ATTR_BATCH_ITEMS_SUCCEEDED = 'batch.items.succeeded' as const;
+export const ATTR_BATCH_ITEMS_FAILED = 'batch.items.failed' as const;
+export const ATTR_BATCH_ITEMS_SKIPPED = 'batch.items.skipped' as const;
+export const ATTR_BATCH_CHUNK_INDEX = 'batch.chunk.index' as const;
+export const ATTR_BATCH_CHUNK_SIZE = 'batch.chunk.size' as const;
+/** Outcome of an item, see {@link BATCH_ITEM_OUTCOME_VALUES}. */
+export const ATTR_BATCH_ITEM_OUTCOME = 'batch.item.outcome' as const;
+/** Id of an item in item-level tracking (seed 001 file id). Item spans and logs only. */
+export const ATTR_BATCH_ITEM_ID = 'batch.item.id' as const;
+export const ATTR_BATCH_ITEM_STAGE = 'batch.item.stage' as const;
+/** Seconds the server asked to wait (Retry-After), on rate-limit span events and logs. */
+export const ATTR_BATCH_RATE_LIMIT_RETRY_AFTER = 'batch.rate_limit.retry_after' as const;
+/** Trace segment number of a long run: chunks past the first segment start linked traces. */
+export const ATTR_BATCH_RUN_SEGMENT = 'batch.run.segment' as const;
+export const ATTR_BATCH_ALERT_GROUP = 'batch.alert.group' as const;
+export const ATTR_BATCH_ALERT_SEVERITY = 'batch.alert.severity' as const;
+/** `firing` or `resolved`. */
+export const ATTR_BATCH_ALERT_STATE = 'batch.alert.state' as const;
+export const ATTR_BATCH_ALERT_MESSAGE = 'batch.alert.message' as const;
+export const ATTR_BATCH_ALERT_VALUE = 'batch.alert.value' as const;
+export const ATTR_BATCH_ALERT_THRESHOLD = 'batch.alert.threshold' as const;
+export const ATTR_BATCH_ETA_METHOD = 'batch.eta.method' as const;
+export const ATTR_BATCH_EVENT_PRIORITY = 'batch.event.priority' as const;
+/** Summary figures on the `batch.run.finished` event. */
+export const ATTR_BATCH_ITEMS_PER_SECOND = 'batch.items_per_second' as const;
+export const ATTR_BATCH_CHUNK_DURATION_P50 = 'batch.chunk.duration.p50' as const;
+export const ATTR_BATCH_CHUNK_DURATION_P95 = 'batch.chunk.duration.p95' as const;
+export const ATTR_BATCH_CHUNK_DURATION_P99 = 'batch.chunk.duration.p99' as const;
+export const ATTR_BATCH_CHUNK_DURATION_MIN = 'batch.chunk.duration.min' as const;
+export const ATTR_BATCH_CHUNK_DURATION_MAX = 'batch.chunk.duration.max' as const;
+export const ATTR_BATCH_CHUNK_DURATION_AVG = 'batch.chunk.duration.avg' as const;
+export const ATTR_BATCH_CHUNK_DURATION_DEVIATION = 'batch.chunk.duration.deviation_percent' as const;
+export const ATTR_BATCH_RATE_LIMIT_HITS = 'batch.rate_limit.hits' as const;
+export const ATTR_BATCH_ERRORS = 'batch.errors' as const;
+/** Free-form caller metadata is attached under this prefix: `batch.metadata.<key>`. */
+export const ATTR_BATCH_METADATA_PREFIX = 'batch.metadata.' as const;
+
+// Standard semantic-convention attributes we reuse.
+export const ATTR_ERROR_TYPE = 'error.type' as const;
+export const ATTR_EXCEPTION_TYPE = 'exception.type' as const;
+export const ATTR_EXCEPTION_MESSAGE = 'exception.message' as const;
+export const ATTR_EXCEPTION_STACKTRACE = 'exception.stacktrace' as const;
+export const ATTR_HTTP_RESPONSE_STATUS_CODE = 'http.response.status_code' as const;
+export const ATTR_GEN_AI_TOKEN_TYPE = 'gen_ai.token.type' as const;
+
+/** Mirrors `cicd.pipeline.result`. */
+export const BATCH_RUN_RESULT_VALUES = {
+  success: 'success',
+  failure: 'failure',
+  error: 'error',
+  timeout: 'timeout',
+  cancellation: 'cancellation',
+} as const;
+export type BatchRunResult = (typeof BATCH_RUN_RESULT_VALUES)[keyof typeof BATCH_RUN_RESULT_VALUES];
+
+export const BATCH_ITEM_OUTCOME_VALUES = {
+  success: 'success',
+  failure: 'failure',
+  skipped: 'skipped',
+} as const;
+export type BatchItemOutcome = (typeof BATCH_ITEM_OUTCOME_VALUES)[keyof typeof BATCH_ITEM_OUTCOME_VALUES];
+
+/** Alert groups: seed 000's three, then seed 001's. */
+export const BATCH_ALERT_GROUP_VALUES = {
+  rateLimit: 'rate_limit',
+  highErrorRate: 'high_error_rate',
+  slowPerformance: 'slow_performance',
+  lowThroughput: 'low_throughput',
+  etaDeviation: 'eta_deviation',
+  qualityDegradation: 'quality_degradation',
+  stalled: 'stalled',
+} as const;
+export type BatchAlertGroup = (typeof BATCH_ALERT_GROUP_VALUES)[keyof typeof BATCH_ALERT_GROUP_VALUES];
+
+/** `error.type` values of our own; otherwise the exception class name or the HTTP status code. */
+export const ERROR_TYPE_VALUES = {
+  other: '_OTHER',
+  rateLimited: '429',
+  timeout: 'timeout',
+  cancelled: 'cancelled',
+} as const;
+
+export const GEN_AI_TOKEN_TYPE_VALUES = { input: 'input', output: 'output' } as const;
+
+// ---------------------------------------------------------------------------
+// Spans
+// ---------------------------------------------------------------------------
+
+/** `batch {operation}`: one per run. */
+export const SPAN_BATCH_RUN_PREFIX = 'batch' as const;
+/** `batch.chunk {operation}`: one per chunk, a child of the run (or of a segment's linked root). */
+export const SPAN_BATCH_CHUNK_PREFIX = 'batch.chunk' as const;
+/** `batch.item {operation}`: optional, sampled item spans. */
+export const SPAN_BATCH_ITEM_PREFIX = 'batch.item' as const;
+
+export const spanNameRun = (operation: string): string => `${SPAN_BATCH_RUN_PREFIX} ${operation}`;
+export const spanNameChunk = (operation: string): string => `${SPAN_BATCH_CHUNK_PREFIX} ${operation}`;
+export const spanNameItem = (operation: string): string => `${SPAN_BATCH_ITEM_PREFIX} ${operation}`;
+
+/** Span event recorded when the remote side rate-limits us. */
+export const SPAN_EVENT_RATE_LIMITED = 'batch.rate_limited' as const;
+/** Opt-in only: span-event exceptions are deprecated since semconv 1.40. */
+export const SPAN_EVENT_EXCEPTION = 'exception' as const;
+
+// ---------------------------------------------------------------------------
+// Log events (LogRecord `eventName`)
+// ---------------------------------------------------------------------------
+
+export const EVENT_BATCH_RUN_STARTED = 'batch.run.started' as const;
+export const EVENT_BATCH_CHUNK_COMPLETED = 'batch.chunk.completed' as const;
+/** Standard exception event: ERROR severity, correlated to the active span. */
+export const EVENT_EXCEPTION = 'exception' as const;
+export const EVENT_BATCH_ALERT = 'batch.alert' as const;
+export const EVENT_BATCH_RUN_FINISHED = 'batch.run.finished' as const;
+export const EVENT_BATCH_ITEM_PROGRESS = 'batch.item.progress' as const;
+
+export const EVENT_NAMES = [
+  EVENT_BATCH_RUN_STARTED,
+  EVENT_BATCH_CHUNK_COMPLETED,
+  EVENT_EXCEPTION,
+  EVENT_BATCH_ALERT,
+  EVENT_BATCH_RUN_FINISHED,
+  EVENT_BATCH_ITEM_PROGRESS,
+] as const;
+
+// ---------------------------------------------------------------------------
+// Metrics
+// ---------------------------------------------------------------------------
+
+export type InstrumentKind =
+  | 'counter'
+  | 'updowncounter'
+  | 'histogram'
+  | 'gauge'
+  | 'observable_counter'
+  | 'observable_updowncounter'
+  | 'observable_gauge';
+
+export interface MetricDefinition {
+  readonly name: string;
+  readonly instrument: InstrumentKind;
+  readonly unit: string;
+  readonly description: string;
+  /** Attribute keys a data point may carry (besides none). */
+  readonly attributes: readonly string[];
+  /** Explicit bucket advice for histograms: the JS SDK's defaults assume milliseconds. */
+  readonly buckets?: readonly number[];
+}
+
+const RUN_ATTRS = [ATTR_BATCH_OPERATION, ATTR_BATCH_CATEGORY, ATTR_BATCH_SERVICE] as const;
+const PER_RUN_ATTRS = [...RUN_ATTRS, ATTR_BATCH_RUN_ID, ATTR_BATCH_NAME] as const;
+
+/** From 5 ms to 10 min: an API call to a slow LLM chunk. */
+export const CHUNK_DURATION_BUCKETS = [
+  0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600,
+] as const;
+/** From 1 s to 1 day. */
+export const RUN_DURATION_BUCKETS = [
+  1, 5, 15, 30, 60, 120, 300, 600, 1800, 3600, 7200, 14400, 43200, 86400,
+] as const;
+export const RETRY_AFTER_BUCKETS = [0.1, 0.5, 1, 2, 5, 10, 30, 60, 120, 300, 900, 3600] as const;
+export const QUALITY_BUCKETS = [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 1] as const;
+
+export const METRIC_BATCH_ITEMS_PROCESSED = 'batch.items.processed' as const;
+export const METRIC_BATCH_CHUNK_DURATION = 'batch.chunk.duration' as const;
+export const METRIC_BATCH_RUN_DURATION = 'batch.run.duration' as const;
+export const METRIC_BATCH_RUNS_ACTIVE = 'batch.runs.active' as const;
+export const METRIC_BATCH_ERRORS = 'batch.errors' as const;
+export const METRIC_BATCH_RETRIES = 'batch.retries' as const;
+export const METRIC_BATCH_RATE_LIMIT_HITS = 'batch.rate_limit.hits' as const;
+export const METRIC_BATCH_RATE_LIMIT_RETRY_AFTER = 'batch.rate_limit.retry_after' as const;
+export const METRIC_BATCH_RUN_PROGRESS = 'batch.run.progress' as const;
+export const METRIC_BATCH_RUN_ETA = 'batch.run.eta' as const;
+export const METRIC_BATCH_RUN_ETA_CONFIDENCE = 'batch.run.eta.confidence' as const;
+export const METRIC_BATCH_RUN_IDLE_TIME = 'batch.run.idle_time' as const;
+export const METRIC_BATCH_ITEM_QUALITY = 'batch.item.quality' as const;
+export const METRIC_BATCH_TOKENS = 'batch.tokens' as const;
+export const METRIC_BATCH_COST = 'batch.cost' as const;
+export const METRIC_BATCH_ALERTS = 'batch.alerts' as const;
+
+export const BATCH_METRICS = {
+  itemsProcessed: {
+    name: METRIC_BATCH_ITEMS_PROCESSED,
+    instrument: 'observable_counter',
+    unit: '{item}',
+    description: 'Items processed, by outcome. Counted locally on the hot path and observed at collection time.',
+    attributes: [...RUN_ATTRS, ATTR_BATCH_ITEM_OUTCOME],
+  },
+  chunkDuration: {
+    name: METRIC_BATCH_CHUNK_DURATION,
+    instrument: 'histogram',
+    unit: 's',
+    description: 'Duration of one chunk (seed: batch time); error.type set when the chunk failed.',
+    attributes: [...RUN_ATTRS, ATTR_ERROR_TYPE],
+    buckets: CHUNK_DURATION_BUCKETS,
+  },
+  runDuration: {
+    name: METRIC_BATCH_RUN_DURATION,
+    instrument: 'histogram',
+    unit: 's',
+    description: 'Duration of a finished run, by final result.',
+    attributes: [...RUN_ATTRS, ATTR_BATCH_RUN_RESULT, ATTR_ERROR_TYPE],
+    buckets: RUN_DURATION_BUCKETS,
+  },
+  runsActive: {
+    name: METRIC_BATCH_RUNS_ACTIVE,
+    instrument: 'updowncounter',
+    unit: '{run}',
+    description: 'Runs started and not yet finished.',
+    attributes: RUN_ATTRS,
+  },
+  errors: {
+    name: METRIC_BATCH_ERRORS,
+    instrument: 'counter',
+    unit: '{error}',
+    description: 'Errors reported by the loop, by error.type (exception class or HTTP status).',
+    attributes: [...RUN_ATTRS, ATTR_ERROR_TYPE],
+  },
+  retries: {
+    name: METRIC_BATCH_RETRIES,
+    instrument: 'counter',
+    unit: '{retry}',
+    description: 'Chunk retries made by the loop helper or reported by the caller.',
+    attributes: [...RUN_ATTRS, ATTR_ERROR_TYPE],
+  },
+  rateLimitHits: {
+    name: METRIC_BATCH_RATE_LIMIT_HITS,
+    instrument: 'counter',
+    unit: '{hit}',
+    description: 'Times the remote side rate-limited the loop (HTTP 429).',
+    attributes: RUN_ATTRS,
+  },
+  rateLimitRetryAfter: {
+    name: METRIC_BATCH_RATE_LIMIT_RETRY_AFTER,
+    instrument: 'histogram',
+    unit: 's',
+    description: 'Wait the server asked for (Retry-After), per rate-limit hit that carried one.',
+    attributes: RUN_ATTRS,
+    buckets: RETRY_AFTER_BUCKETS,
+  },
+  runProgress: {
+    name: METRIC_BATCH_RUN_PROGRESS,
+    instrument: 'observable_gauge',
+    unit: '1',
+    description: 'Fraction of the run done (0..1); reported only while the run is active.',
+    attributes: PER_RUN_ATTRS,
+  },
+  runEta: {
+    name: METRIC_BATCH_RUN_ETA,
+    instrument: 'observable_gauge',
+    unit: 's',
+    description: 'Estimated time remaining; reported only while the run is active and an estimate exists.',
+    attributes: [...PER_RUN_ATTRS, ATTR_BATCH_ETA_METHOD],
+  },
+  runEtaConfidence: {
+    name: METRIC_BATCH_RUN_ETA_CONFIDENCE,
+    instrument: 'observable_gauge',
+    unit: '1',
+    description: 'Confidence of the ETA (0..1), calibrated against measured interval coverage.',
+    attributes: [...PER_RUN_ATTRS, ATTR_BATCH_ETA_METHOD],
+  },
+  runIdleTime: {
+    name: METRIC_BATCH_RUN_IDLE_TIME,
+    instrument: 'observable_gauge',
+    unit: 's',
+    description: 'Time since the run last made progress; reported only while the run is active.',
+    attributes: PER_RUN_ATTRS,
+  },
+  itemQuality: {
+    name: METRIC_BATCH_ITEM_QUALITY,
+    instrument: 'histogram',
+    unit: '1',
+    description: 'Quality score (0..1) reported per item or chunk.',
+    attributes: RUN_ATTRS,
+    buckets: QUALITY_BUCKETS,
+  },
+  tokens: {
+    name: METRIC_BATCH_TOKENS,
+    instrument: 'counter',
+    unit: '{token}',
+    description: 'Tokens used, by gen_ai.token.type (input/output).',
+    attributes: [...RUN_ATTRS, ATTR_GEN_AI_TOKEN_TYPE],
+  },
+  cost: {
+    name: METRIC_BATCH_COST,
+    instrument: 'counter',
+    unit: '{USD}',
+    description: 'Estimated cost reported by the caller, in US dollars.',
+    attributes: RUN_ATTRS,
+  },
+  alerts: {
+    name: METRIC_BATCH_ALERTS,
+    instrument: 'counter',
+    unit: '{alert}',
+    description: 'In-process alerts raised (each episode counted once), by group and severity.',
+    attributes: [...RUN_ATTRS, ATTR_BATCH_ALERT_GROUP, ATTR_BATCH_ALERT_SEVERITY],
+  },
+} as const satisfies Record<string, MetricDefinition>;
+
+// ---------------------------------------------------------------------------
+// SDK and delivery self-telemetry (batchtel/sdk). `otel.sdk.*` names follow the
+// OpenTelemetry SDK semantic conventions; `batchtel.*` are ours (the spool).
+// ---------------------------------------------------------------------------
+
+export const METRIC_OTEL_SDK_EXPORTER_SPAN_EXPORTED = 'otel.sdk.exporter.span.exported' as const;
+export const METRIC_OTEL_SDK_EXPORTER_LOG_EXPORTED = 'otel.sdk.exporter.log.exported' as const;
+export const METRIC_OTEL_SDK_EXPORTER_METRIC_DATA_POINT_EXPORTED = 'otel.sdk.exporter.metric_data_point.exported' as const;
+export const METRIC_OTEL_SDK_EXPORTER_OPERATION_DURATION = 'otel.sdk.exporter.operation.duration' as const;
+export const METRIC_OTEL_SDK_PROCESSOR_SPAN_PROCESSED = 'otel.sdk.processor.span.processed' as const;
+export const METRIC_OTEL_SDK_PROCESSOR_LOG_PROCESSED = 'otel.sdk.processor.log.processed' as const;
+export const METRIC_BATCHTEL_DELIVERY_RETRIES = 'batchtel.delivery.retries' as const;
+export const METRIC_BATCHTEL_SPOOL_WRITTEN = 'batchtel.spool.written' as const;
+export const METRIC_BATCHTEL_SPOOL_REPLAYED = 'batchtel.spool.replayed' as const;
+export const METRIC_BATCHTEL_SPOOL_EVICTED = 'batchtel.spool.evicted' as const;
+export const METRIC_BATCHTEL_SPOOL_USAGE = 'batchtel.spool.usage' as const;
+export const METRIC_BATCHTEL_SPOOL_CAPACITY = 'batchtel.spool.capacity' as const;
+export const METRIC_BATCHTEL_EVENTS_SAMPLED_OUT = 'batchtel.events.sampled_out' as const;
+
+/** `otel.sdk.*` attribute keys. */
+export const ATTR_OTEL_COMPONENT_TYPE = 'otel.component.type' as const;
+export const ATTR_OTEL_COMPONENT_NAME = 'otel.component.name' as const;
+/** Which signal a delivery metric is about: `traces`, `metrics`, `logs`. */
+export const ATTR_BATCHTEL_SIGNAL = 'batchtel.signal' as const;
+
+/** `error.type` values for dropped telemetry. */
+export const DROP_REASON_VALUES = {
+  queueFull: 'queue_full',
+  spoolFull: 'spool_full',
+  rejected: 'rejected',
+  permanent: 'permanent_error',
+} as const;
+
+const SIGNAL_ATTRS = [ATTR_BATCHTEL_SIGNAL, ATTR_OTEL_COMPONENT_TYPE, ATTR_OTEL_COMPONENT_NAME] as const;
+
+export const DELIVERY_METRICS = {
+  spanExported: {
+    name: METRIC_OTEL_SDK_EXPORTER_SPAN_EXPORTED,
+    instrument: 'counter',
+    unit: '{span}',
+    description: 'Spans handed to the exporter; error.type set for those that failed or were dropped.',
+    attributes: [ATTR_OTEL_COMPONENT_TYPE, ATTR_OTEL_COMPONENT_NAME, ATTR_ERROR_TYPE],
+  },
+  logExported: {
+    name: METRIC_OTEL_SDK_EXPORTER_LOG_EXPORTED,
+    instrument: 'counter',
+    unit: '{log_record}',
+    description: 'Log records handed to the exporter; error.type set for those that failed or were dropped.',
+    attributes: [ATTR_OTEL_COMPONENT_TYPE, ATTR_OTEL_COMPONENT_NAME, ATTR_ERROR_TYPE],
+  },
+  metricDataPointExported: {
+    name: METRIC_OTEL_SDK_EXPORTER_METRIC_DATA_POINT_EXPORTED,
+    instrument: 'counter',
+    unit: '{data_point}',
+    description: 'Metric data points handed to the exporter; error.type set for failures.',
+    attributes: [ATTR_OTEL_COMPONENT_TYPE, ATTR_OTEL_COMPONENT_NAME, ATTR_ERROR_TYPE],
+  },
+  exportDuration: {
+    name: METRIC_OTEL_SDK_EXPORTER_OPERATION_DURATION,
+    instrument: 'histogram',
+    unit: 's',
+    description: 'Duration of one export request, including retries.',
+    attributes: [...SIGNAL_ATTRS, ATTR_ERROR_TYPE, ATTR_HTTP_RESPONSE_STATUS_CODE],
+    buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+  },
+  spanProcessed: {
+    name: METRIC_OTEL_SDK_PROCESSOR_SPAN_PROCESSED,
+    instrument: 'counter',
+    unit: '{span}',
+    description: 'Spans that passed the processor; error.type=queue_full for drops.',
+    attributes: [ATTR_OTEL_COMPONENT_TYPE, ATTR_OTEL_COMPONENT_NAME, ATTR_ERROR_TYPE],
+  },
+  logProcessed: {
+    name: METRIC_OTEL_SDK_PROCESSOR_LOG_PROCESSED,
+    instrument: 'counter',
+    unit: '{log_record}',
+    description: 'Log records that passed the processor; error.type=queue_full for drops.',
+    attributes: [ATTR_OTEL_COMPONENT_TYPE, ATTR_OTEL_COMPONENT_NAME, ATTR_ERROR_TYPE],
+  },
+  deliveryRetries: {
+    name: METRIC_BATCHTEL_DELIVERY_RETRIES,
+    instrument: 'counter',
+    unit: '{request}',
+    description: 'Export requests retried after a retryable failure (connection, 429, 502, 503, 504).',
+    attributes: [...SIGNAL_ATTRS, ATTR_ERROR_TYPE],
+  },
+  spoolWritten: {
+    name: METRIC_BATCHTEL_SPOOL_WRITTEN,
+    instrument: 'counter',
+    unit: '{record}',
+    description: 'Records written to the on-disk spool because export failed.',
+    attributes: SIGNAL_ATTRS,
+  },
+  spoolReplayed: {
+    name: METRIC_BATCHTEL_SPOOL_REPLAYED,
+    instrument: 'counter',
+    unit: '{record}',
+    description: 'Spooled records delivered on replay.',
+    attributes: SIGNAL_ATTRS,
+  },
+  spoolEvicted: {
+    name: METRIC_BATCHTEL_SPOOL_EVICTED,
+    instrument: 'counter',
+    unit: '{record}',
+    description: 'Spooled records evicted oldest-first because the spool hit its size limit.',
+    attributes: SIGNAL_ATTRS,
+  },
+  spoolUsage: {
+    name: METRIC_BATCHTEL_SPOOL_USAGE,
+    instrument: 'observable_updowncounter',
+    unit: 'By',
+    description: 'Bytes held in the spool.',
+    attributes: SIGNAL_ATTRS,
+  },
+  spoolCapacity: {
+    name: METRIC_BATCHTEL_SPOOL_CAPACITY,
+    instrument: 'observable_updowncounter',
+    unit: 'By',
+    description: 'Spool size limit.',
+    attributes: SIGNAL_ATTRS,
+  },
+  eventsSampledOut: {
+    name: METRIC_BATCHTEL_EVENTS_SAMPLED_OUT,
+    instrument: 'counter',
+    unit: '{event}',
+    description: 'Analytics events dropped by per-name sampling (errors and high priority never are).',
+    attributes: ['event.name'],
+  },
+} as const satisfies Record<string, MetricDefinition>;
+
+export const ALL_METRICS: readonly MetricDefinition[] = [
+  ...Object.values(BATCH_METRICS),
+  ...Object.values(DELIVERY_METRICS),
+];
+
+// ---------------------------------------------------------------------------
+// Prometheus names
+// ---------------------------------------------------------------------------
+
+/** UCUM units the collector's Prometheus translator spells out as a suffix. */
+const PROMETHEUS_UNIT_SUFFIX: Readonly<Record<string, string>> = {
+  s: 'seconds',
+  ms: 'milliseconds',
+  By: 'bytes',
+  '1': 'ratio',
+};
+
+/**
+ * The base Prometheus name a metric gets from the collector's translator
+ * (prometheusremotewrite / prometheus exporters, default suffix strategy):
+ * dots become underscores, the unit is appended (annotations like `{item}` are
+ * dropped; `1` becomes `_ratio` on gauges only), monotonic sums end in `_total`.
+ * Histograms add `_bucket`, `_sum`, `_count` to this base.
+ */
+export function prometheusName(metric: MetricDefinition): string {
+  const base = metric.name.replace(/[^a-zA-Z0-9_]/g, '_');
+  const isGauge =
+    metric.instrument === 'gauge' ||
+    metric.instrument === 'observable_gauge' ||
+    metric.instrument === 'updowncounter' ||
+    metric.instrument === 'observable_updowncounter';
+  const unitSuffix = metric.unit === '1' && !isGauge ? undefined : PROMETHEUS_UNIT_SUFFIX[metric.unit];
+  const withUnit = unitSuffix && !base.endsWith(`_${unitSuffix}`) ? `${base}_${unitSuffix}` : base;
+  const monotonic = metric.instrument === 'counter' || metric.instrument === 'observable_counter';
+  return monotonic ? `${withUnit}_total` : withUnit;
+}
+
+/** Every series name a metric produces in Prometheus (histograms: bucket/sum/count). */
+export function prometheusSeriesNames(metric: MetricDefinition): string[] {
+  const base = prometheusName(metric);
+  return metric.instrument === 'histogram' ? [`${base}_bucket`, `${base}_sum`, `${base}_count`] : [base];
+}
+
+/** Prometheus label a data-point attribute becomes. */
+export function prometheusLabel(attribute: string): string {
+  return attribute.replace(/[^a-zA-Z0-9_]/g, '_');
+}
+
+/** Typed Prometheus names, for dashboards and alert rules. */
+export const PROM = Object.fromEntries(
+  Object.entries({ ...BATCH_METRICS, ...DELIVERY_METRICS }).map(([key, def]) => [key, prometheusName(def)]),
+) as { readonly [K in keyof typeof BATCH_METRICS | keyof typeof DELIVERY_METRICS]: string };
+
+/** Prometheus labels of our attributes, for dashboards and alert rules. */
+export const PROM_LABEL = {
+  operation: prometheusLabel(ATTR_BATCH_OPERATION),
+  category: prometheusLabel(ATTR_BATCH_CATEGORY),
+  service: prometheusLabel(ATTR_BATCH_SERVICE),
+  runId: prometheusLabel(ATTR_BATCH_RUN_ID),
+  name: prometheusLabel(ATTR_BATCH_NAME),
+  result: prometheusLabel(ATTR_BATCH_RUN_RESULT),
+  outcome: prometheusLabel(ATTR_BATCH_ITEM_OUTCOME),
+  errorType: prometheusLabel(ATTR_ERROR_TYPE),
+  alertGroup: prometheusLabel(ATTR_BATCH_ALERT_GROUP),
+  alertSeverity: prometheusLabel(ATTR_BATCH_ALERT_SEVERITY),
+  tokenType: prometheusLabel(ATTR_GEN_AI_TOKEN_TYPE),
+  etaMethod: prometheusLabel(ATTR_BATCH_ETA_METHOD),
+  signal: prometheusLabel(ATTR_BATCHTEL_SIGNAL),
+} as const;
