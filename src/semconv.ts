@@ -127,10 +127,16 @@ export const SPAN_BATCH_RUN_PREFIX = 'batch' as const;
 export const SPAN_BATCH_CHUNK_PREFIX = 'batch.chunk' as const;
 /** `batch.item {operation}`: optional, sampled item spans. */
 export const SPAN_BATCH_ITEM_PREFIX = 'batch.item' as const;
+/**
+ * `batch.segment {operation}`: root of a new trace that continues a long run,
+ * linked to the run span, once a trace holds too many chunks or grows too old.
+ */
+export const SPAN_BATCH_SEGMENT_PREFIX = 'batch.segment' as const;
 
 export const spanNameRun = (operation: string): string => `${SPAN_BATCH_RUN_PREFIX} ${operation}`;
 export const spanNameChunk = (operation: string): string => `${SPAN_BATCH_CHUNK_PREFIX} ${operation}`;
 export const spanNameItem = (operation: string): string => `${SPAN_BATCH_ITEM_PREFIX} ${operation}`;
+export const spanNameSegment = (operation: string): string => `${SPAN_BATCH_SEGMENT_PREFIX} ${operation}`;
 
 /** Span event recorded when the remote side rate-limits us. */
 export const SPAN_EVENT_RATE_LIMITED = 'batch.rate_limited' as const;
@@ -147,7 +153,6 @@ export const EVENT_BATCH_CHUNK_COMPLETED = 'batch.chunk.completed' as const;
 export const EVENT_EXCEPTION = 'exception' as const;
 export const EVENT_BATCH_ALERT = 'batch.alert' as const;
 export const EVENT_BATCH_RUN_FINISHED = 'batch.run.finished' as const;
-export const EVENT_BATCH_ITEM_PROGRESS = 'batch.item.progress' as const;
 
 export const EVENT_NAMES = [
   EVENT_BATCH_RUN_STARTED,
@@ -155,7 +160,6 @@ export const EVENT_NAMES = [
   EVENT_EXCEPTION,
   EVENT_BATCH_ALERT,
   EVENT_BATCH_RUN_FINISHED,
-  EVENT_BATCH_ITEM_PROGRESS,
 ] as const;
 
 // ---------------------------------------------------------------------------

@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# The whole test suite from a fresh clone: npm packages, system packages
+# (Prometheus, Alertmanager, Chromium, tqdm, tmux), the collector build (cached),
+# typecheck, then every vitest project: unit, integration (real collector,
+# Prometheus, Alertmanager) and e2e (real Chromium). Fails on any failure.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+start=$(date +%s)
+bash scripts/ensure-node-modules.sh
+bash scripts/install-system-deps.sh
+BATCHTEL_OTELCOL="$(bash scripts/build-collector.sh | tail -n 1)"
+export BATCHTEL_OTELCOL
+echo "batchtel: collector at $BATCHTEL_OTELCOL" >&2
+npx tsc -p tsconfig.json --noEmit
+mkdir -p test-output
+status=0
+npx vitest run --reporter=default --reporter=json --outputFile.json=test-output/vitest.json "$@" || status=$?
+node scripts/test-summary.mjs test-output/vitest.json || status=1
+echo "batchtel: test suite took $(( $(date +%s) - start )) s" >&2
+exit "$status"

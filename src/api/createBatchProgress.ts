@@ -1,0 +1,78 @@
+import type { Chunk, Run } from '../core/Run.js';
+import { buildStats, type BatchStats } from './BatchStats.js';
+import { createRun } from './createRun.js';
+import type { RunOptionsInput } from './options.js';
+
+/** Seed 000's options: name, total, service, operation, category, metadata and display settings. */
+export type BatchProgressOptions = RunOptionsInput;
+
+/** The seed 000 API. Teams on the Logtail version migrate by changing the import. */
+export interface BatchProgress {
+  readonly id: string;
+  readonly signal: AbortSignal;
+  start(): void;
+  /** `n` more items done (0 is fine), with messages to show. */
+  update(n?: number, messages?: readonly string[]): void;
+  /** A batch done: `itemCount` items of which `errors.length` failed, in `batchTimeMs`. */
+  completeBatch(batchNum: number, itemCount: number, errors?: readonly unknown[], batchTimeMs?: number): void;
+  /** A failure; 429s and Retry-After are detected from the error or `status`. `fatal` ends the run as failed. */
+  trackError(batchNum: number, error: unknown, fatal?: boolean, status?: number, type?: string): void;
+  finish(options?: { message?: string }): BatchStats;
+  stats(): BatchStats;
+}
+
+export function createBatchProgress(options: BatchProgressOptions): BatchProgress {
+  const { run } = createRun(options, 'createBatchProgress options');
+  return new SeedBatchProgress(run);
+}
+
+class SeedBatchProgress implements BatchProgress {
+  constructor(private readonly run: Run) {}
+
+  get id(): string {
+    return this.run.id;
+  }
+  get signal(): AbortSignal {
+    return this.run.signal;
+  }
+
+  start(): void {
+    this.run.start();
+  }
+
+  update(n = 0, messages?: readonly string[]): void {
+    if (n !== 0) this.run.add(n);
+    if (messages && messages.length > 0) this.run.setMessages(messages);
+  }
+
+  completeBatch(batchNum: number, itemCount: number, errors: readonly unknown[] = [], batchTimeMs?: number): void {
+    const run = this.run;
+    const now = run.clock.now();
+    const duration = batchTimeMs !== undefined && Number.isFinite(batchTimeMs) && batchTimeMs >= 0 ? batchTimeMs : undefined;
+    if (batchTimeMs !== undefined && duration === undefined) {
+      run.problems.report('invalid_duration', `batchtel: batchTimeMs must be a finite number >= 0, got ${String(batchTimeMs)} (recorded as 0)`);
+    }
+    const chunk = run.beginChunk(itemCount, batchNum, now - (duration ?? 0));
+    for (const error of errors) run.trackError(error, { chunk });
+    run.endChunk(chunk, { failed: errors.length, endTimeMs: now });
+  }
+
+  trackError(batchNum: number, error: unknown, fatal = false, status?: number, type?: string): void {
+    const run = this.run;
+    // The seed reports a failed batch without its items or duration: the error is
+    // correlated to the run span and carries the batch number.
+    const now = run.clock.now();
+    const chunk: Chunk = { index: batchNum, size: 0, startTimeMs: now, endTimeMs: now, succeeded: 0, failed: 0, error: undefined, slot: undefined };
+    const info = run.trackError(error, { chunk, status, type, fatal });
+    if (fatal && !run.isFinished) run.finishFatal(info);
+  }
+
+  finish(options: { message?: string } = {}): BatchStats {
+    this.run.finish(options.message === undefined ? {} : { message: options.message });
+    return buildStats(this.run);
+  }
+
+  stats(): BatchStats {
+    return buildStats(this.run);
+  }
+}

@@ -1,0 +1,139 @@
+import type { MeterProvider, TracerProvider } from '@opentelemetry/api';
+import type { LoggerProvider } from '@opentelemetry/api-logs';
+import { z } from 'zod';
+import type { Clock } from '../core/clock.js';
+import type { RunRegistry } from '../core/RunRegistry.js';
+
+/**
+ * Every option of every surface, with its default, in one place. Checked at
+ * construction: a wrong option throws one message naming the field, what was
+ * expected and what was given.
+ */
+
+const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null;
+
+const clockSchema = z.custom<Clock>((value) => isObject(value) && typeof value['now'] === 'function', {
+  message: 'expected an object with a now() method',
+});
+const providerSchema = <T>(method: string) =>
+  z.custom<T>((value) => isObject(value) && typeof value[method] === 'function', {
+    message: `expected an OpenTelemetry provider with ${method}()`,
+  });
+const registrySchema = z.custom<RunRegistry>((value) => isObject(value) && typeof value['add'] === 'function', {
+  message: 'expected a RunRegistry',
+});
+const streamSchema = z.custom<NodeJS.WritableStream>((value) => isObject(value) && typeof value['write'] === 'function', {
+  message: 'expected a writable stream',
+});
+
+export const metadataSchema = z.record(z.string(), z.union([z.string(), z.number(), z.boolean()]));
+
+export const telemetryOptionsSchema = z.strictObject({
+  /** Defaults to the global providers at run start (a no-op until an SDK is installed). */
+  tracerProvider: providerSchema<TracerProvider>('getTracer').optional(),
+  meterProvider: providerSchema<MeterProvider>('getMeter').optional(),
+  loggerProvider: providerSchema<LoggerProvider>('getLogger').optional(),
+  /** Chunks in one trace before the run continues in a linked trace. */
+  maxChunksPerTrace: z.number().int().min(1).default(500),
+  /** Age of one trace before the run continues in a linked trace (ms). Tail samplers decide within seconds to minutes. */
+  maxTraceAgeMs: z.number().int().min(1000).default(10 * 60_000),
+  /** Share of tracked items that get their own span. */
+  itemSpanRatio: z.number().min(0).max(1).default(0),
+  /** One `batch.chunk.completed` log event per chunk. */
+  chunkEvents: z.boolean().default(true),
+  /** Exceptions also as span events (deprecated in semconv 1.40). */
+  exceptionSpanEvents: z.boolean().default(false),
+});
+
+export const displayOptionsSchema = z.strictObject({
+  /** `auto`: a bar on a TTY, plain lines otherwise; `none`: nothing printed. */
+  display: z.enum(['auto', 'tty', 'plain', 'none']).default('auto'),
+  stream: streamSchema.optional(),
+  progressChar: z.string().min(1).default('█'),
+  emptyChar: z.string().min(1).default('░'),
+  barLength: z.number().int().min(5).max(200).default(20),
+  displayErrors: z.boolean().default(true),
+  /** Minimum time between TTY redraws. */
+  throttleMs: z.number().int().min(0).default(250),
+  /** Non-TTY: one line every this many percent. */
+  updateInterval: z.number().min(1).max(100).default(10),
+});
+
+const operationSchema = z
+  .string()
+  .regex(/^[A-Za-z0-9_.:-]{1,64}$/, 'expected 1-64 characters of letters, digits and _ . : - (a low-cardinality identifier)');
+
+export const runOptionsSchema = z.strictObject({
+  name: z.string().min(1, 'expected a non-empty string'),
+  total: z.number().int().min(0).optional(),
+  /** Low-cardinality identifier; defaults to the name made into a slug. */
+  operation: operationSchema.optional(),
+  category: z.string().min(1).max(64).optional(),
+  service: z.string().min(1).max(128).optional(),
+  metadata: metadataSchema.default({}),
+  id: z.string().min(1).max(128).optional(),
+  eta: z.enum(['linear', 'exponential', 'adaptive']).default('adaptive'),
+  clock: clockSchema.optional(),
+  registry: registrySchema.optional(),
+  telemetry: telemetryOptionsSchema.default(() => telemetryOptionsSchema.parse({})),
+  ...displayOptionsSchema.shape,
+});
+
+export type RunOptionsInput = z.input<typeof runOptionsSchema>;
+export type RunOptions = z.output<typeof runOptionsSchema>;
+export type TelemetryOptionsInput = z.input<typeof telemetryOptionsSchema>;
+export type DisplayOptions = z.output<typeof displayOptionsSchema>;
+
+export const retryOptionsSchema = z.strictObject({
+  /** Attempts per chunk including the first. */
+  attempts: z.number().int().min(1).max(100).default(1),
+  baseDelayMs: z.number().min(0).default(250),
+  maxDelayMs: z.number().min(0).default(30_000),
+  /** Which failures to retry; default: rate limits, 5xx, timeouts and network errors. */
+  retryOn: z.custom<(error: unknown) => boolean>((value) => typeof value === 'function', { message: 'expected a function' }).optional(),
+});
+
+export const processOptionsSchema = z.strictObject({
+  batchSize: z.number().int().min(1).default(1),
+  concurrency: z.number().int().min(1).max(1024).default(1),
+  signal: z.custom<AbortSignal>((value) => isObject(value) && typeof value['aborted'] === 'boolean', { message: 'expected an AbortSignal' }).optional(),
+  retry: retryOptionsSchema.default(() => retryOptionsSchema.parse({})),
+  /** Whole-run deadline; the run ends with result `timeout`. */
+  timeoutMs: z.number().int().min(1).optional(),
+  /** Stop after the first chunk that still fails after its retries. */
+  stopOnError: z.boolean().default(false),
+});
+
+export type ProcessOptionsInput = z.input<typeof processOptionsSchema>;
+export type ProcessOptions = z.output<typeof processOptionsSchema>;
+
+const describe = (value: unknown): string => {
+  if (value === undefined) return 'undefined';
+  if (typeof value === 'function') return 'a function';
+  let shown: string;
+  try {
+    shown = typeof value === 'string' ? JSON.stringify(value) : (JSON.stringify(value) ?? String(value));
+  } catch {
+    shown = String(value);
+  }
+  if (shown.length > 60) shown = `${shown.slice(0, 57)}...`;
+  return `${shown} (${Array.isArray(value) ? 'array' : value === null ? 'null' : typeof value})`;
+};
+
+const valueAt = (input: unknown, path: readonly PropertyKey[]): unknown =>
+  path.reduce<unknown>((value, key) => (isObject(value) ? value[key as string] : undefined), input);
+
+/** Validates, or throws one readable error naming each bad field. */
+export function parseOptions<S extends z.ZodType>(schema: S, input: unknown, what: string): z.output<S> {
+  const result = schema.safeParse(input ?? {});
+  if (result.success) return result.data;
+  const problems = result.error.issues.map((issue) => {
+    if (issue.code === 'unrecognized_keys') {
+      const where = issue.path.length ? `${issue.path.join('.')}.` : '';
+      return issue.keys.map((key) => `unknown option \`${where}${key}\``).join('; ');
+    }
+    const field = issue.path.join('.') || '(options)';
+    return `\`${field}\`: ${issue.message}, got ${describe(valueAt(input, issue.path))}`;
+  });
+  throw new TypeError(`batchtel: invalid ${what}: ${problems.join('; ')}`);
+}

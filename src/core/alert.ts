@@ -1,0 +1,17 @@
+import type { BatchAlertGroup } from '../semconv.js';
+
+export type AlertSeverity = 'low' | 'medium' | 'high' | 'critical';
+
+/** One alert episode: raised once when its condition starts holding, resolved once when it clears. */
+export interface Alert {
+  readonly id: string;
+  readonly group: BatchAlertGroup;
+  readonly severity: AlertSeverity;
+  state: 'firing' | 'resolved';
+  readonly message: string;
+  /** The measured value that crossed the threshold (ratio, factor, count, ms...). */
+  readonly value: number;
+  readonly threshold: number;
+  readonly raisedAtMs: number;
+  resolvedAtMs: number | undefined;
+}

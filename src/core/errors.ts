@@ -1,0 +1,136 @@
+import { ERROR_TYPE_VALUES } from '../semconv.js';
+
+/** What the tracker needs to know about a failure, whatever shape it came in. */
+export interface ErrorInfo {
+  /** Low-cardinality `error.type`: caller's type, else HTTP status, else exception class. */
+  readonly errorType: string;
+  readonly exceptionType: string;
+  readonly message: string;
+  readonly stack: string | undefined;
+  readonly status: number | undefined;
+  readonly rateLimited: boolean;
+  /** Wait the server asked for, when it sent Retry-After. */
+  readonly retryAfterMs: number | undefined;
+}
+
+type HeaderSource = { get(name: string): string | null } | Record<string, unknown>;
+
+const isObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null;
+
+const asStatus = (value: unknown): number | undefined => {
+  const n = typeof value === 'string' ? Number(value) : value;
+  return typeof n === 'number' && Number.isInteger(n) && n >= 100 && n <= 599 ? n : undefined;
+};
+
+/**
+ * Finds an HTTP status on a fetch `Response`, or on axios- (`response.status`),
+ * got- (`response.statusCode`), undici- (`statusCode`) and SDK-shaped errors
+ * (`status`).
+ */
+export function statusOf(source: unknown): number | undefined {
+  if (!isObject(source)) return undefined;
+  const response = source['response'];
+  return (
+    asStatus(source['status']) ??
+    asStatus(source['statusCode']) ??
+    (isObject(response) ? (asStatus(response['status']) ?? asStatus(response['statusCode'])) : undefined)
+  );
+}
+
+function headerValue(headers: unknown, name: string): string | undefined {
+  if (!isObject(headers)) return undefined;
+  const source = headers as HeaderSource;
+  if (typeof (source as { get?: unknown }).get === 'function') {
+    const value = (source as { get(name: string): string | null }).get(name);
+    return value ?? undefined;
+  }
+  const record = source as Record<string, unknown>;
+  for (const key of Object.keys(record)) {
+    if (key.toLowerCase() === name) {
+      const value = record[key];
+      if (Array.isArray(value)) return value.length > 0 ? String(value[0]) : undefined;
+      return value === undefined || value === null ? undefined : String(value);
+    }
+  }
+  return undefined;
+}
+
+function retryAfterHeaderOf(source: unknown): string | undefined {
+  if (!isObject(source)) return undefined;
+  const response = source['response'];
+  return (
+    headerValue(source['headers'], 'retry-after') ??
+    (isObject(response) ? headerValue(response['headers'], 'retry-after') : undefined)
+  );
+}
+
+/**
+ * Retry-After is either delta-seconds or an HTTP date (RFC 9110 §10.2.3).
+ * Returns milliseconds to wait, never negative; undefined when unparseable.
+ */
+export function parseRetryAfter(value: string | number | undefined | null, nowMs: number): number | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (typeof value === 'number') return Number.isFinite(value) && value >= 0 ? value * 1000 : undefined;
+  const trimmed = value.trim();
+  if (trimmed === '') return undefined;
+  if (/^\d+(\.\d+)?$/.test(trimmed)) return Number(trimmed) * 1000;
+  const date = Date.parse(trimmed);
+  if (Number.isNaN(date)) return undefined;
+  return Math.max(0, date - nowMs);
+}
+
+function exceptionTypeOf(error: unknown): string {
+  if (error instanceof Error) {
+    // Subclasses often keep `name = 'Error'`; the constructor name is more telling.
+    const ctor = error.constructor?.name;
+    return ctor && ctor !== 'Error' ? ctor : error.name || 'Error';
+  }
+  if (isObject(error) && typeof error['status'] === 'number') return 'Response';
+  return typeof error;
+}
+
+function messageOf(error: unknown): string {
+  if (error instanceof Error) return error.message;
+  if (typeof error === 'string') return error;
+  if (isObject(error) && typeof error['message'] === 'string') return error['message'];
+  if (isObject(error) && typeof error['statusText'] === 'string') return `HTTP ${String(error['status'])} ${error['statusText']}`;
+  try {
+    return String(error);
+  } catch {
+    return 'unprintable error';
+  }
+}
+
+export interface ClassifyOptions {
+  /** Explicit status, as seed 000's `trackError(batch, error, fatal, status)`. */
+  readonly status?: number | undefined;
+  /** Explicit type, as seed 000's `trackError(..., type)`. */
+  readonly type?: string | undefined;
+  readonly nowMs: number;
+}
+
+export function classifyError(error: unknown, options: ClassifyOptions): ErrorInfo {
+  const status = asStatus(options.status) ?? statusOf(error);
+  const rateLimited = status === 429;
+  const retryAfterMs = parseRetryAfter(retryAfterHeaderOf(error), options.nowMs);
+  const exceptionType = exceptionTypeOf(error);
+  const explicitType = options.type?.trim();
+  const errorType =
+    explicitType && explicitType.length > 0
+      ? explicitType
+      : status !== undefined && status >= 400
+        ? String(status)
+        : exceptionType === 'object' || exceptionType === 'undefined' || exceptionType === 'string'
+          ? ERROR_TYPE_VALUES.other
+          : exceptionType;
+  return {
+    errorType,
+    exceptionType,
+    message: messageOf(error),
+    stack: error instanceof Error ? error.stack : undefined,
+    status,
+    rateLimited,
+    retryAfterMs,
+  };
+}

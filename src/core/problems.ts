@@ -1,0 +1,44 @@
+/**
+ * Misuse after construction never throws into the user's loop: each kind of
+ * problem is counted, and reported once through the sink (the instrumentation
+ * layer wires it to the OpenTelemetry diagnostic logger).
+ */
+export type ProblemCode =
+  | 'invalid_count'
+  | 'invalid_duration'
+  | 'invalid_value'
+  | 'over_total'
+  | 'call_after_finish'
+  | 'finish_twice'
+  | 'call_before_start'
+  | 'callback_threw'
+  | 'telemetry_failed'
+  | 'error_type_overflow';
+
+export type ProblemSink = (code: ProblemCode, message: string) => void;
+
+export class Problems {
+  private readonly counts = new Map<ProblemCode, number>();
+
+  constructor(private readonly sink: ProblemSink) {}
+
+  report(code: ProblemCode, message: string): void {
+    const seen = this.counts.get(code) ?? 0;
+    this.counts.set(code, seen + 1);
+    if (seen === 0) {
+      try {
+        this.sink(code, message);
+      } catch {
+        // A broken sink must not break the loop either.
+      }
+    }
+  }
+
+  count(code: ProblemCode): number {
+    return this.counts.get(code) ?? 0;
+  }
+
+  toJSON(): Record<string, number> {
+    return Object.fromEntries(this.counts);
+  }
+}

@@ -1,0 +1,15 @@
+/**
+ * batchtel: batch loops as OpenTelemetry spans, metrics and log events.
+ * This entry depends on the OpenTelemetry API only and installs nothing global;
+ * `batchtel/sdk` sets up an SDK for apps that have none.
+ */
+export { createBatchProgress, type BatchProgress, type BatchProgressOptions } from './api/createBatchProgress.js';
+export { trackBatch, BatchRun, type ChunkHandler, type ChunkContext, type ChunkResult } from './api/trackBatch.js';
+export type { BatchStats, DurationStats } from './api/BatchStats.js';
+export type { RunOptionsInput as BatchOptions, ProcessOptionsInput as ProcessOptions, TelemetryOptionsInput as TelemetryOptions } from './api/options.js';
+export { ManualClock, systemClock, type Clock } from './core/clock.js';
+export { classifyError, parseRetryAfter, type ErrorInfo } from './core/errors.js';
+export type { Alert, AlertSeverity } from './core/alert.js';
+export type { RunStatus, ItemStatus } from './core/Run.js';
+export { RunRegistry, defaultRegistry, type RegistryEvent } from './core/RunRegistry.js';
+export * as semconv from './semconv.js';

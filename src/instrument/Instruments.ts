@@ -1,0 +1,174 @@
+import type {
+  Attributes,
+  Counter,
+  Histogram,
+  Meter,
+  MeterProvider,
+  ObservableResult,
+  UpDownCounter,
+} from '@opentelemetry/api';
+import { metrics } from '@opentelemetry/api';
+import type { Run } from '../core/Run.js';
+import {
+  ATTR_BATCH_ETA_METHOD,
+  ATTR_BATCH_ITEM_OUTCOME,
+  BATCH_ITEM_OUTCOME_VALUES,
+  BATCH_METRICS,
+  SCOPE_NAME,
+  type MetricDefinition,
+} from '../semconv.js';
+import { VERSION } from './version.js';
+
+/** One attribute set (operation, category, service) and the runs counting into it. */
+interface Series {
+  readonly success: Attributes;
+  readonly failure: Attributes;
+  readonly skipped: Attributes;
+  /** Counts of runs that already finished, folded in so totals never go back. */
+  doneSuccess: number;
+  doneFailure: number;
+  doneSkipped: number;
+  readonly runs: Set<Run>;
+}
+
+interface LiveRun {
+  readonly run: Run;
+  readonly perRun: Attributes;
+  etaAttrs: Attributes | undefined;
+}
+
+const advice = (def: MetricDefinition) => ({
+  description: def.description,
+  unit: def.unit,
+  ...(def.buckets ? { advice: { explicitBucketBoundaries: [...def.buckets] } } : {}),
+});
+
+/**
+ * The instruments of one MeterProvider, created once. Item counts are observed
+ * at collection time from the runs' own counters, so the per-item path never
+ * calls the SDK and no count is lost: finished runs are folded into their
+ * series before they leave.
+ */
+export class Instruments {
+  readonly chunkDuration: Histogram;
+  readonly runDuration: Histogram;
+  readonly runsActive: UpDownCounter;
+  readonly errors: Counter;
+  readonly retries: Counter;
+  readonly rateLimitHits: Counter;
+  readonly rateLimitRetryAfter: Histogram;
+  readonly itemQuality: Histogram;
+  readonly tokens: Counter;
+  readonly cost: Counter;
+  readonly alerts: Counter;
+
+  private readonly series = new Map<string, Series>();
+  private readonly live = new Map<Run, LiveRun>();
+
+  constructor(meter: Meter) {
+    const m = BATCH_METRICS;
+    this.chunkDuration = meter.createHistogram(m.chunkDuration.name, advice(m.chunkDuration));
+    this.runDuration = meter.createHistogram(m.runDuration.name, advice(m.runDuration));
+    this.runsActive = meter.createUpDownCounter(m.runsActive.name, advice(m.runsActive));
+    this.errors = meter.createCounter(m.errors.name, advice(m.errors));
+    this.retries = meter.createCounter(m.retries.name, advice(m.retries));
+    this.rateLimitHits = meter.createCounter(m.rateLimitHits.name, advice(m.rateLimitHits));
+    this.rateLimitRetryAfter = meter.createHistogram(m.rateLimitRetryAfter.name, advice(m.rateLimitRetryAfter));
+    this.itemQuality = meter.createHistogram(m.itemQuality.name, advice(m.itemQuality));
+    this.tokens = meter.createCounter(m.tokens.name, advice(m.tokens));
+    this.cost = meter.createCounter(m.cost.name, advice(m.cost));
+    this.alerts = meter.createCounter(m.alerts.name, advice(m.alerts));
+
+    meter.createObservableCounter(m.itemsProcessed.name, advice(m.itemsProcessed)).addCallback((result) => this.observeItems(result));
+    meter.createObservableGauge(m.runProgress.name, advice(m.runProgress)).addCallback((result) => this.observeProgress(result));
+    const eta = meter.createObservableGauge(m.runEta.name, advice(m.runEta));
+    const confidence = meter.createObservableGauge(m.runEtaConfidence.name, advice(m.runEtaConfidence));
+    meter.addBatchObservableCallback(
+      (batch) => {
+        for (const live of this.live.values()) {
+          const estimate = live.run.eta();
+          if (!estimate) continue;
+          live.etaAttrs ??= { ...live.perRun, [ATTR_BATCH_ETA_METHOD]: estimate.method };
+          batch.observe(eta, estimate.estimatedTimeRemainingMs / 1000, live.etaAttrs);
+          batch.observe(confidence, estimate.confidence, live.etaAttrs);
+        }
+      },
+      [eta, confidence],
+    );
+    meter.createObservableGauge(m.runIdleTime.name, advice(m.runIdleTime)).addCallback((result) => {
+      for (const live of this.live.values()) result.observe(live.run.idleTimeMs() / 1000, live.perRun);
+    });
+  }
+
+  /** Starts counting a run's items into its series and reporting its gauges. */
+  track(run: Run, base: Attributes, perRun: Attributes): void {
+    const key = seriesKey(base);
+    let series = this.series.get(key);
+    if (!series) {
+      series = {
+        success: { ...base, [ATTR_BATCH_ITEM_OUTCOME]: BATCH_ITEM_OUTCOME_VALUES.success },
+        failure: { ...base, [ATTR_BATCH_ITEM_OUTCOME]: BATCH_ITEM_OUTCOME_VALUES.failure },
+        skipped: { ...base, [ATTR_BATCH_ITEM_OUTCOME]: BATCH_ITEM_OUTCOME_VALUES.skipped },
+        doneSuccess: 0,
+        doneFailure: 0,
+        doneSkipped: 0,
+        runs: new Set(),
+      };
+      this.series.set(key, series);
+    }
+    series.runs.add(run);
+    this.live.set(run, { run, perRun, etaAttrs: undefined });
+  }
+
+  /** Folds a finished run's counts into its series and stops its gauges. */
+  untrack(run: Run, base: Attributes): void {
+    const series = this.series.get(seriesKey(base));
+    if (series?.runs.delete(run)) {
+      series.doneSuccess += run.succeeded;
+      series.doneFailure += run.failed;
+      series.doneSkipped += run.skipped;
+    }
+    this.live.delete(run);
+  }
+
+  private observeItems(result: ObservableResult): void {
+    for (const series of this.series.values()) {
+      let success = series.doneSuccess;
+      let failure = series.doneFailure;
+      let skipped = series.doneSkipped;
+      for (const run of series.runs) {
+        success += run.succeeded;
+        failure += run.failed;
+        skipped += run.skipped;
+      }
+      result.observe(success, series.success);
+      if (failure > 0) result.observe(failure, series.failure);
+      if (skipped > 0) result.observe(skipped, series.skipped);
+    }
+  }
+
+  private observeProgress(result: ObservableResult): void {
+    for (const live of this.live.values()) {
+      const progress = live.run.progress();
+      if (progress !== undefined) result.observe(progress, live.perRun);
+    }
+  }
+}
+
+const seriesKey = (attributes: Attributes): string =>
+  Object.keys(attributes)
+    .sort()
+    .map((key) => `${key}=${String(attributes[key])}`)
+    .join('\u0000');
+
+const cache = new WeakMap<MeterProvider, Instruments>();
+
+/** Instruments for a provider, created on first use: a library must not read the global provider at import time. */
+export function instrumentsFor(provider: MeterProvider = metrics.getMeterProvider()): Instruments {
+  let instruments = cache.get(provider);
+  if (!instruments) {
+    instruments = new Instruments(provider.getMeter(SCOPE_NAME, VERSION));
+    cache.set(provider, instruments);
+  }
+  return instruments;
+}
