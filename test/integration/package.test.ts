@@ -1,0 +1,60 @@
+import { execFileSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { beforeAll, describe, expect, it } from 'vitest';
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+
+/** Every bare module specifier reachable from a compiled entry file. */
+function bareImports(entry: string): Set<string> {
+  const seen = new Set<string>();
+  const bare = new Set<string>();
+  const visit = (file: string) => {
+    if (seen.has(file)) return;
+    seen.add(file);
+    const text = readFileSync(file, 'utf8');
+    for (const match of text.matchAll(/(?:import|export)\s[^'"]*?from\s+['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)|^import\s+['"]([^'"]+)['"]/gm)) {
+      const spec = match[1] ?? match[2] ?? match[3]!;
+      if (spec.startsWith('.')) visit(resolve(dirname(file), spec));
+      else bare.add(spec);
+    }
+  };
+  visit(entry);
+  return bare;
+}
+
+describe('the published package', () => {
+  beforeAll(() => {
+    execFileSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { cwd: ROOT, stdio: 'inherit' });
+  }, 120_000);
+
+  it('`import { createBatchProgress } from "batchtel"` works from the package folder', () => {
+    const script = `
+      import { createBatchProgress, trackBatch } from 'batchtel';
+      const p = createBatchProgress({ name: 'pkg', total: 2, display: 'none' });
+      p.start(); p.update(2);
+      const stats = p.finish();
+      const run = await trackBatch({ name: 'pkg2', display: 'none' }).process([1, 2, 3], async () => {}, { batchSize: 2 });
+      console.log(JSON.stringify({ a: stats.processed, b: run.processed, t: typeof trackBatch }));
+    `;
+    const out = execFileSync('node', ['--input-type=module', '-e', script], { cwd: ROOT, encoding: 'utf8' });
+    expect(JSON.parse(out.trim())).toEqual({ a: 2, b: 3, t: 'function' });
+  });
+
+  it('the `batchtel` entry reaches only the OpenTelemetry API packages, zod and Node built-ins', () => {
+    const imports = bareImports(resolve(ROOT, 'dist/index.js'));
+    const allowed = (spec: string) => spec === '@opentelemetry/api' || spec === '@opentelemetry/api-logs' || spec === 'zod' || spec.startsWith('node:');
+    expect([...imports].filter((spec) => !allowed(spec))).toEqual([]);
+    expect(imports.has('@opentelemetry/api')).toBe(true);
+  });
+
+  it('every path in the exports map exists after the build', () => {
+    const pkg = JSON.parse(readFileSync(resolve(ROOT, 'package.json'), 'utf8')) as { exports: Record<string, string | { types: string; import: string }> };
+    for (const [key, target] of Object.entries(pkg.exports)) {
+      if (typeof target === 'string') continue;
+      expect(existsSync(resolve(ROOT, target.import)), `${key} → ${target.import}`).toBe(true);
+      expect(existsSync(resolve(ROOT, target.types)), `${key} → ${target.types}`).toBe(true);
+    }
+  });
+});

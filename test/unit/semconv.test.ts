@@ -1,0 +1,77 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import * as sc from '../../src/semconv.js';
+import { VERSION } from '../../src/instrument/version.js';
+import { withTable } from '../../scripts/telemetry-table.js';
+
+const ROOT = new URL('../../', import.meta.url);
+
+describe('the telemetry contract', () => {
+  it('names are dotted lowercase, without _total, units are UCUM', () => {
+    for (const def of sc.ALL_METRICS) {
+      expect(def.name, def.name).toMatch(/^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+$/);
+      expect(def.name.endsWith('_total') || def.name.endsWith('.total')).toBe(false);
+      expect(def.unit, def.name).toMatch(/^(s|By|1|\{[a-z_A-Z]+\})$/);
+      if (def.instrument === 'histogram') expect(def.buckets, `${def.name} needs explicit buckets`).toBeDefined();
+    }
+    const names = sc.ALL_METRICS.map((m) => m.name);
+    expect(new Set(names).size).toBe(names.length);
+  });
+
+  it('duration histograms are in seconds with buckets from milliseconds to minutes', () => {
+    expect(sc.BATCH_METRICS.chunkDuration.unit).toBe('s');
+    expect(sc.CHUNK_DURATION_BUCKETS[0]).toBeLessThanOrEqual(0.005);
+    expect(sc.CHUNK_DURATION_BUCKETS.at(-1)).toBeGreaterThanOrEqual(300);
+    expect(sc.BATCH_METRICS.chunkDuration.attributes).toContain(sc.ATTR_ERROR_TYPE);
+  });
+
+  it('maps to the Prometheus names the collector translator produces', () => {
+    expect(sc.PROM.itemsProcessed).toBe('batch_items_processed_total');
+    expect(sc.PROM.chunkDuration).toBe('batch_chunk_duration_seconds');
+    expect(sc.prometheusSeriesNames(sc.BATCH_METRICS.chunkDuration)).toEqual([
+      'batch_chunk_duration_seconds_bucket',
+      'batch_chunk_duration_seconds_sum',
+      'batch_chunk_duration_seconds_count',
+    ]);
+    expect(sc.PROM.runsActive).toBe('batch_runs_active');
+    expect(sc.PROM.runProgress).toBe('batch_run_progress_ratio');
+    expect(sc.PROM.runEta).toBe('batch_run_eta_seconds');
+    expect(sc.PROM.itemQuality).toBe('batch_item_quality');
+    expect(sc.PROM.rateLimitRetryAfter).toBe('batch_rate_limit_retry_after_seconds');
+    expect(sc.PROM.spoolUsage).toBe('batchtel_spool_usage_bytes');
+    expect(sc.PROM_LABEL.errorType).toBe('error_type');
+  });
+
+  it('span names are low-cardinality: a fixed prefix and the operation', () => {
+    expect(sc.spanNameRun('sync_users')).toBe('batch sync_users');
+    expect(sc.spanNameChunk('sync_users')).toBe('batch.chunk sync_users');
+  });
+
+  it('the README telemetry tables are generated from this file and current', () => {
+    const readme = readFileSync(new URL('README.md', ROOT), 'utf8');
+    expect(readme, 'run: npx tsx scripts/telemetry-table.ts --write').toBe(withTable(readme));
+  });
+
+  it('the instrumentation scope version follows package.json', () => {
+    const pkg = JSON.parse(readFileSync(new URL('package.json', ROOT), 'utf8')) as { version: string };
+    expect(VERSION).toBe(pkg.version);
+  });
+
+  it('no other source file spells a telemetry name as a string literal', async () => {
+    const { readdirSync, statSync } = await import('node:fs');
+    const files: string[] = [];
+    const walk = (dir: string) => {
+      for (const entry of readdirSync(dir)) {
+        const path = `${dir}/${entry}`;
+        if (statSync(path).isDirectory()) walk(path);
+        else if (path.endsWith('.ts') && !path.endsWith('/semconv.ts')) files.push(path);
+      }
+    };
+    walk(new URL('src', ROOT).pathname);
+    const names = [...sc.ALL_METRICS.map((m) => m.name), ...sc.EVENT_NAMES.filter((n) => n !== 'exception')];
+    for (const file of files) {
+      const text = readFileSync(file, 'utf8');
+      for (const name of names) expect(text.includes(`'${name}'`) || text.includes(`"${name}"`), `${file} spells '${name}'`).toBe(false);
+    }
+  });
+});
