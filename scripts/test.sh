@@ -13,8 +13,14 @@ export BATCHTEL_OTELCOL
 echo "batchtel: collector at $BATCHTEL_OTELCOL" >&2
 npx tsc -p tsconfig.json --noEmit
 mkdir -p test-output
+rm -f test-output/vitest-*.json
 status=0
-npx vitest run --reporter=default --reporter=json --outputFile.json=test-output/vitest.json "$@" || status=$?
-node scripts/test-summary.mjs test-output/vitest.json || status=1
+# One project at a time: the real-stack suites should not fight unit tests for two cores.
+for project in unit integration e2e; do
+  echo "batchtel: vitest project $project" >&2
+  npx vitest run --project "$project" --reporter=default --reporter=json \
+    --outputFile.json="test-output/vitest-$project.json" "$@" || status=1
+done
+node scripts/test-summary.mjs test-output/vitest-*.json || status=1
 echo "batchtel: test suite took $(( $(date +%s) - start )) s" >&2
 exit "$status"
