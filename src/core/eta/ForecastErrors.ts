@@ -1,0 +1,80 @@
+/**
+ * Measured forecast errors of one rate model, in fixed memory.
+ *
+ * Each observation stores the model's rate forecast in a ring. When later
+ * progress arrives, the oldest forecast that has seen enough progress is scored:
+ * error = ln(actual time for the items done since / time the forecast predicted).
+ * The last `size` scored errors give empirical quantiles, so the interval widens
+ * with noise and with drift the model failed to follow.
+ */
+export class ForecastErrors {
+  private readonly times: Float64Array;
+  private readonly counts: Float64Array;
+  private readonly rates: Float64Array;
+  private head = 0;
+  private stored = 0;
+  private readonly errors: Float64Array;
+  private errorHead = 0;
+  private errorCount = 0;
+
+  constructor(
+    private readonly ringSize = 16,
+    private readonly size = 64,
+  ) {
+    this.times = new Float64Array(ringSize);
+    this.counts = new Float64Array(ringSize);
+    this.rates = new Float64Array(ringSize);
+    this.errors = new Float64Array(size);
+  }
+
+  /** Scores the oldest pending forecast against (t, c), then stores the new forecast. */
+  record(timeMs: number, completed: number, rate: number): void {
+    if (this.stored === this.ringSize) {
+      const oldest = this.head; // ring is full: head points at the oldest slot
+      const items = completed - this.counts[oldest]!;
+      const elapsed = timeMs - this.times[oldest]!;
+      const predicted = items / this.rates[oldest]!;
+      if (items > 0 && elapsed > 0 && predicted > 0 && Number.isFinite(predicted)) {
+        this.errors[this.errorHead] = Math.log(elapsed / predicted);
+        this.errorHead = (this.errorHead + 1) % this.size;
+        if (this.errorCount < this.size) this.errorCount++;
+      }
+    }
+    if (!(rate > 0) || !Number.isFinite(rate)) return;
+    this.times[this.head] = timeMs;
+    this.counts[this.head] = completed;
+    this.rates[this.head] = rate;
+    this.head = (this.head + 1) % this.ringSize;
+    if (this.stored < this.ringSize) this.stored++;
+  }
+
+  get count(): number {
+    return this.errorCount;
+  }
+
+  /** Empirical quantile of the log errors; 0 when none. */
+  quantile(q: number): number {
+    if (this.errorCount === 0) return 0;
+    const sorted = Array.from(this.errors.subarray(0, this.errorCount)).sort((a, b) => a - b);
+    const rank = q * (sorted.length - 1);
+    const low = Math.floor(rank);
+    const high = Math.min(sorted.length - 1, low + 1);
+    return sorted[low]! + (sorted[high]! - sorted[low]!) * (rank - low);
+  }
+
+  /** Share of measured errors within ±band (in log space): the confidence definition. */
+  shareWithin(band: number): number {
+    if (this.errorCount === 0) return 0;
+    let inside = 0;
+    for (let i = 0; i < this.errorCount; i++) if (Math.abs(this.errors[i]!) <= band) inside++;
+    return inside / this.errorCount;
+  }
+
+  /** Mean absolute log error; Infinity when none (so an unscored model never wins). */
+  meanAbsolute(): number {
+    if (this.errorCount === 0) return Number.POSITIVE_INFINITY;
+    let sum = 0;
+    for (let i = 0; i < this.errorCount; i++) sum += Math.abs(this.errors[i]!);
+    return sum / this.errorCount;
+  }
+}

@@ -1,0 +1,83 @@
+import { ForecastErrors } from './ForecastErrors.js';
+import type { EtaCalculation, EtaEstimator, EtaMethod } from './types.js';
+
+/** Errors needed before the interval is measured rather than assumed. */
+const MIN_ERRORS = 8;
+/** ±20% in log space: the band the confidence score is about. */
+const CONFIDENCE_BAND = Math.log(1.2);
+const LEVEL = 0.8;
+
+/**
+ * An estimator built on a rate model: remaining = items left / rate. The
+ * interval and confidence come from the model's own measured forecast errors.
+ */
+export abstract class RateEstimator implements EtaEstimator {
+  abstract readonly method: EtaMethod;
+  protected firstTime = Number.NaN;
+  protected firstCount = 0;
+  protected lastTime = Number.NaN;
+  protected lastCount = 0;
+  protected lastIntervalRate = 0;
+  protected rateLimitWaitMs = 0;
+  readonly errors = new ForecastErrors();
+
+  /** Items per millisecond the model expects from now on; 0 when unknown. */
+  abstract rate(): number;
+  protected abstract update(intervalRate: number, intervalMs: number): void;
+
+  observe(timeMs: number, completed: number): void {
+    if (Number.isNaN(this.firstTime)) {
+      this.firstTime = this.lastTime = timeMs;
+      this.firstCount = this.lastCount = completed;
+      return;
+    }
+    const dt = timeMs - this.lastTime;
+    const dc = completed - this.lastCount;
+    if (dt <= 0 || dc < 0) return;
+    this.lastIntervalRate = dc / dt;
+    this.update(this.lastIntervalRate, dt);
+    this.lastTime = timeMs;
+    this.lastCount = completed;
+    this.errors.record(timeMs, completed, this.rate());
+  }
+
+  observeRateLimitWait(_timeMs: number, totalWaitMs: number): void {
+    this.rateLimitWaitMs = totalWaitMs;
+  }
+
+  averageRate(): number {
+    const elapsed = this.lastTime - this.firstTime;
+    return elapsed > 0 ? (this.lastCount - this.firstCount) / elapsed : 0;
+  }
+
+  estimate(nowMs: number, total: number): EtaCalculation | undefined {
+    return this.estimateWith(this, nowMs, total);
+  }
+
+  /** The estimate of `model`, reported under this estimator's method. */
+  protected estimateWith(model: RateEstimator, nowMs: number, total: number): EtaCalculation | undefined {
+    const rate = model.rate();
+    if (!(rate > 0) || Number.isNaN(this.lastTime)) return undefined;
+    const remaining = Math.max(0, (total - this.lastCount) / rate - Math.max(0, nowMs - this.lastTime));
+    const errors = model.errors;
+    const measured = errors.count >= MIN_ERRORS;
+    const low = measured ? remaining * Math.exp(errors.quantile((1 - LEVEL) / 2)) : remaining * 0.5;
+    const high = measured ? remaining * Math.exp(errors.quantile(1 - (1 - LEVEL) / 2)) : remaining * 2;
+    const average = this.averageRate();
+    const elapsed = this.lastTime - this.firstTime;
+    return {
+      method: this.method,
+      estimatedTimeRemainingMs: remaining,
+      estimatedCompletionTime: nowMs + remaining,
+      interval: { lowMs: Math.min(low, remaining), highMs: Math.max(high, remaining), level: LEVEL },
+      confidence: measured ? errors.shareWithin(CONFIDENCE_BAND) : 0,
+      factors: {
+        currentThroughput: this.lastIntervalRate * 1000,
+        averageThroughput: average * 1000,
+        rateLimitingImpact: elapsed > 0 ? Math.min(1, this.rateLimitWaitMs / elapsed) : 0,
+        complexityFactor: this.lastIntervalRate > 0 && average > 0 ? average / this.lastIntervalRate : 1,
+        historicalAccuracy: measured ? Math.max(0, 1 - Math.abs(Math.expm1(errors.quantile(0.5)))) : 0,
+      },
+    };
+  }
+}

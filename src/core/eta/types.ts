@@ -1,0 +1,39 @@
+export type EtaMethod = 'linear' | 'exponential' | 'adaptive';
+
+/** Seed 001's factors; throughputs in items per second. */
+export interface EtaFactors {
+  readonly currentThroughput: number;
+  readonly averageThroughput: number;
+  /** Share of elapsed time spent waiting on rate limits (Retry-After). */
+  readonly rateLimitingImpact: number;
+  /** Current over average time per item: above 1 means items got slower. */
+  readonly complexityFactor: number;
+  /** 1 minus the median relative forecast error measured so far (0..1). */
+  readonly historicalAccuracy: number;
+}
+
+/** Seed 001's `ETACalculation`, with a prediction interval. */
+export interface EtaCalculation {
+  readonly method: EtaMethod;
+  readonly estimatedTimeRemainingMs: number;
+  /** Epoch milliseconds. */
+  readonly estimatedCompletionTime: number;
+  /** Prediction interval of the remaining time at `level` (0.8 by default). */
+  readonly interval: { readonly lowMs: number; readonly highMs: number; readonly level: number };
+  /**
+   * Probability, under the measured forecast-error distribution, that the true
+   * remaining time is within ±20% of the estimate. 0 until errors were measured.
+   */
+  readonly confidence: number;
+  readonly factors: EtaFactors;
+}
+
+export interface EtaEstimator {
+  readonly method: EtaMethod;
+  /** Cumulative items done at time t (ms): at chunk boundaries or on a timer, never per item. O(1). */
+  observe(timeMs: number, completed: number): void;
+  /** Cumulative time spent waiting on rate limits. */
+  observeRateLimitWait?(timeMs: number, totalWaitMs: number): void;
+  /** Undefined until there is enough data. */
+  estimate(nowMs: number, total: number): EtaCalculation | undefined;
+}
