@@ -26,12 +26,6 @@ async function main(): Promise<void> {
   const controller = new AbortController();
   process.once('SIGINT', () => controller.abort());
 
-  const ticker = setInterval(() => {
-    for (const { run } of runs) console.log(line(run.stats()));
-    console.log('');
-  }, 2000);
-  ticker.unref();
-
   const results = await Promise.all(
     runs.map(({ job, run }) =>
       run.process(
@@ -44,16 +38,10 @@ async function main(): Promise<void> {
       ),
     ),
   );
-  clearInterval(ticker);
-  console.log('summaries');
+  console.log('\nsummaries');
   for (const stats of results) console.log(summary(stats));
   await telemetry.shutdown();
   console.log(`\ntelemetry → ${telemetry.destination}`);
-}
-
-function line(s: BatchStats): string {
-  const pct = s.progress === undefined ? '' : `${(s.progress * 100).toFixed(0).padStart(3)}%`;
-  return `  ${s.name.padEnd(26)} ${pct} ${String(s.processed).padStart(5)}/${s.total ?? '?'}  ${s.itemsPerSecond.toFixed(1).padStart(7)} items/s  errors ${s.errors}  429s ${s.rateLimitHits}  ${s.status}`;
 }
 
 function summary(s: BatchStats): string {

@@ -50,8 +50,13 @@ export class FakeApi {
     const slow = this.calls > this.options.slowdownAfter ? 2 : 1;
     const latency = items.length * this.options.msPerItem * slow * (0.7 + this.random() * 0.6);
     await new Promise<void>((resolve) => {
-      const timer = setTimeout(resolve, latency);
-      signal?.addEventListener('abort', () => { clearTimeout(timer); resolve(); }, { once: true });
+      const done = () => {
+        clearTimeout(timer);
+        signal?.removeEventListener('abort', done);
+        resolve();
+      };
+      const timer = setTimeout(done, latency);
+      signal?.addEventListener('abort', done, { once: true });
     });
     return { accepted: items.length, quality: 0.75 + this.random() * 0.25 };
   }

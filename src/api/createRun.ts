@@ -5,6 +5,7 @@ import { Run } from '../core/Run.js';
 import { defaultRegistry } from '../core/RunRegistry.js';
 import { diagSink } from '../instrument/diagSink.js';
 import { RunTelemetry } from '../instrument/RunTelemetry.js';
+import { attachDisplay } from '../progress/attachDisplay.js';
 import { parseOptions, runOptionsSchema, type RunOptions, type RunOptionsInput } from './options.js';
 
 export interface CreatedRun {
@@ -43,5 +44,6 @@ export function createRun(input: RunOptionsInput, what = 'batch options'): Creat
   const telemetry = new RunTelemetry(run, options.telemetry);
   run.addListener(telemetry);
   (options.registry ?? defaultRegistry).add(run);
+  attachDisplay(run, options);
   return { run, telemetry, options };
 }

@@ -58,7 +58,9 @@ export abstract class RateEstimator implements EtaEstimator {
   protected estimateWith(model: RateEstimator, nowMs: number, total: number): EtaCalculation | undefined {
     const rate = model.rate();
     if (!(rate > 0) || Number.isNaN(this.lastTime)) return undefined;
-    const remaining = Math.max(0, (total - this.lastCount) / rate - Math.max(0, nowMs - this.lastTime));
+    // Time since the last observation is not subtracted: during a stall the
+    // items left do not shrink, so neither should the estimate.
+    const remaining = Math.max(0, (total - this.lastCount) / rate);
     const errors = model.errors;
     const measured = errors.count >= MIN_ERRORS;
     const low = measured ? remaining * Math.exp(errors.quantile((1 - LEVEL) / 2)) : remaining * 0.5;

@@ -1,0 +1,131 @@
+import type { Clock } from '../core/clock.js';
+import type { Run } from '../core/Run.js';
+import { formatLine, formatSummary, type LineStyle } from './formatLine.js';
+
+export interface TtyStream {
+  write(chunk: string): boolean;
+  columns?: number;
+  on?(event: 'resize', listener: () => void): unknown;
+  off?(event: 'resize', listener: () => void): unknown;
+}
+
+type Write = (chunk: unknown, ...rest: unknown[]) => boolean;
+
+const HIDE_CURSOR = '\x1b[?25l';
+const SHOW_CURSOR = '\x1b[?25h';
+const visibleLength = (s: string): number => s.replace(/\x1b\[[0-9;]*m/g, '').length;
+
+/**
+ * Keeps one line per active run at the bottom of a terminal, redrawn in place.
+ * Redraws come from a timer (at most every `throttleMs`), never from the
+ * loop, so the cost does not grow with the item rate. Other output written to
+ * the terminal meanwhile is printed above the block, never overwritten.
+ */
+export class TtyRenderer {
+  private readonly runs: Run[] = [];
+  /** Visible widths of the lines on screen, to know how many rows to erase. */
+  private drawn: number[] = [];
+  private timer: NodeJS.Timeout | undefined;
+  private readonly unhooks: Array<() => void> = [];
+  private inOwnWrite = false;
+  private readonly onResize = () => this.render();
+
+  constructor(
+    private readonly stream: TtyStream,
+    private readonly clock: Clock,
+    private readonly style: LineStyle,
+    private readonly throttleMs: number,
+    /** Other streams on the same terminal (stdout) whose writes must not be overwritten. */
+    private readonly sharedStreams: TtyStream[] = [],
+    private readonly useTimer = true,
+  ) {}
+
+  get active(): readonly Run[] {
+    return this.runs;
+  }
+
+  add(run: Run): void {
+    this.runs.push(run);
+    run.addListener({ onFinish: () => this.finish(run) });
+    if (this.runs.length === 1) this.open();
+    this.render();
+  }
+
+  /** Redraws every active line. */
+  render(): void {
+    const lines = this.runs.map((run) => formatLine(run, this.clock.now(), this.style, this.width()));
+    this.own(this.erase() + lines.map((line) => `${line}\n`).join(''));
+    this.drawn = lines.map(visibleLength);
+  }
+
+  private finish(run: Run): void {
+    const index = this.runs.indexOf(run);
+    if (index < 0) return;
+    this.runs.splice(index, 1);
+    // The summary takes the run's place above the remaining live lines, once.
+    const summary = formatSummary(run, this.style, this.width());
+    this.own(`${this.erase()}${summary}\n`);
+    this.drawn = [];
+    if (this.runs.length === 0) this.close();
+    else this.render();
+  }
+
+  private width(): number {
+    return Math.max(20, (this.stream.columns ?? 80) - 1);
+  }
+
+  /** Cursor up over what we drew (counting rows a narrowed terminal wrapped), clear to the end. */
+  private erase(): string {
+    if (this.drawn.length === 0) return '';
+    const columns = Math.max(1, this.stream.columns ?? 80);
+    const rows = this.drawn.reduce((sum, width) => sum + Math.max(1, Math.ceil(width / columns)), 0);
+    return `\x1b[${rows}A\x1b[0J`;
+  }
+
+  private own(text: string): void {
+    this.inOwnWrite = true;
+    try {
+      this.stream.write(text);
+    } finally {
+      this.inOwnWrite = false;
+    }
+  }
+
+  private open(): void {
+    this.own(HIDE_CURSOR);
+    for (const target of [this.stream, ...this.sharedStreams]) this.hook(target);
+    this.stream.on?.('resize', this.onResize);
+    if (this.useTimer) {
+      this.timer = setInterval(() => this.render(), Math.max(16, this.throttleMs));
+      this.timer.unref();
+    }
+  }
+
+  private close(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+    this.stream.off?.('resize', this.onResize);
+    for (const unhook of this.unhooks.splice(0)) unhook();
+    this.own(SHOW_CURSOR);
+  }
+
+  /** Foreign writes: lift the block, let the text through, put the block back. */
+  private hook(target: TtyStream): void {
+    const original = target.write as Write;
+    const renderer = this;
+    const patched: Write = function (this: unknown, chunk: unknown, ...rest: unknown[]): boolean {
+      if (renderer.inOwnWrite || renderer.drawn.length === 0) return original.call(this ?? target, chunk, ...rest);
+      renderer.own(renderer.erase());
+      renderer.drawn = [];
+      const result = original.call(this ?? target, chunk, ...rest);
+      const text = typeof chunk === 'string' ? chunk : Buffer.isBuffer(chunk) ? chunk.toString() : '';
+      // A partial line stays open for its rest; the next timer tick redraws.
+      if (text.endsWith('\n')) renderer.render();
+      return result;
+    };
+    target.write = patched as TtyStream['write'];
+    this.unhooks.push(() => {
+      if (target.write === (patched as TtyStream['write'])) target.write = original as TtyStream['write'];
+    });
+  }
+}

@@ -1,0 +1,161 @@
+import { describe, expect, it } from 'vitest';
+import { ManualClock } from '../../../src/core/clock.js';
+import { Problems } from '../../../src/core/problems.js';
+import { Run } from '../../../src/core/Run.js';
+import { formatDuration, formatLine, truncate } from '../../../src/progress/formatLine.js';
+import { PlainRenderer } from '../../../src/progress/PlainRenderer.js';
+import { TtyRenderer } from '../../../src/progress/TtyRenderer.js';
+
+const style = { progressChar: '█', emptyChar: '░', barLength: 10, displayErrors: true, color: false };
+
+function makeRun(clock: ManualClock, name = 'Sync users', total: number | null = 100): Run {
+  return new Run({
+    descriptor: { id: name, name, operation: 'op', category: undefined, service: undefined, total: total ?? undefined, metadata: {} },
+    clock,
+    problems: new Problems(() => {}),
+  });
+}
+
+/** A terminal stand-in that records every write. */
+class FakeTty {
+  columns = 80;
+  output = '';
+  listeners: Array<() => void> = [];
+  write(chunk: string): boolean {
+    this.output += chunk;
+    return true;
+  }
+  on(_event: 'resize', listener: () => void) {
+    this.listeners.push(listener);
+  }
+  off(_event: 'resize', listener: () => void) {
+    this.listeners = this.listeners.filter((l) => l !== listener);
+  }
+  resize(columns: number) {
+    this.columns = columns;
+    for (const listener of this.listeners) listener();
+  }
+  take(): string {
+    const out = this.output;
+    this.output = '';
+    return out;
+  }
+}
+
+describe('formatLine', () => {
+  it('renders name, bar, percent, counts, rate, errors and the latest message', () => {
+    const clock = new ManualClock(0);
+    const run = makeRun(clock);
+    run.start();
+    run.add(40);
+    clock.advance(4000);
+    run.trackError(Object.assign(new Error('x'), { status: 429 }));
+    run.setMessages(['Processing batch 5']);
+    expect(formatLine(run, clock.now(), style, 200)).toBe(
+      'Sync users  ████░░░░░░   40%  40/100  10.0/s  ETA 6s  1 err  1×429  Processing batch 5',
+    );
+  });
+
+  it('shows elapsed time instead of an ETA when the total is unknown', () => {
+    const clock = new ManualClock(0);
+    const run = makeRun(clock, 'Stream', null);
+    run.start();
+    run.add(30);
+    clock.advance(90_000);
+    expect(formatLine(run, clock.now(), style, 200)).toBe('Stream  30  0.33/s  1m30s elapsed');
+  });
+
+  it('never exceeds the width, so lines never wrap', () => {
+    expect(truncate('x'.repeat(50), 20)).toHaveLength(20);
+    expect(truncate('\x1b[31mred text that is long\x1b[0m', 8).replace(/\x1b\[[0-9;]*m/g, '')).toHaveLength(8);
+  });
+
+  it('formats durations', () => {
+    expect([formatDuration(42_000), formatDuration(75_000), formatDuration(3_725_000), formatDuration(Number.NaN)]).toEqual(['42s', '1m15s', '1h02m', '?']);
+  });
+});
+
+describe('TtyRenderer', () => {
+  it('draws a line per run in place and replaces it with the summary once', () => {
+    const clock = new ManualClock(0);
+    const tty = new FakeTty();
+    const renderer = new TtyRenderer(tty, clock, style, 250, [], false);
+    const a = makeRun(clock, 'A');
+    const b = makeRun(clock, 'B');
+    a.start();
+    b.start();
+    renderer.add(a);
+    expect(tty.take()).toBe('\x1b[?25l' + 'A  ░░░░░░░░░░    0%  0/100  0.00/s  0s elapsed\n');
+    renderer.add(b);
+    expect(tty.take()).toBe('\x1b[1A\x1b[0J' + 'A  ░░░░░░░░░░    0%  0/100  0.00/s  0s elapsed\n' + 'B  ░░░░░░░░░░    0%  0/100  0.00/s  0s elapsed\n');
+    a.add(50);
+    clock.advance(5000);
+    renderer.render();
+    expect(tty.take()).toBe('\x1b[2A\x1b[0J' + 'A  █████░░░░░   50%  50/100  10.0/s  ETA 5s\n' + 'B  ░░░░░░░░░░    0%  0/100  0.00/s  5s elapsed\n');
+    a.add(50);
+    a.finish();
+    expect(tty.take()).toBe(
+      '\x1b[2A\x1b[0J' + '✔ A, completed, 100/100 items, 20.0/s, in 5s\n' + 'B  ░░░░░░░░░░    0%  0/100  0.00/s  5s elapsed\n',
+    );
+    b.finish();
+    expect(tty.take()).toBe('\x1b[1A\x1b[0J' + '✔ B, completed, 0/100 items, 0.00/s, in 5s\n' + '\x1b[?25h');
+    b.finish();
+    expect(tty.take()).toBe('');
+  });
+
+  it('keeps other output: it is printed above the block, which is redrawn below it', () => {
+    const clock = new ManualClock(0);
+    const tty = new FakeTty();
+    const stdout = new FakeTty();
+    const renderer = new TtyRenderer(tty, clock, style, 250, [stdout], false);
+    const run = makeRun(clock, 'A');
+    run.start();
+    renderer.add(run);
+    tty.take();
+    stdout.write('hello from console.log\n');
+    expect(stdout.take()).toBe('hello from console.log\n');
+    expect(tty.take()).toBe('\x1b[1A\x1b[0J' + 'A  ░░░░░░░░░░    0%  0/100  0.00/s  0s elapsed\n');
+    run.finish();
+    // Once the block is gone, writes are the stream's own again.
+    tty.take();
+    stdout.write('after\n');
+    expect(tty.take()).toBe('');
+  });
+
+  it('on resize, erases as many rows as the narrower terminal wrapped the old lines into', () => {
+    const clock = new ManualClock(0);
+    const tty = new FakeTty();
+    const renderer = new TtyRenderer(tty, clock, style, 250, [], false);
+    const run = makeRun(clock, 'A run with a long name');
+    run.start();
+    renderer.add(run);
+    tty.take();
+    tty.resize(30);
+    const frame = tty.take();
+    expect(frame.startsWith('\x1b[3A\x1b[0J')).toBe(true); // 62 visible chars over 30 columns = 3 rows
+    expect(frame.split('\n')[0]!.replace(/\x1b\[[0-9;]*[AJ]/g, '').length).toBeLessThanOrEqual(29);
+  });
+});
+
+describe('PlainRenderer', () => {
+  it('prints one line each updateInterval percent and the summary once, without escape codes', () => {
+    const clock = new ManualClock(0);
+    const out = new FakeTty();
+    const run = makeRun(clock, 'Import');
+    new PlainRenderer(run, out, clock, style, 25, 250, false);
+    run.start();
+    for (let i = 0; i < 10; i++) {
+      const chunk = run.beginChunk(10);
+      clock.advance(1000);
+      run.endChunk(chunk);
+    }
+    run.finish();
+    const lines = out.take().trimEnd().split('\n');
+    expect(lines).toHaveLength(4);
+    expect(lines[0]).toMatch(/^Import  ███░░░░░░░   30%  30\/100  10.0\/s/);
+    expect(lines[1]).toMatch(/50%  50\/100/);
+    expect(lines[2]).toMatch(/80%  80\/100/);
+    expect(lines[3]).toBe('✔ Import, completed, 100/100 items, 10.0/s, in 10s, batch p50/p95/p99 1000/1000/1000 ms');
+    expect(lines.join('')).not.toMatch(/\x1b/);
+  });
+});
