@@ -1,4 +1,5 @@
 import type { Chunk, Run } from '../core/Run.js';
+import { BATCH_ALERT_GROUP_VALUES } from '../semconv.js';
 import { buildStats, type BatchStats } from './BatchStats.js';
 import { createRun } from './createRun.js';
 import type { RunOptionsInput } from './options.js';
@@ -17,7 +18,8 @@ export interface BatchProgress {
   completeBatch(batchNum: number, itemCount: number, errors?: readonly unknown[], batchTimeMs?: number): void;
   /** A failure; 429s and Retry-After are detected from the error or `status`. `fatal` ends the run as failed. */
   trackError(batchNum: number, error: unknown, fatal?: boolean, status?: number, type?: string): void;
-  finish(options?: { message?: string }): BatchStats;
+  /** Ends the run; above `errorRateThreshold` (errors over items) a `high_error_rate` alert is raised first. */
+  finish(options?: { message?: string; errorRateThreshold?: number }): BatchStats;
   stats(): BatchStats;
 }
 
@@ -67,9 +69,30 @@ class SeedBatchProgress implements BatchProgress {
     if (fatal && !run.isFinished) run.finishFatal(info);
   }
 
-  finish(options: { message?: string } = {}): BatchStats {
-    this.run.finish(options.message === undefined ? {} : { message: options.message });
-    return buildStats(this.run);
+  finish(options: { message?: string; errorRateThreshold?: number } = {}): BatchStats {
+    const run = this.run;
+    const threshold = options.errorRateThreshold;
+    if (threshold !== undefined && run.isActive) {
+      const errors = Math.max(run.failed, run.stats.errors);
+      const seen = Math.max(run.completed, errors);
+      const ratio = seen > 0 ? errors / seen : 0;
+      if (ratio > threshold && !run.activeAlerts.has(BATCH_ALERT_GROUP_VALUES.highErrorRate)) {
+        const now = run.clock.now();
+        run.raiseAlert({
+          id: `${run.id}:${BATCH_ALERT_GROUP_VALUES.highErrorRate}:finish`,
+          group: BATCH_ALERT_GROUP_VALUES.highErrorRate,
+          severity: 'high',
+          state: 'firing',
+          message: `error rate ${(ratio * 100).toFixed(1)}% above ${(threshold * 100).toFixed(0)}% at finish`,
+          value: ratio,
+          threshold,
+          raisedAtMs: now,
+          resolvedAtMs: undefined,
+        });
+      }
+    }
+    run.finish(options.message === undefined ? {} : { message: options.message });
+    return buildStats(run);
   }
 
   stats(): BatchStats {

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { systemClock } from '../core/clock.js';
+import { AlertEvaluator } from '../core/alerts/AlertEvaluator.js';
 import { Problems } from '../core/problems.js';
 import { Run } from '../core/Run.js';
 import { defaultRegistry } from '../core/RunRegistry.js';
@@ -43,6 +44,7 @@ export function createRun(input: RunOptionsInput, what = 'batch options'): Creat
   });
   const telemetry = new RunTelemetry(run, options.telemetry);
   run.addListener(telemetry);
+  if (options.alerts.enabled) run.addListener(new AlertEvaluator(run, options.alerts));
   (options.registry ?? defaultRegistry).add(run);
   attachDisplay(run, options);
   return { run, telemetry, options };

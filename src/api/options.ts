@@ -59,6 +59,28 @@ export const displayOptionsSchema = z.strictObject({
   updateInterval: z.number().min(1).max(100).default(10),
 });
 
+/** In-process alert thresholds (seed 000's groups and seed 001's); every alert fires once per episode. */
+export const alertOptionsSchema = z.strictObject({
+  enabled: z.boolean().default(true),
+  /** rate_limit: more than `hits` rate-limit responses within `windowMs`. */
+  rateLimit: z.strictObject({ hits: z.number().int().min(1).default(5), windowMs: z.number().int().min(1000).default(15 * 60_000) }).default(() => ({ hits: 5, windowMs: 15 * 60_000 })),
+  /** high_error_rate: errors over items above `ratio`, once `minItems` were processed. */
+  highErrorRate: z.strictObject({ ratio: z.number().gt(0).max(1).default(0.1), minItems: z.number().int().min(1).default(20) }).default(() => ({ ratio: 0.1, minItems: 20 })),
+  /** slow_performance: recent chunk time over the run's first `baselineChunks` chunks above `factor` (seed 000's slowdown factor). */
+  slowPerformance: z.strictObject({ factor: z.number().gt(1).default(2), baselineChunks: z.number().int().min(1).default(5), recentChunks: z.number().int().min(1).default(5) }).default(() => ({ factor: 2, baselineChunks: 5, recentChunks: 5 })),
+  /** low_throughput: items per second below this after the first baseline chunks; off unless set. */
+  lowThroughput: z.strictObject({ itemsPerSecond: z.number().gt(0).optional() }).default(() => ({})),
+  /** eta_deviation: the estimated completion time moved by more than `percent` of the remaining time. */
+  etaDeviation: z.strictObject({ percent: z.number().gt(0).default(50) }).default(() => ({ percent: 50 })),
+  /** quality_degradation: average of the last quality scores below `threshold`, after `minSamples`. */
+  qualityDegradation: z.strictObject({ threshold: z.number().gt(0).max(1).default(0.7), minSamples: z.number().int().min(1).default(10) }).default(() => ({ threshold: 0.7, minSamples: 10 })),
+  /** stalled: no progress for `afterMs` while the run is active. */
+  stalled: z.strictObject({ afterMs: z.number().int().min(1000).default(5 * 60_000) }).default(() => ({ afterMs: 5 * 60_000 })),
+});
+
+export type AlertOptions = z.output<typeof alertOptionsSchema>;
+export type AlertOptionsInput = z.input<typeof alertOptionsSchema>;
+
 const operationSchema = z
   .string()
   .regex(/^[A-Za-z0-9_.:-]{1,64}$/, 'expected 1-64 characters of letters, digits and _ . : - (a low-cardinality identifier)');
@@ -76,6 +98,7 @@ export const runOptionsSchema = z.strictObject({
   clock: clockSchema.optional(),
   registry: registrySchema.optional(),
   telemetry: telemetryOptionsSchema.default(() => telemetryOptionsSchema.parse({})),
+  alerts: alertOptionsSchema.default(() => alertOptionsSchema.parse({})),
   ...displayOptionsSchema.shape,
 });
 

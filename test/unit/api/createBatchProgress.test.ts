@@ -80,6 +80,24 @@ describe('createBatchProgress: the seed 000 API', () => {
     expect(() => createBatchProgress(undefined as never)).toThrow(/`name`/);
   });
 
+  it('finish({ errorRateThreshold }) raises high_error_rate once when the run ends above it', () => {
+    const clock = new ManualClock(0);
+    const alerts: string[] = [];
+    const p = createBatchProgress({ ...opts(clock), name: 'x', total: 10, alerts: { enabled: false } });
+    p.start();
+    p.completeBatch(1, 10, [new Error('a'), new Error('b'), new Error('c')], 10);
+    const run = (p as unknown as { run: import('../../../src/core/Run.js').Run }).run;
+    run.addListener({ onAlert: (_r, alert) => alerts.push(`${alert.group}:${alert.state}`) });
+    p.finish({ errorRateThreshold: 0.5 }); // 30% is below
+    expect(alerts).toEqual([]);
+    const q = createBatchProgress({ ...opts(clock), name: 'y', total: 10, alerts: { enabled: false } });
+    q.start();
+    q.completeBatch(1, 10, [new Error('a'), new Error('b'), new Error('c')], 10);
+    (q as unknown as { run: import('../../../src/core/Run.js').Run }).run.addListener({ onAlert: (_r, alert) => alerts.push(`${alert.group}:${alert.state}`) });
+    q.finish({ errorRateThreshold: 0.2 });
+    expect(alerts).toEqual(['high_error_rate:firing']);
+  });
+
   it('defaults the operation to a slug of the name', () => {
     const clock = new ManualClock(0);
     const p = createBatchProgress({ ...opts(clock), name: 'Jupiter Token Batches!' });

@@ -1,0 +1,214 @@
+import { BATCH_ALERT_GROUP_VALUES as G, type BatchAlertGroup } from '../../semconv.js';
+import type { Alert, AlertSeverity } from '../alert.js';
+import type { Run, RunListener } from '../Run.js';
+import type { AlertThresholds } from './AlertThresholds.js';
+
+const SEVERITY: Record<BatchAlertGroup, AlertSeverity> = {
+  [G.rateLimit]: 'medium',
+  [G.highErrorRate]: 'high',
+  [G.slowPerformance]: 'low',
+  [G.lowThroughput]: 'medium',
+  [G.etaDeviation]: 'low',
+  [G.qualityDegradation]: 'medium',
+  [G.stalled]: 'high',
+};
+
+const SLOW_CHECK_INTERVAL_MS = 1000;
+
+/** A condition clears only when it falls this far back below its threshold: no flapping. */
+const HYSTERESIS = 0.8;
+
+/**
+ * Watches one run and raises seed 000's and seed 001's alerts as it goes.
+ * Each alert is raised once when its condition starts holding and resolved once
+ * when it clears; a new episode can follow. Fixed memory: rings sized by the
+ * thresholds, never by the run.
+ */
+export class AlertEvaluator implements RunListener {
+  private readonly active = new Map<BatchAlertGroup, Alert>();
+  private episodes = 0;
+  /** Times of the last `hits + 1` rate limits: more than `hits` in the window iff the oldest is inside it. */
+  private readonly hitTimes: Float64Array;
+  private hitHead = 0;
+  private hitCount = 0;
+  private baselineSum = 0;
+  private baselineCount = 0;
+  private readonly recent: Float64Array;
+  private recentHead = 0;
+  private recentCount = 0;
+  private readonly quality: Float64Array;
+  private qualityHead = 0;
+  private qualityCount = 0;
+  private etaReference: number | undefined;
+  private lastSlowCheck = Number.NEGATIVE_INFINITY;
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly run: Run,
+    private readonly thresholds: AlertThresholds,
+    private readonly useTimer = true,
+  ) {
+    this.hitTimes = new Float64Array(thresholds.rateLimit.hits + 1);
+    this.recent = new Float64Array(thresholds.slowPerformance.recentChunks);
+    this.quality = new Float64Array(thresholds.qualityDegradation.minSamples);
+  }
+
+  onStart(): void {
+    if (!this.useTimer) return;
+    // Stalls have no event to notice them by: look on a timer.
+    const every = Math.min(15_000, Math.max(1000, this.thresholds.stalled.afterMs / 4));
+    this.timer = setInterval(() => this.evaluate(this.run.clock.now()), every);
+    this.timer.unref();
+  }
+
+  onFinish(): void {
+    if (this.timer) clearInterval(this.timer);
+    // Open episodes end with the run.
+    for (const group of [...this.active.keys()]) this.resolve(group, this.run.endTimeMs);
+  }
+
+  onRateLimit(run: Run): void {
+    const now = run.clock.now();
+    this.hitTimes[this.hitHead] = now;
+    this.hitHead = (this.hitHead + 1) % this.hitTimes.length;
+    if (this.hitCount < this.hitTimes.length) this.hitCount++;
+    this.evaluate(now);
+  }
+
+  onError(run: Run): void {
+    this.evaluate(run.clock.now());
+  }
+
+  onChunkEnd(run: Run, chunk: { startTimeMs: number; endTimeMs: number }): void {
+    const duration = Math.max(0, chunk.endTimeMs - chunk.startTimeMs);
+    const slow = this.thresholds.slowPerformance;
+    if (this.baselineCount < slow.baselineChunks) {
+      this.baselineSum += duration;
+      this.baselineCount++;
+    } else {
+      this.recent[this.recentHead] = duration;
+      this.recentHead = (this.recentHead + 1) % this.recent.length;
+      if (this.recentCount < this.recent.length) this.recentCount++;
+    }
+    this.evaluate(chunk.endTimeMs);
+  }
+
+  onQuality(run: Run, score: number): void {
+    this.quality[this.qualityHead] = score;
+    this.qualityHead = (this.qualityHead + 1) % this.quality.length;
+    if (this.qualityCount < this.quality.length) this.qualityCount++;
+    this.evaluate(run.clock.now());
+  }
+
+  /** Checks every condition now. Called on events and on the stall timer. */
+  evaluate(now: number): void {
+    const t = this.thresholds;
+    const run = this.run;
+    if (!t.enabled || !run.isActive) return;
+
+    // rate_limit: more than N hits within the window.
+    const windowStart = now - t.rateLimit.windowMs;
+    const oldest = this.hitCount === this.hitTimes.length ? this.hitTimes[this.hitHead]! : Number.NEGATIVE_INFINITY;
+    const hitsInWindow = this.countHitsSince(windowStart);
+    this.check(G.rateLimit, oldest >= windowStart, hitsInWindow <= t.rateLimit.hits, now, hitsInWindow, t.rateLimit.hits,
+      `${hitsInWindow} rate-limit responses in the last ${Math.round(t.rateLimit.windowMs / 60_000)} min (more than ${t.rateLimit.hits})`);
+
+    // high_error_rate: errors over items, once enough items are in.
+    // Errors reported without items (seed 000's trackError) still count against the items seen.
+    const errors = Math.max(run.failed, run.stats.errors);
+    const seen = Math.max(run.completed, errors);
+    const ratio = seen > 0 ? errors / seen : 0;
+    const enough = seen >= t.highErrorRate.minItems;
+    this.check(G.highErrorRate, enough && ratio > t.highErrorRate.ratio, ratio < t.highErrorRate.ratio * HYSTERESIS, now, ratio, t.highErrorRate.ratio,
+      `error rate ${(ratio * 100).toFixed(1)}% above ${(t.highErrorRate.ratio * 100).toFixed(0)}%`);
+
+    // slow_performance: recent chunks slower than the run's own baseline.
+    const baseline = this.baselineCount > 0 ? this.baselineSum / this.baselineCount : 0;
+    let recentMean = 0;
+    for (let i = 0; i < this.recentCount; i++) recentMean += this.recent[i]!;
+    recentMean = this.recentCount > 0 ? recentMean / this.recentCount : 0;
+    const factor = baseline > 0 && this.recentCount === this.recent.length ? recentMean / baseline : 0;
+    this.check(G.slowPerformance, factor > t.slowPerformance.factor, factor < 1 + (t.slowPerformance.factor - 1) * HYSTERESIS, now, factor, t.slowPerformance.factor,
+      `chunks are ${factor.toFixed(1)}x slower than at the start of the run`);
+
+    // low_throughput: only when asked for, and after the baseline chunks.
+    const floor = t.lowThroughput.itemsPerSecond;
+    if (floor !== undefined && this.baselineCount >= t.slowPerformance.baselineChunks) {
+      const current = run.stats.latestThroughput() ?? run.itemsPerSecond(now);
+      this.check(G.lowThroughput, current < floor, current > floor / HYSTERESIS, now, current, floor,
+        `throughput ${current.toFixed(1)} items/s below ${floor} items/s`);
+    }
+
+    // quality_degradation: average of the recent scores.
+    if (this.qualityCount >= this.quality.length) {
+      let mean = 0;
+      for (let i = 0; i < this.qualityCount; i++) mean += this.quality[i]!;
+      mean /= this.qualityCount;
+      const q = t.qualityDegradation.threshold;
+      this.check(G.qualityDegradation, mean < q, mean >= q + (1 - q) * (1 - HYSTERESIS), now, mean, q,
+        `average quality ${mean.toFixed(2)} below ${q}`);
+    }
+
+    // The checks below read the clock-driven state (ETA, idle time): once a second is plenty,
+    // and keeps the estimator off the per-chunk path.
+    if (now - this.lastSlowCheck < SLOW_CHECK_INTERVAL_MS) return;
+    this.lastSlowCheck = now;
+
+    // eta_deviation: the estimated completion moved by more than X% of what remained.
+    const eta = run.eta(now);
+    if (eta && eta.confidence > 0) {
+      const completion = eta.estimatedCompletionTime;
+      if (this.etaReference === undefined) this.etaReference = completion;
+      const remaining = Math.max(1000, this.etaReference - now);
+      const moved = (Math.abs(completion - this.etaReference) / remaining) * 100;
+      const limit = t.etaDeviation.percent;
+      const wasActive = this.active.has(G.etaDeviation);
+      this.check(G.etaDeviation, moved > limit, moved < limit * HYSTERESIS, now, moved, limit,
+        `estimated completion moved by ${moved.toFixed(0)}% of the remaining time`);
+      // Each episode measures against the estimate it started from.
+      if (!wasActive && this.active.has(G.etaDeviation)) this.etaReference = completion;
+      else if (!this.active.has(G.etaDeviation) && moved < limit * HYSTERESIS) this.etaReference = completion;
+    }
+
+    // stalled: no progress for too long.
+    const idle = run.idleTimeMs(now);
+    this.check(G.stalled, idle >= t.stalled.afterMs, idle === 0, now, idle, t.stalled.afterMs,
+      `no progress for ${Math.round(idle / 1000)} s`);
+  }
+
+  private countHitsSince(since: number): number {
+    let count = 0;
+    for (let i = 0; i < this.hitCount; i++) if (this.hitTimes[i]! >= since) count++;
+    return count;
+  }
+
+  private check(group: BatchAlertGroup, firing: boolean, cleared: boolean, now: number, value: number, threshold: number, message: string): void {
+    const open = this.active.get(group);
+    if (!open && firing) {
+      const alert: Alert = {
+        id: `${this.run.id}:${group}:${++this.episodes}`,
+        group,
+        severity: SEVERITY[group],
+        state: 'firing',
+        message,
+        value,
+        threshold,
+        raisedAtMs: now,
+        resolvedAtMs: undefined,
+      };
+      this.active.set(group, alert);
+      this.run.raiseAlert(alert);
+    } else if (open && cleared && !firing) {
+      this.resolve(group, now);
+    }
+  }
+
+  private resolve(group: BatchAlertGroup, now: number): void {
+    const open = this.active.get(group);
+    if (!open) return;
+    this.active.delete(group);
+    open.state = 'resolved';
+    open.resolvedAtMs = now;
+    this.run.resolveAlert(open);
+  }
+}

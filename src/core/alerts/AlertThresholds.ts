@@ -1,0 +1,11 @@
+/** The thresholds the evaluator needs; `batchtel`'s `alerts` option fills them (see src/api/options.ts for defaults). */
+export interface AlertThresholds {
+  readonly enabled: boolean;
+  readonly rateLimit: { readonly hits: number; readonly windowMs: number };
+  readonly highErrorRate: { readonly ratio: number; readonly minItems: number };
+  readonly slowPerformance: { readonly factor: number; readonly baselineChunks: number; readonly recentChunks: number };
+  readonly lowThroughput: { readonly itemsPerSecond?: number | undefined };
+  readonly etaDeviation: { readonly percent: number };
+  readonly qualityDegradation: { readonly threshold: number; readonly minSamples: number };
+  readonly stalled: { readonly afterMs: number };
+}
