@@ -6,7 +6,17 @@
 export { createBatchProgress, type BatchProgress, type BatchProgressOptions } from './api/createBatchProgress.js';
 export { trackBatch, BatchRun, type ChunkHandler, type ChunkContext, type ChunkResult } from './api/trackBatch.js';
 export type { BatchStats, DurationStats } from './api/BatchStats.js';
-export type { RunOptionsInput as BatchOptions, ProcessOptionsInput as ProcessOptions, TelemetryOptionsInput as TelemetryOptions } from './api/options.js';
+export {
+  ProgressTracker,
+  type ProgressTrackerOptions,
+  type ProgressTrackingConfig,
+  type ProgressMetrics,
+  type ProgressCallbacks,
+  type ETACalculation,
+  type ThroughputDataPoint,
+  type TrackingMode,
+} from './api/ProgressTracker.js';
+export type { AlertOptionsInput as AlertOptions, RunOptionsInput as BatchOptions, ProcessOptionsInput as ProcessOptions, TelemetryOptionsInput as TelemetryOptions } from './api/options.js';
 export { ManualClock, systemClock, type Clock } from './core/clock.js';
 export { classifyError, parseRetryAfter, type ErrorInfo } from './core/errors.js';
 export type { Alert, AlertSeverity } from './core/alert.js';

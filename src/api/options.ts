@@ -94,7 +94,8 @@ export const runOptionsSchema = z.strictObject({
   service: z.string().min(1).max(128).optional(),
   metadata: metadataSchema.default({}),
   id: z.string().min(1).max(128).optional(),
-  eta: z.enum(['linear', 'exponential', 'adaptive']).default('adaptive'),
+  /** `none` turns ETA work off. */
+  eta: z.enum(['linear', 'exponential', 'adaptive', 'none']).default('adaptive'),
   clock: clockSchema.optional(),
   registry: registrySchema.optional(),
   telemetry: telemetryOptionsSchema.default(() => telemetryOptionsSchema.parse({})),

@@ -83,7 +83,8 @@ export interface RunConfig {
   readonly descriptor: RunDescriptor;
   readonly clock: Clock;
   readonly problems: Problems;
-  readonly etaMethod?: EtaMethod;
+  /** `none` skips ETA work entirely (seed 001's minimal mode). */
+  readonly etaMethod?: EtaMethod | 'none';
   /** Minimum time between ETA observations taken on snapshots, so the estimator state stays O(1) and cheap. */
   readonly etaObserveIntervalMs?: number;
 }
@@ -121,7 +122,7 @@ export class Run {
   readonly activeAlerts = new Map<string, Alert>();
 
   private readonly listeners: RunListener[] = [];
-  private readonly estimator: EtaEstimator;
+  private readonly estimator: EtaEstimator | undefined;
   private readonly etaObserveIntervalMs: number;
   private lastObservedAt = Number.NEGATIVE_INFINITY;
   private lastObservedCompleted = 0;
@@ -133,7 +134,8 @@ export class Run {
     this.descriptor = config.descriptor;
     this.clock = config.clock;
     this.problems = config.problems;
-    this.estimator = createEstimator(config.etaMethod ?? 'adaptive');
+    const method = config.etaMethod ?? 'adaptive';
+    this.estimator = method === 'none' ? undefined : createEstimator(method);
     this.etaObserveIntervalMs = config.etaObserveIntervalMs ?? 250;
   }
 
@@ -171,7 +173,7 @@ export class Run {
     this.startTimeMs = this.clock.now();
     this.lastProgressAtMs = this.startTimeMs;
     this.lastObservedAt = this.startTimeMs;
-    this.estimator.observe(this.startTimeMs, 0);
+    this.estimator?.observe(this.startTimeMs, 0);
     this.emit('onStart', (l) => l.onStart?.(this));
   }
 
@@ -295,7 +297,7 @@ export class Run {
     }
     this.stats.rateLimitHits++;
     if (wait !== undefined) this.stats.rateLimitWaitMs += wait;
-    this.estimator.observeRateLimitWait?.(this.clock.now(), this.stats.rateLimitWaitMs);
+    this.estimator?.observeRateLimitWait?.(this.clock.now(), this.stats.rateLimitWaitMs);
     const hit: RateLimitHit = { retryAfterMs: wait, status };
     this.emit('onRateLimit', (l) => l.onRateLimit?.(this, hit, chunk));
   }
@@ -398,7 +400,7 @@ export class Run {
       this.problems.report('over_total', `batchtel: run ${this.id} completed ${completed} items but total is ${total} (progress capped at 100%)`);
     }
     if (force || nowMs - this.lastObservedAt >= this.etaObserveIntervalMs) {
-      if (completed !== this.lastObservedCompleted || force) this.estimator.observe(nowMs, completed);
+      if (completed !== this.lastObservedCompleted || force) this.estimator?.observe(nowMs, completed);
       this.lastObservedAt = nowMs;
       this.lastObservedCompleted = completed;
     }
@@ -414,14 +416,14 @@ export class Run {
 
   eta(nowMs: number = this.clock.now()): EtaCalculation | undefined {
     const total = this.descriptor.total;
-    if (this.state !== STATE_RUNNING || total === undefined) return undefined;
+    if (this.state !== STATE_RUNNING || total === undefined || !this.estimator) return undefined;
     this.observeProgress(nowMs);
     if (this.completed >= total) return undefined;
     return this.estimator.estimate(nowMs, total);
   }
 
-  get etaMethod(): EtaMethod {
-    return this.estimator.method;
+  get etaMethod(): EtaMethod | undefined {
+    return this.estimator?.method;
   }
 
   /** Milliseconds since progress was last seen (observation granularity, not per item). */

@@ -36,6 +36,8 @@ export class RunStats {
   apiCalls = 0;
   apiCallsFailed = 0;
   peakThroughput = 0;
+  /** Off in seed 001's minimal mode: no history, no peak. */
+  keepHistory = true;
   private readonly history: ThroughputPoint[] = [];
   private historyStart = 0;
 
@@ -73,6 +75,7 @@ export class RunStats {
   }
 
   pushThroughput(point: ThroughputPoint): void {
+    if (!this.keepHistory) return;
     if (point.itemsPerSecond > this.peakThroughput) this.peakThroughput = point.itemsPerSecond;
     if (this.history.length < THROUGHPUT_HISTORY_SIZE) {
       this.history.push(point);

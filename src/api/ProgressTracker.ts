@@ -1,0 +1,348 @@
+import { z } from 'zod';
+import type { Alert } from '../core/alert.js';
+import type { EtaCalculation } from '../core/eta/index.js';
+import type { ItemStatus, Run } from '../core/Run.js';
+import { BATCH_ALERT_GROUP_VALUES } from '../semconv.js';
+import { buildStats, type BatchStats } from './BatchStats.js';
+import { createRun } from './createRun.js';
+import { parseOptions, type AlertOptionsInput, type RunOptionsInput, type TelemetryOptionsInput } from './options.js';
+
+/** Seed 001's modes: each one switches work off, not just output. */
+export type TrackingMode = 'minimal' | 'basic' | 'enhanced' | 'comprehensive';
+
+const configSchema = z.strictObject({
+  updateIntervalMs: z.number().int().min(0).default(1000),
+  etaUpdateIntervalMs: z.number().int().min(0).default(5000),
+  throughputWindowMs: z.number().int().min(1000).default(60_000),
+  enableRealTimeUpdates: z.boolean().default(true),
+  enablePerformanceAlerts: z.boolean().default(true),
+  /** Adaptive ETA when on, linear when off. */
+  enableETAOptimization: z.boolean().default(true),
+  enableQualityTracking: z.boolean().default(true),
+  alertThresholds: z
+    .strictObject({
+      /** A file slower than this raises slow_performance. */
+      slowProcessingMs: z.number().int().min(1).default(60_000),
+      highErrorRate: z.number().gt(0).max(1).default(0.1),
+      /** Files per minute. */
+      lowThroughput: z.number().gt(0).optional(),
+      etaDeviationPercent: z.number().gt(0).default(50),
+      qualityScoreThreshold: z.number().gt(0).max(1).default(0.7),
+    })
+    .default(() => ({ slowProcessingMs: 60_000, highErrorRate: 0.1, etaDeviationPercent: 50, qualityScoreThreshold: 0.7 })),
+});
+
+export type ProgressTrackingConfig = z.input<typeof configSchema>;
+
+export interface ThroughputDataPoint {
+  readonly timestamp: Date;
+  /** Files per minute. */
+  readonly throughput: number;
+}
+
+/** Seed 001's `ProgressMetrics`, under its names. */
+export interface ProgressMetrics {
+  totalFiles: number;
+  filesCompleted: number;
+  filesFailed: number;
+  filesPending: number;
+  filesProcessing: number;
+  progressPercentage: number;
+  startTime: Date;
+  currentTime: Date;
+  elapsedTimeMs: number;
+  estimatedTimeRemainingMs?: number;
+  estimatedCompletionTime?: Date;
+  averageProcessingTimeMs: number;
+  currentThroughput: number;
+  peakThroughput: number;
+  throughputHistory: ThroughputDataPoint[];
+  rateLimitHits: number;
+  rateLimitDelayMs: number;
+  apiCallsTotal: number;
+  apiCallsSuccessful: number;
+  apiCallsFailed: number;
+  apiSuccessRate: number;
+  totalTokensUsed: number;
+  estimatedCost: number;
+  costPerFile: number;
+  tokensPerFile: number;
+  apiEfficiency: number;
+  retryCount: number;
+  errorRate: number;
+  qualityScore: number;
+}
+
+/** Seed 001's `ETACalculation`, with the prediction interval batchtel adds. */
+export interface ETACalculation {
+  estimatedTimeRemainingMs: number;
+  estimatedCompletionTime: Date;
+  confidence: number;
+  method: 'linear' | 'exponential' | 'adaptive' | 'ml_based';
+  interval: { lowMs: number; highMs: number; level: number };
+  factors: EtaCalculation['factors'];
+}
+
+export interface ProgressCallbacks {
+  onProgressUpdate?(metrics: ProgressMetrics): void;
+  onETAUpdate?(eta: ETACalculation): void;
+  onPerformanceAlert?(alert: Alert): void;
+}
+
+export interface ProgressTrackerOptions {
+  mode?: TrackingMode;
+  config?: ProgressTrackingConfig;
+  callbacks?: ProgressCallbacks;
+  /** Files expected; progress and ETA need it. */
+  total?: number;
+  name?: string;
+  operation?: string;
+  category?: string;
+  service?: string;
+  metadata?: Record<string, string | number | boolean>;
+  clock?: import('../core/clock.js').Clock;
+  registry?: import('../core/RunRegistry.js').RunRegistry;
+  telemetry?: TelemetryOptionsInput;
+  display?: 'auto' | 'tty' | 'plain' | 'none';
+  /** Accepted for seed compatibility; persistence belongs to the telemetry backend. */
+  enablePersistence?: boolean;
+  enableAnalytics?: boolean;
+}
+
+const MODES: readonly TrackingMode[] = ['minimal', 'basic', 'enhanced', 'comprehensive'];
+const DONE: ReadonlySet<ItemStatus> = new Set(['completed', 'failed', 'skipped']);
+
+/**
+ * Seed 001's tracker over the same core as `createBatchProgress`: file-level
+ * progress with stages, ETA with confidence, throughput history, quality,
+ * tokens and cost, alerts and callbacks; the same telemetry.
+ */
+export class ProgressTracker {
+  readonly mode: TrackingMode;
+  private readonly run: Run;
+  private readonly config: z.output<typeof configSchema>;
+  private readonly callbacks: ProgressCallbacks;
+  private lastProgressCall = Number.NEGATIVE_INFINITY;
+  private lastEtaCall = Number.NEGATIVE_INFINITY;
+  private lastSampleAt: number;
+  private lastSampleCount = 0;
+  private slowFiles = false;
+
+  constructor(sessionId: string, options: ProgressTrackerOptions = {}) {
+    const mode = options.mode ?? 'enhanced';
+    if (!MODES.includes(mode)) {
+      throw new TypeError(`batchtel: invalid ProgressTracker options: \`mode\`: expected one of ${MODES.join(', ')}, got ${JSON.stringify(mode)}`);
+    }
+    this.mode = mode;
+    this.config = parseOptions(configSchema, options.config ?? {}, 'ProgressTracker config');
+    this.callbacks = options.callbacks ?? {};
+    const eta = this.mode === 'minimal' ? 'none' : this.config.enableETAOptimization ? 'adaptive' : 'linear';
+    const alertsOn = (this.mode === 'enhanced' || this.mode === 'comprehensive') && this.config.enablePerformanceAlerts;
+    const t = this.config.alertThresholds;
+    const alerts: AlertOptionsInput = {
+      enabled: alertsOn,
+      highErrorRate: { ratio: t.highErrorRate },
+      etaDeviation: { percent: t.etaDeviationPercent },
+      qualityDegradation: { threshold: t.qualityScoreThreshold },
+      lowThroughput: t.lowThroughput === undefined ? {} : { itemsPerSecond: t.lowThroughput / 60 },
+    };
+    const telemetry: TelemetryOptionsInput = {
+      ...options.telemetry,
+      chunkEvents: this.mode !== 'minimal' && (options.telemetry?.chunkEvents ?? true),
+      itemSpanRatio: this.mode === 'comprehensive' ? (options.telemetry?.itemSpanRatio ?? 1) : (options.telemetry?.itemSpanRatio ?? 0),
+    };
+    const input: RunOptionsInput = {
+      name: options.name ?? sessionId,
+      id: sessionId,
+      total: options.total,
+      operation: options.operation,
+      category: options.category,
+      service: options.service,
+      metadata: options.metadata,
+      clock: options.clock,
+      registry: options.registry,
+      display: options.display ?? 'none',
+      eta,
+      alerts,
+      telemetry,
+    };
+    this.run = createRun(input, 'ProgressTracker options').run;
+    if (this.mode === 'minimal') this.run.stats.keepHistory = false;
+    this.run.addListener({
+      onAlert: (_run, alert) => {
+        if (alert.state === 'firing') this.safely(() => this.callbacks.onPerformanceAlert?.(alert));
+      },
+    });
+    this.run.start();
+    this.lastSampleAt = this.run.startTimeMs;
+  }
+
+  get sessionId(): string {
+    return this.run.id;
+  }
+
+  updateFileProgress(fileId: string, update: { status?: ItemStatus; progress?: number; stage?: string; stageProgress?: number }): void {
+    const run = this.run;
+    const before = run.activeItems.get(fileId);
+    const startedAt = before?.startTimeMs ?? run.clock.now();
+    run.updateItem(fileId, update);
+    if (update.status !== undefined && DONE.has(update.status)) this.checkSlowFile(run.clock.now() - startedAt);
+    this.maybeNotify();
+  }
+
+  reportRateLimit(retryAfterMs?: number): void {
+    this.run.recordRateLimit(retryAfterMs);
+  }
+
+  reportApiCall(ok: boolean): void {
+    this.run.recordApiCall(ok);
+  }
+
+  reportRetry(errorType?: string): void {
+    this.run.recordRetry(errorType);
+  }
+
+  reportError(error: unknown, options: { status?: number; type?: string } = {}): void {
+    this.run.trackError(error, options);
+  }
+
+  reportUsage(usage: { inputTokens?: number; outputTokens?: number; cost?: number }): void {
+    this.run.recordUsage(usage);
+  }
+
+  reportQuality(score: number): void {
+    if (this.mode === 'minimal' || this.mode === 'basic' || !this.config.enableQualityTracking) return;
+    this.run.recordQuality(score);
+  }
+
+  calculateETA(): ETACalculation | undefined {
+    const eta = this.run.eta();
+    if (!eta) return undefined;
+    return {
+      estimatedTimeRemainingMs: eta.estimatedTimeRemainingMs,
+      estimatedCompletionTime: new Date(eta.estimatedCompletionTime),
+      confidence: eta.confidence,
+      method: eta.method,
+      interval: { ...eta.interval },
+      factors: eta.factors,
+    };
+  }
+
+  getCurrentMetrics(): ProgressMetrics {
+    const run = this.run;
+    const now = run.clock.now();
+    const s = run.stats;
+    const total = run.descriptor.total ?? run.completed + run.activeItems.size;
+    let processing = 0;
+    for (const item of run.activeItems.values()) if (item.status === 'processing') processing++;
+    const done = run.completed;
+    const eta = this.calculateETA();
+    const tokens = s.tokensInput + s.tokensOutput;
+    const perMinute = (perSecond: number) => perSecond * 60;
+    return {
+      totalFiles: total,
+      filesCompleted: run.succeeded,
+      filesFailed: run.failed,
+      filesPending: Math.max(0, total - done - processing),
+      filesProcessing: processing,
+      progressPercentage: total > 0 ? Math.min(100, (done / total) * 100) : 0,
+      startTime: new Date(run.startTimeMs),
+      currentTime: new Date(now),
+      elapsedTimeMs: run.elapsedMs(now),
+      ...(eta ? { estimatedTimeRemainingMs: eta.estimatedTimeRemainingMs, estimatedCompletionTime: eta.estimatedCompletionTime } : {}),
+      averageProcessingTimeMs: s.hasItemDurations ? s.itemDurations.mean : done > 0 ? run.elapsedMs(now) / done : 0,
+      currentThroughput: perMinute(s.latestThroughput() ?? run.itemsPerSecond(now)),
+      peakThroughput: perMinute(s.peakThroughput),
+      throughputHistory: s.throughputHistory().map((p) => ({ timestamp: new Date(p.timeMs), throughput: perMinute(p.itemsPerSecond) })),
+      rateLimitHits: s.rateLimitHits,
+      rateLimitDelayMs: s.rateLimitWaitMs,
+      apiCallsTotal: s.apiCalls,
+      apiCallsSuccessful: s.apiCalls - s.apiCallsFailed,
+      apiCallsFailed: s.apiCallsFailed,
+      apiSuccessRate: s.apiCalls > 0 ? (s.apiCalls - s.apiCallsFailed) / s.apiCalls : 1,
+      totalTokensUsed: tokens,
+      estimatedCost: s.cost,
+      costPerFile: done > 0 ? s.cost / done : 0,
+      tokensPerFile: done > 0 ? tokens / done : 0,
+      // Files finished per API call made: 1 means no wasted calls.
+      apiEfficiency: s.apiCalls > 0 ? Math.min(1, run.succeeded / s.apiCalls) : 1,
+      retryCount: s.retries,
+      errorRate: done > 0 ? run.failed / done : 0,
+      qualityScore: s.qualityScore ?? 0,
+    };
+  }
+
+  /** Ends tracking; open alerts resolve, the run span and summary go out. */
+  stop(): BatchStats {
+    if (!this.run.isFinished) {
+      this.run.finish();
+      this.notifyProgress();
+    }
+    return buildStats(this.run);
+  }
+
+  stats(): BatchStats {
+    return buildStats(this.run);
+  }
+
+  private maybeNotify(): void {
+    if (!this.config.enableRealTimeUpdates) return;
+    const now = this.run.clock.now();
+    if (now - this.lastProgressCall >= this.config.updateIntervalMs) {
+      this.lastProgressCall = now;
+      this.sampleThroughput(now);
+      this.notifyProgress();
+    }
+    if (this.mode !== 'minimal' && now - this.lastEtaCall >= this.config.etaUpdateIntervalMs) {
+      const eta = this.calculateETA();
+      if (eta) {
+        this.lastEtaCall = now;
+        this.safely(() => this.callbacks.onETAUpdate?.(eta));
+      }
+    }
+  }
+
+  private notifyProgress(): void {
+    if (!this.callbacks.onProgressUpdate) return;
+    const metrics = this.getCurrentMetrics();
+    this.safely(() => this.callbacks.onProgressUpdate?.(metrics));
+  }
+
+  /** File-level loops have no chunks: sample throughput over the configured window instead. */
+  private sampleThroughput(now: number): void {
+    if (now - this.lastSampleAt < Math.min(this.config.throughputWindowMs, Math.max(1, this.config.updateIntervalMs))) return;
+    const done = this.run.completed;
+    const elapsed = now - this.lastSampleAt;
+    if (elapsed > 0) this.run.stats.pushThroughput({ timeMs: now, itemsPerSecond: ((done - this.lastSampleCount) * 1000) / elapsed });
+    this.lastSampleAt = now;
+    this.lastSampleCount = done;
+  }
+
+  private checkSlowFile(durationMs: number): void {
+    if (this.mode !== 'enhanced' && this.mode !== 'comprehensive') return;
+    if (!this.config.enablePerformanceAlerts) return;
+    const limit = this.config.alertThresholds.slowProcessingMs;
+    const group = BATCH_ALERT_GROUP_VALUES.slowPerformance;
+    const now = this.run.clock.now();
+    if (durationMs > limit && !this.slowFiles && !this.run.activeAlerts.has(group)) {
+      this.slowFiles = true;
+      this.run.raiseAlert({ id: `${this.run.id}:${group}:file:${now}`, group, severity: 'low', state: 'firing', message: `a file took ${Math.round(durationMs)} ms (over ${limit} ms)`, value: durationMs, threshold: limit, raisedAtMs: now, resolvedAtMs: undefined });
+    } else if (durationMs <= limit && this.slowFiles) {
+      this.slowFiles = false;
+      const open = this.run.activeAlerts.get(group);
+      if (open) {
+        open.state = 'resolved';
+        open.resolvedAtMs = now;
+        this.run.resolveAlert(open);
+      }
+    }
+  }
+
+  private safely(call: () => void): void {
+    try {
+      call();
+    } catch (error) {
+      this.run.problems.report('callback_threw', `batchtel: a ProgressTracker callback threw: ${String(error)}`);
+    }
+  }
+}
