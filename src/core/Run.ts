@@ -243,7 +243,7 @@ export class Run {
     if (result.error) this.stats.failedChunks++;
     this.stats.chunkDurations.add(duration >= 0 ? duration : 0);
     if (chunk.size > 0 && duration > 0) {
-      this.stats.pushThroughput({ timeMs: end, itemsPerSecond: (chunk.size * 1000) / duration });
+      this.stats.recordThroughput(end, (chunk.size * 1000) / duration);
     }
     this.observeProgress(end, true);
     this.emit('onChunkEnd', (l) => l.onChunkEnd?.(this, chunk));

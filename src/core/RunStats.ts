@@ -38,8 +38,10 @@ export class RunStats {
   peakThroughput = 0;
   /** Off in seed 001's minimal mode: no history, no peak. */
   keepHistory = true;
-  private readonly history: ThroughputPoint[] = [];
-  private historyStart = 0;
+  private readonly historyTimes = new Float64Array(THROUGHPUT_HISTORY_SIZE);
+  private readonly historyRates = new Float64Array(THROUGHPUT_HISTORY_SIZE);
+  private historyNext = 0;
+  private historySize = 0;
 
   /** Item durations exist only for item-level tracking; allocated on first use. */
   get itemDurations(): QuantileSketch {
@@ -75,23 +77,31 @@ export class RunStats {
   }
 
   pushThroughput(point: ThroughputPoint): void {
+    this.recordThroughput(point.timeMs, point.itemsPerSecond);
+  }
+
+  /** Per chunk: two numbers into fixed rings, no allocation. */
+  recordThroughput(timeMs: number, itemsPerSecond: number): void {
     if (!this.keepHistory) return;
-    if (point.itemsPerSecond > this.peakThroughput) this.peakThroughput = point.itemsPerSecond;
-    if (this.history.length < THROUGHPUT_HISTORY_SIZE) {
-      this.history.push(point);
-    } else {
-      this.history[this.historyStart] = point;
-      this.historyStart = (this.historyStart + 1) % THROUGHPUT_HISTORY_SIZE;
-    }
+    if (itemsPerSecond > this.peakThroughput) this.peakThroughput = itemsPerSecond;
+    this.historyTimes[this.historyNext] = timeMs;
+    this.historyRates[this.historyNext] = itemsPerSecond;
+    this.historyNext = (this.historyNext + 1) % THROUGHPUT_HISTORY_SIZE;
+    if (this.historySize < THROUGHPUT_HISTORY_SIZE) this.historySize++;
   }
 
   throughputHistory(): ThroughputPoint[] {
-    return [...this.history.slice(this.historyStart), ...this.history.slice(0, this.historyStart)];
+    const points: ThroughputPoint[] = [];
+    const first = (this.historyNext - this.historySize + THROUGHPUT_HISTORY_SIZE) % THROUGHPUT_HISTORY_SIZE;
+    for (let i = 0; i < this.historySize; i++) {
+      const index = (first + i) % THROUGHPUT_HISTORY_SIZE;
+      points.push({ timeMs: this.historyTimes[index]!, itemsPerSecond: this.historyRates[index]! });
+    }
+    return points;
   }
 
   latestThroughput(): number | undefined {
-    if (this.history.length === 0) return undefined;
-    const index = (this.historyStart + this.history.length - 1) % this.history.length;
-    return this.history[index]!.itemsPerSecond;
+    if (this.historySize === 0) return undefined;
+    return this.historyRates[(this.historyNext - 1 + THROUGHPUT_HISTORY_SIZE) % THROUGHPUT_HISTORY_SIZE];
   }
 }

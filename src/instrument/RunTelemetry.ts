@@ -177,9 +177,9 @@ export class RunTelemetry implements RunListener {
       {
         kind: SpanKind.INTERNAL,
         startTime: chunk.startTimeMs,
+        // The span name carries the operation; per-chunk attributes are kept to what identifies the chunk.
         attributes: {
           [ATTR_BATCH_RUN_ID]: this.run.id,
-          [ATTR_BATCH_OPERATION]: this.run.descriptor.operation,
           [ATTR_BATCH_CHUNK_INDEX]: chunk.index,
           [ATTR_BATCH_CHUNK_SIZE]: chunk.size,
         },
@@ -207,10 +207,9 @@ export class RunTelemetry implements RunListener {
     this.instruments.chunkDuration.record(seconds, errorType === undefined ? this.base : this.withError(errorType));
     if (this.options.chunkEvents) {
       // Chunk events are the one per-chunk log: only what identifies the chunk.
-      // Name, category and service are on the run's started/finished events.
+      // Operation, name, category and service are on the run's started/finished events.
       const attributes: Attributes = {
         [ATTR_BATCH_RUN_ID]: this.run.id,
-        [ATTR_BATCH_OPERATION]: this.run.descriptor.operation,
         [ATTR_BATCH_CHUNK_INDEX]: chunk.index,
         [ATTR_BATCH_CHUNK_SIZE]: chunk.size,
         [ATTR_BATCH_ITEMS_FAILED]: chunk.failed,

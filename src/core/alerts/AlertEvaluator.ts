@@ -14,6 +14,7 @@ const SEVERITY: Record<BatchAlertGroup, AlertSeverity> = {
 };
 
 const SLOW_CHECK_INTERVAL_MS = 1000;
+const CHUNK_CHECK_INTERVAL_MS = 100;
 
 /** A condition clears only when it falls this far back below its threshold: no flapping. */
 const HYSTERESIS = 0.8;
@@ -41,6 +42,7 @@ export class AlertEvaluator implements RunListener {
   private qualityCount = 0;
   private etaReference: number | undefined;
   private lastSlowCheck = Number.NEGATIVE_INFINITY;
+  private lastChunkCheck = Number.NEGATIVE_INFINITY;
   private timer: NodeJS.Timeout | undefined;
 
   constructor(
@@ -90,7 +92,12 @@ export class AlertEvaluator implements RunListener {
       this.recentHead = (this.recentHead + 1) % this.recent.length;
       if (this.recentCount < this.recent.length) this.recentCount++;
     }
-    this.evaluate(chunk.endTimeMs);
+    // Alerts are about conditions that last seconds to minutes: a fast loop need
+    // not be checked after every chunk.
+    if (chunk.endTimeMs - this.lastChunkCheck >= CHUNK_CHECK_INTERVAL_MS) {
+      this.lastChunkCheck = chunk.endTimeMs;
+      this.evaluate(chunk.endTimeMs);
+    }
   }
 
   onQuality(run: Run, score: number): void {
@@ -111,7 +118,7 @@ export class AlertEvaluator implements RunListener {
     const oldest = this.hitCount === this.hitTimes.length ? this.hitTimes[this.hitHead]! : Number.NEGATIVE_INFINITY;
     const hitsInWindow = this.countHitsSince(windowStart);
     this.check(G.rateLimit, oldest >= windowStart, hitsInWindow <= t.rateLimit.hits, now, hitsInWindow, t.rateLimit.hits,
-      `${hitsInWindow} rate-limit responses in the last ${Math.round(t.rateLimit.windowMs / 60_000)} min (more than ${t.rateLimit.hits})`);
+      () => `${hitsInWindow} rate-limit responses in the last ${Math.round(t.rateLimit.windowMs / 60_000)} min (more than ${t.rateLimit.hits})`);
 
     // high_error_rate: errors over items, once enough items are in.
     // Errors reported without items (seed 000's trackError) still count against the items seen.
@@ -120,7 +127,7 @@ export class AlertEvaluator implements RunListener {
     const ratio = seen > 0 ? errors / seen : 0;
     const enough = seen >= t.highErrorRate.minItems;
     this.check(G.highErrorRate, enough && ratio > t.highErrorRate.ratio, ratio < t.highErrorRate.ratio * HYSTERESIS, now, ratio, t.highErrorRate.ratio,
-      `error rate ${(ratio * 100).toFixed(1)}% above ${(t.highErrorRate.ratio * 100).toFixed(0)}%`);
+      () => `error rate ${(ratio * 100).toFixed(1)}% above ${(t.highErrorRate.ratio * 100).toFixed(0)}%`);
 
     // slow_performance: recent chunks slower than the run's own baseline.
     const baseline = this.baselineCount > 0 ? this.baselineSum / this.baselineCount : 0;
@@ -129,14 +136,14 @@ export class AlertEvaluator implements RunListener {
     recentMean = this.recentCount > 0 ? recentMean / this.recentCount : 0;
     const factor = baseline > 0 && this.recentCount === this.recent.length ? recentMean / baseline : 0;
     this.check(G.slowPerformance, factor > t.slowPerformance.factor, factor < 1 + (t.slowPerformance.factor - 1) * HYSTERESIS, now, factor, t.slowPerformance.factor,
-      `chunks are ${factor.toFixed(1)}x slower than at the start of the run`);
+      () => `chunks are ${factor.toFixed(1)}x slower than at the start of the run`);
 
     // low_throughput: only when asked for, and after the baseline chunks.
     const floor = t.lowThroughput.itemsPerSecond;
     if (floor !== undefined && this.baselineCount >= t.slowPerformance.baselineChunks) {
       const current = run.stats.latestThroughput() ?? run.itemsPerSecond(now);
       this.check(G.lowThroughput, current < floor, current > floor / HYSTERESIS, now, current, floor,
-        `throughput ${current.toFixed(1)} items/s below ${floor} items/s`);
+      () => `throughput ${current.toFixed(1)} items/s below ${floor} items/s`);
     }
 
     // quality_degradation: average of the recent scores.
@@ -146,7 +153,7 @@ export class AlertEvaluator implements RunListener {
       mean /= this.qualityCount;
       const q = t.qualityDegradation.threshold;
       this.check(G.qualityDegradation, mean < q, mean >= q + (1 - q) * (1 - HYSTERESIS), now, mean, q,
-        `average quality ${mean.toFixed(2)} below ${q}`);
+      () => `average quality ${mean.toFixed(2)} below ${q}`);
     }
 
     // The checks below read the clock-driven state (ETA, idle time): once a second is plenty,
@@ -164,7 +171,7 @@ export class AlertEvaluator implements RunListener {
       const limit = t.etaDeviation.percent;
       const wasActive = this.active.has(G.etaDeviation);
       this.check(G.etaDeviation, moved > limit, moved < limit * HYSTERESIS, now, moved, limit,
-        `estimated completion moved by ${moved.toFixed(0)}% of the remaining time`);
+      () => `estimated completion moved by ${moved.toFixed(0)}% of the remaining time`);
       // Each episode measures against the estimate it started from.
       if (!wasActive && this.active.has(G.etaDeviation)) this.etaReference = completion;
       else if (!this.active.has(G.etaDeviation) && moved < limit * HYSTERESIS) this.etaReference = completion;
@@ -173,7 +180,7 @@ export class AlertEvaluator implements RunListener {
     // stalled: no progress for too long.
     const idle = run.idleTimeMs(now);
     this.check(G.stalled, idle >= t.stalled.afterMs, idle === 0, now, idle, t.stalled.afterMs,
-      `no progress for ${Math.round(idle / 1000)} s`);
+      () => `no progress for ${Math.round(idle / 1000)} s`);
   }
 
   private countHitsSince(since: number): number {
@@ -182,7 +189,8 @@ export class AlertEvaluator implements RunListener {
     return count;
   }
 
-  private check(group: BatchAlertGroup, firing: boolean, cleared: boolean, now: number, value: number, threshold: number, message: string): void {
+  /** `message` is built only when an alert is raised: the checks run on every chunk. */
+  private check(group: BatchAlertGroup, firing: boolean, cleared: boolean, now: number, value: number, threshold: number, message: () => string): void {
     const open = this.active.get(group);
     if (!open && firing) {
       const alert: Alert = {
@@ -190,7 +198,7 @@ export class AlertEvaluator implements RunListener {
         group,
         severity: SEVERITY[group],
         state: 'firing',
-        message,
+        message: message(),
         value,
         threshold,
         raisedAtMs: now,

@@ -12,6 +12,7 @@ export class AdaptiveEstimator extends RateEstimator {
   readonly method = 'adaptive' as const;
   private readonly linear = new LinearEstimator();
   private readonly exponential = new ExponentialEstimator();
+  protected override scoresForecasts = false;
 
   rate(): number {
     return this.best().rate();

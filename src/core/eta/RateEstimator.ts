@@ -20,6 +20,8 @@ export abstract class RateEstimator implements EtaEstimator {
   protected lastIntervalRate = 0;
   protected rateLimitWaitMs = 0;
   readonly errors = new ForecastErrors();
+  /** Adaptive delegates to its models' errors and keeps none of its own. */
+  protected scoresForecasts = true;
 
   /** Items per millisecond the model expects from now on; 0 when unknown. */
   abstract rate(): number;
@@ -38,7 +40,7 @@ export abstract class RateEstimator implements EtaEstimator {
     this.update(this.lastIntervalRate, dt);
     this.lastTime = timeMs;
     this.lastCount = completed;
-    this.errors.record(timeMs, completed, this.rate());
+    if (this.scoresForecasts) this.errors.record(timeMs, completed, this.rate());
   }
 
   observeRateLimitWait(_timeMs: number, totalWaitMs: number): void {
