@@ -10,10 +10,14 @@
 export class ForecastErrors {
   private readonly times: Float64Array;
   private readonly counts: Float64Array;
-  private readonly rates: Float64Array;
+  private readonly perItem: Float64Array;
+  private readonly slopes: Float64Array;
+  /** Items between forecast and scoring, summed, for the mean horizon of the errors. */
+  private horizonItems = 0;
   private head = 0;
   private stored = 0;
   private readonly errors: Float64Array;
+  private readonly horizons: Float64Array;
   private errorHead = 0;
   private errorCount = 0;
 
@@ -23,29 +27,43 @@ export class ForecastErrors {
   ) {
     this.times = new Float64Array(ringSize);
     this.counts = new Float64Array(ringSize);
-    this.rates = new Float64Array(ringSize);
+    this.perItem = new Float64Array(ringSize);
+    this.slopes = new Float64Array(ringSize);
     this.errors = new Float64Array(size);
+    this.horizons = new Float64Array(size);
   }
 
-  /** Scores the oldest pending forecast against (t, c), then stores the new forecast. */
-  record(timeMs: number, completed: number, rate: number): void {
+  /**
+   * Scores the oldest pending forecast against (t, c), then stores the new one:
+   * `perItemMs` now and its change per further item (`slope`, 0 for flat models).
+   */
+  record(timeMs: number, completed: number, perItemMs: number, slope = 0): void {
     if (this.stored === this.ringSize) {
       const oldest = this.head; // ring is full: head points at the oldest slot
       const items = completed - this.counts[oldest]!;
       const elapsed = timeMs - this.times[oldest]!;
-      const predicted = items / this.rates[oldest]!;
+      const predicted = items * this.perItem[oldest]! + (this.slopes[oldest]! * items * items) / 2;
       if (items > 0 && elapsed > 0 && predicted > 0 && Number.isFinite(predicted)) {
+        if (this.errorCount === this.size) this.horizonItems -= this.horizons[this.errorHead]!;
         this.errors[this.errorHead] = Math.log(elapsed / predicted);
+        this.horizons[this.errorHead] = items;
+        this.horizonItems += items;
         this.errorHead = (this.errorHead + 1) % this.size;
         if (this.errorCount < this.size) this.errorCount++;
       }
     }
-    if (!(rate > 0) || !Number.isFinite(rate)) return;
+    if (!(perItemMs > 0) || !Number.isFinite(perItemMs)) return;
     this.times[this.head] = timeMs;
     this.counts[this.head] = completed;
-    this.rates[this.head] = rate;
+    this.perItem[this.head] = perItemMs;
+    this.slopes[this.head] = Number.isFinite(slope) ? slope : 0;
     this.head = (this.head + 1) % this.ringSize;
     if (this.stored < this.ringSize) this.stored++;
+  }
+
+  /** Mean number of items the scored forecasts looked ahead. */
+  get meanHorizonItems(): number {
+    return this.errorCount === 0 ? 0 : this.horizonItems / this.errorCount;
   }
 
   get count(): number {

@@ -4,8 +4,9 @@ import { RateEstimator } from './RateEstimator.js';
 export class LinearEstimator extends RateEstimator {
   readonly method = 'linear' as const;
 
-  rate(): number {
-    return this.averageRate();
+  perItemMs(): number {
+    const rate = this.averageRate();
+    return rate > 0 ? 1 / rate : 0;
   }
 
   protected update(): void {}

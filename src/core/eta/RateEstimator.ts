@@ -6,10 +6,17 @@ const MIN_ERRORS = 8;
 /** ±20% in log space: the band the confidence score is about. */
 const CONFIDENCE_BAND = Math.log(1.2);
 const LEVEL = 0.8;
+/**
+ * Forecast errors are measured a few chunks ahead, but the remaining time
+ * spans more: errors from drift grow with the horizon. The interval widens with
+ * the square root of (remaining items / measured horizon), at most this much.
+ */
+const MAX_HORIZON_WIDENING = 3;
 
 /**
- * An estimator built on a rate model: remaining = items left / rate. The
- * interval and confidence come from the model's own measured forecast errors.
+ * An estimator built on a model of time per item (and, for trend models, its
+ * change per item): remaining = R·τ + slope·R²/2. The interval and confidence
+ * come from the model's own measured forecast errors.
  */
 export abstract class RateEstimator implements EtaEstimator {
   abstract readonly method: EtaMethod;
@@ -23,9 +30,19 @@ export abstract class RateEstimator implements EtaEstimator {
   /** Adaptive delegates to its models' errors and keeps none of its own. */
   protected scoresForecasts = true;
 
-  /** Items per millisecond the model expects from now on; 0 when unknown. */
-  abstract rate(): number;
-  protected abstract update(intervalRate: number, intervalMs: number): void;
+  /** Milliseconds per item the model expects next; 0 when unknown. */
+  abstract perItemMs(): number;
+  /** Change of ms-per-item per further item; 0 for flat models. */
+  slope(): number {
+    return 0;
+  }
+  protected abstract update(intervalRate: number, intervalMs: number, items: number): void;
+
+  /** Items per millisecond the model expects next; 0 when unknown. */
+  rate(): number {
+    const tau = this.perItemMs();
+    return tau > 0 ? 1 / tau : 0;
+  }
 
   observe(timeMs: number, completed: number): void {
     if (Number.isNaN(this.firstTime)) {
@@ -37,10 +54,10 @@ export abstract class RateEstimator implements EtaEstimator {
     const dc = completed - this.lastCount;
     if (dt <= 0 || dc < 0) return;
     this.lastIntervalRate = dc / dt;
-    this.update(this.lastIntervalRate, dt);
+    this.update(this.lastIntervalRate, dt, dc);
     this.lastTime = timeMs;
     this.lastCount = completed;
-    if (this.scoresForecasts) this.errors.record(timeMs, completed, this.rate());
+    if (this.scoresForecasts) this.errors.record(timeMs, completed, this.perItemMs(), this.slope());
   }
 
   observeRateLimitWait(_timeMs: number, totalWaitMs: number): void {
@@ -52,21 +69,28 @@ export abstract class RateEstimator implements EtaEstimator {
     return elapsed > 0 ? (this.lastCount - this.firstCount) / elapsed : 0;
   }
 
+  /** Remaining time for `items` more items under this model. */
+  remainingFor(items: number): number {
+    const tau = this.perItemMs();
+    if (!(tau > 0)) return Number.NaN;
+    // A slowing trend adds up; a speeding one may not take the time below a fifth of flat.
+    return Math.max(items * tau * 0.2, items * tau + (this.slope() * items * items) / 2);
+  }
+
   estimate(nowMs: number, total: number): EtaCalculation | undefined {
     return this.estimateWith(this, nowMs, total);
   }
 
   /** The estimate of `model`, reported under this estimator's method. */
   protected estimateWith(model: RateEstimator, nowMs: number, total: number): EtaCalculation | undefined {
-    const rate = model.rate();
-    if (!(rate > 0) || Number.isNaN(this.lastTime)) return undefined;
-    // Time since the last observation is not subtracted: during a stall the
-    // items left do not shrink, so neither should the estimate.
-    const remaining = Math.max(0, (total - this.lastCount) / rate);
+    const items = Math.max(0, total - this.lastCount);
+    const remaining = model.remainingFor(items);
+    if (!Number.isFinite(remaining) || Number.isNaN(this.lastTime)) return undefined;
     const errors = model.errors;
     const measured = errors.count >= MIN_ERRORS;
-    const low = measured ? remaining * Math.exp(errors.quantile((1 - LEVEL) / 2)) : remaining * 0.5;
-    const high = measured ? remaining * Math.exp(errors.quantile(1 - (1 - LEVEL) / 2)) : remaining * 2;
+    const widen = measured ? Math.min(MAX_HORIZON_WIDENING, Math.max(1, Math.sqrt(items / Math.max(1, errors.meanHorizonItems)))) : 1;
+    const low = measured ? remaining * Math.exp(widen * errors.quantile((1 - LEVEL) / 2)) : remaining * 0.5;
+    const high = measured ? remaining * Math.exp(widen * errors.quantile(1 - (1 - LEVEL) / 2)) : remaining * 2;
     const average = this.averageRate();
     const elapsed = this.lastTime - this.firstTime;
     return {
@@ -74,7 +98,7 @@ export abstract class RateEstimator implements EtaEstimator {
       estimatedTimeRemainingMs: remaining,
       estimatedCompletionTime: nowMs + remaining,
       interval: { lowMs: Math.min(low, remaining), highMs: Math.max(high, remaining), level: LEVEL },
-      confidence: measured ? errors.shareWithin(CONFIDENCE_BAND) : 0,
+      confidence: measured ? errors.shareWithin(CONFIDENCE_BAND / widen) : 0,
       factors: {
         currentThroughput: this.lastIntervalRate * 1000,
         averageThroughput: average * 1000,
