@@ -70,8 +70,8 @@ export const alertOptionsSchema = z.strictObject({
   slowPerformance: z.strictObject({ factor: z.number().gt(1).default(2), baselineChunks: z.number().int().min(1).default(5), recentChunks: z.number().int().min(1).default(5) }).default(() => ({ factor: 2, baselineChunks: 5, recentChunks: 5 })),
   /** low_throughput: items per second below this after the first baseline chunks; off unless set. */
   lowThroughput: z.strictObject({ itemsPerSecond: z.number().gt(0).optional() }).default(() => ({})),
-  /** eta_deviation: the estimated completion time moved by more than `percent` of the remaining time. */
-  etaDeviation: z.strictObject({ percent: z.number().gt(0).default(50) }).default(() => ({ percent: 50 })),
+  /** eta_deviation: the estimated completion time moved by more than `percent` of the remaining time; resolved once it held still for `stableMs`. */
+  etaDeviation: z.strictObject({ percent: z.number().gt(0).default(50), stableMs: z.number().int().min(0).default(60_000) }).default(() => ({ percent: 50, stableMs: 60_000 })),
   /** quality_degradation: average of the last quality scores below `threshold`, after `minSamples`. */
   qualityDegradation: z.strictObject({ threshold: z.number().gt(0).max(1).default(0.7), minSamples: z.number().int().min(1).default(10) }).default(() => ({ threshold: 0.7, minSamples: 10 })),
   /** stalled: no progress for `afterMs` while the run is active. */

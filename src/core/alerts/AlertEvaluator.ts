@@ -1,6 +1,6 @@
 import { BATCH_ALERT_GROUP_VALUES as G, type BatchAlertGroup } from '../../semconv.js';
 import type { Alert, AlertSeverity } from '../alert.js';
-import type { Run, RunListener } from '../Run.js';
+import type { ItemProgress, ItemStatus, Run, RunListener } from '../Run.js';
 import type { AlertThresholds } from './AlertThresholds.js';
 
 const SEVERITY: Record<BatchAlertGroup, AlertSeverity> = {
@@ -41,6 +41,7 @@ export class AlertEvaluator implements RunListener {
   private qualityHead = 0;
   private qualityCount = 0;
   private etaReference: number | undefined;
+  private etaStableSince: number | undefined;
   private lastSlowCheck = Number.NEGATIVE_INFINITY;
   private lastChunkCheck = Number.NEGATIVE_INFINITY;
   private timer: NodeJS.Timeout | undefined;
@@ -100,6 +101,16 @@ export class AlertEvaluator implements RunListener {
     }
   }
 
+  /** File-level loops (seed 001's updateFileProgress) have no chunks: finished items drive the checks. */
+  onItem(run: Run, item: ItemProgress, previous: ItemStatus | undefined): void {
+    if (item.status === previous || (item.status !== 'completed' && item.status !== 'failed' && item.status !== 'skipped')) return;
+    const now = run.clock.now();
+    if (now - this.lastChunkCheck >= CHUNK_CHECK_INTERVAL_MS) {
+      this.lastChunkCheck = now;
+      this.evaluate(now);
+    }
+  }
+
   onQuality(run: Run, score: number): void {
     this.quality[this.qualityHead] = score;
     this.qualityHead = (this.qualityHead + 1) % this.quality.length;
@@ -117,7 +128,9 @@ export class AlertEvaluator implements RunListener {
     const windowStart = now - t.rateLimit.windowMs;
     const oldest = this.hitCount === this.hitTimes.length ? this.hitTimes[this.hitHead]! : Number.NEGATIVE_INFINITY;
     const hitsInWindow = this.countHitsSince(windowStart);
-    this.check(G.rateLimit, oldest >= windowStart, hitsInWindow <= t.rateLimit.hits, now, hitsInWindow, t.rateLimit.hits,
+    // Clears only when the window holds clearly fewer hits again, so a steady rate at the threshold does not flap.
+    const rateCleared = hitsInWindow <= Math.floor(t.rateLimit.hits * HYSTERESIS);
+    this.check(G.rateLimit, oldest >= windowStart, rateCleared, now, hitsInWindow, t.rateLimit.hits,
       () => `${hitsInWindow} rate-limit responses in the last ${Math.round(t.rateLimit.windowMs / 60_000)} min (more than ${t.rateLimit.hits})`);
 
     // high_error_rate: errors over items, once enough items are in.
@@ -169,17 +182,33 @@ export class AlertEvaluator implements RunListener {
       const remaining = Math.max(1000, this.etaReference - now);
       const moved = (Math.abs(completion - this.etaReference) / remaining) * 100;
       const limit = t.etaDeviation.percent;
-      const wasActive = this.active.has(G.etaDeviation);
-      this.check(G.etaDeviation, moved > limit, moved < limit * HYSTERESIS, now, moved, limit,
-      () => `estimated completion moved by ${moved.toFixed(0)}% of the remaining time`);
-      // Each episode measures against the estimate it started from.
-      if (!wasActive && this.active.has(G.etaDeviation)) this.etaReference = completion;
-      else if (!this.active.has(G.etaDeviation) && moved < limit * HYSTERESIS) this.etaReference = completion;
+      const settled = moved < limit * HYSTERESIS;
+      if (!this.active.has(G.etaDeviation)) {
+        this.check(G.etaDeviation, moved > limit, false, now, moved, limit,
+          () => `estimated completion moved by ${moved.toFixed(0)}% of the remaining time`);
+        // A slow drift follows the estimate; a jump starts an episode measured from the new estimate.
+        if (settled || this.active.has(G.etaDeviation)) this.etaReference = completion;
+        this.etaStableSince = undefined;
+      } else if (settled) {
+        // The episode ends once the estimate has held still for `stableMs`, not at the first quiet check.
+        this.etaStableSince ??= now;
+        if (now - this.etaStableSince >= t.etaDeviation.stableMs) {
+          this.resolve(G.etaDeviation, now);
+          this.etaReference = completion;
+          this.etaStableSince = undefined;
+        }
+      } else {
+        // Still moving: same episode, measured from here on.
+        this.etaReference = completion;
+        this.etaStableSince = undefined;
+      }
     }
 
     // stalled: no progress for too long.
     const idle = run.idleTimeMs(now);
-    this.check(G.stalled, idle >= t.stalled.afterMs, idle === 0, now, idle, t.stalled.afterMs,
+    // Idle time only shrinks when items complete, so "well under the limit again" means progress resumed,
+    // whoever (renderer, metric collection) observed that progress first.
+    this.check(G.stalled, idle >= t.stalled.afterMs, idle < t.stalled.afterMs * HYSTERESIS, now, idle, t.stalled.afterMs,
       () => `no progress for ${Math.round(idle / 1000)} s`);
   }
 

@@ -5,7 +5,7 @@ export interface AlertThresholds {
   readonly highErrorRate: { readonly ratio: number; readonly minItems: number };
   readonly slowPerformance: { readonly factor: number; readonly baselineChunks: number; readonly recentChunks: number };
   readonly lowThroughput: { readonly itemsPerSecond?: number | undefined };
-  readonly etaDeviation: { readonly percent: number };
+  readonly etaDeviation: { readonly percent: number; readonly stableMs: number };
   readonly qualityDegradation: { readonly threshold: number; readonly minSamples: number };
   readonly stalled: { readonly afterMs: number };
 }

@@ -91,6 +91,43 @@ describe('in-process alerts: one per episode, resolved when clear', () => {
     expect(of(events, 'stalled')).toEqual(['firing', 'resolved']);
   });
 
+  it('stalled clears on resumed progress even when the renderer or metrics observed that progress first', () => {
+    const { clock, run, evaluator, events } = setup();
+    run.add(10);
+    evaluator.evaluate(clock.advance(1000));
+    evaluator.evaluate(clock.advance(6 * 60_000));
+    expect(of(events, 'stalled')).toEqual(['firing']);
+    run.add(1);
+    run.idleTimeMs(clock.advance(250)); // a snapshot (renderer timer, metric collection) sees the progress first
+    evaluator.evaluate(clock.advance(750));
+    expect(of(events, 'stalled')).toEqual(['firing', 'resolved']);
+    evaluator.evaluate(clock.advance(60_000));
+    expect(of(events, 'stalled')).toEqual(['firing', 'resolved']);
+  });
+
+  it('rate_limit does not flap when hits keep arriving at the threshold rate', () => {
+    const { clock, run, evaluator, events } = setup(1000, { rateLimit: { hits: 5, windowMs: 60_000 } });
+    // One hit every 10 s: 6 in any 60 s window, so it fires; one ages out per hit, leaving 5 (not clearly below).
+    for (let i = 0; i < 60; i++) {
+      run.recordRateLimit(100);
+      evaluator.evaluate(clock.advance(10_000));
+      run.add(1);
+    }
+    expect(of(events, 'rate_limit')).toEqual(['firing']);
+    evaluator.evaluate(clock.advance(61_000));
+    expect(of(events, 'rate_limit')).toEqual(['firing', 'resolved']);
+  });
+
+  it('file-level loops without chunks (updateItem) are checked as items finish', () => {
+    const { clock, run, events } = setup();
+    for (let i = 0; i < 30; i++) {
+      run.updateItem(`f${i}`, { status: 'processing' });
+      clock.advance(200);
+      run.updateItem(`f${i}`, { status: i % 3 === 0 ? 'failed' : 'completed' });
+    }
+    expect(of(events, 'high_error_rate')).toEqual(['firing']);
+  });
+
   it('quality_degradation: recent average below 0.7', () => {
     const { run, events } = setup();
     for (let i = 0; i < 10; i++) run.recordQuality(0.5);
@@ -113,8 +150,13 @@ describe('in-process alerts: one per episode, resolved when clear', () => {
     for (let i = 0; i < 60; i++) chunk(100, 1000);
     expect(of(events, 'eta_deviation')).toEqual([]);
     for (let i = 0; i < 30; i++) chunk(100, 5000);
-    expect(of(events, 'eta_deviation')[0]).toBe('firing');
-    expect(of(events, 'eta_deviation').filter((s) => s === 'firing').length).toBeLessThanOrEqual(2);
+    // One episode while the estimate keeps moving, however much it moves.
+    expect(of(events, 'eta_deviation')).toEqual(['firing']);
+    // Resolved once the estimate has held still for stableMs (60 s), not at the first quiet check.
+    for (let i = 0; i < 200 && of(events, 'eta_deviation').length < 2; i++) chunk(100, 5000);
+    expect(of(events, 'eta_deviation')).toEqual(['firing', 'resolved']);
+    for (let i = 0; i < 60; i++) chunk(100, 5000);
+    expect(of(events, 'eta_deviation')).toEqual(['firing', 'resolved']);
   });
 
   it('open episodes are resolved when the run finishes; disabled means silent', () => {
