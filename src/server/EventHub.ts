@@ -1,0 +1,180 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Run } from '../core/Run.js';
+import type { RegistryEvent, RunRegistry } from '../core/RunRegistry.js';
+import { cardView } from './views.js';
+
+/** The live event types, as seed 004 names them (plus a snapshot on connect and removal on cleanup). */
+export const LIVE_EVENT_TYPES = [
+  'batch:snapshot',
+  'batch:created',
+  'batch:progress',
+  'batch:completed',
+  'batch:failed',
+  'batch:cancelled',
+  'batch:removed',
+] as const;
+export type LiveEventType = (typeof LIVE_EVENT_TYPES)[number];
+
+interface LiveEvent {
+  readonly id: number;
+  /** The whole SSE frame, serialised once for every client. */
+  readonly frame: string;
+}
+
+export interface EventHubOptions {
+  /** Minimum time between progress events of one run. */
+  readonly progressIntervalMs?: number;
+  /** A running run with no change still gets a progress event this often (ETA and items/s move). */
+  readonly keepAliveProgressMs?: number;
+  /** Events kept for `Last-Event-ID` replay. */
+  readonly replaySize?: number;
+  /** Comment line sent to idle connections so proxies keep them open. */
+  readonly heartbeatMs?: number;
+  /** A client that lets this much pile up unread is dropped (it reconnects with Last-Event-ID). */
+  readonly maxBufferedBytes?: number;
+  readonly maxClients?: number;
+}
+
+/**
+ * Server-Sent Events over the run registry. Lifecycle events are sent as they
+ * happen; progress is sampled on a timer (never from the batch loop) at most
+ * once per interval per run. Each event is serialised once and written to
+ * every client; a bounded ring of recent events serves `Last-Event-ID`.
+ */
+export class EventHub {
+  private readonly clients = new Set<ServerResponse>();
+  private readonly ring: (LiveEvent | undefined)[];
+  private ringNext = 0;
+  private lastId = 0;
+  private readonly lastProgress = new Map<string, { fingerprint: string; atMs: number }>();
+  private readonly unsubscribe: () => void;
+  private readonly timer: NodeJS.Timeout;
+  private readonly heartbeat: NodeJS.Timeout;
+  private readonly progressIntervalMs: number;
+  private readonly keepAliveProgressMs: number;
+  private readonly maxBufferedBytes: number;
+  private readonly maxClients: number;
+
+  constructor(
+    private readonly registry: RunRegistry,
+    private readonly createdAt: (run: Run) => number | undefined,
+    options: EventHubOptions = {},
+  ) {
+    this.progressIntervalMs = options.progressIntervalMs ?? 500;
+    this.keepAliveProgressMs = options.keepAliveProgressMs ?? 2000;
+    this.maxBufferedBytes = options.maxBufferedBytes ?? 1 << 20;
+    this.maxClients = options.maxClients ?? 1000;
+    this.ring = new Array<LiveEvent | undefined>(options.replaySize ?? 1000);
+    this.unsubscribe = registry.subscribe((event) => this.onRegistry(event));
+    this.timer = setInterval(() => this.sampleProgress(), this.progressIntervalMs);
+    this.timer.unref();
+    this.heartbeat = setInterval(() => this.broadcast(': keep-alive\n\n'), options.heartbeatMs ?? 15_000);
+    this.heartbeat.unref();
+  }
+
+  get clientCount(): number {
+    return this.clients.size;
+  }
+
+  /** Opens an event stream; replays from `Last-Event-ID` when the ring still has it, else sends a snapshot. */
+  connect(req: IncomingMessage, res: ServerResponse, lastEventIdParam?: string | null): void {
+    if (this.clients.size >= this.maxClients) {
+      res.writeHead(503, { 'content-type': 'application/json', 'retry-after': '5' });
+      res.end(JSON.stringify({ success: false, error: 'too many live clients', details: { errors: [] } }));
+      return;
+    }
+    res.writeHead(200, {
+      'content-type': 'text/event-stream; charset=utf-8',
+      'cache-control': 'no-cache, no-transform',
+      connection: 'keep-alive',
+      'x-accel-buffering': 'no',
+    });
+    res.socket?.setNoDelay(true);
+    const header = req.headers['last-event-id'];
+    const raw = (Array.isArray(header) ? header[0] : header) ?? lastEventIdParam ?? undefined;
+    const lastEventId = raw !== undefined && /^\d+$/.test(raw) ? Number(raw) : undefined;
+    let out = 'retry: 2000\n\n';
+    const replay = lastEventId === undefined ? undefined : this.since(lastEventId);
+    if (replay) for (const event of replay) out += event.frame;
+    else out += frame(this.lastId, 'batch:snapshot', { runs: this.registry.list().map((run) => cardView(run, this.createdAt(run))) });
+    res.write(out);
+    this.clients.add(res);
+    const drop = () => this.clients.delete(res);
+    req.once('close', drop);
+    res.once('close', drop);
+  }
+
+  /** Ends every stream and stops the timers. */
+  close(): void {
+    clearInterval(this.timer);
+    clearInterval(this.heartbeat);
+    this.unsubscribe();
+    for (const res of this.clients) res.end();
+    this.clients.clear();
+  }
+
+  /** Samples progress now (the timer does this on its own). */
+  sampleProgress(nowMs?: number): void {
+    for (const run of this.registry.active()) {
+      const now = nowMs ?? run.clock.now();
+      const s = run.stats;
+      const fingerprint = `${run.completed}|${s.errors}|${s.rateLimitHits}|${s.retries}`;
+      const last = this.lastProgress.get(run.id);
+      if (last && last.fingerprint === fingerprint && now - last.atMs < this.keepAliveProgressMs) continue;
+      if (last && now - last.atMs < this.progressIntervalMs) continue;
+      this.lastProgress.set(run.id, { fingerprint, atMs: now });
+      this.publish('batch:progress', cardView(run, this.createdAt(run), now));
+    }
+  }
+
+  private onRegistry(event: RegistryEvent): void {
+    const run = event.run;
+    if (event.type === 'created') {
+      this.publish('batch:created', cardView(run, this.createdAt(run)));
+    } else if (event.type === 'finished') {
+      this.lastProgress.delete(run.id);
+      const status = run.status;
+      const type: LiveEventType = status === 'cancelled' ? 'batch:cancelled' : status === 'failed' ? 'batch:failed' : 'batch:completed';
+      this.publish(type, cardView(run, this.createdAt(run)));
+    } else {
+      this.lastProgress.delete(run.id);
+      this.publish('batch:removed', { id: run.id });
+    }
+  }
+
+  private publish(type: LiveEventType, data: unknown): void {
+    const id = ++this.lastId;
+    const event: LiveEvent = { id, frame: frame(id, type, data) };
+    this.ring[this.ringNext] = event;
+    this.ringNext = (this.ringNext + 1) % this.ring.length;
+    this.broadcast(event.frame);
+  }
+
+  private broadcast(text: string): void {
+    for (const res of this.clients) {
+      if (res.writableLength > this.maxBufferedBytes) {
+        // A reader this far behind reconnects and resumes from its Last-Event-ID.
+        this.clients.delete(res);
+        res.destroy();
+        continue;
+      }
+      res.write(text);
+    }
+  }
+
+  /** Events after `id`, or undefined when the ring no longer holds them all. */
+  private since(id: number): LiveEvent[] | undefined {
+    if (id > this.lastId) return undefined;
+    const events: LiveEvent[] = [];
+    for (let i = 0; i < this.ring.length; i++) {
+      const event = this.ring[(this.ringNext + i) % this.ring.length];
+      if (event && event.id > id) events.push(event);
+    }
+    if (id < this.lastId && (events.length === 0 || events[0]!.id !== id + 1)) return undefined;
+    return events;
+  }
+}
+
+function frame(id: number, type: string, data: unknown): string {
+  return `id: ${id}\nevent: ${type}\ndata: ${JSON.stringify(data)}\n\n`;
+}

@@ -1,0 +1,330 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { z } from 'zod';
+import { trackBatch } from '../api/trackBatch.js';
+import type { RunOptionsInput } from '../api/options.js';
+import { systemClock, type Clock } from '../core/clock.js';
+import type { Run } from '../core/Run.js';
+import { defaultRegistry, type RunRegistry } from '../core/RunRegistry.js';
+import { VERSION } from '../instrument/version.js';
+import { authorize, type AuthOptions } from './auth.js';
+import { boardHtml } from './board.js';
+import type { Operation } from './defineOperation.js';
+import { EventHub, type EventHubOptions } from './EventHub.js';
+import { HttpError, validationError } from './HttpError.js';
+import { buildOpenApi } from './openapi.js';
+import { matchRoute, type RouteId } from './routes.js';
+import { RUN_STATUSES, type CreateBody, type HistoryQuery } from './schemas.js';
+import { TokenBucket } from './TokenBucket.js';
+import { batchView, cardView, resultsView, vizView } from './views.js';
+
+export interface BatchHandlerOptions {
+  /** `{ token }` (Bearer), optionally with a read-only `readToken`; or `{ disabled: true }` for loopback-only use. Required. */
+  readonly auth: AuthOptions;
+  /** Defaults to `defaultRegistry`, where `trackBatch` and `createBatchProgress` register runs. */
+  readonly registry?: RunRegistry;
+  /** Operations `POST /api/batch/create` may start; anything else is refused. */
+  readonly operations?: readonly Operation<any>[];
+  /** Token bucket on create: `capacity` at once, refilled at `refillPerSecond`. */
+  readonly createRateLimit?: { readonly capacity: number; readonly refillPerSecond: number };
+  /** Largest request body, bytes (413 above). */
+  readonly maxBodyBytes?: number;
+  /** Run options for runs started by create (e.g. `display: 'none'`, telemetry providers). */
+  readonly runDefaults?: Omit<RunOptionsInput, 'name' | 'operation' | 'total' | 'registry'>;
+  readonly events?: EventHubOptions;
+  /** Time for rate limits and created_at; injected by tests. */
+  readonly clock?: Clock;
+}
+
+/** A Node `http` request listener; with `next` (express, connect) unknown paths go on to it. */
+export interface BatchHandler {
+  (req: IncomingMessage, res: ServerResponse, next?: (error?: unknown) => void): void;
+  /** Ends live streams and stops timers. */
+  close(): void;
+  readonly events: EventHub;
+}
+
+type Ctx = {
+  readonly req: IncomingMessage;
+  readonly res: ServerResponse;
+  readonly url: URL;
+  readonly params: Record<string, string>;
+  readonly query: unknown;
+  readonly body: unknown;
+};
+type Result = { status?: number; json?: unknown; handled?: true };
+
+const DAY_MS = 86_400_000;
+
+/** The control API and board as one request listener. */
+export function createBatchHandler(options: BatchHandlerOptions): BatchHandler {
+  if (!options || typeof options.auth !== 'object' || options.auth === null) {
+    throw new TypeError('batchtel/server: `auth` is required: `{ token: "..." }`, or `{ disabled: true }` for loopback-only use');
+  }
+  const auth = options.auth;
+  if (!('disabled' in auth) && (typeof auth.token !== 'string' || auth.token.length < 16)) {
+    throw new TypeError('batchtel/server: `auth.token` must be a string of at least 16 characters');
+  }
+  const registry = options.registry ?? defaultRegistry;
+  const clock = options.clock ?? systemClock;
+  const maxBodyBytes = options.maxBodyBytes ?? 64 * 1024;
+  const operations = new Map<string, Operation<any>>();
+  for (const op of options.operations ?? []) {
+    if (operations.has(op.name)) throw new TypeError(`batchtel/server: operation ${JSON.stringify(op.name)} defined twice`);
+    operations.set(op.name, op);
+  }
+  const limit = options.createRateLimit ?? { capacity: 10, refillPerSecond: 1 };
+  const bucket = new TokenBucket(limit.capacity, limit.refillPerSecond, clock);
+
+  // created_at is not a run field: the server notes when it first saw each run.
+  const createdAt = new WeakMap<Run, number>();
+  const created = (run: Run): number | undefined => createdAt.get(run) ?? (run.startTimeMs > 0 ? run.startTimeMs : undefined);
+  for (const run of registry.list()) createdAt.set(run, run.startTimeMs > 0 ? run.startTimeMs : clock.now());
+  const unsubscribe = registry.subscribe((event) => {
+    if (event.type === 'created') createdAt.set(event.run, clock.now());
+  });
+  const hub = new EventHub(registry, created, options.events);
+  let openapi: string | undefined;
+
+  const findRun = (id: string): Run => {
+    const run = registry.get(id);
+    if (!run) throw new HttpError(404, `no run with id ${JSON.stringify(id)}`, [{ path: 'params.id', message: 'not found (unknown, or removed by cleanup or history limits)', code: 'not_found' }]);
+    return run;
+  };
+
+  const handlers: Record<RouteId, (ctx: Ctx) => Result | Promise<Result>> = {
+    board: ({ res }) => {
+      send(res, 200, boardHtml(), 'text/html; charset=utf-8', { 'content-security-policy': "default-src 'self'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src 'self' data:", 'referrer-policy': 'no-referrer' });
+      return { handled: true };
+    },
+    openapi: ({ res }) => {
+      openapi ??= JSON.stringify(buildOpenApi(VERSION));
+      send(res, 200, openapi, 'application/json');
+      return { handled: true };
+    },
+    events: ({ req, res, query }) => {
+      hub.connect(req, res, (query as { lastEventId?: string }).lastEventId);
+      return { handled: true };
+    },
+    getBatch: ({ params }) => {
+      const run = findRun(params['id']!);
+      return { json: { success: true, batch: batchView(run, created(run)) } };
+    },
+    getResults: ({ params }) => {
+      const run = findRun(params['id']!);
+      return { json: { success: true, batch: resultsView(run, created(run)) } };
+    },
+    getViz: ({ params }) => ({ json: { success: true, visualization: vizView(findRun(params['id']!)) } }),
+    history: ({ query }) => {
+      const q = query as HistoryQuery;
+      const after = q.createdAfter ? Date.parse(q.createdAfter) : undefined;
+      const before = q.createdBefore ? Date.parse(q.createdBefore) : undefined;
+      const matching = registry
+        .list()
+        .filter((run) => {
+          if (q.operation !== undefined && run.descriptor.operation !== q.operation) return false;
+          if (q.status !== undefined && run.status !== q.status) return false;
+          const at = created(run) ?? 0;
+          if (after !== undefined && !(at > after)) return false;
+          if (before !== undefined && !(at < before)) return false;
+          return true;
+        })
+        .sort((a, b) => (created(b) ?? 0) - (created(a) ?? 0));
+      const page = matching.slice(q.offset, q.offset + q.limit);
+      return { json: { success: true, batches: page.map((run) => cardView(run, created(run))), count: page.length, total: matching.length, filter: q } };
+    },
+    stats: () => {
+      const byStatus: Record<string, number> = Object.fromEntries(RUN_STATUSES.map((s) => [s, 0]));
+      const byOperation: Record<string, number> = {};
+      const runs = registry.list();
+      for (const run of runs) {
+        byStatus[run.status] = (byStatus[run.status] ?? 0) + 1;
+        byOperation[run.descriptor.operation] = (byOperation[run.descriptor.operation] ?? 0) + 1;
+      }
+      const finished = byStatus['completed']! + byStatus['failed']! + byStatus['cancelled']!;
+      return {
+        json: {
+          success: true,
+          stats: { total: runs.length, byStatus, byOperation, completionRate: finished > 0 ? Math.round((byStatus['completed']! / finished) * 10_000) / 10_000 : 0, liveClients: hub.clientCount },
+        },
+      };
+    },
+    cancel: ({ params }) => {
+      const run = findRun(params['id']!);
+      if (run.isFinished) {
+        throw new HttpError(409, `run ${run.id} has already finished (${run.status})`, [{ path: 'params.id', message: `status is ${run.status}`, code: 'already_finished' }]);
+      }
+      run.cancel('cancelled through the control API');
+      return { json: { success: true, message: 'Batch cancelled successfully', batch: batchView(run, created(run)) } };
+    },
+    cleanup: ({ body }) => {
+      const { daysToKeep } = body as { daysToKeep: number };
+      const deleted = registry.cleanup(clock.now() - daysToKeep * DAY_MS);
+      return { json: { success: true, deleted, daysToKeep } };
+    },
+    create: ({ body }) => {
+      const wait = bucket.take();
+      if (wait > 0) {
+        const seconds = Math.max(1, Math.ceil(wait / 1000));
+        throw new HttpError(429, 'too many runs created; slow down', [{ path: 'request', message: `retry after ${seconds} s`, code: 'rate_limited' }], { 'retry-after': String(seconds) });
+      }
+      const b = body as CreateBody;
+      const op = operations.get(b.operation);
+      if (!op) {
+        throw new HttpError(400, `unknown operation ${JSON.stringify(b.operation)}`, [
+          { path: 'body.operation', message: `expected one of: ${[...operations.keys()].join(', ') || '(none registered)'}`, code: 'unknown_operation' },
+        ]);
+      }
+      const parsed = op.input.safeParse(b.input ?? b.filters ?? {});
+      if (!parsed.success) throw validationError(parsed.error as z.ZodError, b.input === undefined && b.filters !== undefined ? 'body.filters' : 'body.input');
+      const input = parsed.data;
+      const total = b.total_items ?? op.total?.(input);
+      const batch = trackBatch({
+        display: 'none',
+        ...options.runDefaults,
+        name: b.name ?? op.name,
+        operation: op.name,
+        ...(op.category ? { category: op.category } : {}),
+        ...(total !== undefined ? { total } : {}),
+        ...(b.description ? { metadata: { ...(options.runDefaults?.metadata ?? {}), description: b.description.slice(0, 256) } } : {}),
+        registry,
+      });
+      const o = b.options;
+      const runOptions = { batchSize: o.batchSize, retryAttempts: o.retryAttempts, timeout: o.timeout, concurrency: o.concurrency };
+      const context = {
+        batch,
+        options: runOptions,
+        signal: batch.signal,
+        process: <T,>(items: Iterable<T> | AsyncIterable<T>, handler: Parameters<typeof batch.process<T>>[1]) =>
+          batch.process(items, handler, {
+            batchSize: o.batchSize,
+            concurrency: o.concurrency,
+            retry: { attempts: o.retryAttempts + 1 },
+            ...(o.timeout !== undefined ? { timeoutMs: o.timeout } : {}),
+          }),
+      };
+      const run = registry.get(batch.id)!;
+      // Started after the response is queued: the caller gets the id at once.
+      setImmediate(() => {
+        Promise.resolve()
+          .then(() => op.run(input, context))
+          .then(
+            () => {
+              if (!run.isFinished) batch.finish();
+            },
+            (error: unknown) => {
+              if (run.isFinished) return;
+              if (run.status === 'pending') batch.start();
+              batch.error(error);
+              batch.finish({ result: run.signal.aborted ? 'cancellation' : 'failure', message: error instanceof Error ? error.message : String(error) });
+            },
+          );
+      });
+      return { status: 202, json: { success: true, batch: batchView(run, created(run)) } };
+    },
+  };
+
+  const dispatch = async (req: IncomingMessage, res: ServerResponse, next?: (error?: unknown) => void): Promise<void> => {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    const method = req.method ?? 'GET';
+    const { match, allowed } = matchRoute(method, url.pathname);
+    if (!match) {
+      if (allowed.length > 0) throw new HttpError(405, `method ${method} not allowed here`, [], { allow: [...new Set(allowed)].join(', ') });
+      if (next) return next();
+      if (url.pathname === '/favicon.ico') {
+        res.writeHead(204).end();
+        return;
+      }
+      throw new HttpError(404, `no route for ${method} ${url.pathname}`, [{ path: 'url', message: 'see /api/batch/openapi.json', code: 'not_found' }]);
+    }
+    const { route } = match;
+    authorize(req, url, auth, route.access, route.id === 'events');
+    let params: unknown = match.params;
+    if (route.params) {
+      const p = route.params.safeParse(match.params);
+      if (!p.success) throw validationError(p.error, 'params');
+      params = p.data;
+    }
+    let query: unknown = {};
+    if (route.query) {
+      const raw: Record<string, string> = {};
+      for (const [key, value] of url.searchParams) raw[key] = value;
+      const q = route.query.safeParse(raw);
+      if (!q.success) throw validationError(q.error, 'query');
+      query = q.data;
+    }
+    let body: unknown;
+    if (route.body) {
+      const raw = await readJson(req, maxBodyBytes);
+      const b = route.body.safeParse(raw);
+      if (!b.success) throw validationError(b.error, 'body');
+      body = b.data;
+    }
+    const result = await handlers[route.id]({ req, res, url, params: params as Record<string, string>, query, body });
+    if (result.handled) return;
+    send(res, result.status ?? route.status, JSON.stringify(result.json), 'application/json');
+  };
+
+  const handler = ((req: IncomingMessage, res: ServerResponse, next?: (error?: unknown) => void) => {
+    dispatch(req, res, next).catch((error: unknown) => {
+      const failure = error instanceof HttpError ? error : new HttpError(500, 'internal error', [{ path: 'server', message: String(error), code: 'internal' }]);
+      if (res.headersSent) {
+        res.destroy();
+        return;
+      }
+      const extra: Record<string, string> = { ...failure.headers };
+      if (failure.status === 413) extra['connection'] = 'close';
+      send(res, failure.status, JSON.stringify(failure.body()), 'application/json', extra);
+    });
+  }) as BatchHandler;
+  handler.close = () => {
+    unsubscribe();
+    hub.close();
+  };
+  Object.defineProperty(handler, 'events', { value: hub });
+  return handler;
+}
+
+function send(res: ServerResponse, status: number, body: string, type: string, headers: Record<string, string> = {}): void {
+  res.writeHead(status, { 'content-type': type, 'content-length': Buffer.byteLength(body), 'cache-control': 'no-store', 'x-content-type-options': 'nosniff', ...headers });
+  res.end(res.req?.method === 'HEAD' ? undefined : body);
+}
+
+/** Reads a JSON body up to `limit` bytes; 413 above it, 415 for another media type, 400 for bad JSON. */
+function readJson(req: IncomingMessage, limit: number): Promise<unknown> {
+  const declared = Number(req.headers['content-length'] ?? NaN);
+  if (declared > limit) return Promise.reject(tooLarge(limit));
+  const type = req.headers['content-type'];
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let failed = false;
+    req.on('data', (chunk: Buffer) => {
+      if (failed) return;
+      size += chunk.length;
+      if (size > limit) {
+        failed = true;
+        reject(tooLarge(limit));
+        return;
+      }
+      chunks.push(chunk);
+    });
+    req.once('error', reject);
+    req.once('end', () => {
+      if (failed) return;
+      const text = Buffer.concat(chunks).toString('utf8');
+      if (text.trim() === '') return resolve({});
+      if (type !== undefined && !/^application\/([a-z.+-]*\+)?json\b/i.test(type)) {
+        return reject(new HttpError(415, 'the body must be application/json', [{ path: 'headers.content-type', message: `got ${type}`, code: 'unsupported_media_type' }]));
+      }
+      try {
+        resolve(JSON.parse(text));
+      } catch (error) {
+        reject(new HttpError(400, 'the body is not valid JSON', [{ path: 'body', message: (error as Error).message, code: 'invalid_json' }]));
+      }
+    });
+  });
+}
+
+function tooLarge(limit: number): HttpError {
+  return new HttpError(413, `request body larger than ${limit} bytes`, [{ path: 'body', message: `at most ${limit} bytes`, code: 'too_large' }]);
+}

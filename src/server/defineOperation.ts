@@ -1,0 +1,47 @@
+import type { z } from 'zod';
+import type { BatchStats } from '../api/BatchStats.js';
+import type { BatchRun, ChunkHandler } from '../api/trackBatch.js';
+
+/** Seed 004's create options, validated. */
+export interface CreateOptions {
+  readonly batchSize: number;
+  readonly retryAttempts: number;
+  /** Whole-run deadline, ms. */
+  readonly timeout: number | undefined;
+  readonly concurrency: number;
+}
+
+export interface OperationContext {
+  /** The run, already registered (so the API and board see it) and not yet started. */
+  readonly batch: BatchRun;
+  readonly options: CreateOptions;
+  /** Aborts when the run is cancelled (e.g. `POST /api/batch/:id/cancel`). */
+  readonly signal: AbortSignal;
+  /** `batch.process()` with the request's batch size, retries, timeout and concurrency. */
+  process<T>(items: Iterable<T> | AsyncIterable<T>, handler: ChunkHandler<T>): Promise<BatchStats>;
+}
+
+export interface Operation<S extends z.ZodType = z.ZodType> {
+  readonly name: string;
+  readonly input: S;
+  /** Expected item count for an input, when the app can tell before it starts. */
+  readonly total?: (input: z.output<S>) => number | undefined;
+  readonly category?: string;
+  readonly run: (input: z.output<S>, context: OperationContext) => Promise<unknown> | unknown;
+}
+
+/**
+ * An operation `POST /api/batch/create` may start: a name, a zod schema for its
+ * input, and the code that processes it. Only registered operations can be started.
+ */
+export function defineOperation<S extends z.ZodType>(
+  name: string,
+  input: S,
+  run: (input: z.output<S>, context: OperationContext) => Promise<unknown> | unknown,
+  extra: { total?: (input: z.output<S>) => number | undefined; category?: string } = {},
+): Operation<S> {
+  if (!/^[A-Za-z0-9_.:-]{1,64}$/.test(name)) {
+    throw new TypeError(`batchtel: operation name must be 1-64 characters of letters, digits and _ . : -, got ${JSON.stringify(name)}`);
+  }
+  return { name, input, run, ...extra };
+}

@@ -1,0 +1,15 @@
+/**
+ * batchtel/server: the control API (seed 004) and the live board over the
+ * in-process run registry. A plain Node `http` handler, so it mounts in
+ * express, fastify or hono, or runs stand-alone with `startServer`.
+ */
+export { createBatchHandler, type BatchHandler, type BatchHandlerOptions } from './createBatchHandler.js';
+export { startServer, type RunningServer, type StartServerOptions } from './startServer.js';
+export { defineOperation, type Operation, type OperationContext, type CreateOptions } from './defineOperation.js';
+export type { AuthOptions } from './auth.js';
+export type { EventHubOptions, LiveEventType } from './EventHub.js';
+export { LIVE_EVENT_TYPES } from './EventHub.js';
+export type { BatchView, CardView, EtaView } from './views.js';
+export type { ErrorBody, ErrorDetail } from './HttpError.js';
+export { buildOpenApi } from './openapi.js';
+export { ROUTES, type Route } from './routes.js';

@@ -1,0 +1,95 @@
+import { z } from 'zod';
+import { ROUTES, type Route } from './routes.js';
+
+type Json = Record<string, unknown>;
+
+const errorSchema: Json = {
+  type: 'object',
+  required: ['success', 'error', 'details'],
+  properties: {
+    success: { const: false },
+    error: { type: 'string' },
+    details: {
+      type: 'object',
+      properties: {
+        errors: {
+          type: 'array',
+          items: { type: 'object', required: ['path', 'message', 'code'], properties: { path: { type: 'string' }, message: { type: 'string' }, code: { type: 'string' } } },
+        },
+      },
+    },
+  },
+};
+
+const toSchema = (schema: z.ZodType, io: 'input' | 'output'): Json => {
+  const json = z.toJSONSchema(schema, { io, unrepresentable: 'any' }) as Json;
+  delete json['$schema'];
+  return json;
+};
+
+/** `/api/batch/:id` → `/api/batch/{id}` */
+export const openApiPath = (path: string): string => path.replace(/:([A-Za-z0-9_]+)/g, '{$1}');
+
+function parameters(route: Route): Json[] {
+  const out: Json[] = [];
+  for (const [where, schema] of [['path', route.params], ['query', route.query]] as const) {
+    if (!schema) continue;
+    const json = toSchema(schema, 'input');
+    const properties = (json['properties'] ?? {}) as Record<string, Json>;
+    const required = new Set((json['required'] ?? []) as string[]);
+    for (const [name, property] of Object.entries(properties)) {
+      const { description, ...rest } = property;
+      out.push({ name, in: where, required: where === 'path' || required.has(name), schema: rest, ...(description ? { description } : {}) });
+    }
+  }
+  return out;
+}
+
+function operation(route: Route): Json {
+  const errors: Record<string, Json> = {};
+  const errorResponse = (description: string): Json => ({ description, content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } });
+  if (route.params || route.query || route.body) errors['400'] = errorResponse('Invalid request (field paths in details.errors)');
+  if (route.access !== 'none') {
+    errors['401'] = errorResponse('Missing or invalid bearer token');
+    errors['403'] = errorResponse('Token lacks the right (read-only token on a write route), or non-loopback client with auth disabled');
+  }
+  if (route.params) errors['404'] = errorResponse('No such run');
+  if (route.body) {
+    errors['413'] = errorResponse('Body too large');
+    errors['415'] = errorResponse('Body is not application/json');
+  }
+  if (route.id === 'create') errors['429'] = errorResponse('Rate limit on create; see Retry-After');
+  if (route.id === 'cancel') errors['409'] = errorResponse('The run has already finished');
+  const success: Json = {
+    description: route.summary,
+    content: { [route.produces]: { schema: route.produces === 'application/json' ? { type: 'object' } : { type: 'string' } } },
+  };
+  return {
+    operationId: route.id,
+    summary: route.summary,
+    ...(route.access !== 'none' ? { security: [{ bearer: [] }] } : { security: [] }),
+    parameters: parameters(route),
+    ...(route.body
+      ? { requestBody: { required: true, content: { 'application/json': { schema: toSchema(route.body, 'input') } } } }
+      : {}),
+    responses: { [String(route.status)]: success, ...errors },
+  };
+}
+
+/** The OpenAPI 3.1 description, generated from the router table and its zod schemas. */
+export function buildOpenApi(version: string): Json {
+  const paths: Record<string, Record<string, Json>> = {};
+  for (const route of ROUTES) {
+    const path = openApiPath(route.path);
+    (paths[path] ??= {})[route.method.toLowerCase()] = operation(route);
+  }
+  return {
+    openapi: '3.1.0',
+    info: { title: 'batchtel control API', version, description: 'See, start and cancel batch runs of this process (seed 004).' },
+    paths,
+    components: {
+      securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } },
+      schemas: { Error: errorSchema },
+    },
+  };
+}
