@@ -8,10 +8,12 @@ const CONFIDENCE_BAND = Math.log(1.2);
 const LEVEL = 0.8;
 /**
  * Forecast errors are measured a few chunks ahead, but the remaining time
- * spans more: errors from drift grow with the horizon. The interval widens with
- * the square root of (remaining items / measured horizon), at most this much.
+ * spans more: errors from drift grow with the horizon. The interval widens by
+ * (remaining items / measured horizon)^HORIZON_EXPONENT, at most this much.
  */
-const MAX_HORIZON_WIDENING = 3;
+const MAX_HORIZON_WIDENING = 4;
+const HORIZON_EXPONENT = 0.75;
+const UNMEASURED_SPREAD = 3;
 
 /**
  * An estimator built on a model of time per item (and, for trend models, its
@@ -88,9 +90,10 @@ export abstract class RateEstimator implements EtaEstimator {
     if (!Number.isFinite(remaining) || Number.isNaN(this.lastTime)) return undefined;
     const errors = model.errors;
     const measured = errors.count >= MIN_ERRORS;
-    const widen = measured ? Math.min(MAX_HORIZON_WIDENING, Math.max(1, Math.sqrt(items / Math.max(1, errors.meanHorizonItems)))) : 1;
-    const low = measured ? remaining * Math.exp(widen * errors.quantile((1 - LEVEL) / 2)) : remaining * 0.5;
-    const high = measured ? remaining * Math.exp(widen * errors.quantile(1 - (1 - LEVEL) / 2)) : remaining * 2;
+    const widen = measured ? Math.min(MAX_HORIZON_WIDENING, Math.max(1, Math.pow(items / Math.max(1, errors.meanHorizonItems), HORIZON_EXPONENT))) : 1;
+    // Before errors are measured nothing is known about the spread: a wide, honest default.
+    const low = measured ? remaining * Math.exp(widen * errors.quantile((1 - LEVEL) / 2)) : remaining / UNMEASURED_SPREAD;
+    const high = measured ? remaining * Math.exp(widen * errors.quantile(1 - (1 - LEVEL) / 2)) : remaining * UNMEASURED_SPREAD;
     const average = this.averageRate();
     const elapsed = this.lastTime - this.firstTime;
     return {

@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Builds the slim collector distribution from collector-config/builder-config.yaml
+# with the collector builder (ocb), once: the binary is cached under
+# .cache/otelcol/<sha256 of the manifest>/. Prints the binary's path last.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+manifest=collector-config/builder-config.yaml
+version=$(sed -n 's/^  version: *//p' "$manifest")
+hash=$(sha256sum "$manifest" | cut -c1-16)
+out=".cache/otelcol/$hash"
+bin="$out/otelcol-batchtel"
+if [ ! -x "$bin" ]; then
+  command -v go >/dev/null 2>&1 || { echo "batchtel: Go is needed to build the collector (apt-get install golang-go, or go.dev)" >&2; exit 1; }
+  gobin="$(go env GOPATH)/bin"
+  builder="$gobin/builder-v$version"
+  if [ ! -x "$builder" ]; then
+    echo "batchtel: installing the collector builder v$version" >&2
+    tmp=$(mktemp -d)
+    GOBIN="$tmp" go install "go.opentelemetry.io/collector/cmd/builder@v$version" >&2
+    mkdir -p "$gobin"
+    mv "$tmp/builder" "$builder"
+    rm -rf "$tmp"
+  fi
+  echo "batchtel: building the collector distribution (first run only; a few minutes)" >&2
+  start=$(date +%s)
+  mkdir -p "$out"
+  work=$(mktemp -d)
+  sed "s#output_path: .*#output_path: $work#" "$manifest" > "$work.yaml"
+  GOFLAGS="-trimpath" "$builder" --config="$work.yaml" --ldflags="-s -w" >&2
+  mv "$work/otelcol-batchtel" "$bin"
+  rm -rf "$work" "$work.yaml"
+  echo "batchtel: collector built in $(( $(date +%s) - start )) s" >&2
+fi
+echo "$(pwd)/$bin"
