@@ -14,6 +14,9 @@ type Write = (chunk: unknown, ...rest: unknown[]) => boolean;
 const HIDE_CURSOR = '\x1b[?25l';
 const SHOW_CURSOR = '\x1b[?25h';
 const visibleLength = (s: string): number => s.replace(/\x1b\[[0-9;]*m/g, '').length;
+/** How long a foreign line without its newline may stay open before the block is drawn below it anyway. */
+const PARTIAL_LINE_GRACE_MS = 1000;
+const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
 
 /**
  * Keeps one line per active run at the bottom of a terminal, redrawn in place.
@@ -28,7 +31,23 @@ export class TtyRenderer {
   private timer: NodeJS.Timeout | undefined;
   private readonly unhooks: Array<() => void> = [];
   private inOwnWrite = false;
+  /** When other output left a line without its newline: the block waits below it rather than overwrite it. */
+  private partialSince: number | undefined;
   private readonly onResize = () => this.render();
+  private readonly onTimer = () => {
+    if (this.partialSince !== undefined && this.clock.now() - this.partialSince < PARTIAL_LINE_GRACE_MS) return;
+    this.render();
+  };
+  /** Exit or a signal while the bar is up: give the cursor back. */
+  private readonly onExit = () => {
+    this.own(SHOW_CURSOR);
+  };
+  private readonly onSignal = (signal: NodeJS.Signals) => {
+    this.onExit();
+    for (const name of SIGNALS) process.off(name, this.onSignal);
+    // Nobody else handles it: die of it as the process would have without us.
+    if (process.listenerCount(signal) === 0) process.kill(process.pid, signal);
+  };
 
   constructor(
     private readonly stream: TtyStream,
@@ -53,9 +72,17 @@ export class TtyRenderer {
 
   /** Redraws every active line. */
   render(): void {
+    if (this.runs.length === 0) return;
     const lines = this.runs.map((run) => formatLine(run, this.clock.now(), this.style, this.width()));
-    this.own(this.erase() + lines.map((line) => `${line}\n`).join(''));
+    this.own(this.erase() + this.closePartial() + lines.map((line) => `${line}\n`).join(''));
     this.drawn = lines.map(visibleLength);
+  }
+
+  /** Ends a foreign line left open, so the block below never overwrites it. */
+  private closePartial(): string {
+    if (this.partialSince === undefined) return '';
+    this.partialSince = undefined;
+    return '\n';
   }
 
   private finish(run: Run): void {
@@ -64,7 +91,7 @@ export class TtyRenderer {
     this.runs.splice(index, 1);
     // The summary takes the run's place above the remaining live lines, once.
     const summary = formatSummary(run, this.style, this.width());
-    this.own(`${this.erase()}${summary}\n`);
+    this.own(`${this.erase()}${this.closePartial()}${summary}\n`);
     this.drawn = [];
     if (this.runs.length === 0) this.close();
     else this.render();
@@ -96,8 +123,10 @@ export class TtyRenderer {
     for (const target of [this.stream, ...this.sharedStreams]) this.hook(target);
     this.stream.on?.('resize', this.onResize);
     if (this.useTimer) {
-      this.timer = setInterval(() => this.render(), Math.max(16, this.throttleMs));
+      this.timer = setInterval(this.onTimer, Math.max(16, this.throttleMs));
       this.timer.unref();
+      process.on('exit', this.onExit);
+      for (const name of SIGNALS) process.on(name, this.onSignal);
     }
   }
 
@@ -105,6 +134,8 @@ export class TtyRenderer {
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;
     this.stream.off?.('resize', this.onResize);
+    process.off('exit', this.onExit);
+    for (const name of SIGNALS) process.off(name, this.onSignal);
     for (const unhook of this.unhooks.splice(0)) unhook();
     this.own(SHOW_CURSOR);
   }
@@ -114,13 +145,19 @@ export class TtyRenderer {
     const original = target.write as Write;
     const renderer = this;
     const patched: Write = function (this: unknown, chunk: unknown, ...rest: unknown[]): boolean {
-      if (renderer.inOwnWrite || renderer.drawn.length === 0) return original.call(this ?? target, chunk, ...rest);
-      renderer.own(renderer.erase());
+      if (renderer.inOwnWrite || renderer.runs.length === 0) return original.call(this ?? target, chunk, ...rest);
+      if (renderer.drawn.length > 0) renderer.own(renderer.erase());
       renderer.drawn = [];
       const result = original.call(this ?? target, chunk, ...rest);
-      const text = typeof chunk === 'string' ? chunk : Buffer.isBuffer(chunk) ? chunk.toString() : '';
-      // A partial line stays open for its rest; the next timer tick redraws.
-      if (text.endsWith('\n')) renderer.render();
+      const text = typeof chunk === 'string' ? chunk : chunk instanceof Uint8Array ? Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength).toString() : '';
+      if (text.length === 0) return result;
+      if (text.endsWith('\n')) {
+        renderer.partialSince = undefined;
+        renderer.render();
+      } else {
+        // A line without its newline stays open for its rest; the timer draws below it after a grace period.
+        renderer.partialSince ??= renderer.clock.now();
+      }
       return result;
     };
     target.write = patched as TtyStream['write'];

@@ -1,6 +1,6 @@
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const SESSION = `batchtel-terminal-${process.pid}`;
@@ -19,6 +19,17 @@ async function until(predicate: (text: string) => boolean, timeoutMs: number): P
   throw new Error(`screen never matched within ${timeoutMs} ms; last screen:\n${text}`);
 }
 
+const MAIN_BAR = /Terminal check\s+█*░*\s+\d+%\s+\d+\/200/;
+const SECOND_BAR = /Second job\s+█*░*\s+\d+%\s+\d+\/60/;
+
+beforeAll(() => {
+  // This test is the only one that looks at a real screen: without tmux it must fail, not skip.
+  const probe = spawnSync('tmux', ['-V'], { encoding: 'utf8' });
+  if (probe.error || probe.status !== 0) {
+    throw new Error(`tmux is required for the terminal test (apt-get install tmux): ${probe.error?.message ?? probe.stderr}`);
+  }
+});
+
 afterAll(() => {
   try {
     tmux('kill-session', '-t', SESSION);
@@ -28,16 +39,33 @@ afterAll(() => {
 });
 
 describe('the live bar in a real terminal (tmux)', () => {
-  it('draws in place, keeps console.log output, prints the summary once', async () => {
-    tmux('new-session', '-d', '-s', SESSION, '-x', '100', '-y', '20', `cd ${ROOT} && npx tsx test/fixtures/terminal-loop.ts; sleep 30`);
-    const during = await until((text) => /Terminal check\s+█+░+\s+\d+%\s+\d+\/200/.test(text), 20_000);
+  it('draws one line per concurrent run in place, survives a resize, keeps console.log output, prints each summary once', async () => {
+    tmux('new-session', '-d', '-s', SESSION, '-x', '100', '-y', '20', `cd ${ROOT} && node --import tsx test/fixtures/terminal-loop.ts; sleep 30`);
+    const during = await until((text) => MAIN_BAR.test(text) && SECOND_BAR.test(text), 20_000);
     expect(during).toMatch(/\d+(\.\d+)?\/s/);
-    const after = await until((text) => text.includes('DONE 200'), 30_000);
+    const live = during.split('\n').filter((line) => MAIN_BAR.test(line) || SECOND_BAR.test(line));
+    expect(live).toHaveLength(2); // each run keeps its own line
+
+    // Narrow and widen the terminal while the bars are live.
+    tmux('resize-window', '-t', SESSION, '-x', '60');
+    // Redrawn for the new width: one line per run, cut to fit (no wrapped remnants of the wide lines).
+    const oneLineEach = (text: string) => {
+      const rows = text.split('\n');
+      return rows.filter((row) => row.startsWith('Terminal check')).length === 1 && rows.filter((row) => row.startsWith('Second job')).length === 1;
+    };
+    const narrow = await until((text) => oneLineEach(text) && text.split('\n').some((row) => row.startsWith('Terminal check') && row.endsWith('…')), 5_000);
+    expect(narrow.split('\n').filter((row) => /^\s+\S/.test(row) && !row.startsWith('hello'))).toEqual([]);
+    tmux('resize-window', '-t', SESSION, '-x', '100');
+
+    const after = await until((text) => text.includes('DONE 200 60'), 30_000);
     const lines = after.split('\n').map((line) => line.trimEnd());
     expect(lines.filter((line) => line === 'hello from the loop')).toHaveLength(1);
     expect(lines.filter((line) => line.startsWith('✔ Terminal check, completed, 200/200 items'))).toHaveLength(1);
-    // No live bar is left behind, and nothing overwrote the log line.
-    expect(lines.some((line) => /Terminal check\s+█/.test(line))).toBe(false);
+    expect(lines.filter((line) => line.startsWith('✔ Second job, completed, 60/60 items'))).toHaveLength(1);
+    // No live bar is left behind, nothing overwrote the log line, nothing garbled.
+    expect(lines.some((line) => /(Terminal check|Second job)\s+[█░]/.test(line))).toBe(false);
     expect(lines.indexOf('hello from the loop')).toBeLessThan(lines.findIndex((line) => line.startsWith('✔ Terminal check')));
+    const text = lines.filter((line) => line !== '');
+    expect(text.every((line) => /^(hello from the loop|✔ (Terminal check|Second job), completed, .*|DONE 200 60)$/.test(line))).toBe(true);
   });
 });

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { ManualClock } from '../../../src/core/clock.js';
 import { Problems } from '../../../src/core/problems.js';
 import { Run } from '../../../src/core/Run.js';
@@ -122,6 +122,29 @@ describe('TtyRenderer', () => {
     expect(tty.take()).toBe('');
   });
 
+  it('a line printed without its newline is never overwritten: the block waits below it', () => {
+    const clock = new ManualClock(0);
+    const tty = new FakeTty();
+    const renderer = new TtyRenderer(tty, clock, style, 250, [], false);
+    const run = makeRun(clock, 'A');
+    run.start();
+    renderer.add(run);
+    tty.take();
+    tty.write('Loading model... ');
+    expect(tty.take()).toBe('\x1b[1A\x1b[0J' + 'Loading model... ');
+    tty.write('done\n');
+    expect(tty.take()).toBe('done\n' + 'A  ░░░░░░░░░░    0%  0/100  0.00/s  0s elapsed\n');
+    // Left open for good: the next redraw ends that line first and draws below it.
+    tty.write('no newline');
+    tty.take();
+    renderer.render();
+    expect(tty.take()).toBe('\n' + 'A  ░░░░░░░░░░    0%  0/100  0.00/s  0s elapsed\n');
+    tty.write('again');
+    tty.take();
+    run.finish();
+    expect(tty.take()).toBe('\n✔ A, completed, 0/100 items, 0.00/s, in 0s\n\x1b[?25h');
+  });
+
   it('on resize, erases as many rows as the narrower terminal wrapped the old lines into', () => {
     const clock = new ManualClock(0);
     const tty = new FakeTty();
@@ -134,6 +157,39 @@ describe('TtyRenderer', () => {
     const frame = tty.take();
     expect(frame.startsWith('\x1b[3A\x1b[0J')).toBe(true); // 62 visible chars over 30 columns = 3 rows
     expect(frame.split('\n')[0]!.replace(/\x1b\[[0-9;]*[AJ]/g, '').length).toBeLessThanOrEqual(29);
+  });
+});
+
+describe('TtyRenderer timing', () => {
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it('redraws from its own timer at most every throttleMs, however many items go by', () => {
+    vi.useFakeTimers();
+    const clock = new ManualClock(0);
+    const tty = new FakeTty();
+    let writes = 0;
+    const write = tty.write.bind(tty);
+    tty.write = (chunk: string) => {
+      writes++;
+      return write(chunk);
+    };
+    const renderer = new TtyRenderer(tty, clock, style, 100, [], true);
+    const run = makeRun(clock, 'A', 1_000_000);
+    run.start();
+    renderer.add(run);
+    const afterAdd = writes;
+    for (let i = 0; i < 500_000; i++) run.tick();
+    expect(writes).toBe(afterAdd); // tick() never draws
+    clock.advance(1000);
+    vi.advanceTimersByTime(1000);
+    expect(writes - afterAdd).toBe(10); // 1 s at 100 ms
+    expect(tty.output).toContain('500000/1000000');
+    run.finish();
+    const afterFinish = writes;
+    vi.advanceTimersByTime(1000);
+    expect(writes).toBe(afterFinish); // timer gone with the last run
   });
 });
 

@@ -1,0 +1,72 @@
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { displayOptionsSchema, type RunOptionsInput } from '../../../src/api/options.js';
+import { ManualClock } from '../../../src/core/clock.js';
+import { Problems } from '../../../src/core/problems.js';
+import { Run } from '../../../src/core/Run.js';
+import { attachDisplay } from '../../../src/progress/attachDisplay.js';
+
+class Sink {
+  output = '';
+  columns = 80;
+  constructor(readonly isTTY: boolean) {}
+  write(chunk: string): boolean {
+    this.output += chunk;
+    return true;
+  }
+  on() {}
+  off() {}
+}
+
+function show(stream: Sink, display: RunOptionsInput['display'], result?: 'failure') {
+  const clock = new ManualClock(0);
+  const run = new Run({
+    descriptor: { id: 'r', name: 'Job', operation: 'op', category: undefined, service: undefined, total: 10, metadata: {} },
+    clock,
+    problems: new Problems(() => {}),
+  });
+  attachDisplay(run, displayOptionsSchema.parse({ display, stream, updateInterval: 50 }));
+  run.start();
+  const chunk = run.beginChunk(10);
+  run.trackError(new Error('boom'));
+  clock.advance(1000);
+  run.endChunk(chunk, { failed: 1 });
+  run.finish(result ? { result } : {});
+  return stream.output;
+}
+
+describe('attachDisplay', () => {
+  afterEach(() => {
+    vi.unstubAllEnvs();
+  });
+
+  it('auto: the live bar on a TTY, redrawn in place', () => {
+    vi.stubEnv('CI', '');
+    vi.stubEnv('NO_COLOR', '');
+    const out = show(new Sink(true), 'auto', 'failure');
+    expect(out).toContain('\x1b[?25l');
+    expect(out).toContain('\x1b[1A\x1b[0J');
+    expect(out).toContain('\x1b[31m✖ Job, failed'); // a failed run's summary in red
+  });
+
+  it('auto: plain lines without escape codes when the stream is not a TTY', () => {
+    const out = show(new Sink(false), 'auto');
+    expect(out).not.toMatch(/\x1b/);
+    expect(out).toBe('✔ Job, completed, 10/10 items, 10.0/s, in 1s, 1 failed, errors Error×1, batch p50/p95/p99 1000/1000/1000 ms\n');
+  });
+
+  it('auto under CI: plain lines even on a TTY', () => {
+    vi.stubEnv('CI', 'true');
+    expect(show(new Sink(true), 'auto')).not.toMatch(/\x1b/);
+  });
+
+  it('NO_COLOR: the bar still redraws in place, without colours', () => {
+    vi.stubEnv('NO_COLOR', '1');
+    const out = show(new Sink(true), 'tty', 'failure');
+    expect(out).toContain('\x1b[1A\x1b[0J✖ Job, failed');
+    expect(out).not.toMatch(/\x1b\[\d*m/);
+  });
+
+  it('none: nothing at all', () => {
+    expect(show(new Sink(true), 'none')).toBe('');
+  });
+});
