@@ -85,6 +85,23 @@ describe('ProgressTracker (seed 001)', () => {
     expect(alerts).toEqual(['quality_degradation']);
   });
 
+  it('failing files raise high_error_rate as they finish, in enhanced mode only', () => {
+    const clock = new ManualClock(0);
+    const seen = (mode: 'basic' | 'enhanced') => {
+      const alerts: string[] = [];
+      const tracker = new ProgressTracker(mode, { ...base(clock), total: 100, mode, config: { alertThresholds: { highErrorRate: 0.2 } }, callbacks: { onPerformanceAlert: (a) => alerts.push(`${a.group}: ${a.message}`) } });
+      for (let i = 0; i < 40; i++) {
+        tracker.updateFileProgress(`f${i}`, { status: 'processing' });
+        clock.advance(500);
+        tracker.updateFileProgress(`f${i}`, { status: i % 2 === 0 ? 'failed' : 'completed' });
+      }
+      tracker.stop();
+      return alerts;
+    };
+    expect(seen('enhanced')).toEqual(['high_error_rate: error rate 50.0% above 20%']);
+    expect(seen('basic')).toEqual([]);
+  });
+
   it('a file slower than slowProcessingMs raises slow_performance once per episode', () => {
     const clock = new ManualClock(0);
     const alerts: string[] = [];
