@@ -5,6 +5,7 @@ import { formatLine, formatSummary, type LineStyle } from './formatLine.js';
 export interface TtyStream {
   write(chunk: string): boolean;
   columns?: number;
+  rows?: number;
   on?(event: 'resize', listener: () => void): unknown;
   off?(event: 'resize', listener: () => void): unknown;
 }
@@ -26,6 +27,8 @@ const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
  */
 export class TtyRenderer {
   private readonly runs: Run[] = [];
+  /** Each run's own bar characters and length; the renderer's style otherwise. */
+  private readonly styles = new Map<Run, LineStyle>();
   /** Visible widths of the lines on screen, to know how many rows to erase. */
   private drawn: number[] = [];
   private timer: NodeJS.Timeout | undefined;
@@ -63,8 +66,9 @@ export class TtyRenderer {
     return this.runs;
   }
 
-  add(run: Run): void {
+  add(run: Run, style: LineStyle = this.style): void {
     this.runs.push(run);
+    this.styles.set(run, style);
     run.addListener({ onFinish: () => this.finish(run) });
     if (this.runs.length === 1) this.open();
     this.render();
@@ -73,7 +77,13 @@ export class TtyRenderer {
   /** Redraws every active line. */
   render(): void {
     if (this.runs.length === 0) return;
-    const lines = this.runs.map((run) => formatLine(run, this.clock.now(), this.style, this.width()));
+    const now = this.clock.now();
+    const width = this.width();
+    // Cursor-up cannot reach above the screen: a block taller than the terminal would smear.
+    const room = Math.max(1, (this.stream.rows ?? Number.POSITIVE_INFINITY) - 1);
+    const shown = this.runs.length <= room ? this.runs : this.runs.slice(0, room - 1);
+    const lines = shown.map((run) => formatLine(run, now, this.styles.get(run) ?? this.style, width));
+    if (shown.length < this.runs.length) lines.push(`… ${this.runs.length - shown.length} more running`);
     this.own(this.erase() + this.closePartial() + lines.map((line) => `${line}\n`).join(''));
     this.drawn = lines.map(visibleLength);
   }
@@ -89,8 +99,11 @@ export class TtyRenderer {
     const index = this.runs.indexOf(run);
     if (index < 0) return;
     this.runs.splice(index, 1);
+    const style = this.styles.get(run) ?? this.style;
+    this.styles.delete(run);
     // The summary takes the run's place above the remaining live lines, once.
-    const summary = formatSummary(run, this.style, this.width());
+    // Printed once and never redrawn: it may wrap, so it is not cut to the width.
+    const summary = formatSummary(run, style, Number.POSITIVE_INFINITY);
     this.own(`${this.erase()}${this.closePartial()}${summary}\n`);
     this.drawn = [];
     if (this.runs.length === 0) this.close();

@@ -35,6 +35,6 @@ export function attachDisplay(run: Run, options: DisplayOptions): void {
   }
   const target = renderer;
   // The line appears when the run starts, not when it is created.
-  if (run.isActive) target.add(run);
-  else run.addListener({ onStart: () => target.add(run) });
+  if (run.isActive) target.add(run, style);
+  else run.addListener({ onStart: () => target.add(run, style) });
 }

@@ -145,6 +145,26 @@ describe('TtyRenderer', () => {
     expect(tty.take()).toBe('\n✔ A, completed, 0/100 items, 0.00/s, in 0s\n\x1b[?25h');
   });
 
+  it('never draws a block taller than the terminal, and each run keeps its own bar style', () => {
+    const clock = new ManualClock(0);
+    const tty = new FakeTty();
+    Object.assign(tty, { rows: 4 });
+    const renderer = new TtyRenderer(tty, clock, style, 250, [], false);
+    const runs = ['A', 'B', 'C', 'D', 'E'].map((name) => makeRun(clock, name));
+    for (const run of runs) run.start();
+    runs[0]!.add(50);
+    renderer.add(runs[0]!, { ...style, progressChar: '#', emptyChar: '-' });
+    for (const run of runs.slice(1)) renderer.add(run);
+    tty.take();
+    renderer.render();
+    expect(tty.take()).toBe(
+      '\x1b[3A\x1b[0J' +
+        'A  #####-----   50%  50/100  0.00/s  0s elapsed\n' +
+        'B  ░░░░░░░░░░    0%  0/100  0.00/s  0s elapsed\n' +
+        '… 3 more running\n',
+    );
+  });
+
   it('on resize, erases as many rows as the narrower terminal wrapped the old lines into', () => {
     const clock = new ManualClock(0);
     const tty = new FakeTty();
