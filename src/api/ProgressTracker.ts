@@ -275,6 +275,8 @@ export class ProgressTracker {
   /** Ends tracking; open alerts resolve, the run span and summary go out. */
   stop(): BatchStats {
     if (!this.run.isFinished) {
+      // The slow-file episode ends with the run, like the evaluator's.
+      if (this.slowFiles) this.checkSlowFile(0);
       this.run.finish();
       this.notifyProgress();
     }

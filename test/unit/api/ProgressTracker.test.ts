@@ -110,6 +110,9 @@ describe('ProgressTracker (seed 001)', () => {
     processFiles(tracker, clock, 2, 100, 2);
     processFiles(tracker, clock, 1, 5000, 4);
     expect(alerts).toEqual(['slow_performance', 'slow_performance']);
+    expect(tracker['run'].activeAlerts.size).toBe(1);
+    tracker.stop();
+    expect(tracker['run'].activeAlerts.size).toBe(0); // the open episode ends with the run
   });
 
   it('modes switch work off, not just output', async () => {
