@@ -1,6 +1,10 @@
 #!/usr/bin/env bash
-# `npm run demo` from a fresh clone: installs npm packages if needed, then runs the demo.
+# `npm run demo` from a fresh clone: installs npm packages if needed, then runs
+# `batchtel demo` (board URL and token printed; Ctrl-C stops; --duration <s>).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/ensure-node-modules.sh
-exec npx tsx examples/demo.ts "$@"
+if [ -f dist/cli/batchtel.js ] && [ dist/cli/batchtel.js -nt src/cli/batchtel.ts ]; then
+  exec node dist/cli/batchtel.js demo "$@"
+fi
+exec npx tsx src/cli/batchtel.ts demo "$@"

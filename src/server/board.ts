@@ -62,11 +62,12 @@ main { padding: 16px 20px 40px; }
 @keyframes slide { from { transform: translateX(-100%); } to { transform: translateX(340%); } }
 .progressline { display: flex; justify-content: space-between; gap: 8px; font-variant-numeric: tabular-nums; color: var(--muted); font-size: 12px; margin-top: -4px; }
 .progressline .pct { color: var(--text); font-weight: 600; }
-.stats { display: grid; grid-template-columns: repeat(3, 1fr); gap: 8px 12px; }
+.stats { display: grid; grid-template-columns: repeat(3, minmax(0, 1fr)); gap: 8px 12px; }
+.stats.lat { padding-top: 8px; border-top: 1px dashed var(--line); }
 .stat { min-width: 0; }
 .stat .k { color: var(--muted); font-size: 11px; text-transform: uppercase; letter-spacing: .5px; }
 .stat .v { font-variant-numeric: tabular-nums; font-weight: 600; white-space: nowrap; overflow: hidden; text-overflow: ellipsis; }
-.stat .sub { color: var(--muted); font-size: 11px; font-variant-numeric: tabular-nums; white-space: nowrap; }
+.stat .sub { color: var(--muted); font-size: 11px; font-variant-numeric: tabular-nums; }
 .spark { width: 100%; height: 38px; display: block; }
 .spark polyline { fill: none; stroke: var(--accent); stroke-width: 1.5; vector-effect: non-scaling-stroke; }
 .spark path { fill: rgba(74,163,255,.14); stroke: none; }
@@ -86,7 +87,7 @@ button.cancel:disabled { opacity: .45; cursor: default; }
 @media (max-width: 520px) {
   header { padding: 10px 12px; } main { padding: 12px; }
   #runs { grid-template-columns: 1fr; }
-  .stats { grid-template-columns: repeat(2, 1fr); }
+  .card { padding: 12px; }
   .conn { margin-left: 0; }
 }
 </style>
@@ -112,7 +113,12 @@ button.cancel:disabled { opacity: .45; cursor: default; }
     <div class="stats">
       <div class="stat"><div class="k">items/s</div><div class="v ips"></div></div>
       <div class="stat"><div class="k">ETA</div><div class="v eta"></div><div class="sub etaint"></div></div>
-      <div class="stat"><div class="k">batch p50 / p95 / p99</div><div class="v lat"></div><div class="sub latn"></div></div>
+      <div class="stat"><div class="k">retries</div><div class="v retries"></div><div class="sub batches"></div></div>
+    </div>
+    <div class="stats lat" title="batch (chunk) duration percentiles">
+      <div class="stat"><div class="k">batch p50</div><div class="v p50"></div></div>
+      <div class="stat"><div class="k">p95</div><div class="v p95"></div></div>
+      <div class="stat"><div class="k">p99</div><div class="v p99"></div></div>
     </div>
     <svg class="spark" viewBox="0 0 100 30" preserveAspectRatio="none" aria-label="throughput"><path></path><polyline></polyline></svg>
     <div class="bottom"><div class="errors"></div><button class="cancel" type="button">Cancel</button></div>
@@ -180,21 +186,22 @@ button.cancel:disabled { opacity: .45; cursor: default; }
     el.querySelector('.count').textContent = fmtNum(r.processed_items) + (r.total_items != null ? ' / ' + fmtNum(r.total_items) : '') + ' items' + (r.failed_items ? ' · ' + fmtNum(r.failed_items) + ' failed' : '');
     const start = r.started_at ? Date.parse(r.started_at) : null;
     const end = r.completed_at ? Date.parse(r.completed_at) : Date.now();
-    el.querySelector('.elapsed').textContent = start ? fmtDur(end - start) : '';
+    el.querySelector('.elapsed').textContent = start ? fmtDur(end - start) + ' elapsed' : '';
     el.querySelector('.ips').textContent = fmtRate(r.items_per_second);
     if (r.eta) {
       el.querySelector('.eta').textContent = fmtDur(r.eta.remainingMs);
       el.querySelector('.etaint').textContent = fmtDur(r.eta.interval.lowMs) + '–' + fmtDur(r.eta.interval.highMs) + ' (' + Math.round(r.eta.interval.level * 100) + '%)' + (r.eta.confidence ? ' · conf ' + Math.round(r.eta.confidence * 100) + '%' : '');
     } else {
-      el.querySelector('.eta').textContent = r.status === 'running' ? 'estimating…' : r.status === 'pending' ? '–' : 'done';
+      el.querySelector('.eta').textContent = r.status === 'running' ? 'estimating…' : r.status === 'completed' ? 'done' : '–';
       el.querySelector('.etaint').textContent = '';
     }
-    el.querySelector('.lat').textContent = r.latency.count ? fmtMs(r.latency.p50) + ' / ' + fmtMs(r.latency.p95) + ' / ' + fmtMs(r.latency.p99) : '–';
-    el.querySelector('.latn').textContent = r.latency.count ? r.latency.count + ' batches' + (r.retries ? ' · ' + r.retries + ' retries' : '') : '';
+    for (const q of ['p50', 'p95', 'p99']) el.querySelector('.' + q).textContent = r.latency.count ? fmtMs(r.latency[q]) : '–';
+    el.querySelector('.retries').textContent = String(r.retries);
+    el.querySelector('.batches').textContent = r.latency.count + ' batches';
     spark(el.querySelector('.spark'), r.throughput);
     const errs = el.querySelector('.errors');
-    const chips = Object.entries(r.errorsByType).sort((a, b) => b[1] - a[1]).map(([k, v]) => '<span class="chip" title="errors by type">' + esc(k) + ' ' + v + '</span>');
-    if (r.rateLimitHits) chips.unshift('<span class="chip rl" title="rate-limit hits (time waited)">429 × ' + r.rateLimitHits + ' · waited ' + fmtDur(r.rateLimitWaitMs) + '</span>');
+    const chips = Object.entries(r.errorsByType).sort((a, b) => b[1] - a[1]).map(([k, v]) => '<span class="chip" title="errors by type">' + esc(k) + ' × ' + v + '</span>');
+    if (r.rateLimitHits) chips.unshift('<span class="chip rl" title="rate-limit hits and time waited (Retry-After)">rate-limited ' + r.rateLimitHits + '× · waited ' + fmtDur(r.rateLimitWaitMs) + '</span>');
     const html = chips.length ? chips.join('') : '<span class="chip none">no errors</span>';
     if (errs.innerHTML !== html) errs.innerHTML = html;
   }
@@ -203,7 +210,10 @@ button.cancel:disabled { opacity: .45; cursor: default; }
   const RANK = { running: 0, pending: 1, failed: 2, cancelled: 3, completed: 4 };
   function render() {
     dirty = false;
-    const list = [...runs.values()].sort((a, b) => (RANK[a.status] - RANK[b.status]) || String(b.created_at || '').localeCompare(String(a.created_at || '')));
+    // Active runs oldest first (cards stay put), finished runs most recent first.
+    const active = (r) => r.status === 'running' || r.status === 'pending';
+    const list = [...runs.values()].sort((a, b) => (RANK[a.status] - RANK[b.status]) ||
+      (active(a) ? String(a.created_at || '').localeCompare(String(b.created_at || '')) : String(b.completed_at || '').localeCompare(String(a.completed_at || ''))));
     const container = $('runs');
     list.forEach((r, i) => { const el = card(r); fill(el, r); if (container.children[i] !== el) container.insertBefore(el, container.children[i] || null); });
     for (const [id, el] of cards) if (!runs.has(id)) { el.remove(); cards.delete(id); }

@@ -1,0 +1,146 @@
+/**
+ * `batchtel demo`: concurrent runs against a fake rate-limited API (429 with
+ * Retry-After, transient 503s, a slowdown), the terminal bar, the live board,
+ * and telemetry to a collector when one is configured or reachable.
+ */
+import { z } from 'zod';
+import type { BatchStats } from '../../api/BatchStats.js';
+import { trackBatch } from '../../api/trackBatch.js';
+import { defineOperation, startServer, type RunningServer } from '../../server/index.js';
+import { FakeApi } from './FakeApi.js';
+import { startDemoTelemetry } from './telemetry.js';
+
+export interface DemoOptions {
+  /** Bounded run time, seconds: whatever is still running then is cancelled. */
+  readonly durationSeconds: number;
+  readonly port: number;
+  readonly auth: boolean;
+  /** Latency multiplier of the fake API (tests use a small one). */
+  readonly scale: number;
+  readonly out: NodeJS.WritableStream;
+}
+
+interface Job {
+  readonly name: string;
+  readonly operation: string;
+  readonly category: string;
+  readonly items: number;
+  readonly batchSize: number;
+  readonly concurrency: number;
+  /** Seconds after the demo starts. */
+  readonly startAfter: number;
+  readonly api: FakeApi;
+}
+
+function jobs(scale: number): Job[] {
+  return [
+    { name: 'Sync users to CRM', operation: 'sync_users', category: 'data_sync', items: 3000, batchSize: 25, concurrency: 3, startAfter: 0,
+      api: new FakeApi({ limit: 8, windowMs: 2000, flakiness: 0.03, msPerItem: 6 * scale, slowdownAfter: 60, seed: 1 }) },
+    { name: 'Annotate documents', operation: 'annotate_docs', category: 'llm', items: 900, batchSize: 10, concurrency: 2, startAfter: 0,
+      api: new FakeApi({ limit: 20, windowMs: 1000, flakiness: 0.08, msPerItem: 25 * scale, slowdownAfter: 1000, seed: 2 }) },
+    { name: 'Import transactions CSV', operation: 'import_txs', category: 'import', items: 40_000, batchSize: 100, concurrency: 1, startAfter: 0,
+      api: new FakeApi({ limit: 1000, windowMs: 1000, flakiness: 0.01, msPerItem: 0.8 * scale, slowdownAfter: 120, seed: 3 }) },
+    { name: 'Reindex search', operation: 'reindex', category: 'maintenance', items: 6000, batchSize: 50, concurrency: 4, startAfter: 8,
+      api: new FakeApi({ limit: 30, windowMs: 1000, flakiness: 0.02, msPerItem: 2.5 * scale, slowdownAfter: 2000, seed: 4 }) },
+    { name: 'Export invoices to S3', operation: 'export_invoices', category: 'export', items: 2500, batchSize: 20, concurrency: 2, startAfter: 20,
+      api: new FakeApi({ limit: 15, windowMs: 1000, flakiness: 0.05, msPerItem: 12 * scale, slowdownAfter: 40, seed: 5 }) },
+  ];
+}
+
+/** Something the board's API can start: POST /api/batch/create {"operation":"resize_images","input":{"count":500}}. */
+const resizeImages = defineOperation(
+  'resize_images',
+  z.strictObject({ count: z.number().int().min(1).max(100_000) }),
+  async (input, ctx) => {
+    const api = new FakeApi({ limit: 20, windowMs: 1000, flakiness: 0.04, msPerItem: 8, slowdownAfter: 100, seed: 6 });
+    await ctx.process(Array.from({ length: input.count }, (_, i) => i), async (chunk, { signal }) => {
+      const result = await api.send(chunk, signal);
+      return { quality: result.quality };
+    });
+  },
+  { total: (input) => input.count, category: 'media' },
+);
+
+export async function runDemo(options: DemoOptions): Promise<number> {
+  const out = options.out;
+  const print = (line = '') => out.write(`${line}\n`);
+  const telemetry = await startDemoTelemetry();
+  const server = await listen(options);
+  const started = Date.now();
+  const deadline = started + options.durationSeconds * 1000;
+  const controller = new AbortController();
+  let interrupted = false;
+  const onSigint = () => {
+    if (interrupted) process.exit(130);
+    interrupted = true;
+    print('\nbatchtel demo: stopping (Ctrl-C again to quit at once)');
+    controller.abort();
+  };
+  process.on('SIGINT', onSigint);
+  const stopTimer = setTimeout(() => controller.abort(), options.durationSeconds * 1000);
+  stopTimer.unref();
+
+  const list = jobs(options.scale);
+  print(`batchtel demo: ${list.length} runs against a fake rate-limited API, for at most ${options.durationSeconds} s`);
+  print(`  board:     ${server.boardUrl}`);
+  if (server.token) print(`  API token: ${server.token}   (curl -H "Authorization: Bearer ${server.token}" ${server.url}/api/batch/stats)`);
+  print(`  start one: POST ${server.url}/api/batch/create {"operation":"resize_images","input":{"count":500}}`);
+  print(`  telemetry: ${telemetry.destination}`);
+  print('  Ctrl-C stops early.');
+  print();
+
+  const results = await Promise.all(
+    list.map(async (job) => {
+      await delay(job.startAfter * 1000, controller.signal);
+      if (controller.signal.aborted) return undefined;
+      const run = trackBatch({ name: job.name, operation: job.operation, category: job.category, total: job.items, service: 'demo' });
+      return run.process(
+        Array.from({ length: job.items }, (_, i) => i),
+        async (chunk, { signal }) => {
+          const result = await job.api.send(chunk, signal);
+          return {
+            quality: result.quality,
+            ...(job.category === 'llm' ? { usage: { inputTokens: chunk.length * 900, outputTokens: chunk.length * 120, cost: chunk.length * 0.0021 } } : {}),
+          };
+        },
+        { batchSize: job.batchSize, concurrency: job.concurrency, retry: { attempts: 6, baseDelayMs: 200, maxDelayMs: 3000 }, signal: controller.signal },
+      );
+    }),
+  );
+  clearTimeout(stopTimer);
+  print();
+  print(`summaries (${((Date.now() - started) / 1000).toFixed(0)} s${Date.now() >= deadline ? ', time limit reached' : ''})`);
+  for (const stats of results) if (stats) print(summary(stats));
+  await telemetry.shutdown();
+  await server.close();
+  process.off('SIGINT', onSigint);
+  print(`\ntelemetry → ${telemetry.destination}`);
+  return 0;
+}
+
+async function listen(options: DemoOptions): Promise<RunningServer> {
+  const common = { host: '127.0.0.1', operations: [resizeImages], ...(options.auth ? {} : { auth: { disabled: true as const } }) };
+  try {
+    return await startServer({ ...common, port: options.port });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EADDRINUSE' || options.port === 0) throw error;
+    return startServer({ ...common, port: 0 });
+  }
+}
+
+function summary(s: BatchStats): string {
+  return `  ${s.name}: ${s.status}, ${s.succeeded}/${s.total} ok, ${s.failed} failed, ${s.itemsPerSecond} items/s, batch p50/p95/p99 ${s.batchTimes.p50.toFixed(0)}/${s.batchTimes.p95.toFixed(0)}/${s.batchTimes.p99.toFixed(0)} ms, errors ${JSON.stringify(s.errorsByType)}, rate limits ${s.rateLimitHits} (waited ${(s.rateLimitWaitMs / 1000).toFixed(0)} s), retries ${s.retries}`;
+}
+
+function delay(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (ms <= 0 || signal.aborted) return resolve();
+    const done = () => {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal.addEventListener('abort', done, { once: true });
+  });
+}
