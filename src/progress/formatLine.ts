@@ -72,7 +72,10 @@ export function formatLine(run: Run, nowMs: number, style: LineStyle, width: num
   parts.push(`${formatRate(run.itemsPerSecond(nowMs))}/s`);
   const eta = run.eta(nowMs);
   if (eta) {
-    const interval = eta.confidence > 0 ? ` (${formatDuration(eta.interval.lowMs)}–${formatDuration(eta.interval.highMs)})` : '';
+    // The 80% interval: wide until the estimator has measured its own errors, then as wide as they were.
+    const low = formatDuration(eta.interval.lowMs);
+    const high = formatDuration(eta.interval.highMs);
+    const interval = low === high ? '' : ` (${low}–${high})`;
     parts.push(`ETA ${formatDuration(eta.estimatedTimeRemainingMs)}${interval}`);
   } else if (run.isActive) {
     parts.push(`${formatDuration(run.elapsedMs(nowMs))} elapsed`);

@@ -52,8 +52,33 @@ describe('formatLine', () => {
     run.trackError(Object.assign(new Error('x'), { status: 429 }));
     run.setMessages(['Processing batch 5']);
     expect(formatLine(run, clock.now(), style, 200)).toBe(
-      'Sync users  ████░░░░░░   40%  40/100  10.0/s  ETA 6s  1 err  1×429  Processing batch 5',
+      'Sync users  ████░░░░░░   40%  40/100  10.0/s  ETA 6s (2s–18s)  1 err  1×429  Processing batch 5',
     );
+  });
+
+  it('the ETA interval is wide until the estimator has measured its errors, then narrows', () => {
+    const clock = new ManualClock(0);
+    const run = makeRun(clock, 'Steady', 10_000);
+    run.start();
+    const seconds = (d: string) => [...d.matchAll(/(\d+)([dhms])/g)].reduce((sum, [, n, u]) => sum + Number(n) * { d: 86400, h: 3600, m: 60, s: 1 }[u as 'd'], 0);
+    const interval = () => {
+      const line = formatLine(run, clock.now(), style, 200);
+      const match = /ETA \S+(?: \((\S+)–(\S+)\))?/.exec(line);
+      if (!match) throw new Error(line);
+      return match[1] === undefined ? 1 : seconds(match[2]!) / seconds(match[1]);
+    };
+    for (let i = 0; i < 3; i++) {
+      const chunk = run.beginChunk(50);
+      clock.advance(5000);
+      run.endChunk(chunk);
+    }
+    expect(interval()).toBeGreaterThan(8); // ×3 either side: nothing measured yet
+    for (let i = 0; i < 60; i++) {
+      const chunk = run.beginChunk(50);
+      clock.advance(i % 2 === 0 ? 4000 : 6000);
+      run.endChunk(chunk);
+    }
+    expect(interval()).toBeLessThan(2); // a steady pace, measured
   });
 
   it('shows elapsed time instead of an ETA when the total is unknown', () => {
@@ -91,7 +116,7 @@ describe('TtyRenderer', () => {
     a.add(50);
     clock.advance(5000);
     renderer.render();
-    expect(tty.take()).toBe('\x1b[2A\x1b[0J' + 'A  █████░░░░░   50%  50/100  10.0/s  ETA 5s\n' + 'B  ░░░░░░░░░░    0%  0/100  0.00/s  5s elapsed\n');
+    expect(tty.take()).toBe('\x1b[2A\x1b[0J' + 'A  █████░░░░░   50%  50/100  10.0/s  ETA 5s (2s–15s)\n' + 'B  ░░░░░░░░░░    0%  0/100  0.00/s  5s elapsed\n');
     a.add(50);
     a.finish();
     expect(tty.take()).toBe(
