@@ -2,4 +2,9 @@
  * batchtel/sdk: OpenTelemetry SDK setup for apps that have none.
  * (The instrumentation itself is in `batchtel` and needs only the API.)
  */
+export { startTelemetry, type TelemetrySetup, type TelemetryHandle } from './startTelemetry.js';
 export { batchtelTemporalitySelector } from './temporality.js';
+export { createRedactor, DEFAULT_SECRET_KEYS, REDACTED, type Redactor } from './redact.js';
+export { RedactingSpanExporter, RedactingLogRecordExporter } from './RedactingExporters.js';
+export { ItemSpanSampler } from './ItemSpanSampler.js';
+export { readOtelEnv } from './env.js';

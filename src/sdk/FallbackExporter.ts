@@ -1,0 +1,59 @@
+import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
+
+interface Exporter<T> {
+  export(items: T, done: (result: ExportResult) => void): void;
+  shutdown(): Promise<void>;
+  forceFlush?(): Promise<void>;
+}
+
+const CONNECTION_ERRORS = /ECONNREFUSED|ECONNRESET|ENOTFOUND|EHOSTUNREACH|ENETUNREACH|EAI_AGAIN|socket hang up|connect/i;
+
+function isConnectionFailure(result: ExportResult): boolean {
+  const error = result.error as (Error & { code?: string }) | undefined;
+  return !!error && (CONNECTION_ERRORS.test(error.code ?? '') || CONNECTION_ERRORS.test(error.message ?? ''));
+}
+
+/**
+ * Sends to the collector; while none answers, keeps what would be lost in the
+ * local fallback (OTLP JSON lines) and says so once. Looks for the collector
+ * again every `recheckMs`.
+ */
+export class FallbackExporter<T> implements Exporter<T> {
+  private downUntil = 0;
+  private announced = false;
+
+  constructor(
+    private readonly primary: Exporter<T>,
+    private readonly fallback: Exporter<T>,
+    private readonly describe: { primary: string; fallback: string },
+    private readonly recheckMs = 30_000,
+    private readonly announce: (message: string) => void = (message) => process.stderr.write(`${message}\n`),
+  ) {}
+
+  export(items: T, done: (result: ExportResult) => void): void {
+    if (Date.now() < this.downUntil) {
+      this.fallback.export(items, done);
+      return;
+    }
+    this.primary.export(items, (result) => {
+      if (result.code === ExportResultCode.SUCCESS || !isConnectionFailure(result)) {
+        done(result);
+        return;
+      }
+      this.downUntil = Date.now() + this.recheckMs;
+      if (!this.announced) {
+        this.announced = true;
+        this.announce(`batchtel: no OpenTelemetry Collector answers at ${this.describe.primary}; telemetry is written to ${this.describe.fallback} instead`);
+      }
+      this.fallback.export(items, done);
+    });
+  }
+
+  async shutdown(): Promise<void> {
+    await Promise.all([this.primary.shutdown(), this.fallback.shutdown()]);
+  }
+
+  async forceFlush(): Promise<void> {
+    await Promise.all([this.primary.forceFlush?.(), this.fallback.forceFlush?.()]);
+  }
+}

@@ -1,0 +1,95 @@
+/**
+ * The standard OTEL_* environment variables, read as the SDK specification
+ * defines them. Programmatic options given to startTelemetry win over these.
+ */
+export type Signal = 'traces' | 'metrics' | 'logs';
+export type Protocol = 'http/protobuf' | 'http/json';
+export type ExporterChoice = 'otlp' | 'console' | 'none';
+
+export interface OtelEnv {
+  serviceName?: string;
+  resourceAttributes: Record<string, string>;
+  /** Base endpoint: `/v1/<signal>` is appended. */
+  endpoint?: string;
+  /** Per-signal endpoints are used as given. */
+  signalEndpoints: Partial<Record<Signal, string>>;
+  protocol?: Protocol;
+  signalProtocols: Partial<Record<Signal, Protocol>>;
+  headers: Record<string, string>;
+  timeoutMillis?: number;
+  compression?: 'gzip' | 'none';
+  exporters: Partial<Record<Signal, ExporterChoice>>;
+  sampler?: string;
+  samplerArg?: number;
+  metricExportIntervalMillis?: number;
+}
+
+/** `key1=value1,key2=value2` with percent-encoded values (W3C Baggage octet rules). */
+export function parseKeyValues(value: string | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  if (!value) return out;
+  for (const pair of value.split(',')) {
+    const index = pair.indexOf('=');
+    if (index <= 0) continue;
+    const key = pair.slice(0, index).trim();
+    let raw = pair.slice(index + 1).trim();
+    try {
+      raw = decodeURIComponent(raw);
+    } catch {
+      // keep the raw value
+    }
+    if (key) out[key] = raw;
+  }
+  return out;
+}
+
+const number = (value: string | undefined): number | undefined => {
+  if (value === undefined || value.trim() === '') return undefined;
+  const n = Number(value);
+  return Number.isFinite(n) && n >= 0 ? n : undefined;
+};
+
+const protocol = (value: string | undefined): Protocol | undefined =>
+  value === 'http/protobuf' || value === 'http/json' ? value : undefined;
+
+const exporter = (value: string | undefined): ExporterChoice | undefined => {
+  const first = value?.split(',')[0]?.trim();
+  return first === 'otlp' || first === 'console' || first === 'none' ? first : undefined;
+};
+
+export function readOtelEnv(env: NodeJS.ProcessEnv = process.env): OtelEnv {
+  const signals: Signal[] = ['traces', 'metrics', 'logs'];
+  const upper = (s: Signal) => s.toUpperCase();
+  const result: OtelEnv = {
+    resourceAttributes: parseKeyValues(env['OTEL_RESOURCE_ATTRIBUTES']),
+    signalEndpoints: {},
+    signalProtocols: {},
+    headers: parseKeyValues(env['OTEL_EXPORTER_OTLP_HEADERS']),
+    exporters: {},
+  };
+  const serviceName = env['OTEL_SERVICE_NAME']?.trim();
+  if (serviceName) result.serviceName = serviceName;
+  const endpoint = env['OTEL_EXPORTER_OTLP_ENDPOINT']?.trim();
+  if (endpoint) result.endpoint = endpoint;
+  const p = protocol(env['OTEL_EXPORTER_OTLP_PROTOCOL']?.trim());
+  if (p) result.protocol = p;
+  const timeout = number(env['OTEL_EXPORTER_OTLP_TIMEOUT']);
+  if (timeout !== undefined) result.timeoutMillis = timeout;
+  const compression = env['OTEL_EXPORTER_OTLP_COMPRESSION']?.trim();
+  if (compression === 'gzip' || compression === 'none') result.compression = compression;
+  for (const signal of signals) {
+    const e = env[`OTEL_EXPORTER_OTLP_${upper(signal)}_ENDPOINT`]?.trim();
+    if (e) result.signalEndpoints[signal] = e;
+    const sp = protocol(env[`OTEL_EXPORTER_OTLP_${upper(signal)}_PROTOCOL`]?.trim());
+    if (sp) result.signalProtocols[signal] = sp;
+    const choice = exporter(env[`OTEL_${upper(signal)}_EXPORTER`]);
+    if (choice) result.exporters[signal] = choice;
+  }
+  const sampler = env['OTEL_TRACES_SAMPLER']?.trim();
+  if (sampler) result.sampler = sampler;
+  const arg = number(env['OTEL_TRACES_SAMPLER_ARG']);
+  if (arg !== undefined) result.samplerArg = arg;
+  const interval = number(env['OTEL_METRIC_EXPORT_INTERVAL']);
+  if (interval !== undefined) result.metricExportIntervalMillis = interval;
+  return result;
+}

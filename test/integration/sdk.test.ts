@@ -1,0 +1,126 @@
+import { mkdtempSync, readFileSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { diag, DiagLogLevel } from '@opentelemetry/api';
+import { afterEach, describe, expect, it } from 'vitest';
+import { RunRegistry, trackBatch } from '../../src/index.js';
+import { startTelemetry } from '../../src/sdk/index.js';
+import * as sc from '../../src/semconv.js';
+import { OtlpSink } from '../support/otlpSink.js';
+
+const CANARY = 'canary-9d1e-s3cr3t';
+const sinks: OtlpSink[] = [];
+afterEach(async () => {
+  await Promise.all(sinks.splice(0).map((s) => s.stop()));
+  diag.disable();
+});
+
+async function sink(): Promise<[OtlpSink, string]> {
+  const s = new OtlpSink();
+  sinks.push(s);
+  return [s, await s.start()];
+}
+
+async function workload(): Promise<void> {
+  const run = trackBatch({
+    name: 'sdk check',
+    operation: 'sdk_check',
+    total: 6,
+    display: 'none',
+    registry: new RunRegistry(),
+    metadata: { endpoint: `https://svc:${CANARY}@api.example.com/v1`, api_key: CANARY },
+  });
+  await run.process(
+    [1, 2, 3, 4, 5, 6],
+    async (_chunk, { index }) => {
+      if (index === 1) throw new Error(`401 from https://api.example.com/items?token=${CANARY} (Authorization: Bearer ${CANARY})`);
+    },
+    { batchSize: 2 },
+  );
+}
+
+describe('startTelemetry against a real OTLP/HTTP endpoint', () => {
+  it('delivers spans, metrics and log events, with every planted secret masked', async () => {
+    const [s, url] = await sink();
+    const output: string[] = [];
+    // The diagnostic logger at DEBUG must not print secrets either.
+    diag.setLogger({ error: (...a) => output.push(a.join(' ')), warn: (...a) => output.push(a.join(' ')), info: (...a) => output.push(a.join(' ')), debug: (...a) => output.push(a.join(' ')), verbose: (...a) => output.push(a.join(' ')) }, DiagLogLevel.ALL);
+    const telemetry = startTelemetry({ serviceName: 'sdk-test', endpoint: url, protocol: 'http/json', handleSignals: false, headers: { authorization: `Bearer ${CANARY}` } });
+    await workload();
+    await telemetry.shutdown();
+
+    const spans = s.spans();
+    expect(spans.map((x) => x.name)).toEqual(expect.arrayContaining(['batch sdk_check', 'batch.chunk sdk_check']));
+    expect(s.logRecords().map((l) => l.eventName)).toEqual(expect.arrayContaining([sc.EVENT_BATCH_RUN_STARTED, sc.EVENT_EXCEPTION, sc.EVENT_BATCH_RUN_FINISHED]));
+    expect([...s.metricNames()]).toEqual(expect.arrayContaining([sc.METRIC_BATCH_ITEMS_PROCESSED, sc.METRIC_BATCH_CHUNK_DURATION, sc.METRIC_BATCH_RUN_DURATION]));
+    const received = s.allText();
+    expect(received).toContain('sdk check');
+    expect(received).not.toContain(CANARY);
+    expect(received).toContain('[REDACTED]');
+    expect(output.join('\n')).not.toContain(CANARY);
+  });
+
+  it('speaks protobuf by default, gzip on', async () => {
+    const [s, url] = await sink();
+    const telemetry = startTelemetry({ serviceName: 'sdk-proto', endpoint: url, handleSignals: false });
+    await workload();
+    await telemetry.shutdown();
+    expect(s.of('traces').length).toBeGreaterThan(0);
+    for (const request of s.received) expect(request.contentType).toBe('application/x-protobuf');
+    expect(s.allText()).toContain('batch.chunk sdk_check');
+    expect(s.allText()).not.toContain(CANARY);
+  });
+
+  it('honours OTEL_* variables: the endpoint from the environment, a signal turned off', async () => {
+    const [s, url] = await sink();
+    const saved = { ...process.env };
+    process.env['OTEL_EXPORTER_OTLP_ENDPOINT'] = url;
+    process.env['OTEL_EXPORTER_OTLP_PROTOCOL'] = 'http/json';
+    process.env['OTEL_METRICS_EXPORTER'] = 'none';
+    process.env['OTEL_SERVICE_NAME'] = 'from-env';
+    try {
+      const telemetry = startTelemetry({ handleSignals: false });
+      expect(telemetry.destination).toContain('metrics → none');
+      await workload();
+      await telemetry.shutdown();
+    } finally {
+      process.env = saved;
+    }
+    expect(s.of('metrics')).toHaveLength(0);
+    expect(s.of('traces').length).toBeGreaterThan(0);
+    const resource = (s.of('traces')[0]!.json as { resourceSpans: Array<{ resource: { attributes: Array<{ key: string; value: { stringValue: string } }> } }> }).resourceSpans[0]!.resource;
+    expect(resource.attributes.find((a) => a.key === 'service.name')?.value.stringValue).toBe('from-env');
+  });
+
+  it('with no collector at the default endpoint, writes OTLP JSON lines locally and says so once', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'batchtel-local-'));
+    const messages: string[] = [];
+    const write = process.stderr.write.bind(process.stderr);
+    process.stderr.write = ((chunk: string) => {
+      messages.push(String(chunk));
+      return true;
+    }) as typeof process.stderr.write;
+    const saved = { ...process.env };
+    delete process.env['OTEL_EXPORTER_OTLP_ENDPOINT'];
+    try {
+      // Nothing listens on the default 127.0.0.1:4318 in the test environment: the stack tests use other ports.
+      const telemetry = startTelemetry({ serviceName: 'offline', handleSignals: false, localDir: dir, timeoutMillis: 500 });
+      await workload();
+      await telemetry.shutdown();
+    } finally {
+      process.stderr.write = write;
+      process.env = saved;
+    }
+    expect(existsSync(join(dir, 'traces.jsonl'))).toBe(true);
+    const lines = readFileSync(join(dir, 'traces.jsonl'), 'utf8').trim().split('\n');
+    expect(JSON.parse(lines[0]!)).toHaveProperty('resourceSpans');
+    expect(readFileSync(join(dir, 'logs.jsonl'), 'utf8')).not.toContain(CANARY);
+    expect(messages.filter((m) => m.includes('no OpenTelemetry Collector'))).toHaveLength(1);
+  });
+
+  it('rejects bad options at construction with the field named', () => {
+    expect(() => startTelemetry({ endpoint: 'not a url', handleSignals: false })).toThrow(/`endpoint`/);
+    expect(() => startTelemetry({ protocol: 'grpc' as never, handleSignals: false })).toThrow(/`protocol`/);
+    expect(() => startTelemetry({ sampleRate: 1 } as never)).toThrow(/unknown option `sampleRate`/);
+  });
+});

@@ -1,0 +1,46 @@
+import { describe, expect, it } from 'vitest';
+import { parseKeyValues, readOtelEnv } from '../../../src/sdk/env.js';
+
+describe('OTEL_* environment variables', () => {
+  it('reads endpoint, per-signal overrides, protocol, headers, timeout, compression, exporters, sampler, interval', () => {
+    const env = readOtelEnv({
+      OTEL_SERVICE_NAME: 'billing',
+      OTEL_RESOURCE_ATTRIBUTES: 'deployment.environment.name=prod,team=data%20platform',
+      OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318',
+      OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'http://tempo:4318/v1/traces',
+      OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
+      OTEL_EXPORTER_OTLP_LOGS_PROTOCOL: 'http/protobuf',
+      OTEL_EXPORTER_OTLP_HEADERS: 'authorization=Bearer%20abc,x-tenant=t1',
+      OTEL_EXPORTER_OTLP_TIMEOUT: '5000',
+      OTEL_EXPORTER_OTLP_COMPRESSION: 'none',
+      OTEL_METRICS_EXPORTER: 'none',
+      OTEL_LOGS_EXPORTER: 'console',
+      OTEL_TRACES_SAMPLER: 'parentbased_traceidratio',
+      OTEL_TRACES_SAMPLER_ARG: '0.25',
+      OTEL_METRIC_EXPORT_INTERVAL: '15000',
+    });
+    expect(env).toMatchObject({
+      serviceName: 'billing',
+      resourceAttributes: { 'deployment.environment.name': 'prod', team: 'data platform' },
+      endpoint: 'http://collector:4318',
+      signalEndpoints: { traces: 'http://tempo:4318/v1/traces' },
+      protocol: 'http/json',
+      signalProtocols: { logs: 'http/protobuf' },
+      headers: { authorization: 'Bearer abc', 'x-tenant': 't1' },
+      timeoutMillis: 5000,
+      compression: 'none',
+      exporters: { metrics: 'none', logs: 'console' },
+      sampler: 'parentbased_traceidratio',
+      samplerArg: 0.25,
+      metricExportIntervalMillis: 15000,
+    });
+  });
+
+  it('ignores malformed values instead of guessing', () => {
+    const env = readOtelEnv({ OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc', OTEL_EXPORTER_OTLP_TIMEOUT: 'soon', OTEL_TRACES_EXPORTER: 'zipkin' });
+    expect(env.protocol).toBeUndefined();
+    expect(env.timeoutMillis).toBeUndefined();
+    expect(env.exporters.traces).toBeUndefined();
+    expect(parseKeyValues('novalue,=x,a=1')).toEqual({ a: '1' });
+  });
+});
