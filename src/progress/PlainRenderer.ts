@@ -1,6 +1,6 @@
 import type { Clock } from '../core/clock.js';
 import type { Run } from '../core/Run.js';
-import { formatLine, formatSummary, type LineStyle } from './formatLine.js';
+import { formatAlert, formatLine, formatSummary, type LineStyle } from './formatLine.js';
 
 /** Without a total, a line this often. */
 const UNKNOWN_TOTAL_INTERVAL_MS = 30_000;
@@ -27,6 +27,7 @@ export class PlainRenderer {
     run.addListener({
       onChunkEnd: () => this.check(),
       onFinish: () => this.finish(),
+      onAlert: (_run, alert) => this.stream.write(`${formatAlert(run, alert, style)}\n`),
     });
     if (useTimer) {
       // Loops that only tick() have no chunk boundaries: look on a timer instead.

@@ -1,6 +1,6 @@
 import type { Clock } from '../core/clock.js';
 import type { Run } from '../core/Run.js';
-import { formatLine, formatSummary, type LineStyle } from './formatLine.js';
+import { formatAlert, formatLine, formatSummary, type LineStyle } from './formatLine.js';
 
 export interface TtyStream {
   write(chunk: string): boolean;
@@ -69,7 +69,11 @@ export class TtyRenderer {
   add(run: Run, style: LineStyle = this.style): void {
     this.runs.push(run);
     this.styles.set(run, style);
-    run.addListener({ onFinish: () => this.finish(run) });
+    run.addListener({
+      onFinish: () => this.finish(run),
+      // Once per episode (the evaluator sees to that): a line above the block, kept in the scrollback.
+      onAlert: (_run, alert) => this.note(formatAlert(run, alert, style)),
+    });
     if (this.runs.length === 1) this.open();
     this.render();
   }
@@ -86,6 +90,17 @@ export class TtyRenderer {
     if (shown.length < this.runs.length) lines.push(`… ${this.runs.length - shown.length} more running`);
     this.own(this.erase() + this.closePartial() + lines.map((line) => `${line}\n`).join(''));
     this.drawn = lines.map(visibleLength);
+  }
+
+  /** Prints one permanent line above the live block. */
+  private note(line: string): void {
+    if (this.runs.length === 0) {
+      this.own(`${this.closePartial()}${line}\n`);
+      return;
+    }
+    this.own(`${this.erase()}${this.closePartial()}${line}\n`);
+    this.drawn = [];
+    this.render();
   }
 
   /** Ends a foreign line left open, so the block below never overwrites it. */

@@ -1,3 +1,4 @@
+import type { Alert } from '../core/alert.js';
 import type { Run } from '../core/Run.js';
 
 export interface LineStyle {
@@ -110,4 +111,15 @@ export function formatSummary(run: Run, style: LineStyle, width: number): string
   if (d.count > 0) parts.push(`batch p50/p95/p99 ${d.quantile(0.5).toFixed(0)}/${d.quantile(0.95).toFixed(0)}/${d.quantile(0.99).toFixed(0)} ms`);
   const line = parts.join(', ');
   return truncate(style.color && summary?.status !== 'completed' ? `${RED}${line}${RESET}` : line, width);
+}
+
+/** One line when an alert episode starts or ends: printed once above the live lines. */
+export function formatAlert(run: Run, alert: Alert, style: LineStyle): string {
+  const paint = (code: string, text: string) => (style.color ? `${code}${text}${RESET}` : text);
+  if (alert.state === 'firing') {
+    const code = alert.severity === 'high' || alert.severity === 'critical' ? RED : YELLOW;
+    return paint(code, `⚠ ${run.descriptor.name}: ${alert.group} (${alert.severity}): ${alert.message}`);
+  }
+  const lasted = alert.resolvedAtMs === undefined ? '' : ` after ${formatDuration(alert.resolvedAtMs - alert.raisedAtMs)}`;
+  return paint(DIM, `✓ ${run.descriptor.name}: ${alert.group} resolved${lasted}`);
 }

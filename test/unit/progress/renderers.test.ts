@@ -190,6 +190,25 @@ describe('TtyRenderer', () => {
     );
   });
 
+  it('an alert prints one line above the block when it fires and one when it resolves', () => {
+    const clock = new ManualClock(0);
+    const tty = new FakeTty();
+    const renderer = new TtyRenderer(tty, clock, style, 250, [], false);
+    const run = makeRun(clock, 'A');
+    run.start();
+    renderer.add(run);
+    tty.take();
+    const alert = { id: 'a:1', group: 'high_error_rate', severity: 'high', state: 'firing', message: 'error rate 23.0% above 10%', value: 0.23, threshold: 0.1, raisedAtMs: 0, resolvedAtMs: undefined } as const;
+    const open = { ...alert, state: 'firing' as 'firing' | 'resolved', resolvedAtMs: undefined as number | undefined };
+    run.raiseAlert(open);
+    expect(tty.take()).toBe('\x1b[1A\x1b[0J' + '⚠ A: high_error_rate (high): error rate 23.0% above 10%\n' + 'A  ░░░░░░░░░░    0%  0/100  0.00/s  0s elapsed\n');
+    clock.advance(75_000);
+    open.state = 'resolved';
+    open.resolvedAtMs = clock.now();
+    run.resolveAlert(open);
+    expect(tty.take()).toBe('\x1b[1A\x1b[0J' + '✓ A: high_error_rate resolved after 1m15s\n' + 'A  ░░░░░░░░░░    0%  0/100  0.00/s  1m15s elapsed\n');
+  });
+
   it('on resize, erases as many rows as the narrower terminal wrapped the old lines into', () => {
     const clock = new ManualClock(0);
     const tty = new FakeTty();
@@ -258,5 +277,15 @@ describe('PlainRenderer', () => {
     expect(lines[2]).toMatch(/80%  80\/100/);
     expect(lines[3]).toBe('✔ Import, completed, 100/100 items, 10.0/s, in 10s, batch p50/p95/p99 1000/1000/1000 ms');
     expect(lines.join('')).not.toMatch(/\x1b/);
+  });
+
+  it('prints alert episodes as plain lines', () => {
+    const clock = new ManualClock(0);
+    const out = new FakeTty();
+    const run = makeRun(clock, 'Import');
+    new PlainRenderer(run, out, clock, style, 25, 250, false);
+    run.start();
+    run.raiseAlert({ id: 'i:1', group: 'stalled', severity: 'high', state: 'firing', message: 'no progress for 300 s', value: 300_000, threshold: 300_000, raisedAtMs: 0, resolvedAtMs: undefined });
+    expect(out.take()).toBe('⚠ Import: stalled (high): no progress for 300 s\n');
   });
 });
