@@ -23,10 +23,10 @@ if [ ! -x "$bin" ]; then
   fi
   echo "batchtel: building the collector distribution (first run only; a few minutes)" >&2
   start=$(date +%s)
-  mkdir -p "$out"
   work=$(mktemp -d)
   sed "s#output_path: .*#output_path: $work#" "$manifest" > "$work.yaml"
   GOFLAGS="-trimpath" "$builder" --config="$work.yaml" --ldflags="-s -w" >&2
+  mkdir -p "$out"
   mv "$work/otelcol-batchtel" "$bin"
   rm -rf "$work" "$work.yaml"
   echo "batchtel: collector built in $(( $(date +%s) - start )) s" >&2
