@@ -45,6 +45,8 @@ export class EventHub {
   private readonly clients = new Set<ServerResponse>();
   private readonly ring: (LiveEvent | undefined)[];
   private ringNext = 0;
+  private pending = '';
+  private flushScheduled = false;
   private lastId = 0;
   private readonly lastProgress = new Map<string, { fingerprint: string; atMs: number }>();
   private readonly unsubscribe: () => void;
@@ -93,6 +95,7 @@ export class EventHub {
     const header = req.headers['last-event-id'];
     const raw = (Array.isArray(header) ? header[0] : header) ?? lastEventIdParam ?? undefined;
     const lastEventId = raw !== undefined && /^\d+$/.test(raw) ? Number(raw) : undefined;
+    this.flush(); // queued events go to the clients already here; this one starts after them
     let out = 'retry: 2000\n\n';
     const replay = lastEventId === undefined ? undefined : this.since(lastEventId);
     if (replay) for (const event of replay) out += event.frame;
@@ -144,10 +147,23 @@ export class EventHub {
 
   private publish(type: LiveEventType, data: unknown): void {
     const id = ++this.lastId;
-    const event: LiveEvent = { id, frame: frame(id, type, data) };
+    // `at`: when the server published it (epoch ms), for clients that show staleness or measure latency.
+    const event: LiveEvent = { id, frame: frame(id, type, { ...(data as object), at: Date.now() }) };
     this.ring[this.ringNext] = event;
     this.ringNext = (this.ringNext + 1) % this.ring.length;
-    this.broadcast(event.frame);
+    // Events of one tick (a sampling pass, a burst of runs) go out as one write per client.
+    this.pending += event.frame;
+    if (!this.flushScheduled) {
+      this.flushScheduled = true;
+      setImmediate(() => this.flush());
+    }
+  }
+
+  private flush(): void {
+    this.flushScheduled = false;
+    const text = this.pending;
+    this.pending = '';
+    if (text) this.broadcast(text);
   }
 
   private broadcast(text: string): void {

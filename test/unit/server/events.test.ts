@@ -127,7 +127,7 @@ describe('GET /api/batch/events (SSE)', () => {
     run.finish();
     s.registry.remove(run.id);
     const removed = await waitFor(() => client.events.find((e) => e.event === 'batch:removed'), 5000, 'removed');
-    expect(removed.data).toEqual({ id: run.id });
+    expect(removed.data).toEqual({ id: run.id, at: expect.any(Number) });
     client.close();
   });
 });

@@ -1,0 +1,17 @@
+import { describe, expect, it } from 'vitest';
+import { measure } from '../../bench/server-load.js';
+
+/**
+ * The small version of `npm run bench:server`: 100 SSE clients (in a child
+ * process) follow many runs over loopback while the loops keep their pace.
+ * Bounds are loose: CI machines are shared; the bench prints the real figures.
+ */
+describe('control server under load', () => {
+  it('serves 100 SSE clients every event without slowing the loops it observes', async () => {
+    const r = await measure({ clients: 100, runs: 20, history: 200, phaseMs: 2000, progressIntervalMs: 250 });
+    expect(r.clientsConnected).toBe(100);
+    expect(r.events.perClientMin).toBeGreaterThan(20);
+    expect(r.events.p99Ms).toBeLessThan(1000);
+    expect(r.efficiencyRatio).toBeGreaterThan(0.6);
+  }, 60_000);
+});
