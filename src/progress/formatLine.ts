@@ -121,5 +121,7 @@ export function formatAlert(run: Run, alert: Alert, style: LineStyle): string {
     return paint(code, `⚠ ${run.descriptor.name}: ${alert.group} (${alert.severity}): ${alert.message}`);
   }
   const lasted = alert.resolvedAtMs === undefined ? '' : ` after ${formatDuration(alert.resolvedAtMs - alert.raisedAtMs)}`;
-  return paint(DIM, `✓ ${run.descriptor.name}: ${alert.group} resolved${lasted}`);
+  // Episodes still open at the end close with the run: say so rather than claim the condition cleared.
+  const how = run.isFinished ? 'closed with the run' : 'resolved';
+  return paint(DIM, `✓ ${run.descriptor.name}: ${alert.group} ${how}${lasted}`);
 }

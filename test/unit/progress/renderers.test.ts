@@ -283,9 +283,14 @@ describe('PlainRenderer', () => {
     const clock = new ManualClock(0);
     const out = new FakeTty();
     const run = makeRun(clock, 'Import');
+    // Like the alert evaluator in createRun: registered before the display, it closes open episodes at finish.
+    run.addListener({ onFinish: (r) => r.resolveAlert({ ...r.activeAlerts.get('stalled')!, state: 'resolved', resolvedAtMs: r.endTimeMs }) });
     new PlainRenderer(run, out, clock, style, 25, 250, false);
     run.start();
     run.raiseAlert({ id: 'i:1', group: 'stalled', severity: 'high', state: 'firing', message: 'no progress for 300 s', value: 300_000, threshold: 300_000, raisedAtMs: 0, resolvedAtMs: undefined });
     expect(out.take()).toBe('⚠ Import: stalled (high): no progress for 300 s\n');
+    clock.advance(2000);
+    run.finish();
+    expect(out.take().split('\n')[0]).toBe('✓ Import: stalled closed with the run after 2s');
   });
 });
