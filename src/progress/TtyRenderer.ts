@@ -12,12 +12,9 @@ export interface TtyStream {
 
 type Write = (chunk: unknown, ...rest: unknown[]) => boolean;
 
-const HIDE_CURSOR = '\x1b[?25l';
-const SHOW_CURSOR = '\x1b[?25h';
 const visibleLength = (s: string): number => s.replace(/\x1b\[[0-9;]*m/g, '').length;
 /** How long a foreign line without its newline may stay open before the block is drawn below it anyway. */
 const PARTIAL_LINE_GRACE_MS = 1000;
-const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
 
 /**
  * Keeps one line per active run at the bottom of a terminal, redrawn in place.
@@ -40,16 +37,6 @@ export class TtyRenderer {
   private readonly onTimer = () => {
     if (this.partialSince !== undefined && this.clock.now() - this.partialSince < PARTIAL_LINE_GRACE_MS) return;
     this.render();
-  };
-  /** Exit or a signal while the bar is up: give the cursor back. */
-  private readonly onExit = () => {
-    this.own(SHOW_CURSOR);
-  };
-  private readonly onSignal = (signal: NodeJS.Signals) => {
-    this.onExit();
-    for (const name of SIGNALS) process.off(name, this.onSignal);
-    // Nobody else handles it: die of it as the process would have without us.
-    if (process.listenerCount(signal) === 0) process.kill(process.pid, signal);
   };
 
   constructor(
@@ -147,14 +134,13 @@ export class TtyRenderer {
   }
 
   private open(): void {
-    this.own(HIDE_CURSOR);
+    // The cursor stays visible (below the block): hiding it would need signal handlers to give it
+    // back on Ctrl-C, and those change how the app's own SIGINT handling exits.
     for (const target of [this.stream, ...this.sharedStreams]) this.hook(target);
     this.stream.on?.('resize', this.onResize);
     if (this.useTimer) {
       this.timer = setInterval(this.onTimer, Math.max(16, this.throttleMs));
       this.timer.unref();
-      process.on('exit', this.onExit);
-      for (const name of SIGNALS) process.on(name, this.onSignal);
     }
   }
 
@@ -162,10 +148,7 @@ export class TtyRenderer {
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;
     this.stream.off?.('resize', this.onResize);
-    process.off('exit', this.onExit);
-    for (const name of SIGNALS) process.off(name, this.onSignal);
     for (const unhook of this.unhooks.splice(0)) unhook();
-    this.own(SHOW_CURSOR);
   }
 
   /** Foreign writes: lift the block, let the text through, put the block back. */

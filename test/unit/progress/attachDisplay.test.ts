@@ -43,7 +43,6 @@ describe('attachDisplay', () => {
     vi.stubEnv('CI', '');
     vi.stubEnv('NO_COLOR', '');
     const out = show(new Sink(true), 'auto', 'failure');
-    expect(out).toContain('\x1b[?25l');
     expect(out).toContain('\x1b[1A\x1b[0J');
     expect(out).toContain('\x1b[31m✖ Job, failed'); // a failed run's summary in red
   });

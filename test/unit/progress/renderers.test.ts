@@ -110,7 +110,7 @@ describe('TtyRenderer', () => {
     a.start();
     b.start();
     renderer.add(a);
-    expect(tty.take()).toBe('\x1b[?25l' + 'A  ░░░░░░░░░░    0%  0/100  0.00/s  0s elapsed\n');
+    expect(tty.take()).toBe('A  ░░░░░░░░░░    0%  0/100  0.00/s  0s elapsed\n');
     renderer.add(b);
     expect(tty.take()).toBe('\x1b[1A\x1b[0J' + 'A  ░░░░░░░░░░    0%  0/100  0.00/s  0s elapsed\n' + 'B  ░░░░░░░░░░    0%  0/100  0.00/s  0s elapsed\n');
     a.add(50);
@@ -123,7 +123,7 @@ describe('TtyRenderer', () => {
       '\x1b[2A\x1b[0J' + '✔ A, completed, 100/100 items, 20.0/s, in 5s\n' + 'B  ░░░░░░░░░░    0%  0/100  0.00/s  5s elapsed\n',
     );
     b.finish();
-    expect(tty.take()).toBe('\x1b[1A\x1b[0J' + '✔ B, completed, 0/100 items, 0.00/s, in 5s\n' + '\x1b[?25h');
+    expect(tty.take()).toBe('\x1b[1A\x1b[0J' + '✔ B, completed, 0/100 items, 0.00/s, in 5s\n');
     b.finish();
     expect(tty.take()).toBe('');
   });
@@ -167,7 +167,7 @@ describe('TtyRenderer', () => {
     tty.write('again');
     tty.take();
     run.finish();
-    expect(tty.take()).toBe('\n✔ A, completed, 0/100 items, 0.00/s, in 0s\n\x1b[?25h');
+    expect(tty.take()).toBe('\n✔ A, completed, 0/100 items, 0.00/s, in 0s\n');
   });
 
   it('never draws a block taller than the terminal, and each run keeps its own bar style', () => {
