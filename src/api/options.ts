@@ -59,21 +59,25 @@ export const displayOptionsSchema = z.strictObject({
   updateInterval: z.number().min(1).max(100).default(10),
 });
 
-/** In-process alert thresholds (seed 000's groups and seed 001's); every alert fires once per episode. */
+/**
+ * In-process alert thresholds (seed 000's groups and seed 001's); every alert fires once per episode
+ * and resolves with hysteresis (the condition must fall back clearly, by a fifth of its margin).
+ * Counts are capped: the evaluator keeps rings of these sizes.
+ */
 export const alertOptionsSchema = z.strictObject({
   enabled: z.boolean().default(true),
   /** rate_limit: more than `hits` rate-limit responses within `windowMs`. */
-  rateLimit: z.strictObject({ hits: z.number().int().min(1).default(5), windowMs: z.number().int().min(1000).default(15 * 60_000) }).default(() => ({ hits: 5, windowMs: 15 * 60_000 })),
+  rateLimit: z.strictObject({ hits: z.number().int().min(1).max(10_000).default(5), windowMs: z.number().int().min(1000).default(15 * 60_000) }).default(() => ({ hits: 5, windowMs: 15 * 60_000 })),
   /** high_error_rate: errors over items above `ratio`, once `minItems` were processed. */
   highErrorRate: z.strictObject({ ratio: z.number().gt(0).max(1).default(0.1), minItems: z.number().int().min(1).default(20) }).default(() => ({ ratio: 0.1, minItems: 20 })),
   /** slow_performance: recent chunk time over the run's first `baselineChunks` chunks above `factor` (seed 000's slowdown factor). */
-  slowPerformance: z.strictObject({ factor: z.number().gt(1).default(2), baselineChunks: z.number().int().min(1).default(5), recentChunks: z.number().int().min(1).default(5) }).default(() => ({ factor: 2, baselineChunks: 5, recentChunks: 5 })),
+  slowPerformance: z.strictObject({ factor: z.number().gt(1).default(2), baselineChunks: z.number().int().min(1).max(10_000).default(5), recentChunks: z.number().int().min(1).max(10_000).default(5) }).default(() => ({ factor: 2, baselineChunks: 5, recentChunks: 5 })),
   /** low_throughput: items per second below this after the first baseline chunks; off unless set. */
   lowThroughput: z.strictObject({ itemsPerSecond: z.number().gt(0).optional() }).default(() => ({})),
   /** eta_deviation: the estimated completion time moved by more than `percent` of the remaining time; resolved once it held still for `stableMs`. */
   etaDeviation: z.strictObject({ percent: z.number().gt(0).default(50), stableMs: z.number().int().min(0).default(60_000) }).default(() => ({ percent: 50, stableMs: 60_000 })),
   /** quality_degradation: average of the last quality scores below `threshold`, after `minSamples`. */
-  qualityDegradation: z.strictObject({ threshold: z.number().gt(0).max(1).default(0.7), minSamples: z.number().int().min(1).default(10) }).default(() => ({ threshold: 0.7, minSamples: 10 })),
+  qualityDegradation: z.strictObject({ threshold: z.number().gt(0).max(1).default(0.7), minSamples: z.number().int().min(1).max(10_000).default(10) }).default(() => ({ threshold: 0.7, minSamples: 10 })),
   /** stalled: no progress for `afterMs` while the run is active. */
   stalled: z.strictObject({ afterMs: z.number().int().min(1000).default(5 * 60_000) }).default(() => ({ afterMs: 5 * 60_000 })),
 });
