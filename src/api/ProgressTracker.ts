@@ -127,6 +127,7 @@ export class ProgressTracker {
   private lastSampleAt: number;
   private lastSampleCount = 0;
   private slowFiles = false;
+  private timer: NodeJS.Timeout | undefined;
 
   constructor(sessionId: string, options: ProgressTrackerOptions = {}) {
     const mode = options.mode ?? 'enhanced';
@@ -175,6 +176,11 @@ export class ProgressTracker {
     });
     this.run.start();
     this.lastSampleAt = this.run.startTimeMs;
+    // Callbacks keep coming while a long file is in flight, not only when one changes.
+    if (this.config.enableRealTimeUpdates && (this.callbacks.onProgressUpdate || this.callbacks.onETAUpdate)) {
+      this.timer = setInterval(() => this.maybeNotify(), Math.max(100, this.config.updateIntervalMs));
+      this.timer.unref();
+    }
   }
 
   get sessionId(): string {
@@ -274,6 +280,8 @@ export class ProgressTracker {
 
   /** Ends tracking; open alerts resolve, the run span and summary go out. */
   stop(): BatchStats {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
     if (!this.run.isFinished) {
       // The slow-file episode ends with the run, like the evaluator's.
       if (this.slowFiles) this.checkSlowFile(0);
@@ -288,7 +296,7 @@ export class ProgressTracker {
   }
 
   private maybeNotify(): void {
-    if (!this.config.enableRealTimeUpdates) return;
+    if (!this.config.enableRealTimeUpdates || !this.run.isActive) return;
     const now = this.run.clock.now();
     if (now - this.lastProgressCall >= this.config.updateIntervalMs) {
       this.lastProgressCall = now;

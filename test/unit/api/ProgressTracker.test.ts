@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { ManualClock, ProgressTracker, RunRegistry, type ProgressMetrics } from '../../../src/index.js';
 import * as sc from '../../../src/semconv.js';
 import { createTestTelemetry } from '../../support/otel.js';
@@ -83,6 +83,28 @@ describe('ProgressTracker (seed 001)', () => {
     expect(etas.length).toBeLessThanOrEqual(5);
     for (let i = 0; i < 10; i++) tracker.reportQuality(0.5);
     expect(alerts).toEqual(['quality_degradation']);
+  });
+
+  it('keeps calling back on its own timer while a long file is in flight, until stopped', () => {
+    vi.useFakeTimers();
+    try {
+      const clock = new ManualClock(0);
+      const elapsed: number[] = [];
+      const tracker = new ProgressTracker('s', { ...base(clock), total: 10, config: { updateIntervalMs: 1000 }, callbacks: { onProgressUpdate: (m) => elapsed.push(m.elapsedTimeMs) } });
+      tracker.updateFileProgress('big.pdf', { status: 'processing' });
+      for (let i = 0; i < 5; i++) {
+        clock.advance(1000);
+        vi.advanceTimersByTime(1000);
+      }
+      expect(elapsed).toEqual([0, 1000, 2000, 3000, 4000, 5000]);
+      tracker.stop();
+      const calls = elapsed.length;
+      clock.advance(5000);
+      vi.advanceTimersByTime(5000);
+      expect(elapsed.length).toBe(calls);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('failing files raise high_error_rate as they finish, in enhanced mode only', () => {
