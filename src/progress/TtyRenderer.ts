@@ -28,6 +28,8 @@ export class TtyRenderer {
   private readonly styles = new Map<Run, LineStyle>();
   /** Visible widths of the lines on screen, to know how many rows to erase. */
   private drawn: number[] = [];
+  /** The last frame, put back as it was after other output: chatty logging costs a write, not a re-format. */
+  private frame: string[] = [];
   private timer: NodeJS.Timeout | undefined;
   private readonly unhooks: Array<() => void> = [];
   private inOwnWrite = false;
@@ -75,8 +77,14 @@ export class TtyRenderer {
     const shown = this.runs.length <= room ? this.runs : this.runs.slice(0, room - 1);
     const lines = shown.map((run) => formatLine(run, now, this.styles.get(run) ?? this.style, width));
     if (shown.length < this.runs.length) lines.push(`… ${this.runs.length - shown.length} more running`);
-    this.own(this.erase() + this.closePartial() + lines.map((line) => `${line}\n`).join(''));
-    this.drawn = lines.map(visibleLength);
+    this.frame = lines;
+    this.redraw();
+  }
+
+  /** Puts the last frame back below whatever was written since. */
+  private redraw(): void {
+    this.own(this.erase() + this.closePartial() + this.frame.map((line) => `${line}\n`).join(''));
+    this.drawn = this.frame.map(visibleLength);
   }
 
   /** Prints one permanent line above the live block. */
@@ -164,7 +172,7 @@ export class TtyRenderer {
       if (text.length === 0) return result;
       if (text.endsWith('\n')) {
         renderer.partialSince = undefined;
-        renderer.render();
+        renderer.redraw();
       } else {
         // A line without its newline stays open for its rest; the timer draws below it after a grace period.
         renderer.partialSince ??= renderer.clock.now();

@@ -137,6 +137,7 @@ describe('TtyRenderer', () => {
     run.start();
     renderer.add(run);
     tty.take();
+    run.add(10); // not shown until the next timer frame: other output only puts the last frame back
     stdout.write('hello from console.log\n');
     expect(stdout.take()).toBe('hello from console.log\n');
     expect(tty.take()).toBe('\x1b[1A\x1b[0J' + 'A  ░░░░░░░░░░    0%  0/100  0.00/s  0s elapsed\n');
