@@ -49,7 +49,7 @@ function usage(message: string): number {
   return 2;
 }
 
-export async function main(argv: string[]): Promise<number> {
+async function main(argv: string[]): Promise<number> {
   const [name = 'help', ...rest] = argv;
   const command = commands[name === '--help' || name === '-h' ? 'help' : name];
   if (!command) return usage(`unknown command ${JSON.stringify(name)}`);
@@ -61,4 +61,5 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
-process.exitCode = await main(process.argv.slice(2));
+// Explicit exit: telemetry was flushed (bounded) by the command; exporter retry timers must not keep a finished CLI alive.
+process.exit(await main(process.argv.slice(2)));

@@ -31,6 +31,8 @@ export interface BatchHandlerOptions {
   /** Run options for runs started by create (e.g. `display: 'none'`, telemetry providers). */
   readonly runDefaults?: Omit<RunOptionsInput, 'name' | 'operation' | 'total' | 'registry'>;
   readonly events?: EventHubOptions;
+  /** Finished runs older than this many days are forgotten automatically (checked hourly); the registry also keeps at most its `maxFinished`. */
+  readonly retentionDays?: number;
   /** Time for rate limits and created_at; injected by tests. */
   readonly clock?: Clock;
 }
@@ -83,6 +85,15 @@ export function createBatchHandler(options: BatchHandlerOptions): BatchHandler {
     if (event.type === 'created') createdAt.set(event.run, clock.now());
   });
   const hub = new EventHub(registry, created, options.events);
+  let retention: NodeJS.Timeout | undefined;
+  if (options.retentionDays !== undefined) {
+    const days = options.retentionDays;
+    if (!(days >= 0)) throw new TypeError(`batchtel/server: \`retentionDays\` must be a number >= 0, got ${String(days)}`);
+    const sweep = () => registry.cleanup(clock.now() - days * DAY_MS);
+    sweep();
+    retention = setInterval(sweep, 3_600_000);
+    retention.unref();
+  }
   let openapi: string | undefined;
 
   const findRun = (id: string): Run => {
@@ -277,6 +288,7 @@ export function createBatchHandler(options: BatchHandlerOptions): BatchHandler {
     });
   }) as BatchHandler;
   handler.close = () => {
+    if (retention) clearInterval(retention);
     unsubscribe();
     hub.close();
   };

@@ -111,10 +111,11 @@ export async function runDemo(options: DemoOptions): Promise<number> {
   print();
   print(`summaries (${((Date.now() - started) / 1000).toFixed(0)} s${Date.now() >= deadline ? ', time limit reached' : ''})`);
   for (const stats of results) if (stats) print(summary(stats));
-  await telemetry.shutdown();
+  // Bounded: an unreachable collector must not hold the exit (the exporters' own retries would).
+  const flushed = await Promise.race([telemetry.shutdown().then(() => true, () => false), delay(5000, new AbortController().signal).then(() => false)]);
   await server.close();
   process.off('SIGINT', onSigint);
-  print(`\ntelemetry → ${telemetry.destination}`);
+  print(`\ntelemetry → ${telemetry.destination}${flushed ? '' : ' (not all of it was delivered within 5 s)'}`);
   return 0;
 }
 

@@ -286,3 +286,32 @@ describe('routing', () => {
     expect(res.body).toContain('<title>batchtel board</title>');
   });
 });
+
+describe('mounting', () => {
+  it('passes unknown paths to `next` (express/connect style) and serves its own', async () => {
+    const { createServer } = await import('node:http');
+    const { createBatchHandler } = await import('../../../src/server/index.js');
+    const handler = createBatchHandler({ auth: { token: 'mounted-token-0123456789' }, registry: s.registry });
+    const app = createServer((req, res) => handler(req, res, () => res.writeHead(200, { 'content-type': 'text/plain' }).end('app route')));
+    await new Promise<void>((resolve) => app.listen(0, '127.0.0.1', resolve));
+    const base = `http://127.0.0.1:${(app.address() as { port: number }).port}`;
+    try {
+      expect(await (await fetch(`${base}/orders`)).text()).toBe('app route');
+      const stats = await fetch(`${base}/api/batch/stats`, { headers: { authorization: 'Bearer mounted-token-0123456789' } });
+      expect(stats.status).toBe(200);
+    } finally {
+      handler.close();
+      app.closeAllConnections();
+      await new Promise((resolve) => app.close(resolve));
+    }
+  });
+
+  it('forgets finished runs past `retentionDays` on its own', async () => {
+    finishedRun('ancient', 'x', Date.now() - 30 * 86_400_000);
+    finishedRun('fresh', 'x', Date.now());
+    const { createBatchHandler } = await import('../../../src/server/index.js');
+    const handler = createBatchHandler({ auth: { disabled: true }, registry: s.registry, retentionDays: 7 });
+    handler.close();
+    expect(s.registry.list().map((r) => r.descriptor.name)).toEqual(['fresh']);
+  });
+});

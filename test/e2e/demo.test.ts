@@ -1,0 +1,63 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { describe, expect, it } from 'vitest';
+
+/** `batchtel demo` as a user runs it: board URL and token printed, bounded, Ctrl-C clean. */
+function start(args: string[]): { child: ChildProcess; output: () => string; exit: Promise<number | null> } {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/batchtel.ts', ...args], {
+    // No collector here: telemetry must say where it went and not hang.
+    env: { ...process.env, OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:9' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
+  const exit = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  return { child, output: () => out, exit };
+}
+
+async function until(check: () => boolean, timeoutMs: number, what: string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}
+
+describe('batchtel demo', () => {
+  it('prints the board and token, serves the runs, stops at --duration and exits 0', async () => {
+    const demo = start(['demo', '--duration', '4', '--port', '0', '--scale', '0.3']);
+    await until(() => /API token: \S+/.test(demo.output()), 30_000, 'the token line');
+    const out = demo.output();
+    const board = /board: +(http:\/\/127\.0\.0\.1:\d+)\/#token=(\S+)/.exec(out);
+    expect(board, out).not.toBeNull();
+    expect(out).toMatch(/telemetry: /);
+    const [, url, token] = board!;
+    const stats = await fetch(`${url}/api/batch/stats`, { headers: { authorization: `Bearer ${decodeURIComponent(token!)}` } });
+    expect(stats.status).toBe(200);
+    expect(((await stats.json()) as { stats: { total: number } }).stats.total).toBeGreaterThanOrEqual(3);
+    const code = await Promise.race([demo.exit, new Promise((resolve) => setTimeout(() => resolve('hung'), 30_000))]);
+    expect(code, demo.output()).toBe(0);
+    expect(demo.output()).toMatch(/summaries \(\d+ s, time limit reached\)/);
+    expect(demo.output()).toMatch(/Sync users to CRM: cancelled/);
+    expect(demo.output()).toMatch(/\ntelemetry → \S/);
+  });
+
+  it('stops cleanly on Ctrl-C', async () => {
+    const demo = start(['demo', '--duration', '60', '--port', '0']);
+    await until(() => /Ctrl-C stops early/.test(demo.output()), 30_000, 'the banner');
+    demo.child.kill('SIGINT');
+    const code = await Promise.race([demo.exit, new Promise((resolve) => setTimeout(() => resolve('hung'), 20_000))]);
+    expect(code, demo.output()).toBe(0);
+    expect(demo.output()).toMatch(/stopping/);
+    expect(demo.output()).toMatch(/summaries/);
+  });
+
+  it('explains bad usage with exit code 2', async () => {
+    const bad = start(['demo', '--duration', 'soon']);
+    expect(await bad.exit).toBe(2);
+    expect(bad.output()).toMatch(/--duration must be a number of seconds > 0, got "soon"/);
+    const unknown = start(['launch']);
+    expect(await unknown.exit).toBe(2);
+    expect(unknown.output()).toMatch(/unknown command "launch"/);
+  });
+});
