@@ -1,0 +1,159 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { SpanStatusCode } from '@opentelemetry/api';
+import { SeverityNumber } from '@opentelemetry/api-logs';
+import { OTLPLogExporter } from '@opentelemetry/exporter-logs-otlp-proto';
+import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
+import { resourceFromAttributes } from '@opentelemetry/resources';
+import { LoggerProvider, SimpleLogRecordProcessor } from '@opentelemetry/sdk-logs';
+import { BatchSpanProcessor, TracerProvider } from '@opentelemetry/sdk-trace';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { RunRegistry, trackBatch } from '../../src/index.js';
+import { startTelemetry } from '../../src/sdk/index.js';
+import * as sc from '../../src/semconv.js';
+import { OtlpSink } from '../support/otlpSink.js';
+import { collectorBinary, promQuery, Stack, waitFor, type Process } from '../support/stack.js';
+
+const CANARY = 'canary-col-4e2b';
+const PROM = 19090;
+const AGENT = { grpc: 14317, http: 14318, health: 14133, metrics: 18888 };
+
+let binary: string;
+beforeAll(() => {
+  binary = collectorBinary();
+}, 900_000);
+
+/** Spans the raw SDK sends with no redaction of its own: the collector must mask them. */
+async function sendUnredacted(endpoint: string, traces: number, error: boolean): Promise<number> {
+  const provider = new TracerProvider({
+    resource: resourceFromAttributes({ 'service.name': 'raw-app' }),
+    spanProcessors: [new BatchSpanProcessor({ exporter: new OTLPTraceExporter({ url: `${endpoint}/v1/traces` }) })],
+  });
+  const loggerProvider = new LoggerProvider({ processors: [new SimpleLogRecordProcessor({ exporter: new OTLPLogExporter({ url: `${endpoint}/v1/logs` }) })] });
+  const tracer = provider.getTracer('raw');
+  let spans = 0;
+  for (let i = 0; i < traces; i++) {
+    const root = tracer.startSpan('raw parent', { root: true, attributes: { 'http.request.header.authorization': `Bearer ${CANARY}`, 'url.full': `https://bot:${CANARY}@api.example.com/x?token=${CANARY}` } });
+    if (error) root.setStatus({ code: SpanStatusCode.ERROR, message: `failed api_key=${CANARY}` });
+    root.end();
+    spans++;
+  }
+  loggerProvider.getLogger('raw').emit({ severityNumber: SeverityNumber.ERROR, body: `login failed for https://u:${CANARY}@db.local/ with Bearer ${CANARY}`, eventName: 'raw.failure' });
+  await provider.shutdown();
+  await loggerProvider.shutdown();
+  return spans;
+}
+
+describe('the real collector, Prometheus and the trace/log backends', () => {
+  const stack = new Stack();
+  const tempo = new OtlpSink();
+  const loki = new OtlpSink();
+  let agent: Process;
+  const agentEnv: Record<string, string> = {
+    BATCHTEL_TRACES_URL: 'http://127.0.0.1:14418/v1/traces',
+    BATCHTEL_LOGS_URL: 'http://127.0.0.1:14100/v1/logs',
+    BATCHTEL_PROMETHEUS_RW_URL: `http://127.0.0.1:${PROM}/api/v1/write`,
+    BATCHTEL_OTLP_ENCODING: 'json',
+    BATCHTEL_DECISION_WAIT: '1s',
+    // Keep only errors and slow chunks, so the test can see tail sampling drop the rest.
+    BATCHTEL_SAMPLE_PERCENT: '0',
+    // The same folder across a restart: that is what makes the queue persistent.
+    BATCHTEL_STORAGE_DIR: mkdtempSync(join(tmpdir(), 'batchtel-agent-')),
+  };
+
+  beforeAll(async () => {
+    await tempo.start(14418);
+    await loki.start(14100);
+    await stack.prometheus(PROM, { scrape: [AGENT.metrics] });
+    agent = await stack.collector('agent.yaml', AGENT, agentEnv, binary);
+  }, 120_000);
+
+  afterAll(async () => {
+    await stack.stop();
+    await Promise.all([tempo.stop(), loki.stop()]);
+  });
+
+  it('every config validates with the built collector', async () => {
+    const { execFileSync } = await import('node:child_process');
+    for (const config of ['agent.yaml', 'gateway.yaml', 'agent-loadbalancing.yaml']) {
+      execFileSync(binary, ['validate', `--config=collector-config/${config}`], {
+        cwd: join(import.meta.dirname, '../..'),
+        env: { ...process.env, BATCHTEL_STORAGE_DIR: mkdtempSync(join(tmpdir(), 'validate-')), BATCHTEL_GATEWAYS: '[127.0.0.1:1, 127.0.0.1:2]' },
+      });
+    }
+  });
+
+  it('a batch job through batchtel/sdk: metrics in Prometheus, the error trace and its logs at the backends, healthy traces sampled out, secrets masked', async () => {
+    const telemetry = startTelemetry({ serviceName: 'collector-check', endpoint: `http://127.0.0.1:${AGENT.http}`, handleSignals: false, metricExportIntervalMillis: 1000 });
+    const failing = trackBatch({ name: 'collector check', operation: 'collector_check', total: 40, display: 'none', registry: new RunRegistry() });
+    await failing.process(Array.from({ length: 40 }, (_, i) => i), async (_chunk, { index }) => {
+      if (index === 2) throw Object.assign(new Error('upstream 503'), { status: 503 });
+    }, { batchSize: 5 });
+    const healthy = trackBatch({ name: 'healthy check', operation: 'healthy_check', total: 10, display: 'none', registry: new RunRegistry() });
+    await healthy.process(Array.from({ length: 10 }, (_, i) => i), async () => {}, { batchSize: 5 });
+    await telemetry.shutdown();
+    const rawSpans = await sendUnredacted(`http://127.0.0.1:${AGENT.http}`, 3, true);
+
+    // Metrics, under the Prometheus names the contract says.
+    const items = `sum(${sc.PROM.itemsProcessed}{${sc.PROM_LABEL.operation}="collector_check"})`;
+    await waitFor('items in Prometheus', async () => (await promQuery(PROM, items))[0]?.value[1] === '40', 30_000);
+    expect((await promQuery(PROM, `sum(${sc.PROM.itemsProcessed}{${sc.PROM_LABEL.operation}="collector_check", ${sc.PROM_LABEL.outcome}="failure"})`))[0]?.value[1]).toBe('5');
+    for (const name of [`${sc.PROM.chunkDuration}_bucket`, `${sc.PROM.runDuration}_count`, sc.PROM.errors]) {
+      const result = await promQuery(PROM, `${name}{${sc.PROM_LABEL.operation}="collector_check"}`);
+      expect(result.length, name).toBeGreaterThan(0);
+    }
+    expect((await promQuery(PROM, `${sc.PROM.errors}{${sc.PROM_LABEL.operation}="collector_check"}`))[0]?.metric[sc.PROM_LABEL.errorType]).toBe('503');
+
+    // Traces: the failing run's whole trace is kept (tail sampling keeps errors), the healthy one is not.
+    await waitFor('the error trace at the trace backend', async () => tempo.spans().some((s) => s.name === 'batch collector_check'), 30_000);
+    await waitFor('the raw error spans', async () => tempo.spans().filter((s) => s.name === 'raw parent').length === rawSpans, 30_000);
+    const spans = tempo.spans() as unknown as Array<{ name: string; spanId: string; parentSpanId?: string; traceId: string }>;
+    const run = spans.find((s) => s.name === 'batch collector_check')!;
+    const chunks = spans.filter((s) => s.name === 'batch.chunk collector_check');
+    expect(chunks).toHaveLength(8);
+    for (const chunk of chunks) {
+      expect(chunk.traceId).toBe(run.traceId);
+      expect(chunk.parentSpanId).toBe(run.spanId);
+    }
+    expect(spans.some((s) => s.name === 'batch healthy_check')).toBe(false);
+
+    // Logs: the exception event, correlated to the failing chunk's trace.
+    await waitFor('logs at the log backend', async () => loki.logRecords().some((l) => l.eventName === sc.EVENT_EXCEPTION) && loki.logRecords().some((l) => l.eventName === 'raw.failure'), 30_000);
+    const exception = loki.logRecords().find((l) => l.eventName === sc.EVENT_EXCEPTION) as unknown as { traceId: string };
+    expect(exception.traceId).toBe(run.traceId);
+
+    // Secrets: masked by the collector for the app that did not redact.
+    const everything = tempo.allText() + loki.allText();
+    expect(everything).toContain('[REDACTED]');
+    expect(everything).not.toContain(CANARY);
+
+    console.log(
+      `sent vs received: traces ${8 + 1 + 2 + 1 + rawSpans} spans sent (failing run 9, healthy run 3, raw ${rawSpans}), ${tempo.spans().length} received (healthy run sampled out); ` +
+        `logs ${loki.logRecords().length} received; metrics: ${items} = 40 of 40 items`,
+    );
+  });
+
+  it('a backend outage and a collector restart during it lose nothing (persistent queue)', async () => {
+    const before = tempo.spans().filter((s) => s.name === 'raw parent').length;
+    await tempo.stop();
+    const sent = await sendUnredacted(`http://127.0.0.1:${AGENT.http}`, 20, true);
+    // Wait until the decisions are made and the spans sit in the on-disk queue, then restart the collector.
+    await waitFor(
+      'spans queued for the unreachable backend',
+      async () => {
+        const text = await (await fetch(`http://127.0.0.1:${AGENT.metrics}/metrics`)).text();
+        const line = text.split('\n').find((l) => l.startsWith('otelcol_exporter_queue_size') && l.includes('tempo'));
+        return line !== undefined && Number(line.split(' ').pop()) > 0;
+      },
+      30_000,
+    );
+    await agent.stop();
+    agent = await stack.collector('agent.yaml', AGENT, agentEnv, binary);
+    await tempo.start(14418);
+    await waitFor('every queued span delivered after the restart', async () => tempo.spans().filter((s) => s.name === 'raw parent').length >= before + sent, 60_000);
+    const received = tempo.spans().filter((s) => s.name === 'raw parent').length - before;
+    console.log(`backend outage + collector restart: sent ${sent} spans, received ${received}`);
+    expect(received).toBe(sent);
+  });
+});
