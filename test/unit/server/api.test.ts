@@ -1,8 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { trackBatch } from '../../../src/api/trackBatch.js';
 import { ManualClock } from '../../../src/core/clock.js';
-import { ATTR_BATCH_RUN_RESULT, spanNameRun } from '../../../src/semconv.js';
-import { createTestTelemetry } from '../../support/otel.js';
+import { ATTR_BATCH_RUN_RESULT, ATTR_ERROR_TYPE, METRIC_BATCH_RUN_DURATION, spanNameRun } from '../../../src/semconv.js';
+import { createTestTelemetry, pointWith } from '../../support/otel.js';
 import { startTestServer, waitFor, type TestServer } from './helpers.js';
 
 let s: TestServer;
@@ -241,6 +241,9 @@ describe('POST /api/batch/:id/cancel', () => {
     expect(status.body.batch.processed_items).toBeLessThan(100);
     const span = await waitFor(() => telemetry.spans().find((sp) => sp.name === spanNameRun('gated')), 5000, 'run span');
     expect(span.attributes[ATTR_BATCH_RUN_RESULT]).toBe('cancellation');
+    expect(span.attributes[ATTR_ERROR_TYPE]).toBe('cancelled');
+    const duration = pointWith(await telemetry.metric(METRIC_BATCH_RUN_DURATION), { [ATTR_BATCH_RUN_RESULT]: 'cancellation' });
+    expect(duration, 'batch.run.duration with batch.run.result=cancellation').toBeDefined();
     const again = await s.request(`/api/batch/${id}/cancel`, { method: 'POST' });
     expect(again.status).toBe(409);
     expect(again.body.details.errors[0].code).toBe('already_finished');
