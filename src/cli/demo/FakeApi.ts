@@ -8,7 +8,7 @@ export class FakeApiError extends Error {
     readonly status: number,
     readonly headers: Record<string, string>,
   ) {
-    super(status === 429 ? 'Too Many Requests' : `Service Unavailable (${status})`);
+    super(status === 429 ? 'Too Many Requests' : status === 401 ? 'Unauthorized: API key revoked' : `Service Unavailable (${status})`);
   }
 }
 
@@ -23,6 +23,8 @@ export interface FakeApiOptions {
   /** After this many calls, latency doubles (a degraded dependency). */
   readonly slowdownAfter: number;
   readonly seed: number;
+  /** After this many calls every call fails with 401 (a revoked key): not worth retrying. */
+  readonly revokedAfter?: number;
 }
 
 export class FakeApi {
@@ -42,6 +44,7 @@ export class FakeApi {
       this.inWindow = 0;
     }
     this.calls++;
+    if (this.options.revokedAfter !== undefined && this.calls > this.options.revokedAfter) throw new FakeApiError(401, {});
     if (++this.inWindow > this.options.limit) {
       const retryAfter = Math.max(1, Math.ceil((this.options.windowMs - (now - this.windowStart)) / 1000));
       throw new FakeApiError(429, { 'retry-after': String(retryAfter) });

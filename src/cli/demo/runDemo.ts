@@ -30,6 +30,8 @@ interface Job {
   /** Seconds after the demo starts. */
   readonly startAfter: number;
   readonly api: FakeApi;
+  /** Stop at the first chunk that still fails after its retries (the run ends as failed). */
+  readonly stopOnError?: boolean;
 }
 
 function jobs(scale: number): Job[] {
@@ -44,6 +46,8 @@ function jobs(scale: number): Job[] {
       api: new FakeApi({ limit: 30, windowMs: 1000, flakiness: 0.02, msPerItem: 2.5 * scale, slowdownAfter: 2000, seed: 4 }) },
     { name: 'Export invoices to S3', operation: 'export_invoices', category: 'export', items: 2500, batchSize: 20, concurrency: 2, startAfter: 20,
       api: new FakeApi({ limit: 15, windowMs: 1000, flakiness: 0.05, msPerItem: 12 * scale, slowdownAfter: 40, seed: 5 }) },
+    { name: 'Enrich leads', operation: 'enrich_leads', category: 'data_sync', items: 1500, batchSize: 15, concurrency: 2, startAfter: 30, stopOnError: true,
+      api: new FakeApi({ limit: 12, windowMs: 1000, flakiness: 0.03, msPerItem: 15 * scale, slowdownAfter: 1000, seed: 7, revokedAfter: 45 }) },
   ];
 }
 
@@ -103,7 +107,7 @@ export async function runDemo(options: DemoOptions): Promise<number> {
             ...(job.category === 'llm' ? { usage: { inputTokens: chunk.length * 900, outputTokens: chunk.length * 120, cost: chunk.length * 0.0021 } } : {}),
           };
         },
-        { batchSize: job.batchSize, concurrency: job.concurrency, retry: { attempts: 6, baseDelayMs: 200, maxDelayMs: 3000 }, signal: controller.signal },
+        { batchSize: job.batchSize, concurrency: job.concurrency, retry: { attempts: 6, baseDelayMs: 200, maxDelayMs: 3000 }, signal: controller.signal, stopOnError: job.stopOnError ?? false },
       );
     }),
   );
