@@ -6,6 +6,8 @@ export interface TtyStream {
   write(chunk: string): boolean;
   columns?: number;
   rows?: number;
+  /** tty.WriteStream: the size right now (an ioctl), ahead of the 'resize' event. */
+  getWindowSize?(): [number, number];
   on?(event: 'resize', listener: () => void): unknown;
   off?(event: 'resize', listener: () => void): unknown;
 }
@@ -73,7 +75,7 @@ export class TtyRenderer {
     const now = this.clock.now();
     const width = this.width();
     // Cursor-up cannot reach above the screen: a block taller than the terminal would smear.
-    const room = Math.max(1, (this.stream.rows ?? Number.POSITIVE_INFINITY) - 1);
+    const room = Math.max(1, (this.size()[1] ?? Number.POSITIVE_INFINITY) - 1);
     const shown = this.runs.length <= room ? this.runs : this.runs.slice(0, room - 1);
     const lines = shown.map((run) => formatLine(run, now, this.styles.get(run) ?? this.style, width));
     if (shown.length < this.runs.length) lines.push(`… ${this.runs.length - shown.length} more running`);
@@ -121,15 +123,32 @@ export class TtyRenderer {
   }
 
   private width(): number {
-    return Math.max(20, (this.stream.columns ?? 80) - 1);
+    return Math.max(20, (this.size()[0] ?? 80) - 1);
   }
 
-  /** Cursor up over what we drew (counting rows a narrowed terminal wrapped), clear to the end. */
+  /**
+   * The terminal's size now. A terminal that reflows on resize (tmux, VTE) has already rewrapped our
+   * lines when the timer fires just before the 'resize' event arrives: asking the tty itself keeps
+   * the erase from counting rows with the old width.
+   */
+  private size(): [number | undefined, number | undefined] {
+    try {
+      const size = this.stream.getWindowSize?.();
+      if (size && size[0] > 0) return size;
+    } catch {
+      // not a real tty: fall back to the properties
+    }
+    return [this.stream.columns, this.stream.rows];
+  }
+
+  /** Clears what we drew, row by row upwards (counting rows a narrowed terminal wrapped). */
   private erase(): string {
     if (this.drawn.length === 0) return '';
-    const columns = Math.max(1, this.stream.columns ?? 80);
+    const columns = Math.max(1, this.size()[0] ?? 80);
     const rows = this.drawn.reduce((sum, width) => sum + Math.max(1, Math.ceil(width / columns)), 0);
-    return `\x1b[${rows}A\x1b[0J`;
+    // Line by line, not "erase to end of screen": some terminals (tmux's scroll-on-clear) push a
+    // whole-screen erase into the scrollback, which would leave a stale frame behind.
+    return `\r${'\x1b[1A\x1b[2K'.repeat(rows)}`;
   }
 
   private own(text: string): void {

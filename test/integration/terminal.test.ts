@@ -7,6 +7,8 @@ const SESSION = `batchtel-terminal-${process.pid}`;
 
 const tmux = (...args: string[]) => execFileSync('tmux', args, { encoding: 'utf8' });
 const screen = () => tmux('capture-pane', '-p', '-t', SESSION);
+/** The screen and its scrollback: a stale frame pushed into history counts as garbage too. */
+const everything = () => tmux('capture-pane', '-p', '-S', '-', '-t', SESSION);
 
 async function until(predicate: (text: string) => boolean, timeoutMs: number): Promise<string> {
   const deadline = Date.now() + timeoutMs;
@@ -30,23 +32,26 @@ beforeAll(() => {
   }
 });
 
-afterAll(() => {
+function killSession(): void {
   try {
     tmux('kill-session', '-t', SESSION);
   } catch {
     // already gone
   }
-});
+}
+
+afterAll(killSession);
 
 describe('the live bar in a real terminal (tmux)', () => {
   it('draws one line per concurrent run in place, survives a resize, keeps console.log output, prints each summary once', async () => {
-    tmux('new-session', '-d', '-s', SESSION, '-x', '100', '-y', '20', `cd ${ROOT} && node --import tsx test/fixtures/terminal-loop.ts; sleep 30`);
+    tmux('new-session', '-d', '-s', SESSION, '-x', '100', '-y', '20', `cd ${ROOT} && seq 1 30 && node --import tsx test/fixtures/terminal-loop.ts; sleep 30`);
     const during = await until((text) => MAIN_BAR.test(text) && SECOND_BAR.test(text), 20_000);
     expect(during).toMatch(/\d+(\.\d+)?\/s/);
     const live = during.split('\n').filter((line) => MAIN_BAR.test(line) || SECOND_BAR.test(line));
     expect(live).toHaveLength(2); // each run keeps its own line
 
-    // Narrow and widen the terminal while the bars are live.
+    // Narrow and widen the terminal while the bars are live, as in a session with a full screen (seq above):
+    // tmux rewraps the lines, and the erase counts the rows they now take.
     tmux('resize-window', '-t', SESSION, '-x', '60');
     // Redrawn for the new width: one line per run, cut to fit (no wrapped remnants of the wide lines).
     const oneLineEach = (text: string) => {
@@ -57,15 +62,33 @@ describe('the live bar in a real terminal (tmux)', () => {
     expect(narrow.split('\n').filter((row) => /^\s+\S/.test(row) && !row.startsWith('hello'))).toEqual([]);
     tmux('resize-window', '-t', SESSION, '-x', '100');
 
-    const after = await until((text) => text.includes('DONE 200 60'), 30_000);
-    const lines = after.split('\n').map((line) => line.trimEnd());
+    await until((text) => text.includes('DONE 200 60'), 30_000);
+    const lines = everything().split('\n').map((line) => line.trimEnd());
     expect(lines.filter((line) => line === 'hello from the loop')).toHaveLength(1);
     expect(lines.filter((line) => line.startsWith('✔ Terminal check, completed, 200/200 items'))).toHaveLength(1);
     expect(lines.filter((line) => line.startsWith('✔ Second job, completed, 60/60 items'))).toHaveLength(1);
     // No live bar is left behind, nothing overwrote the log line, nothing garbled.
     expect(lines.some((line) => /(Terminal check|Second job)\s+[█░]/.test(line))).toBe(false);
     expect(lines.indexOf('hello from the loop')).toBeLessThan(lines.findIndex((line) => line.startsWith('✔ Terminal check')));
-    const text = lines.filter((line) => line !== '');
-    expect(text.every((line) => /^(hello from the loop|✔ (Terminal check|Second job), completed, .*|DONE 200 60)$/.test(line))).toBe(true);
+    // Screen and scrollback hold the earlier output (seq), the log line, the summaries and DONE: nothing else.
+    const text = lines.filter((line) => line !== '' && !/^\d+$/.test(line));
+    expect(text).toEqual([
+      'hello from the loop',
+      expect.stringMatching(/^✔ Second job, completed, 60\/60 items/),
+      expect.stringMatching(/^✔ Terminal check, completed, 200\/200 items/),
+      'DONE 200 60',
+    ]);
+    expect(lines.filter((line) => /^\d+$/.test(line))).toEqual(Array.from({ length: 30 }, (_, i) => String(i + 1)));
+  });
+
+  it('keeps every line of chatty stdout/stderr output and leaves no stale frame in the scrollback', async () => {
+    killSession();
+    tmux('new-session', '-d', '-s', SESSION, '-x', '80', '-y', '20', `cd ${ROOT} && node --import tsx test/fixtures/terminal-chatty.ts; sleep 30`);
+    await until((text) => text.includes('END'), 30_000);
+    const lines = everything().split('\n').map((line) => line.trimEnd()).filter((line) => line !== '');
+    const logs = Array.from({ length: 50 }, (_, i) => Array.from({ length: 4 }, (_, j) => `log ${i}-${j}`)).flat();
+    expect(lines.filter((line) => line.startsWith('log '))).toEqual(logs);
+    expect(lines.filter((line) => line.startsWith('err '))).toEqual(['err 0', 'err 10', 'err 20', 'err 30', 'err 40']);
+    expect(lines.filter((line) => !/^(log|err) /.test(line))).toEqual([expect.stringMatching(/^✔ Chatty, completed, 50\/50 items/), 'END']);
   });
 });

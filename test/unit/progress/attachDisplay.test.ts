@@ -5,6 +5,9 @@ import { Problems } from '../../../src/core/problems.js';
 import { Run } from '../../../src/core/Run.js';
 import { attachDisplay } from '../../../src/progress/attachDisplay.js';
 
+/** What the renderer writes to clear n rows it drew: line by line, upwards. */
+const up = (n: number) => `\r${'\x1b[1A\x1b[2K'.repeat(n)}`;
+
 class Sink {
   output = '';
   columns = 80;
@@ -43,7 +46,7 @@ describe('attachDisplay', () => {
     vi.stubEnv('CI', '');
     vi.stubEnv('NO_COLOR', '');
     const out = show(new Sink(true), 'auto', 'failure');
-    expect(out).toContain('\x1b[1A\x1b[0J');
+    expect(out).toContain(up(1));
     expect(out).toContain('\x1b[31m✖ Job, failed'); // a failed run's summary in red
   });
 
@@ -61,7 +64,7 @@ describe('attachDisplay', () => {
   it('NO_COLOR: the bar still redraws in place, without colours', () => {
     vi.stubEnv('NO_COLOR', '1');
     const out = show(new Sink(true), 'tty', 'failure');
-    expect(out).toContain('\x1b[1A\x1b[0J✖ Job, failed');
+    expect(out).toContain(`${up(1)}✖ Job, failed`);
     expect(out).not.toMatch(/\x1b\[\d*m/);
   });
 

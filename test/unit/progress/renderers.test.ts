@@ -6,6 +6,9 @@ import { formatDuration, formatLine, truncate } from '../../../src/progress/form
 import { PlainRenderer } from '../../../src/progress/PlainRenderer.js';
 import { TtyRenderer } from '../../../src/progress/TtyRenderer.js';
 
+/** What the renderer writes to clear n rows it drew: line by line, upwards. */
+const up = (n: number) => `\r${'\x1b[1A\x1b[2K'.repeat(n)}`;
+
 const style = { progressChar: '█', emptyChar: '░', barLength: 10, displayErrors: true, color: false };
 
 function makeRun(clock: ManualClock, name = 'Sync users', total: number | null = 100): Run {
@@ -112,18 +115,18 @@ describe('TtyRenderer', () => {
     renderer.add(a);
     expect(tty.take()).toBe('A  ░░░░░░░░░░    0%  0/100  0.00/s  0s elapsed\n');
     renderer.add(b);
-    expect(tty.take()).toBe('\x1b[1A\x1b[0J' + 'A  ░░░░░░░░░░    0%  0/100  0.00/s  0s elapsed\n' + 'B  ░░░░░░░░░░    0%  0/100  0.00/s  0s elapsed\n');
+    expect(tty.take()).toBe(up(1) + 'A  ░░░░░░░░░░    0%  0/100  0.00/s  0s elapsed\n' + 'B  ░░░░░░░░░░    0%  0/100  0.00/s  0s elapsed\n');
     a.add(50);
     clock.advance(5000);
     renderer.render();
-    expect(tty.take()).toBe('\x1b[2A\x1b[0J' + 'A  █████░░░░░   50%  50/100  10.0/s  ETA 5s (2s–15s)\n' + 'B  ░░░░░░░░░░    0%  0/100  0.00/s  5s elapsed\n');
+    expect(tty.take()).toBe(up(2) + 'A  █████░░░░░   50%  50/100  10.0/s  ETA 5s (2s–15s)\n' + 'B  ░░░░░░░░░░    0%  0/100  0.00/s  5s elapsed\n');
     a.add(50);
     a.finish();
     expect(tty.take()).toBe(
-      '\x1b[2A\x1b[0J' + '✔ A, completed, 100/100 items, 20.0/s, in 5s\n' + 'B  ░░░░░░░░░░    0%  0/100  0.00/s  5s elapsed\n',
+      up(2) + '✔ A, completed, 100/100 items, 20.0/s, in 5s\n' + 'B  ░░░░░░░░░░    0%  0/100  0.00/s  5s elapsed\n',
     );
     b.finish();
-    expect(tty.take()).toBe('\x1b[1A\x1b[0J' + '✔ B, completed, 0/100 items, 0.00/s, in 5s\n');
+    expect(tty.take()).toBe(up(1) + '✔ B, completed, 0/100 items, 0.00/s, in 5s\n');
     b.finish();
     expect(tty.take()).toBe('');
   });
@@ -140,7 +143,7 @@ describe('TtyRenderer', () => {
     run.add(10); // not shown until the next timer frame: other output only puts the last frame back
     stdout.write('hello from console.log\n');
     expect(stdout.take()).toBe('hello from console.log\n');
-    expect(tty.take()).toBe('\x1b[1A\x1b[0J' + 'A  ░░░░░░░░░░    0%  0/100  0.00/s  0s elapsed\n');
+    expect(tty.take()).toBe(up(1) + 'A  ░░░░░░░░░░    0%  0/100  0.00/s  0s elapsed\n');
     run.finish();
     // Once the block is gone, writes are the stream's own again.
     tty.take();
@@ -157,7 +160,7 @@ describe('TtyRenderer', () => {
     renderer.add(run);
     tty.take();
     tty.write('Loading model... ');
-    expect(tty.take()).toBe('\x1b[1A\x1b[0J' + 'Loading model... ');
+    expect(tty.take()).toBe(up(1) + 'Loading model... ');
     tty.write('done\n');
     expect(tty.take()).toBe('done\n' + 'A  ░░░░░░░░░░    0%  0/100  0.00/s  0s elapsed\n');
     // Left open for good: the next redraw ends that line first and draws below it.
@@ -184,7 +187,7 @@ describe('TtyRenderer', () => {
     tty.take();
     renderer.render();
     expect(tty.take()).toBe(
-      '\x1b[3A\x1b[0J' +
+      up(3) +
         'A  #####-----   50%  50/100  0.00/s  0s elapsed\n' +
         'B  ░░░░░░░░░░    0%  0/100  0.00/s  0s elapsed\n' +
         '… 3 more running\n',
@@ -202,12 +205,12 @@ describe('TtyRenderer', () => {
     const alert = { id: 'a:1', group: 'high_error_rate', severity: 'high', state: 'firing', message: 'error rate 23.0% above 10%', value: 0.23, threshold: 0.1, raisedAtMs: 0, resolvedAtMs: undefined } as const;
     const open = { ...alert, state: 'firing' as 'firing' | 'resolved', resolvedAtMs: undefined as number | undefined };
     run.raiseAlert(open);
-    expect(tty.take()).toBe('\x1b[1A\x1b[0J' + '⚠ A: high_error_rate (high): error rate 23.0% above 10%\n' + 'A  ░░░░░░░░░░    0%  0/100  0.00/s  0s elapsed\n');
+    expect(tty.take()).toBe(up(1) + '⚠ A: high_error_rate (high): error rate 23.0% above 10%\n' + 'A  ░░░░░░░░░░    0%  0/100  0.00/s  0s elapsed\n');
     clock.advance(75_000);
     open.state = 'resolved';
     open.resolvedAtMs = clock.now();
     run.resolveAlert(open);
-    expect(tty.take()).toBe('\x1b[1A\x1b[0J' + '✓ A: high_error_rate resolved after 1m15s\n' + 'A  ░░░░░░░░░░    0%  0/100  0.00/s  1m15s elapsed\n');
+    expect(tty.take()).toBe(up(1) + '✓ A: high_error_rate resolved after 1m15s\n' + 'A  ░░░░░░░░░░    0%  0/100  0.00/s  1m15s elapsed\n');
   });
 
   it('on resize, erases as many rows as the narrower terminal wrapped the old lines into', () => {
@@ -220,8 +223,8 @@ describe('TtyRenderer', () => {
     tty.take();
     tty.resize(30);
     const frame = tty.take();
-    expect(frame.startsWith('\x1b[3A\x1b[0J')).toBe(true); // 62 visible chars over 30 columns = 3 rows
-    expect(frame.split('\n')[0]!.replace(/\x1b\[[0-9;]*[AJ]/g, '').length).toBeLessThanOrEqual(29);
+    expect(frame.startsWith(up(3))).toBe(true); // 62 visible chars over 30 columns = 3 rows
+    expect(frame.slice(up(3).length).split('\n')[0]!.length).toBeLessThanOrEqual(29);
   });
 });
 
