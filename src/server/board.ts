@@ -166,9 +166,11 @@ button.cancel:disabled { opacity: .45; cursor: default; }
   function spark(svg, values) {
     const pts = values.slice(-40);
     if (pts.length < 2) { svg.querySelector('polyline').setAttribute('points', ''); svg.querySelector('path').setAttribute('d', ''); return; }
-    const max = Math.max(...pts) || 1;
+    // Scaled to the 90th percentile so one odd chunk (a fast failure) does not flatten the rest.
+    const sorted = [...pts].sort((a, b) => a - b);
+    const max = Math.max(sorted[Math.floor(sorted.length * 0.9)] * 1.15, sorted[Math.floor(sorted.length / 2)] * 1.5) || 1;
     const step = 100 / (pts.length - 1);
-    const xy = pts.map((v, i) => [(i * step).toFixed(2), (28 - (v / max) * 26).toFixed(2)]);
+    const xy = pts.map((v, i) => [(i * step).toFixed(2), (28 - Math.min(1, v / max) * 26).toFixed(2)]);
     svg.querySelector('polyline').setAttribute('points', xy.map((p) => p.join(',')).join(' '));
     svg.querySelector('path').setAttribute('d', 'M0,30 L' + xy.map((p) => p.join(',')).join(' L') + ' L100,30 Z');
   }

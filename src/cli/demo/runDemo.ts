@@ -111,10 +111,15 @@ export async function runDemo(options: DemoOptions): Promise<number> {
       );
     }),
   );
-  clearTimeout(stopTimer);
   print();
   print(`summaries (${((Date.now() - started) / 1000).toFixed(0)} s${Date.now() >= deadline ? ', time limit reached' : ''})`);
   for (const stats of results) if (stats) print(summary(stats));
+  if (!controller.signal.aborted) {
+    // Everything finished early: keep the board up until the time limit so its final state can be read.
+    print(`\nall runs finished; the board stays up for ${Math.ceil((deadline - Date.now()) / 1000)} s more at ${server.boardUrl} (Ctrl-C quits)`);
+    await delay(deadline - Date.now(), controller.signal);
+  }
+  clearTimeout(stopTimer);
   // Bounded: an unreachable collector must not hold the exit (the exporters' own retries would).
   const flushed = await Promise.race([telemetry.shutdown().then(() => true, () => false), delay(5000, new AbortController().signal).then(() => false)]);
   await server.close();
