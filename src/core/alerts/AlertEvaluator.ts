@@ -32,8 +32,12 @@ export class AlertEvaluator implements RunListener {
   private readonly hitTimes: Float64Array;
   private hitHead = 0;
   private hitCount = 0;
-  private baselineSum = 0;
+  /** The run's first chunk times; their median is the baseline, fixed once they are in. */
+  private readonly baselineTimes: Float64Array;
   private baselineCount = 0;
+  private baseline = 0;
+  /** Scratch space for the median of the recent chunks: sorted in place, no allocation. */
+  private readonly scratch: Float64Array;
   private readonly recent: Float64Array;
   private recentHead = 0;
   private recentCount = 0;
@@ -53,6 +57,8 @@ export class AlertEvaluator implements RunListener {
   ) {
     this.hitTimes = new Float64Array(thresholds.rateLimit.hits + 1);
     this.recent = new Float64Array(thresholds.slowPerformance.recentChunks);
+    this.scratch = new Float64Array(thresholds.slowPerformance.recentChunks);
+    this.baselineTimes = new Float64Array(thresholds.slowPerformance.baselineChunks);
     this.quality = new Float64Array(thresholds.qualityDegradation.minSamples);
   }
 
@@ -86,8 +92,8 @@ export class AlertEvaluator implements RunListener {
     const duration = Math.max(0, chunk.endTimeMs - chunk.startTimeMs);
     const slow = this.thresholds.slowPerformance;
     if (this.baselineCount < slow.baselineChunks) {
-      this.baselineSum += duration;
-      this.baselineCount++;
+      this.baselineTimes[this.baselineCount++] = duration;
+      if (this.baselineCount === slow.baselineChunks) this.baseline = median(this.baselineTimes, this.baselineTimes.length);
     } else {
       this.recent[this.recentHead] = duration;
       this.recentHead = (this.recentHead + 1) % this.recent.length;
@@ -142,12 +148,13 @@ export class AlertEvaluator implements RunListener {
     this.check(G.highErrorRate, enough && ratio > t.highErrorRate.ratio, ratio < t.highErrorRate.ratio * HYSTERESIS, now, ratio, t.highErrorRate.ratio,
       () => `error rate ${(ratio * 100).toFixed(1)}% above ${(t.highErrorRate.ratio * 100).toFixed(0)}%`);
 
-    // slow_performance: recent chunks slower than the run's own baseline.
-    const baseline = this.baselineCount > 0 ? this.baselineSum / this.baselineCount : 0;
-    let recentMean = 0;
-    for (let i = 0; i < this.recentCount; i++) recentMean += this.recent[i]!;
-    recentMean = this.recentCount > 0 ? recentMean / this.recentCount : 0;
-    const factor = baseline > 0 && this.recentCount === this.recent.length ? recentMean / baseline : 0;
+    // slow_performance: the median of the recent chunks against the median of the first ones.
+    // Medians: one retried or rate-limited chunk is not a slowdown.
+    let factor = 0;
+    if (this.baseline > 0 && this.recentCount === this.recent.length) {
+      this.scratch.set(this.recent);
+      factor = median(this.scratch, this.scratch.length) / this.baseline;
+    }
     this.check(G.slowPerformance, factor > t.slowPerformance.factor, factor < 1 + (t.slowPerformance.factor - 1) * HYSTERESIS, now, factor, t.slowPerformance.factor,
       () => `chunks are ${factor.toFixed(1)}x slower than at the start of the run`);
 
@@ -235,7 +242,8 @@ export class AlertEvaluator implements RunListener {
       };
       this.active.set(group, alert);
       this.run.raiseAlert(alert);
-    } else if (open && cleared && !firing) {
+    } else if (open && cleared && !firing && now - open.raisedAtMs >= this.thresholds.minEpisodeMs) {
+      // An episode lasts at least minEpisodeMs: a condition hovering at its threshold cannot flap faster.
       this.resolve(group, now);
     }
   }
@@ -248,4 +256,11 @@ export class AlertEvaluator implements RunListener {
     open.resolvedAtMs = now;
     this.run.resolveAlert(open);
   }
+}
+
+/** Median of the first `n` values; sorts them in place. */
+function median(values: Float64Array, n: number): number {
+  const sorted = values.subarray(0, n).sort();
+  const mid = n >> 1;
+  return n % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }

@@ -16,7 +16,8 @@ function setup(total = 1000, options: AlertOptionsInput = {}) {
     clock,
     problems: new Problems(() => {}),
   });
-  const evaluator = new AlertEvaluator(run, alertOptionsSchema.parse(options), false);
+  // Episodes may end at once here, so each test shows its own condition; minEpisodeMs has its own test.
+  const evaluator = new AlertEvaluator(run, alertOptionsSchema.parse({ minEpisodeMs: 0, ...options }), false);
   run.addListener(evaluator);
   const events: Array<{ group: string; state: string; id: string }> = [];
   run.addListener({ onAlert: (_r, alert: Alert) => events.push({ group: alert.group, state: alert.state, id: alert.id }) });
@@ -126,6 +127,26 @@ describe('in-process alerts: one per episode, resolved when clear', () => {
       run.updateItem(`f${i}`, { status: i % 3 === 0 ? 'failed' : 'completed' });
     }
     expect(of(events, 'high_error_rate')).toEqual(['firing']);
+  });
+
+  it('slow_performance compares medians: one retried or rate-limited chunk is not a slowdown', () => {
+    const { events, chunk } = setup();
+    for (let i = 0; i < 5; i++) chunk(10, 100);
+    for (let i = 0; i < 20; i++) chunk(10, i % 5 === 0 ? 2000 : 110); // one chunk in five waits out a 429
+    expect(of(events, 'slow_performance')).toEqual([]);
+  });
+
+  it('a condition hovering at its threshold raises at most one episode per minEpisodeMs (30 s by default)', () => {
+    const { clock, run, evaluator, events } = setup(1000, { minEpisodeMs: 30_000 });
+    // Quality flips between bad and good every 10 samples, one sample a second, for five minutes.
+    for (let s = 0; s < 300; s++) {
+      run.recordQuality(Math.floor(s / 10) % 2 === 0 ? 0.3 : 0.99);
+      evaluator.evaluate(clock.advance(1000));
+    }
+    const raised = events.filter((e) => e.group === 'quality_degradation' && e.state === 'firing').length;
+    expect(raised).toBeGreaterThan(1);
+    expect(raised).toBeLessThanOrEqual(300 / 30);
+    expect(of(events, 'quality_degradation').join(',')).toMatch(/^(firing,resolved,)*firing(,resolved)?$/);
   });
 
   it('quality_degradation: recent average below 0.7', () => {
