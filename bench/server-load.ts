@@ -156,7 +156,7 @@ async function clientProcess(url: string, token: string, count: number): Promise
   let connected = 0;
   const requests = Array.from({ length: count }, (_, i) =>
     new Promise<void>((resolve, reject) => {
-      const req = request(`${url}/api/batch/events?access_token=${encodeURIComponent(token)}`, (res) => {
+      const req = request(`${url}/api/batch/events`, { headers: { authorization: `Bearer ${token}` } }, (res) => {
         if (res.statusCode !== 200) return reject(new Error(`SSE ${res.statusCode}`));
         connected++;
         resolve();

@@ -1,4 +1,4 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { HttpError } from './HttpError.js';
 
@@ -24,13 +24,35 @@ export function isLoopback(address: string | undefined): boolean {
 }
 
 /**
+ * A short-lived, read-only credential for the SSE route: EventSource cannot
+ * send headers, and a long-lived token in a URL ends up in proxy logs and
+ * browser history. Stateless: `<expiry ms>.<HMAC-SHA256(token, "sse:" + expiry)>`,
+ * reusable until it expires (so EventSource's own reconnects work), then the
+ * page asks for a new one with its Bearer token.
+ */
+export function issueTicket(auth: AuthOptions, nowMs: number, ttlMs: number): { ticket: string; expiresAt: number } | undefined {
+  if ('disabled' in auth) return undefined;
+  const expiresAt = Math.floor(nowMs + ttlMs);
+  return { ticket: `${expiresAt}.${sign(auth.token, expiresAt)}`, expiresAt };
+}
+
+function ticketValid(auth: { token: string }, ticket: string, nowMs: number): boolean {
+  const match = /^(\d{1,16})\.([A-Za-z0-9_-]{43})$/.exec(ticket);
+  if (!match) return false;
+  const expiresAt = Number(match[1]);
+  return safeEqual(match[2]!, sign(auth.token, expiresAt)) && nowMs < expiresAt;
+}
+
+const sign = (token: string, expiresAt: number): string => createHmac('sha256', token).update(`sse:${expiresAt}`).digest('base64url');
+
+/**
  * Checks a request against the access a route needs.
- * 401: no credentials, or credentials that are not a token we know.
+ * 401: no credentials, or credentials that are not a token we know (or an expired ticket).
  * 403: a known token without the right (read-only token on a write route),
  * or any request from a non-loopback address when auth is disabled.
- * `allowQueryToken` accepts `?access_token=` (only the SSE route: EventSource cannot set headers).
+ * `allowTicket` accepts `?ticket=` from {@link issueTicket} (only the SSE route).
  */
-export function authorize(req: IncomingMessage, url: URL, auth: AuthOptions, need: Access, allowQueryToken: boolean): void {
+export function authorize(req: IncomingMessage, url: URL, auth: AuthOptions, need: Access, allowTicket: boolean, nowMs: number): void {
   if (need === 'none') return;
   if ('disabled' in auth) {
     if (!isLoopback(req.socket.remoteAddress)) {
@@ -40,14 +62,19 @@ export function authorize(req: IncomingMessage, url: URL, auth: AuthOptions, nee
     }
     return;
   }
-  let token: string | undefined;
   const header = req.headers.authorization;
+  if (header === undefined && allowTicket && need === 'read') {
+    const ticket = url.searchParams.get('ticket');
+    if (ticket !== null) {
+      if (!ticketValid(auth, ticket, nowMs)) throw unauthorized('invalid or expired ticket: get a new one from POST /api/batch/events/ticket', 'invalid_token');
+      return;
+    }
+  }
+  let token: string | undefined;
   if (header !== undefined) {
     const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
     if (!match) throw unauthorized('the Authorization header must be `Bearer <token>`', 'invalid_request');
     token = match[1];
-  } else if (allowQueryToken) {
-    token = url.searchParams.get('access_token') ?? undefined;
   }
   if (token === undefined) throw unauthorized('authentication required: send `Authorization: Bearer <token>`', 'missing_token');
   const write = safeEqual(token, auth.token);

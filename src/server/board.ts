@@ -2,9 +2,12 @@
  * The live board: one self-contained page (HTML, CSS and vanilla JS, no build
  * step). Auth: the token arrives in the URL fragment (`/#token=…`), which
  * browsers never send to servers or write to access logs; the page keeps it in
- * sessionStorage, sends it as a Bearer header on fetch, and as `?access_token=`
- * on the one route that accepts it, the SSE stream (EventSource cannot set
- * headers). Without a token the page asks for one.
+ * sessionStorage and sends it as a Bearer header on fetch. EventSource cannot
+ * set headers, so the page trades the token for a short-lived read-only ticket
+ * (`POST /api/batch/events/ticket`) and opens the stream with `?ticket=`; the
+ * long-lived token never appears in a URL. When the ticket expires the stream
+ * is reopened with a new one, resuming from the last event id. Without a
+ * token the page asks for one.
  */
 export function boardHtml(): string {
   return PAGE;
@@ -237,23 +240,34 @@ button.cancel:disabled { opacity: .45; cursor: default; }
     finally { setTimeout(() => { button.disabled = false; }, 1500); }
   }
 
-  function connect() {
+  let lastEventId = '';
+  let retryTimer;
+  function connect(ticket) {
     if (es) es.close();
-    es = new EventSource('api/batch/events' + (token ? '?access_token=' + encodeURIComponent(token) : ''));
+    const q = [];
+    if (ticket) q.push('ticket=' + encodeURIComponent(ticket));
+    if (lastEventId) q.push('lastEventId=' + encodeURIComponent(lastEventId));
+    es = new EventSource('api/batch/events' + (q.length ? '?' + q.join('&') : ''));
     es.onopen = () => setConn('live', 'live');
-    es.onerror = () => setConn('down', 'reconnecting…');
-    es.addEventListener('batch:snapshot', (e) => { runs.clear(); for (const r of JSON.parse(e.data).runs) runs.set(r.id, r); schedule(); });
+    es.onerror = () => {
+      setConn('down', 'reconnecting…');
+      // Closed for good (e.g. the ticket expired): get a new ticket and resume.
+      if (es.readyState === EventSource.CLOSED) { clearTimeout(retryTimer); retryTimer = setTimeout(start, 2000); }
+    };
+    const track = (e) => { if (e.lastEventId) lastEventId = e.lastEventId; };
+    es.addEventListener('batch:snapshot', (e) => { track(e); runs.clear(); for (const r of JSON.parse(e.data).runs) runs.set(r.id, r); schedule(); });
     for (const type of ['batch:created', 'batch:progress', 'batch:completed', 'batch:failed', 'batch:cancelled']) {
-      es.addEventListener(type, (e) => { const r = JSON.parse(e.data); runs.set(r.id, r); schedule(); });
+      es.addEventListener(type, (e) => { track(e); const r = JSON.parse(e.data); runs.set(r.id, r); schedule(); });
     }
-    es.addEventListener('batch:removed', (e) => { runs.delete(JSON.parse(e.data).id); schedule(); });
+    es.addEventListener('batch:removed', (e) => { track(e); runs.delete(JSON.parse(e.data).id); schedule(); });
   }
 
   async function start() {
-    const res = await fetch('api/batch/stats', { headers: headers() }).catch(() => null);
+    const res = await fetch('api/batch/events/ticket', { method: 'POST', headers: headers() }).catch(() => null);
     if (res && res.status === 401) { $('login').style.display = 'grid'; setConn('down', 'token required'); return; }
+    if (!res || !res.ok) { setConn('down', 'server unreachable'); clearTimeout(retryTimer); retryTimer = setTimeout(start, 3000); return; }
     $('login').style.display = 'none';
-    connect();
+    connect((await res.json()).ticket);
   }
   $('login').addEventListener('submit', (e) => { e.preventDefault(); token = $('tokenInput').value.trim(); sessionStorage.setItem(KEY, token); start(); });
   setInterval(() => { if (runs.size) schedule(); }, 1000);

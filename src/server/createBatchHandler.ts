@@ -6,7 +6,7 @@ import { systemClock, type Clock } from '../core/clock.js';
 import type { Run } from '../core/Run.js';
 import { defaultRegistry, type RunRegistry } from '../core/RunRegistry.js';
 import { VERSION } from '../instrument/version.js';
-import { authorize, type AuthOptions } from './auth.js';
+import { authorize, issueTicket, type AuthOptions } from './auth.js';
 import { boardHtml } from './board.js';
 import type { Operation } from './defineOperation.js';
 import { EventHub, type EventHubOptions } from './EventHub.js';
@@ -33,7 +33,9 @@ export interface BatchHandlerOptions {
   readonly events?: EventHubOptions;
   /** Finished runs older than this many days are forgotten automatically (checked hourly); the registry also keeps at most its `maxFinished`. */
   readonly retentionDays?: number;
-  /** Time for rate limits and created_at; injected by tests. */
+  /** Lifetime of SSE tickets, ms (default 5 minutes). */
+  readonly ticketTtlMs?: number;
+  /** Time for rate limits, tickets and created_at; injected by tests. */
   readonly clock?: Clock;
 }
 
@@ -115,6 +117,10 @@ export function createBatchHandler(options: BatchHandlerOptions): BatchHandler {
     events: ({ req, res, query }) => {
       hub.connect(req, res, (query as { lastEventId?: string }).lastEventId);
       return { handled: true };
+    },
+    ticket: () => {
+      const issued = issueTicket(auth, clock.now(), options.ticketTtlMs ?? 5 * 60_000);
+      return { json: { success: true, ticket: issued?.ticket ?? null, expiresAt: issued ? new Date(issued.expiresAt).toISOString() : null } };
     },
     getBatch: ({ params }) => {
       const run = findRun(params['id']!);
@@ -248,7 +254,7 @@ export function createBatchHandler(options: BatchHandlerOptions): BatchHandler {
       throw new HttpError(404, `no route for ${method} ${url.pathname}`, [{ path: 'url', message: 'see /api/batch/openapi.json', code: 'not_found' }]);
     }
     const { route } = match;
-    authorize(req, url, auth, route.access, route.id === 'events');
+    authorize(req, url, auth, route.access, route.id === 'events', clock.now());
     let params: unknown = match.params;
     if (route.params) {
       const p = route.params.safeParse(match.params);

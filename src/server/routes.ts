@@ -6,6 +6,7 @@ export type RouteId =
   | 'board'
   | 'openapi'
   | 'events'
+  | 'ticket'
   | 'history'
   | 'stats'
   | 'create'
@@ -36,6 +37,7 @@ export const ROUTES: readonly Route[] = [
   { id: 'board', method: 'GET', path: '/', summary: 'The live board (HTML page; the token goes in the URL fragment, #token=...)', access: 'none', produces: 'text/html', status: 200 },
   { id: 'openapi', method: 'GET', path: '/api/batch/openapi.json', summary: 'This OpenAPI 3.1 description', access: 'none', produces: 'application/json', status: 200 },
   { id: 'events', method: 'GET', path: '/api/batch/events', summary: 'Live events (Server-Sent Events): batch:snapshot, batch:created, batch:progress, batch:completed, batch:failed, batch:cancelled, batch:removed; resumable with Last-Event-ID', access: 'read', query: eventsQuery, produces: 'text/event-stream', status: 200 },
+  { id: 'ticket', method: 'POST', path: '/api/batch/events/ticket', summary: 'A short-lived read-only ticket for the events stream (`?ticket=`), since EventSource cannot send the Authorization header', access: 'read', produces: 'application/json', status: 200 },
   { id: 'history', method: 'GET', path: '/api/batch/history', summary: 'Runs, newest first, filtered and paged', access: 'read', query: historyQuery, produces: 'application/json', status: 200 },
   { id: 'stats', method: 'GET', path: '/api/batch/stats', summary: 'Counts by status and operation, and the completion rate', access: 'read', produces: 'application/json', status: 200 },
   { id: 'create', method: 'POST', path: '/api/batch/create', summary: 'Start a run of a registered operation (rate-limited)', access: 'write', body: createBody, produces: 'application/json', status: 202 },

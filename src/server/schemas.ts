@@ -20,7 +20,7 @@ export const historyQuery = z.strictObject({
 });
 
 export const eventsQuery = z.strictObject({
-  access_token: z.string().optional().describe('The bearer token, for EventSource clients that cannot send headers (this route only)'),
+  ticket: z.string().max(128).optional().describe('A short-lived ticket from POST /api/batch/events/ticket, for EventSource clients that cannot send headers (this route only)'),
   lastEventId: z.string().regex(/^\d+$/).optional().describe('Resume after this event id (the Last-Event-ID header wins)'),
 });
 

@@ -99,7 +99,9 @@ describe('the board', () => {
 
     const page = context.pages()[0] ?? (await context.newPage());
     const errors: string[] = [];
+    const urls: string[] = [];
     page.on('pageerror', (error) => errors.push(error.message));
+    page.on('request', (request) => urls.push(request.url()));
     await page.goto(server.boardUrl);
     // The token moved from the fragment to sessionStorage; the address bar no longer shows it.
     expect(page.url()).toBe(`${server.url}/`);
@@ -125,6 +127,9 @@ describe('the board', () => {
     expect(await card.locator('button.cancel').isVisible()).toBe(false);
     await page.screenshot({ path: join(OUT, 'board-cancelled.png'), fullPage: true });
     expect(errors).toEqual([]);
+    // The stream was opened with a short-lived ticket; the token itself never went into a URL.
+    expect(urls.some((u) => /\/api\/batch\/events\?ticket=/.test(u))).toBe(true);
+    expect(urls.filter((u) => u.includes(encodeURIComponent(server.token!)) || u.includes(server.token!))).toEqual([]);
   });
 
   it('is readable on a narrow screen: one column, no horizontal scroll', async () => {

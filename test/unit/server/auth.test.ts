@@ -20,6 +20,7 @@ describe('bearer auth', () => {
       ['GET', '/api/batch/history'],
       ['GET', '/api/batch/stats'],
       ['GET', '/api/batch/events'],
+      ['POST', '/api/batch/events/ticket'],
       ['POST', '/api/batch/x/cancel'],
       ['POST', '/api/batch/create'],
       ['DELETE', '/api/batch/cleanup'],
@@ -51,15 +52,31 @@ describe('bearer auth', () => {
     expect(cleanup.status).toBe(403);
   });
 
-  it('accepts ?access_token= on the SSE route only', async () => {
-    s = await startTestServer();
-    const onStats = await s.request(`/api/batch/stats?access_token=${READ_TOKEN}`, { token: null });
-    expect(onStats.status).toBe(401);
-    const controller = new AbortController();
-    const res = await fetch(`${s.url}/api/batch/events?access_token=${READ_TOKEN}`, { signal: controller.signal });
-    expect(res.status).toBe(200);
-    expect(res.headers.get('content-type')).toContain('text/event-stream');
-    controller.abort();
+  it('trades the token for a short-lived read-only ticket accepted on the SSE route only', async () => {
+    s = await startTestServer({ ticketTtlMs: 60_000 });
+    const issued = await s.request('/api/batch/events/ticket', { method: 'POST', token: READ_TOKEN });
+    expect(issued.status).toBe(200);
+    const { ticket, expiresAt } = issued.body as { ticket: string; expiresAt: string };
+    expect(ticket).toMatch(/^\d+\.[A-Za-z0-9_-]{43}$/);
+    expect(Date.parse(expiresAt)).toBe(Math.floor(s.clock.now() + 60_000));
+    expect((await s.request('/api/batch/events/ticket', { method: 'POST', token: null })).status).toBe(401);
+
+    const open = async (query: string) => {
+      const controller = new AbortController();
+      const res = await fetch(`${s!.url}/api/batch/events?${query}`, { signal: controller.signal });
+      const type = res.headers.get('content-type');
+      controller.abort();
+      return { status: res.status, type };
+    };
+    expect(await open(`ticket=${encodeURIComponent(ticket)}`)).toEqual({ status: 200, type: 'text/event-stream; charset=utf-8' });
+    // Not a credential anywhere else, and the long-lived token is not accepted in the URL.
+    expect((await s.request(`/api/batch/stats?ticket=${encodeURIComponent(ticket)}`, { token: null })).status).toBe(401);
+    expect((await open(`access_token=${READ_TOKEN}`)).status).toBe(401);
+    // Tampered or expired tickets are refused.
+    const [expiry, mac] = ticket.split('.');
+    expect((await open(`ticket=${Number(expiry) + 1000}.${mac}`)).status).toBe(401);
+    s.clock.advance(60_000);
+    expect((await open(`ticket=${encodeURIComponent(ticket)}`)).status).toBe(401);
   });
 
   it('auth disabled: loopback clients are served; a non-loopback client gets 403', async () => {

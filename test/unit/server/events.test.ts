@@ -40,6 +40,7 @@ function listen(url: string, headers: Record<string, string> = {}) {
 }
 
 let s: TestServer;
+const auth = { authorization: `Bearer ${TOKEN}` };
 beforeEach(async () => {
   s = await startTestServer({ events: { progressIntervalMs: 50, keepAliveProgressMs: 10_000 } });
 });
@@ -82,7 +83,7 @@ describe('GET /api/batch/events (SSE)', () => {
   });
 
   it('resumes after Last-Event-ID with the missed events only; a stale id gets a snapshot', async () => {
-    const first = listen(`${s.url}/api/batch/events?access_token=${TOKEN}`);
+    const first = listen(`${s.url}/api/batch/events`, auth);
     await waitFor(() => first.events[0], 5000, 'snapshot');
     const a = trackBatch({ name: 'a', registry: s.registry, display: 'none' });
     const created = await waitFor(() => first.events.find((e) => e.event === 'batch:created'), 5000, 'created a');
@@ -90,7 +91,7 @@ describe('GET /api/batch/events (SSE)', () => {
     const b = trackBatch({ name: 'b', registry: s.registry, display: 'none' });
     const c = trackBatch({ name: 'c', registry: s.registry, display: 'none' });
 
-    const resumed = listen(`${s.url}/api/batch/events?access_token=${TOKEN}`, { 'last-event-id': created.id! });
+    const resumed = listen(`${s.url}/api/batch/events`, { authorization: `Bearer ${TOKEN}`, 'last-event-id': created.id! });
     await waitFor(() => resumed.events.length >= 2, 5000, 'replay');
     expect(resumed.events.map((e) => [e.event, e.data.id])).toEqual([
       ['batch:created', b.id],
@@ -98,7 +99,7 @@ describe('GET /api/batch/events (SSE)', () => {
     ]);
     resumed.close();
 
-    const stale = listen(`${s.url}/api/batch/events?access_token=${TOKEN}&lastEventId=999999`);
+    const stale = listen(`${s.url}/api/batch/events?lastEventId=999999`, auth);
     const snapshot = await waitFor(() => stale.events.find((e) => e.event === 'batch:snapshot'), 5000, 'snapshot');
     expect(snapshot.data.runs.map((r: { id: string }) => r.id).sort()).toEqual([a.id, b.id, c.id].sort());
     stale.close();
@@ -107,13 +108,13 @@ describe('GET /api/batch/events (SSE)', () => {
   it('bounds the replay buffer', async () => {
     await s.close();
     s = await startTestServer({ events: { replaySize: 3 } });
-    const first = listen(`${s.url}/api/batch/events?access_token=${TOKEN}`);
+    const first = listen(`${s.url}/api/batch/events`, auth);
     await waitFor(() => first.events[0], 5000, 'snapshot');
     trackBatch({ name: 'x0', registry: s.registry, display: 'none' });
     const created = await waitFor(() => first.events.find((e) => e.event === 'batch:created'), 5000, 'created');
     first.close();
     for (let i = 1; i <= 5; i++) trackBatch({ name: `x${i}`, registry: s.registry, display: 'none' });
-    const late = listen(`${s.url}/api/batch/events?access_token=${TOKEN}`, { 'last-event-id': created.id! });
+    const late = listen(`${s.url}/api/batch/events`, { authorization: `Bearer ${TOKEN}`, 'last-event-id': created.id! });
     const snapshot = await waitFor(() => late.events[0], 5000, 'first event');
     expect(snapshot.event).toBe('batch:snapshot');
     expect(snapshot.data.runs).toHaveLength(6);
@@ -121,7 +122,7 @@ describe('GET /api/batch/events (SSE)', () => {
   });
 
   it('reports removal on cleanup', async () => {
-    const client = listen(`${s.url}/api/batch/events?access_token=${TOKEN}`);
+    const client = listen(`${s.url}/api/batch/events`, auth);
     await waitFor(() => client.events[0], 5000, 'snapshot');
     const run = trackBatch({ name: 'gone', registry: s.registry, display: 'none' }).start();
     run.finish();
