@@ -82,6 +82,7 @@ main { padding: 16px 20px 40px; }
 button.cancel { font: inherit; font-size: 12px; padding: 5px 12px; border-radius: 6px; border: 1px solid rgba(248,81,73,.5); background: transparent; color: #ff9b95; cursor: pointer; }
 button.cancel:hover { background: rgba(248,81,73,.12); }
 button.cancel:disabled { opacity: .45; cursor: default; }
+button.cancel[data-armed="1"] { background: var(--bad); border-color: var(--bad); color: #fff; }
 .card:not([data-status="running"]):not([data-status="pending"]) button.cancel { display: none; }
 #login { max-width: 420px; margin: 60px auto; background: var(--panel); border: 1px solid var(--line); border-radius: 10px; padding: 20px; display: none; gap: 10px; }
 #login input { font: inherit; padding: 8px 10px; border-radius: 6px; border: 1px solid var(--line); background: var(--bg); color: var(--text); }
@@ -231,6 +232,17 @@ button.cancel:disabled { opacity: .45; cursor: default; }
 
   async function cancel(id, el) {
     const button = el.querySelector('.cancel');
+    // Two steps: a stray click must not stop a production run.
+    if (button.dataset.armed !== '1') {
+      button.dataset.armed = '1';
+      button.textContent = 'Confirm cancel';
+      clearTimeout(button.disarm);
+      button.disarm = setTimeout(() => { button.dataset.armed = ''; button.textContent = 'Cancel'; }, 4000);
+      return;
+    }
+    clearTimeout(button.disarm);
+    button.dataset.armed = '';
+    button.textContent = 'Cancel';
     button.disabled = true;
     try {
       const res = await fetch('api/batch/' + encodeURIComponent(id) + '/cancel', { method: 'POST', headers: headers() });

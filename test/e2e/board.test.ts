@@ -119,7 +119,11 @@ describe('the board', () => {
     expect(await page.locator('[data-testid="run"]').count()).toBe(3);
     await page.screenshot({ path: join(OUT, 'board.png'), fullPage: true });
 
-    await card.locator('button.cancel').click();
+    const cancel = card.locator('button.cancel');
+    await cancel.click();
+    expect(await cancel.textContent()).toBe('Confirm cancel'); // a stray click does nothing
+    expect(await card.getAttribute('data-status')).toBe('running');
+    await cancel.click();
     await expect.poll(() => card.getAttribute('data-status'), { timeout: 10_000 }).toBe('cancelled');
     const stats = await done;
     expect(stats.status).toBe('cancelled');
