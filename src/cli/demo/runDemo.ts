@@ -68,7 +68,7 @@ const resizeImages = defineOperation(
 export async function runDemo(options: DemoOptions): Promise<number> {
   const out = options.out;
   const print = (line = '') => out.write(`${line}\n`);
-  const telemetry = await startDemoTelemetry();
+  const telemetry = startDemoTelemetry();
   const server = await listen(options);
   const started = Date.now();
   const deadline = started + options.durationSeconds * 1000;
