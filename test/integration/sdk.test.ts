@@ -53,6 +53,8 @@ describe('startTelemetry against a real OTLP/HTTP endpoint', () => {
     expect(spans.map((x) => x.name)).toEqual(expect.arrayContaining(['batch sdk_check', 'batch.chunk sdk_check']));
     expect(s.logRecords().map((l) => l.eventName)).toEqual(expect.arrayContaining([sc.EVENT_BATCH_RUN_STARTED, sc.EVENT_EXCEPTION, sc.EVENT_BATCH_RUN_FINISHED]));
     expect([...s.metricNames()]).toEqual(expect.arrayContaining([sc.METRIC_BATCH_ITEMS_PROCESSED, sc.METRIC_BATCH_CHUNK_DURATION, sc.METRIC_BATCH_RUN_DURATION]));
+    // The SDK's own export health: what it delivered, before the final export.
+    expect([...s.metricNames()]).toEqual(expect.arrayContaining([sc.METRIC_OTEL_SDK_EXPORTER_SPAN_EXPORTED, sc.METRIC_OTEL_SDK_EXPORTER_LOG_EXPORTED]));
     const received = s.allText();
     expect(received).toContain('sdk check');
     expect(received).not.toContain(CANARY);
