@@ -118,6 +118,9 @@ export class Stack {
       '--web.enable-remote-write-receiver',
       '--enable-feature=exemplar-storage',
       '--web.enable-lifecycle',
+      // Firing alerts are re-sent every second, not every minute: one that fired before
+      // Alertmanager was discovered reaches it within the test's patience.
+      '--rules.alert.resend-delay=1s',
     ]);
     this.processes.push(proc);
     await waitFor('prometheus', httpOk(`http://127.0.0.1:${port}/-/ready`), 30_000, () => proc.logs());
