@@ -73,7 +73,7 @@ describe('alerts, live: a scripted job through the collector into Prometheus and
     const items = (n: number) => Array.from({ length: n }, (_, i) => i);
     // Jobs last a few seconds, as real ones do: a counter that first appears at its
     // final value shows no increase to Prometheus.
-    const work = () => new Promise((resolve) => setTimeout(resolve, 150));
+    const work = () => new Promise<void>((resolve) => setTimeout(resolve, 150));
 
     // Rate limited: every chunk is answered 429 once, then goes through.
     const limited = trackBatch({ name: 'limited', operation: 'rl_job', total: 40, display: 'none', registry }).process(items(40), async (_c, { attempt }) => {
