@@ -58,7 +58,7 @@ describe('the live bar in a real terminal (tmux)', () => {
       const rows = text.split('\n');
       return rows.filter((row) => row.startsWith('Terminal check')).length === 1 && rows.filter((row) => row.startsWith('Second job')).length === 1;
     };
-    const narrow = await until((text) => oneLineEach(text) && text.split('\n').some((row) => row.startsWith('Terminal check') && row.endsWith('…')), 5_000);
+    const narrow = await until((text) => oneLineEach(text) && text.split('\n').some((row) => row.startsWith('Terminal check') && row.endsWith('…')), 15_000);
     expect(narrow.split('\n').filter((row) => /^\s+\S/.test(row) && !row.startsWith('hello'))).toEqual([]);
     tmux('resize-window', '-t', SESSION, '-x', '100');
 

@@ -88,7 +88,8 @@ export class Stack {
       BATCHTEL_OTLP_HTTP_ENDPOINT: `127.0.0.1:${ports.http}`,
       BATCHTEL_HEALTH_ENDPOINT: `127.0.0.1:${ports.health}`,
       BATCHTEL_SELF_METRICS_PORT: String(ports.metrics),
-      BATCHTEL_PPROF_ENDPOINT: `127.0.0.1:${ports.health + 1000}`,
+      // Port 0: the profiler never collides with another test's ports.
+      BATCHTEL_PPROF_ENDPOINT: '127.0.0.1:0',
       BATCHTEL_STORAGE_DIR: storage,
       ...env,
     });
