@@ -12,6 +12,8 @@ command -v tmux >/dev/null 2>&1 || need+=(tmux)
 command -v prometheus >/dev/null 2>&1 && command -v promtool >/dev/null 2>&1 || need+=(prometheus)
 command -v prometheus-alertmanager >/dev/null 2>&1 || need+=(prometheus-alertmanager)
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
+# Compose v1 validates docker-compose.yml offline (`config`); no Docker engine is needed or used.
+command -v docker-compose >/dev/null 2>&1 || need+=(docker-compose)
 if [ "${#need[@]}" -gt 0 ]; then
   echo "batchtel: installing ${need[*]} (apt)" >&2
   if [ "$(id -u)" -ne 0 ]; then sudo=sudo; else sudo=; fi
