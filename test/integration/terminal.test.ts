@@ -42,9 +42,11 @@ function killSession(): void {
 
 afterAll(killSession);
 
+// The fixtures run with CI unset: under CI, `display: 'auto'` prints plain lines by design
+// (tested in the unit tests); here the point is the bar on a real terminal.
 describe('the live bar in a real terminal (tmux)', () => {
   it('draws one line per concurrent run in place, survives a resize, keeps console.log output, prints each summary once', async () => {
-    tmux('new-session', '-d', '-s', SESSION, '-x', '100', '-y', '20', `cd ${ROOT} && seq 1 30 && node --import tsx test/fixtures/terminal-loop.ts; sleep 30`);
+    tmux('new-session', '-d', '-s', SESSION, '-x', '100', '-y', '20', `cd ${ROOT} && seq 1 30 && env -u CI node --import tsx test/fixtures/terminal-loop.ts; sleep 30`);
     const during = await until((text) => MAIN_BAR.test(text) && SECOND_BAR.test(text), 20_000);
     expect(during).toMatch(/\d+(\.\d+)?\/s/);
     const live = during.split('\n').filter((line) => MAIN_BAR.test(line) || SECOND_BAR.test(line));
@@ -83,7 +85,7 @@ describe('the live bar in a real terminal (tmux)', () => {
 
   it('keeps every line of chatty stdout/stderr output and leaves no stale frame in the scrollback', async () => {
     killSession();
-    tmux('new-session', '-d', '-s', SESSION, '-x', '80', '-y', '20', `cd ${ROOT} && node --import tsx test/fixtures/terminal-chatty.ts; sleep 30`);
+    tmux('new-session', '-d', '-s', SESSION, '-x', '80', '-y', '20', `cd ${ROOT} && env -u CI node --import tsx test/fixtures/terminal-chatty.ts; sleep 30`);
     await until((text) => text.includes('END'), 30_000);
     const lines = everything().split('\n').map((line) => line.trimEnd()).filter((line) => line !== '');
     const logs = Array.from({ length: 50 }, (_, i) => Array.from({ length: 4 }, (_, j) => `log ${i}-${j}`)).flat();
