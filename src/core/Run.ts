@@ -245,7 +245,9 @@ export class Run {
     if (chunk.size > 0 && duration > 0) {
       this.stats.recordThroughput(end, (chunk.size * 1000) / duration);
     }
-    this.observeProgress(end, true);
+    // At most one estimator observation per etaObserveIntervalMs: a loop of many
+    // small chunks must not pay the estimator on each of them.
+    this.observeProgress(end);
     this.emit('onChunkEnd', (l) => l.onChunkEnd?.(this, chunk));
   }
 
