@@ -337,132 +337,32 @@ export const BATCH_METRICS = {
 } as const satisfies Record<string, MetricDefinition>;
 
 // ---------------------------------------------------------------------------
-// SDK and delivery self-telemetry (batchtel/sdk). `otel.sdk.*` names follow the
-// OpenTelemetry SDK semantic conventions; `batchtel.*` are ours (the spool).
+// SDK self-telemetry (batchtel/sdk), under the OpenTelemetry SDK semantic
+// conventions' names. Only what is emitted is listed here; the durable-delivery
+// metrics (retries, spool) join when the spool does.
 // ---------------------------------------------------------------------------
 
 export const METRIC_OTEL_SDK_EXPORTER_SPAN_EXPORTED = 'otel.sdk.exporter.span.exported' as const;
 export const METRIC_OTEL_SDK_EXPORTER_LOG_EXPORTED = 'otel.sdk.exporter.log.exported' as const;
-export const METRIC_OTEL_SDK_EXPORTER_METRIC_DATA_POINT_EXPORTED = 'otel.sdk.exporter.metric_data_point.exported' as const;
-export const METRIC_OTEL_SDK_EXPORTER_OPERATION_DURATION = 'otel.sdk.exporter.operation.duration' as const;
-export const METRIC_OTEL_SDK_PROCESSOR_SPAN_PROCESSED = 'otel.sdk.processor.span.processed' as const;
-export const METRIC_OTEL_SDK_PROCESSOR_LOG_PROCESSED = 'otel.sdk.processor.log.processed' as const;
-export const METRIC_BATCHTEL_DELIVERY_RETRIES = 'batchtel.delivery.retries' as const;
-export const METRIC_BATCHTEL_SPOOL_WRITTEN = 'batchtel.spool.written' as const;
-export const METRIC_BATCHTEL_SPOOL_REPLAYED = 'batchtel.spool.replayed' as const;
-export const METRIC_BATCHTEL_SPOOL_EVICTED = 'batchtel.spool.evicted' as const;
-export const METRIC_BATCHTEL_SPOOL_USAGE = 'batchtel.spool.usage' as const;
-export const METRIC_BATCHTEL_SPOOL_CAPACITY = 'batchtel.spool.capacity' as const;
-export const METRIC_BATCHTEL_EVENTS_SAMPLED_OUT = 'batchtel.events.sampled_out' as const;
 
 /** `otel.sdk.*` attribute keys. */
 export const ATTR_OTEL_COMPONENT_TYPE = 'otel.component.type' as const;
 export const ATTR_OTEL_COMPONENT_NAME = 'otel.component.name' as const;
-/** Which signal a delivery metric is about: `traces`, `metrics`, `logs`. */
-export const ATTR_BATCHTEL_SIGNAL = 'batchtel.signal' as const;
-
-/** `error.type` values for dropped telemetry. */
-export const DROP_REASON_VALUES = {
-  queueFull: 'queue_full',
-  spoolFull: 'spool_full',
-  rejected: 'rejected',
-  permanent: 'permanent_error',
-} as const;
-
-const SIGNAL_ATTRS = [ATTR_BATCHTEL_SIGNAL, ATTR_OTEL_COMPONENT_TYPE, ATTR_OTEL_COMPONENT_NAME] as const;
 
 export const DELIVERY_METRICS = {
   spanExported: {
     name: METRIC_OTEL_SDK_EXPORTER_SPAN_EXPORTED,
     instrument: 'counter',
     unit: '{span}',
-    description: 'Spans handed to the exporter; error.type set for those that failed or were dropped.',
+    description: 'Spans the exporter finished with; error.type set for those that failed.',
     attributes: [ATTR_OTEL_COMPONENT_TYPE, ATTR_OTEL_COMPONENT_NAME, ATTR_ERROR_TYPE],
   },
   logExported: {
     name: METRIC_OTEL_SDK_EXPORTER_LOG_EXPORTED,
     instrument: 'counter',
     unit: '{log_record}',
-    description: 'Log records handed to the exporter; error.type set for those that failed or were dropped.',
+    description: 'Log records the exporter finished with; error.type set for those that failed.',
     attributes: [ATTR_OTEL_COMPONENT_TYPE, ATTR_OTEL_COMPONENT_NAME, ATTR_ERROR_TYPE],
-  },
-  metricDataPointExported: {
-    name: METRIC_OTEL_SDK_EXPORTER_METRIC_DATA_POINT_EXPORTED,
-    instrument: 'counter',
-    unit: '{data_point}',
-    description: 'Metric data points handed to the exporter; error.type set for failures.',
-    attributes: [ATTR_OTEL_COMPONENT_TYPE, ATTR_OTEL_COMPONENT_NAME, ATTR_ERROR_TYPE],
-  },
-  exportDuration: {
-    name: METRIC_OTEL_SDK_EXPORTER_OPERATION_DURATION,
-    instrument: 'histogram',
-    unit: 's',
-    description: 'Duration of one export request, including retries.',
-    attributes: [...SIGNAL_ATTRS, ATTR_ERROR_TYPE, ATTR_HTTP_RESPONSE_STATUS_CODE],
-    buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
-  },
-  spanProcessed: {
-    name: METRIC_OTEL_SDK_PROCESSOR_SPAN_PROCESSED,
-    instrument: 'counter',
-    unit: '{span}',
-    description: 'Spans that passed the processor; error.type=queue_full for drops.',
-    attributes: [ATTR_OTEL_COMPONENT_TYPE, ATTR_OTEL_COMPONENT_NAME, ATTR_ERROR_TYPE],
-  },
-  logProcessed: {
-    name: METRIC_OTEL_SDK_PROCESSOR_LOG_PROCESSED,
-    instrument: 'counter',
-    unit: '{log_record}',
-    description: 'Log records that passed the processor; error.type=queue_full for drops.',
-    attributes: [ATTR_OTEL_COMPONENT_TYPE, ATTR_OTEL_COMPONENT_NAME, ATTR_ERROR_TYPE],
-  },
-  deliveryRetries: {
-    name: METRIC_BATCHTEL_DELIVERY_RETRIES,
-    instrument: 'counter',
-    unit: '{request}',
-    description: 'Export requests retried after a retryable failure (connection, 429, 502, 503, 504).',
-    attributes: [...SIGNAL_ATTRS, ATTR_ERROR_TYPE],
-  },
-  spoolWritten: {
-    name: METRIC_BATCHTEL_SPOOL_WRITTEN,
-    instrument: 'counter',
-    unit: '{record}',
-    description: 'Records written to the on-disk spool because export failed.',
-    attributes: SIGNAL_ATTRS,
-  },
-  spoolReplayed: {
-    name: METRIC_BATCHTEL_SPOOL_REPLAYED,
-    instrument: 'counter',
-    unit: '{record}',
-    description: 'Spooled records delivered on replay.',
-    attributes: SIGNAL_ATTRS,
-  },
-  spoolEvicted: {
-    name: METRIC_BATCHTEL_SPOOL_EVICTED,
-    instrument: 'counter',
-    unit: '{record}',
-    description: 'Spooled records evicted oldest-first because the spool hit its size limit.',
-    attributes: SIGNAL_ATTRS,
-  },
-  spoolUsage: {
-    name: METRIC_BATCHTEL_SPOOL_USAGE,
-    instrument: 'observable_updowncounter',
-    unit: 'By',
-    description: 'Bytes held in the spool.',
-    attributes: SIGNAL_ATTRS,
-  },
-  spoolCapacity: {
-    name: METRIC_BATCHTEL_SPOOL_CAPACITY,
-    instrument: 'observable_updowncounter',
-    unit: 'By',
-    description: 'Spool size limit.',
-    attributes: SIGNAL_ATTRS,
-  },
-  eventsSampledOut: {
-    name: METRIC_BATCHTEL_EVENTS_SAMPLED_OUT,
-    instrument: 'counter',
-    unit: '{event}',
-    description: 'Analytics events dropped by per-name sampling (errors and high priority never are).',
-    attributes: ['event.name'],
   },
 } as const satisfies Record<string, MetricDefinition>;
 
@@ -533,5 +433,4 @@ export const PROM_LABEL = {
   alertSeverity: prometheusLabel(ATTR_BATCH_ALERT_SEVERITY),
   tokenType: prometheusLabel(ATTR_GEN_AI_TOKEN_TYPE),
   etaMethod: prometheusLabel(ATTR_BATCH_ETA_METHOD),
-  signal: prometheusLabel(ATTR_BATCHTEL_SIGNAL),
 } as const;

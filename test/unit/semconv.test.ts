@@ -38,7 +38,7 @@ describe('the telemetry contract', () => {
     expect(sc.PROM.runEta).toBe('batch_run_eta_seconds');
     expect(sc.PROM.itemQuality).toBe('batch_item_quality');
     expect(sc.PROM.rateLimitRetryAfter).toBe('batch_rate_limit_retry_after_seconds');
-    expect(sc.PROM.spoolUsage).toBe('batchtel_spool_usage_bytes');
+    expect(sc.PROM.spanExported).toBe('otel_sdk_exporter_span_exported_total');
     expect(sc.PROM_LABEL.errorType).toBe('error_type');
   });
 
