@@ -166,6 +166,12 @@ export class BatchRun {
         run.endChunk(chunk, { failed: result?.failed ?? 0, skipped: result?.skipped ?? 0 });
         return undefined;
       } catch (error) {
+        // Stopped by a cancel, a timeout or the caller's signal: these items were not
+        // processed, so they are skipped, and the abort is not a failure of theirs.
+        if (signal.aborted) {
+          run.endChunk(chunk, { skipped: items.length });
+          return undefined;
+        }
         const info = run.trackError(error, { chunk });
         const retryable = retry.retryOn ? safeCall(retry.retryOn, error) : isRetryable(info);
         if (attempt < retry.attempts && retryable && !signal.aborted) {
@@ -174,6 +180,10 @@ export class BatchRun {
           // Full jitter spreads retries of concurrent chunks; Retry-After is a floor.
           const wait = Math.max(info.retryAfterMs ?? 0, Math.random() * backoff);
           await (run.clock.sleep ? run.clock.sleep(wait, signal) : realSleep(wait, signal));
+          if (signal.aborted) {
+            run.endChunk(chunk, { skipped: items.length });
+            return undefined;
+          }
           continue;
         }
         run.endChunk(chunk, { failed: items.length, error: info });

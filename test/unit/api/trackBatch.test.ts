@@ -116,6 +116,17 @@ describe('trackBatch().process', () => {
     expect(stats.processed).toBe(20);
   });
 
+  it('a chunk cancelled while waiting to retry counts its items as skipped, not failed', async () => {
+    const run = trackBatch({ ...opts(), name: 'cancel-retry', total: 20 });
+    const stats = await run.process(Array.from({ length: 20 }, (_, i) => i), async (_c, { index, attempt }) => {
+      if (index === 1 && attempt === 1) {
+        run.cancel('operator');
+        throw Object.assign(new Error('busy'), { status: 503 });
+      }
+    }, { batchSize: 10, retry: { attempts: 3, baseDelayMs: 1 } });
+    expect(stats).toMatchObject({ status: 'cancelled', succeeded: 10, failed: 0, skipped: 10 });
+  });
+
   it('a whole-run timeout ends the run with result timeout', async () => {
     const stats = await trackBatch({ ...opts(), name: 'slow', total: 100 }).process(
       Array.from({ length: 100 }, (_, i) => i),
