@@ -4,9 +4,11 @@ import { RateEstimator } from './RateEstimator.js';
 export class LinearEstimator extends RateEstimator {
   readonly method = 'linear' as const;
 
+  /** Work time per item, rate-limit waits excluded (they are added back per item). */
   perItemMs(): number {
-    const rate = this.averageRate();
-    return rate > 0 ? 1 / rate : 0;
+    const done = this.lastCount - this.firstCount;
+    const work = this.lastTime - this.firstTime - this.rateLimitWaitMs;
+    return done > 0 && work > 0 ? work / done : 0;
   }
 
   protected update(): void {}

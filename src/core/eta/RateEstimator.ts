@@ -28,6 +28,7 @@ export abstract class RateEstimator implements EtaEstimator {
   protected lastCount = 0;
   protected lastIntervalRate = 0;
   protected rateLimitWaitMs = 0;
+  private waitAtLastObservation = 0;
   readonly errors = new ForecastErrors();
   /** Adaptive delegates to its models' errors and keeps none of its own. */
   protected scoresForecasts = true;
@@ -56,7 +57,11 @@ export abstract class RateEstimator implements EtaEstimator {
     const dc = completed - this.lastCount;
     if (dt <= 0 || dc < 0) return;
     this.lastIntervalRate = dc / dt;
-    this.update(this.lastIntervalRate, dt, dc);
+    // Models learn the pace of the work itself; time spent waiting on rate limits is
+    // added back as the run's average wait per item (see remainingFor).
+    const waited = Math.min(dt * 0.99, Math.max(0, this.rateLimitWaitMs - this.waitAtLastObservation));
+    this.waitAtLastObservation = this.rateLimitWaitMs;
+    this.update((dc / (dt - waited)), dt - waited, dc);
     this.lastTime = timeMs;
     this.lastCount = completed;
     if (this.scoresForecasts) this.errors.record(timeMs, completed, this.perItemMs(), this.slope());
@@ -76,7 +81,9 @@ export abstract class RateEstimator implements EtaEstimator {
     const tau = this.perItemMs();
     if (!(tau > 0)) return Number.NaN;
     // A slowing trend adds up; a speeding one may not take the time below a fifth of flat.
-    return Math.max(items * tau * 0.2, items * tau + (this.slope() * items * items) / 2);
+    const work = Math.max(items * tau * 0.2, items * tau + (this.slope() * items * items) / 2);
+    const done = this.lastCount - this.firstCount;
+    return work + (done > 0 ? (this.rateLimitWaitMs / done) * items : 0);
   }
 
   estimate(nowMs: number, total: number): EtaCalculation | undefined {

@@ -98,6 +98,28 @@ describe('ETA estimators', () => {
     expect(JSON.stringify(e).length).toBeLessThan(size * 1.5);
   });
 
+  it('learns the pace of the work apart from rate-limit waits, and adds the average wait back per item', () => {
+    // 10 items/s of work, plus a 5 s Retry-After wait every 10 s: 100 items every 15 s.
+    const e = new ExponentialEstimator(0.3);
+    let t = 0;
+    let c = 0;
+    let waited = 0;
+    e.observe(0, 0);
+    for (let i = 1; i <= 40; i++) {
+      if (i % 10 === 0) {
+        t += 5000;
+        waited += 5000;
+        e.observeRateLimitWait?.(t, waited);
+      }
+      t += 1000;
+      c += 10;
+      e.observe(t, c);
+    }
+    // Right after a run of unhindered intervals, a rate-only EMA would say 100 items in 10 s;
+    // with the waits accounted for it is 15 s, the true average.
+    expect(e.estimate(t, c + 100)!.estimatedTimeRemainingMs).toBeCloseTo(15_000, -2);
+  });
+
   it('reports rate-limit impact as the share of elapsed time spent waiting', () => {
     const e = createEstimator('adaptive');
     const { t } = feed(e, 100, () => 10);
