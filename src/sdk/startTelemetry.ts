@@ -25,6 +25,7 @@ import { readOtelEnv, type ExporterChoice, type Protocol, type Signal } from './
 import { FallbackExporter } from './FallbackExporter.js';
 import { ItemSpanSampler } from './ItemSpanSampler.js';
 import { LocalFileLogRecordExporter, LocalFileMetricExporter, LocalFileSpanExporter } from './LocalFileExporter.js';
+import { createDurableLogRecordExporter, createDurableSpanExporter } from './delivery/durableExporters.js';
 import { createRedactor } from './redact.js';
 import { RedactingLogRecordExporter, RedactingSpanExporter } from './RedactingExporters.js';
 import { batchtelTemporalitySelector } from './temporality.js';
@@ -57,6 +58,12 @@ export const telemetrySetupSchema = z.strictObject({
   redactKeys: z.array(z.string()).default([]),
   /** Where telemetry goes when no collector answers at the default endpoint. */
   localDir: z.string().default('.batchtel/otlp'),
+  /** Undeliverable export requests wait here for replay (a configured endpoint's spans and logs). */
+  spoolDir: z.string().default('.batchtel/spool'),
+  /** Spool size limit; past it the oldest requests are evicted (counted). */
+  maxSpoolBytes: z.number().int().min(1024).default(256 * 1024 * 1024),
+  /** How long one export retries (429, 502, 503, 504, connection) before its request is spooled. */
+  retryWindowMillis: z.number().int().min(0).default(5000),
   /** Flush and shut down on SIGTERM, SIGINT and beforeExit. */
   handleSignals: z.boolean().default(true),
   shutdownTimeoutMillis: z.number().int().min(100).default(5000),
@@ -113,6 +120,16 @@ export function startTelemetry(input: TelemetrySetup = {}): TelemetryHandle {
   });
   const common = (signal: Signal) => ({ url: r.url(signal), headers, timeoutMillis, compression: compression as never });
   const destinations: string[] = [];
+  const durable = (signal: 'traces' | 'logs') => ({
+    url: r.url(signal),
+    headers,
+    timeoutMillis,
+    gzip: compression === 'gzip',
+    encoding: r.protocol(signal) === 'http/json' ? ('json' as const) : ('protobuf' as const),
+    spoolDir: options.spoolDir,
+    maxSpoolBytes: options.maxSpoolBytes,
+    retryWindowMs: options.retryWindowMillis,
+  });
   // One announcement for all three signals.
   let announced = false;
   const announce = (message: string) => {
@@ -135,8 +152,13 @@ export function startTelemetry(input: TelemetrySetup = {}): TelemetryHandle {
   let spanExporter: SpanExporter | undefined;
   switch (describe('traces')) {
     case 'otlp': {
-      const otlp = r.protocol('traces') === 'http/json' ? new OTLPTraceExporterJson(common('traces')) : new OTLPTraceExporterProto(common('traces'));
-      spanExporter = withFallback<SpanExporter>('traces', otlp, new LocalFileSpanExporter(options.localDir));
+      if (r.implicitEndpoint) {
+        const otlp = r.protocol('traces') === 'http/json' ? new OTLPTraceExporterJson(common('traces')) : new OTLPTraceExporterProto(common('traces'));
+        spanExporter = withFallback<SpanExporter>('traces', otlp, new LocalFileSpanExporter(options.localDir));
+      } else {
+        // A configured collector: nothing handed to the exporter is lost (retry, spool, replay).
+        spanExporter = createDurableSpanExporter(durable('traces'));
+      }
       break;
     }
     case 'console':
@@ -145,8 +167,12 @@ export function startTelemetry(input: TelemetrySetup = {}): TelemetryHandle {
   let logExporter: LogRecordExporter | undefined;
   switch (describe('logs')) {
     case 'otlp': {
-      const otlp = r.protocol('logs') === 'http/json' ? new OTLPLogExporterJson(common('logs')) : new OTLPLogExporterProto(common('logs'));
-      logExporter = withFallback<LogRecordExporter>('logs', otlp, new LocalFileLogRecordExporter(options.localDir));
+      if (r.implicitEndpoint) {
+        const otlp = r.protocol('logs') === 'http/json' ? new OTLPLogExporterJson(common('logs')) : new OTLPLogExporterProto(common('logs'));
+        logExporter = withFallback<LogRecordExporter>('logs', otlp, new LocalFileLogRecordExporter(options.localDir));
+      } else {
+        logExporter = createDurableLogRecordExporter(durable('logs'));
+      }
       break;
     }
     case 'console':

@@ -18,13 +18,17 @@ export interface ReceivedRequest {
 export class OtlpSink {
   readonly received: ReceivedRequest[] = [];
   private server: Server | undefined;
-  respondWith: ((request: IncomingMessage) => { status: number; headers?: Record<string, string> }) | undefined;
+  /** Scripted answers: a non-200 status is refused (and not recorded); a 200 with a body is recorded and answered with it. */
+  respondWith: ((request: IncomingMessage) => { status: number; headers?: Record<string, string>; body?: string } | undefined) | undefined;
+  /** Every request that arrived, recorded or refused. */
+  requests = 0;
 
   async start(port = 0): Promise<string> {
     this.server = createServer((request, response) => {
       const chunks: Buffer[] = [];
       request.on('data', (chunk: Buffer) => chunks.push(chunk));
       request.on('end', () => {
+        this.requests++;
         const scripted = this.respondWith?.(request);
         if (scripted && scripted.status !== 200) {
           response.writeHead(scripted.status, scripted.headers ?? {});
@@ -38,7 +42,7 @@ export class OtlpSink {
         const json = contentType.includes('json') ? JSON.parse(raw.toString('utf8')) : undefined;
         this.received.push({ signal, contentType, raw, json });
         response.writeHead(200, { 'content-type': contentType.includes('json') ? 'application/json' : 'application/x-protobuf' });
-        response.end(contentType.includes('json') ? '{}' : undefined);
+        response.end(scripted?.body ?? (contentType.includes('json') ? '{}' : undefined));
       });
     });
     await new Promise<void>((resolve) => this.server!.listen(port, '127.0.0.1', resolve));
