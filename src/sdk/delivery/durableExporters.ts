@@ -36,30 +36,31 @@ function rejected(count: (p: NonNullable<Partial['partialSuccess']>) => number |
   };
 }
 
-export function createDurableSpanExporter(config: DurableExporterConfig): DurableExporter<ReadableSpan> {
-  const json = config.encoding === 'json';
-  const serializer = json ? JsonTraceSerializer : ProtobufTraceSerializer;
-  return new DurableExporter<ReadableSpan>({
-    signal: 'traces',
-    serialize: (spans) => serializer.serializeRequest(spans),
-    rejected: rejected((p) => p.rejectedSpans, (b) => serializer.deserializeResponse(b) as Partial),
+interface Serializer<T> {
+  serializeRequest(items: T[]): Uint8Array | undefined;
+  deserializeResponse(body: Uint8Array): unknown;
+}
+
+function createDurable<T>(
+  signal: 'traces' | 'logs',
+  serializers: { json: Serializer<T>; protobuf: Serializer<T> },
+  rejectedCount: (p: NonNullable<Partial['partialSuccess']>) => number | string | undefined,
+  config: DurableExporterConfig,
+): DurableExporter<T> {
+  const serializer = config.encoding === 'json' ? serializers.json : serializers.protobuf;
+  return new DurableExporter<T>({
+    signal,
+    serialize: (items) => serializer.serializeRequest(items),
+    rejected: rejected(rejectedCount, (b) => serializer.deserializeResponse(b) as Partial),
     transport: transport(config),
-    spool: new Spool(config.spoolDir, 'traces', config.maxSpoolBytes ?? 256 * 1024 * 1024),
+    spool: new Spool(config.spoolDir, signal, config.maxSpoolBytes ?? 256 * 1024 * 1024),
     ...(config.retryWindowMs === undefined ? {} : { retryWindowMs: config.retryWindowMs }),
     ...(config.replayIntervalMs === undefined ? {} : { replayIntervalMs: config.replayIntervalMs }),
   });
 }
 
-export function createDurableLogRecordExporter(config: DurableExporterConfig): DurableExporter<ReadableLogRecord> {
-  const json = config.encoding === 'json';
-  const serializer = json ? JsonLogsSerializer : ProtobufLogsSerializer;
-  return new DurableExporter<ReadableLogRecord>({
-    signal: 'logs',
-    serialize: (records) => serializer.serializeRequest(records),
-    rejected: rejected((p) => p.rejectedLogRecords, (b) => serializer.deserializeResponse(b) as Partial),
-    transport: transport(config),
-    spool: new Spool(config.spoolDir, 'logs', config.maxSpoolBytes ?? 256 * 1024 * 1024),
-    ...(config.retryWindowMs === undefined ? {} : { retryWindowMs: config.retryWindowMs }),
-    ...(config.replayIntervalMs === undefined ? {} : { replayIntervalMs: config.replayIntervalMs }),
-  });
-}
+export const createDurableSpanExporter = (config: DurableExporterConfig): DurableExporter<ReadableSpan> =>
+  createDurable<ReadableSpan>('traces', { json: JsonTraceSerializer, protobuf: ProtobufTraceSerializer }, (p) => p.rejectedSpans, config);
+
+export const createDurableLogRecordExporter = (config: DurableExporterConfig): DurableExporter<ReadableLogRecord> =>
+  createDurable<ReadableLogRecord>('logs', { json: JsonLogsSerializer, protobuf: ProtobufLogsSerializer }, (p) => p.rejectedLogRecords, config);
