@@ -1,11 +1,17 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const SESSION = `batchtel-terminal-${process.pid}`;
+const SESSION = 'batchtel-terminal';
+// Each test gets its own tmux server on a private socket: a server left over from the
+// previous test (or anyone's default server) can still be exiting when the next one starts,
+// and tmux then fails with "server exited unexpectedly".
+let socket = '';
+let tests = 0;
 
-const tmux = (...args: string[]) => execFileSync('tmux', args, { encoding: 'utf8' });
+const tmux = (...args: string[]) =>
+  execFileSync('tmux', ['-L', socket, '-f', '/dev/null', ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
 const screen = () => tmux('capture-pane', '-p', '-t', SESSION);
 /** The screen and its scrollback: a stale frame pushed into history counts as garbage too. */
 const everything = () => tmux('capture-pane', '-p', '-S', '-', '-t', SESSION);
@@ -32,15 +38,21 @@ beforeAll(() => {
   }
 });
 
-function killSession(): void {
+function newServer(): void {
+  socket = `batchtel-terminal-${process.pid}-${++tests}`;
+}
+
+function killServer(): void {
+  if (!socket) return;
   try {
-    tmux('kill-session', '-t', SESSION);
+    tmux('kill-server');
   } catch {
     // already gone
   }
 }
 
-afterAll(killSession);
+beforeEach(newServer);
+afterEach(killServer);
 
 // The fixtures run with CI unset: under CI, `display: 'auto'` prints plain lines by design
 // (tested in the unit tests); here the point is the bar on a real terminal.
@@ -84,7 +96,6 @@ describe('the live bar in a real terminal (tmux)', () => {
   });
 
   it('keeps every line of chatty stdout/stderr output and leaves no stale frame in the scrollback', async () => {
-    killSession();
     tmux('new-session', '-d', '-s', SESSION, '-x', '80', '-y', '20', `cd ${ROOT} && env -u CI node --import tsx test/fixtures/terminal-chatty.ts; sleep 30`);
     await until((text) => text.includes('END'), 30_000);
     const lines = everything().split('\n').map((line) => line.trimEnd()).filter((line) => line !== '');
