@@ -80,6 +80,16 @@ export class ForecastErrors {
     return sorted[low]! + (sorted[high]! - sorted[low]!) * (rank - low);
   }
 
+  /** Empirical quantile of the absolute log errors; 0 when none. */
+  absoluteQuantile(q: number): number {
+    if (this.errorCount === 0) return 0;
+    const sorted = Array.from(this.errors.subarray(0, this.errorCount), Math.abs).sort((a, b) => a - b);
+    const rank = q * (sorted.length - 1);
+    const low = Math.floor(rank);
+    const high = Math.min(sorted.length - 1, low + 1);
+    return sorted[low]! + (sorted[high]! - sorted[low]!) * (rank - low);
+  }
+
   /** Share of measured errors within ±band (in log space): the confidence definition. */
   shareWithin(band: number): number {
     if (this.errorCount === 0) return 0;

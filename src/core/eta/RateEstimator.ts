@@ -2,10 +2,10 @@ import { ForecastErrors } from './ForecastErrors.js';
 import type { EtaCalculation, EtaEstimator, EtaMethod } from './types.js';
 
 /** Errors needed before the interval is measured rather than assumed. */
-const MIN_ERRORS = 8;
+export const MIN_ERRORS = 8;
 /** ±20% in log space: the band the confidence score is about. */
 const CONFIDENCE_BAND = Math.log(1.2);
-const LEVEL = 0.8;
+export const LEVEL = 0.8;
 /**
  * Forecast errors are measured a few chunks ahead, but the remaining time
  * spans more: errors from drift grow with the horizon. The interval widens by
@@ -13,7 +13,7 @@ const LEVEL = 0.8;
  */
 const MAX_HORIZON_WIDENING = 4;
 const HORIZON_EXPONENT = 0.75;
-const UNMEASURED_SPREAD = 3;
+export const UNMEASURED_SPREAD = 3;
 
 /**
  * An estimator built on a model of time per item (and, for trend models, its
@@ -29,9 +29,13 @@ export abstract class RateEstimator implements EtaEstimator {
   protected lastIntervalRate = 0;
   protected rateLimitWaitMs = 0;
   private waitAtLastObservation = 0;
-  readonly errors = new ForecastErrors();
+  readonly errors: ForecastErrors = this.createErrors();
   /** Adaptive delegates to its models' errors and keeps none of its own. */
   protected scoresForecasts = true;
+
+  protected createErrors(): ForecastErrors {
+    return new ForecastErrors();
+  }
 
   /** Milliseconds per item the model expects next; 0 when unknown. */
   abstract perItemMs(): number;
@@ -64,11 +68,18 @@ export abstract class RateEstimator implements EtaEstimator {
     this.update((dc / (dt - waited)), dt - waited, dc);
     this.lastTime = timeMs;
     this.lastCount = completed;
-    if (this.scoresForecasts) this.errors.record(timeMs, completed, this.perItemMs(), this.slope());
+    // The forecast scored is of elapsed time, waits included, as the truth is.
+    if (this.scoresForecasts) this.errors.record(timeMs, completed, this.perItemMs() + this.waitPerItemMs(), this.slope());
   }
 
   observeRateLimitWait(_timeMs: number, totalWaitMs: number): void {
     this.rateLimitWaitMs = totalWaitMs;
+  }
+
+  /** Rate-limit wait expected per further item (ms): the run's average so far. */
+  protected waitPerItemMs(): number {
+    const done = this.lastCount - this.firstCount;
+    return done > 0 ? this.rateLimitWaitMs / done : 0;
   }
 
   averageRate(): number {
@@ -90,6 +101,17 @@ export abstract class RateEstimator implements EtaEstimator {
     return this.estimateWith(this, nowMs, total);
   }
 
+  /**
+   * The 80% interval of `remaining` for `items` more items: the model's measured
+   * log errors, widened by `widen` for the horizon.
+   */
+  protected intervalFor(model: RateEstimator, _items: number, remaining: number, widen: number): [number, number] {
+    const errors = model.errors;
+    // Before errors are measured nothing is known about the spread: a wide, honest default.
+    if (errors.count < MIN_ERRORS) return [remaining / UNMEASURED_SPREAD, remaining * UNMEASURED_SPREAD];
+    return [remaining * Math.exp(widen * errors.quantile((1 - LEVEL) / 2)), remaining * Math.exp(widen * errors.quantile(1 - (1 - LEVEL) / 2))];
+  }
+
   /** The estimate of `model`, reported under this estimator's method. */
   protected estimateWith(model: RateEstimator, nowMs: number, total: number): EtaCalculation | undefined {
     const items = Math.max(0, total - this.lastCount);
@@ -98,9 +120,7 @@ export abstract class RateEstimator implements EtaEstimator {
     const errors = model.errors;
     const measured = errors.count >= MIN_ERRORS;
     const widen = measured ? Math.min(MAX_HORIZON_WIDENING, Math.max(1, Math.pow(items / Math.max(1, errors.meanHorizonItems), HORIZON_EXPONENT))) : 1;
-    // Before errors are measured nothing is known about the spread: a wide, honest default.
-    const low = measured ? remaining * Math.exp(widen * errors.quantile((1 - LEVEL) / 2)) : remaining / UNMEASURED_SPREAD;
-    const high = measured ? remaining * Math.exp(widen * errors.quantile(1 - (1 - LEVEL) / 2)) : remaining * UNMEASURED_SPREAD;
+    const [low, high] = this.intervalFor(model, items, remaining, widen);
     const average = this.averageRate();
     const elapsed = this.lastTime - this.firstTime;
     return {

@@ -51,20 +51,68 @@ describe('ETA estimators', () => {
     expect(exp.estimate(end.t, 2000)!.estimatedTimeRemainingMs).toBeGreaterThan(lin.estimate(end.t, 2000)!.estimatedTimeRemainingMs);
   });
 
-  it('adaptive follows the model whose measured forecasts were closer', () => {
+  it('adaptive keeps the overall mean on a steady run and projects the trend of a run that keeps slowing', () => {
     const steady = new AdaptiveEstimator();
     const rnd = lcg(1);
-    feed(steady, 200, () => 10 + (rnd() - 0.5) * 8);
-    expect(steady.best()).toBeInstanceOf(LinearEstimator);
+    const s = feed(steady, 200, () => 10 + (rnd() - 0.5) * 8);
+    expect(steady.pace()).toMatchObject({ kind: 'mean', since: 0, slope: 0 });
+    const linearSteady = new LinearEstimator();
+    const rnd2 = lcg(1);
+    feed(linearSteady, 200, () => 10 + (rnd2() - 0.5) * 8);
+    // No change found: exactly the linear estimate.
+    expect(steady.estimate(s.t, 5000)!.estimatedTimeRemainingMs).toBeCloseTo(linearSteady.estimate(s.t, 5000)!.estimatedTimeRemainingMs, 6);
 
     const drifting = new AdaptiveEstimator();
     feed(drifting, 200, (i) => 40 - i * 0.18);
-    // A run that keeps slowing is better served by a recent or trend model than by the overall mean.
-    expect(drifting.best()).not.toBeInstanceOf(LinearEstimator);
+    // A run that keeps slowing is better served by its trend than by the overall mean.
+    expect(drifting.pace()!.kind).toBe('trend');
+    expect(drifting.pace()!.slope).toBeGreaterThan(0);
     const end = drifting.estimate(200_000, 10_000)!;
     const linear = new LinearEstimator();
     feed(linear, 200, (i) => 40 - i * 0.18);
     expect(end.estimatedTimeRemainingMs).toBeGreaterThan(linear.estimate(200_000, 10_000)!.estimatedTimeRemainingMs);
+  });
+
+  it('adaptive follows a change of pace with the mean since the change', () => {
+    const e = new AdaptiveEstimator();
+    const rnd = lcg(3);
+    // 30 s at 5 items/s (a warm-up), then 60 s at 20 items/s, ±10% noise.
+    const { t, c } = feed(e, 90, (i) => (i < 30 ? 5 : 20) * (1 + (rnd() - 0.5) * 0.2));
+    const pace = e.pace()!;
+    expect(pace.kind).toBe('mean');
+    expect(pace.since).toBeGreaterThan(100);
+    expect(pace.since).toBeLessThanOrEqual(160);
+    expect(1000 / pace.perItemMs).toBeCloseTo(20, 0);
+    expect(e.estimate(t, c + 2000)!.estimatedTimeRemainingMs).toBeCloseTo(100_000, -4);
+  });
+
+  it('projects periodic rate-limit waits: the next one when due, not a smeared average', () => {
+    // 10 items/s of work; a 3 s Retry-After every 100 items.
+    const e = new AdaptiveEstimator();
+    const linear = new LinearEstimator();
+    let t = 0;
+    let c = 0;
+    let waited = 0;
+    for (const x of [e, linear]) x.observe(0, 0);
+    for (let i = 1; i <= 50; i++) {
+      if (i > 1 && (i - 1) % 10 === 0) {
+        t += 3000;
+        waited += 3000;
+        for (const x of [e, linear]) x.observeRateLimitWait?.(t, waited);
+      }
+      t += 1000;
+      c += 10;
+      for (const x of [e, linear]) x.observe(t, c);
+    }
+    // 500 done, the last wait at 400: over the next 150 items the waits at 500 and 600 are due,
+    // 15 s of work and 6 s of waiting. The renewal projection is close (the one at 600 with a
+    // margin for spacing it has not seen yet); the average wait per item (4 × 3 s over 500
+    // items) gives 3.6 s.
+    const adaptive = e.estimate(t, c + 150)!.estimatedTimeRemainingMs;
+    expect(Math.abs(adaptive - 21_000)).toBeLessThan(800);
+    expect(linear.estimate(t, c + 150)!.estimatedTimeRemainingMs).toBeCloseTo(18_600, -2);
+    // Fewer items ahead than the spacing: still the one due now, 5 s of work and 3 s of waiting.
+    expect(Math.abs(e.estimate(t, c + 50)!.estimatedTimeRemainingMs - 8000)).toBeLessThan(500);
   });
 
   it('the interval comes from measured errors and widens with noise', () => {
