@@ -17,6 +17,9 @@ export {
   type TrackingMode,
 } from './api/ProgressTracker.js';
 export type { AlertOptionsInput as AlertOptions, RunOptionsInput as BatchOptions, ProcessOptionsInput as ProcessOptions, TelemetryOptionsInput as TelemetryOptions } from './api/options.js';
+export { createEvents, type Events, type EventOptions, type EventsStats } from './events/createEvents.js';
+export type { EventsOptionsInput as EventsOptions } from './events/options.js';
+export type { EventProblemCode } from './events/EventProblems.js';
 export { ManualClock, systemClock, type Clock } from './core/clock.js';
 export { classifyError, parseRetryAfter, type ErrorInfo } from './core/errors.js';
 export type { Alert, AlertSeverity } from './core/alert.js';

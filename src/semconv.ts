@@ -56,6 +56,16 @@ export const ATTR_BATCH_ALERT_VALUE = 'batch.alert.value' as const;
 export const ATTR_BATCH_ALERT_THRESHOLD = 'batch.alert.threshold' as const;
 export const ATTR_BATCH_ETA_METHOD = 'batch.eta.method' as const;
 export const ATTR_BATCH_EVENT_PRIORITY = 'batch.event.priority' as const;
+/** Name of an analytics event (`createEvents`) on its metrics; the log record carries it in `eventName`. Bounded by the names the app uses. */
+export const ATTR_BATCH_EVENT_NAME = 'batch.event.name' as const;
+/**
+ * Probability (0..1] with which an analytics event record was kept, so a backend can re-weight
+ * (each record stands for `1 / sample_rate` events). 1 for errors and high-priority events.
+ * No semantic-convention attribute exists for this (checked against semconv 1.45).
+ */
+export const ATTR_BATCH_EVENT_SAMPLE_RATE = 'batch.event.sample_rate' as const;
+/** Which value of an analytics event a histogram point measures: the `values` key, `durationMs` becoming `duration`. */
+export const ATTR_BATCH_EVENT_MEASURE = 'batch.event.measure' as const;
 /** Summary figures on the `batch.run.finished` event. */
 export const ATTR_BATCH_ITEMS_PER_SECOND = 'batch.items_per_second' as const;
 export const ATTR_BATCH_CHUNK_DURATION_P50 = 'batch.chunk.duration.p50' as const;
@@ -116,6 +126,12 @@ export const ERROR_TYPE_VALUES = {
 } as const;
 
 export const GEN_AI_TOKEN_TYPE_VALUES = { input: 'input', output: 'output' } as const;
+
+/** `batch.event.priority`: seed 002's three levels. */
+export const BATCH_EVENT_PRIORITY_VALUES = { high: 'high', normal: 'normal', low: 'low' } as const;
+export type BatchEventPriority = (typeof BATCH_EVENT_PRIORITY_VALUES)[keyof typeof BATCH_EVENT_PRIORITY_VALUES];
+/** Event name, error type or measure that an invalid or over-the-limit value is folded into. */
+export const BATCH_EVENT_OTHER = '_OTHER' as const;
 
 // ---------------------------------------------------------------------------
 // Spans
@@ -199,6 +215,14 @@ export const RUN_DURATION_BUCKETS = [
 ] as const;
 export const RETRY_AFTER_BUCKETS = [0.1, 0.5, 1, 2, 5, 10, 30, 60, 120, 300, 900, 3600] as const;
 export const QUALITY_BUCKETS = [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 1] as const;
+/** From 1 ms to 1 min: the HTTP semantic-convention advice, widened at both ends for analytics timings. */
+export const EVENT_DURATION_BUCKETS = [
+  0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10, 30, 60,
+] as const;
+/** Other event values (sizes, counts, scores): 0, then 1-2-5 steps up to a million. */
+export const EVENT_VALUE_BUCKETS = [
+  0, 1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10_000, 20_000, 50_000, 100_000, 1_000_000,
+] as const;
 
 export const METRIC_BATCH_ITEMS_PROCESSED = 'batch.items.processed' as const;
 export const METRIC_BATCH_CHUNK_DURATION = 'batch.chunk.duration' as const;
@@ -216,6 +240,11 @@ export const METRIC_BATCH_ITEM_QUALITY = 'batch.item.quality' as const;
 export const METRIC_BATCH_TOKENS = 'batch.tokens' as const;
 export const METRIC_BATCH_COST = 'batch.cost' as const;
 export const METRIC_BATCH_ALERTS = 'batch.alerts' as const;
+export const METRIC_BATCH_EVENTS = 'batch.events' as const;
+export const METRIC_BATCH_EVENT_DURATION = 'batch.event.duration' as const;
+export const METRIC_BATCH_EVENT_VALUE = 'batch.event.value' as const;
+
+const EVENT_ATTRS = [ATTR_BATCH_EVENT_NAME, ATTR_BATCH_EVENT_MEASURE, ATTR_ERROR_TYPE] as const;
 
 export const BATCH_METRICS = {
   itemsProcessed: {
@@ -334,35 +363,180 @@ export const BATCH_METRICS = {
     description: 'In-process alerts raised (each episode counted once), by group and severity.',
     attributes: [...RUN_ATTRS, ATTR_BATCH_ALERT_GROUP, ATTR_BATCH_ALERT_SEVERITY],
   },
+  events: {
+    name: METRIC_BATCH_EVENTS,
+    instrument: 'observable_counter',
+    unit: '{event}',
+    description: 'Analytics events (createEvents), every one, sampled in or out: exact totals by name, priority and error.type (errors only). Counted locally and observed at collection time.',
+    attributes: [ATTR_BATCH_EVENT_NAME, ATTR_BATCH_EVENT_PRIORITY, ATTR_ERROR_TYPE],
+  },
+  eventDuration: {
+    name: METRIC_BATCH_EVENT_DURATION,
+    instrument: 'histogram',
+    unit: 's',
+    description: 'Durations carried by analytics events (`values` keys ending in `Ms` or `_ms`, converted to seconds), by event name and measure; every event, sampled in or out.',
+    attributes: EVENT_ATTRS,
+    buckets: EVENT_DURATION_BUCKETS,
+  },
+  eventValue: {
+    name: METRIC_BATCH_EVENT_VALUE,
+    instrument: 'histogram',
+    unit: '{value}',
+    description: 'Other numeric values carried by analytics events (`values`), as given, by event name and measure; every event, sampled in or out.',
+    attributes: EVENT_ATTRS,
+    buckets: EVENT_VALUE_BUCKETS,
+  },
 } as const satisfies Record<string, MetricDefinition>;
 
 // ---------------------------------------------------------------------------
-// SDK self-telemetry (batchtel/sdk), under the OpenTelemetry SDK semantic
-// conventions' names. Only what is emitted is listed here; the durable-delivery
-// metrics (retries, spool) join when the spool does.
+// SDK self-telemetry (batchtel/sdk): the OpenTelemetry SDK semantic
+// conventions' `otel.sdk.*` names where they fit, `batchtel.spool.*` and
+// `batchtel.exporter.retries` for what is ours.
 // ---------------------------------------------------------------------------
 
+export const METRIC_OTEL_SDK_PROCESSOR_SPAN_PROCESSED = 'otel.sdk.processor.span.processed' as const;
+export const METRIC_OTEL_SDK_PROCESSOR_LOG_PROCESSED = 'otel.sdk.processor.log.processed' as const;
+export const METRIC_OTEL_SDK_PROCESSOR_SPAN_QUEUE_SIZE = 'otel.sdk.processor.span.queue.size' as const;
+export const METRIC_OTEL_SDK_PROCESSOR_LOG_QUEUE_SIZE = 'otel.sdk.processor.log.queue.size' as const;
 export const METRIC_OTEL_SDK_EXPORTER_SPAN_EXPORTED = 'otel.sdk.exporter.span.exported' as const;
 export const METRIC_OTEL_SDK_EXPORTER_LOG_EXPORTED = 'otel.sdk.exporter.log.exported' as const;
+export const METRIC_OTEL_SDK_EXPORTER_SPAN_INFLIGHT = 'otel.sdk.exporter.span.inflight' as const;
+export const METRIC_OTEL_SDK_EXPORTER_LOG_INFLIGHT = 'otel.sdk.exporter.log.inflight' as const;
+export const METRIC_OTEL_SDK_EXPORTER_OPERATION_DURATION = 'otel.sdk.exporter.operation.duration' as const;
+export const METRIC_BATCHTEL_EXPORTER_RETRIES = 'batchtel.exporter.retries' as const;
+export const METRIC_BATCHTEL_SPOOL_RECORDS = 'batchtel.spool.records' as const;
+export const METRIC_BATCHTEL_SPOOL_SIZE = 'batchtel.spool.size' as const;
+export const METRIC_BATCHTEL_SPOOL_SPOOLED = 'batchtel.spool.spooled' as const;
+export const METRIC_BATCHTEL_SPOOL_REPLAYED = 'batchtel.spool.replayed' as const;
+export const METRIC_BATCHTEL_SPOOL_EVICTED = 'batchtel.spool.evicted' as const;
+
+/** `error.type` values of the delivery pipeline (besides HTTP status codes and connection error codes). */
+export const DELIVERY_ERROR_TYPE_VALUES = {
+  /** Evicted from the spool by its size limit. */
+  evicted: 'evicted',
+  /** Neither the spool nor the bounded memory fallback could hold it. */
+  spoolUnavailable: 'spool_unavailable',
+  /** Handed over after shutdown. */
+  shutdown: 'shutdown',
+  /** Could not be serialised. */
+  encode: 'encode_failed',
+  /** The endpoint's OTLP partial success rejected it. */
+  rejected: 'rejected',
+} as const;
 
 /** `otel.sdk.*` attribute keys. */
 export const ATTR_OTEL_COMPONENT_TYPE = 'otel.component.type' as const;
 export const ATTR_OTEL_COMPONENT_NAME = 'otel.component.name' as const;
 
+/** Export latency from 1 ms to 60 s. */
+export const EXPORT_DURATION_BUCKETS = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60] as const;
+
 export const DELIVERY_METRICS = {
+  spanProcessed: {
+    name: METRIC_OTEL_SDK_PROCESSOR_SPAN_PROCESSED,
+    instrument: 'observable_counter',
+    unit: '{span}',
+    description: 'Spans the batch processor accepted; error.type set for those it could not keep (spool_unavailable, shutdown, encode_failed).',
+    attributes: [ATTR_OTEL_COMPONENT_TYPE, ATTR_OTEL_COMPONENT_NAME, ATTR_ERROR_TYPE],
+  },
+  logProcessed: {
+    name: METRIC_OTEL_SDK_PROCESSOR_LOG_PROCESSED,
+    instrument: 'observable_counter',
+    unit: '{log_record}',
+    description: 'Log records the batch processor accepted; error.type set for those it could not keep.',
+    attributes: [ATTR_OTEL_COMPONENT_TYPE, ATTR_OTEL_COMPONENT_NAME, ATTR_ERROR_TYPE],
+  },
+  spanQueueSize: {
+    name: METRIC_OTEL_SDK_PROCESSOR_SPAN_QUEUE_SIZE,
+    instrument: 'observable_updowncounter',
+    unit: '{span}',
+    description: 'Spans held in memory, not yet written to the spool (lost on a crash: at most one sync interval).',
+    attributes: [ATTR_OTEL_COMPONENT_TYPE, ATTR_OTEL_COMPONENT_NAME],
+  },
+  logQueueSize: {
+    name: METRIC_OTEL_SDK_PROCESSOR_LOG_QUEUE_SIZE,
+    instrument: 'observable_updowncounter',
+    unit: '{log_record}',
+    description: 'Log records held in memory, not yet written to the spool.',
+    attributes: [ATTR_OTEL_COMPONENT_TYPE, ATTR_OTEL_COMPONENT_NAME],
+  },
   spanExported: {
     name: METRIC_OTEL_SDK_EXPORTER_SPAN_EXPORTED,
-    instrument: 'counter',
+    instrument: 'observable_counter',
     unit: '{span}',
-    description: 'Spans the exporter finished with; error.type set for those that failed.',
+    description: 'Spans the exporter finished with; error.type set for those that failed for good (a status never retried, rejected by partial success, evicted).',
     attributes: [ATTR_OTEL_COMPONENT_TYPE, ATTR_OTEL_COMPONENT_NAME, ATTR_ERROR_TYPE],
   },
   logExported: {
     name: METRIC_OTEL_SDK_EXPORTER_LOG_EXPORTED,
-    instrument: 'counter',
+    instrument: 'observable_counter',
     unit: '{log_record}',
-    description: 'Log records the exporter finished with; error.type set for those that failed.',
+    description: 'Log records the exporter finished with; error.type set for those that failed for good.',
     attributes: [ATTR_OTEL_COMPONENT_TYPE, ATTR_OTEL_COMPONENT_NAME, ATTR_ERROR_TYPE],
+  },
+  spanInflight: {
+    name: METRIC_OTEL_SDK_EXPORTER_SPAN_INFLIGHT,
+    instrument: 'observable_updowncounter',
+    unit: '{span}',
+    description: 'Spans in export requests that have not finished.',
+    attributes: [ATTR_OTEL_COMPONENT_TYPE, ATTR_OTEL_COMPONENT_NAME],
+  },
+  logInflight: {
+    name: METRIC_OTEL_SDK_EXPORTER_LOG_INFLIGHT,
+    instrument: 'observable_updowncounter',
+    unit: '{log_record}',
+    description: 'Log records in export requests that have not finished.',
+    attributes: [ATTR_OTEL_COMPONENT_TYPE, ATTR_OTEL_COMPONENT_NAME],
+  },
+  exportDuration: {
+    name: METRIC_OTEL_SDK_EXPORTER_OPERATION_DURATION,
+    instrument: 'histogram',
+    unit: 's',
+    description: 'Duration of one export request; error.type and http.response.status_code set when it failed.',
+    attributes: [ATTR_OTEL_COMPONENT_TYPE, ATTR_OTEL_COMPONENT_NAME, ATTR_ERROR_TYPE, ATTR_HTTP_RESPONSE_STATUS_CODE],
+    buckets: EXPORT_DURATION_BUCKETS,
+  },
+  exportRetries: {
+    name: METRIC_BATCHTEL_EXPORTER_RETRIES,
+    instrument: 'observable_counter',
+    unit: '{request}',
+    description: 'Export requests retried after a retryable failure (429, 502, 503, 504, connection), by error.type.',
+    attributes: [ATTR_OTEL_COMPONENT_TYPE, ATTR_OTEL_COMPONENT_NAME, ATTR_ERROR_TYPE],
+  },
+  spoolRecords: {
+    name: METRIC_BATCHTEL_SPOOL_RECORDS,
+    instrument: 'observable_updowncounter',
+    unit: '{record}',
+    description: 'Spans or log records on disk waiting for delivery (written every sync interval, removed once delivered).',
+    attributes: [ATTR_OTEL_COMPONENT_TYPE, ATTR_OTEL_COMPONENT_NAME],
+  },
+  spoolSize: {
+    name: METRIC_BATCHTEL_SPOOL_SIZE,
+    instrument: 'observable_updowncounter',
+    unit: 'By',
+    description: 'Bytes the spool holds on disk, bounded by maxSpoolBytes.',
+    attributes: [ATTR_OTEL_COMPONENT_TYPE, ATTR_OTEL_COMPONENT_NAME],
+  },
+  spoolSpooled: {
+    name: METRIC_BATCHTEL_SPOOL_SPOOLED,
+    instrument: 'observable_counter',
+    unit: '{record}',
+    description: 'Records whose first export attempt failed and that wait on disk for a retry.',
+    attributes: [ATTR_OTEL_COMPONENT_TYPE, ATTR_OTEL_COMPONENT_NAME],
+  },
+  spoolReplayed: {
+    name: METRIC_BATCHTEL_SPOOL_REPLAYED,
+    instrument: 'observable_counter',
+    unit: '{record}',
+    description: 'Records delivered after waiting in the spool (after an outage, or left by an earlier process).',
+    attributes: [ATTR_OTEL_COMPONENT_TYPE, ATTR_OTEL_COMPONENT_NAME],
+  },
+  spoolEvicted: {
+    name: METRIC_BATCHTEL_SPOOL_EVICTED,
+    instrument: 'observable_counter',
+    unit: '{record}',
+    description: 'Records evicted, oldest first, because the spool reached maxSpoolBytes: lost, never silently.',
+    attributes: [ATTR_OTEL_COMPONENT_TYPE, ATTR_OTEL_COMPONENT_NAME],
   },
 } as const satisfies Record<string, MetricDefinition>;
 
@@ -433,4 +607,8 @@ export const PROM_LABEL = {
   alertSeverity: prometheusLabel(ATTR_BATCH_ALERT_SEVERITY),
   tokenType: prometheusLabel(ATTR_GEN_AI_TOKEN_TYPE),
   etaMethod: prometheusLabel(ATTR_BATCH_ETA_METHOD),
+  componentType: prometheusLabel(ATTR_OTEL_COMPONENT_TYPE),
+  eventName: prometheusLabel(ATTR_BATCH_EVENT_NAME),
+  eventPriority: prometheusLabel(ATTR_BATCH_EVENT_PRIORITY),
+  eventMeasure: prometheusLabel(ATTR_BATCH_EVENT_MEASURE),
 } as const;

@@ -274,6 +274,48 @@ export const ALERT_RULES: readonly AlertRule[] = [
       },
     ],
   },
+  {
+    alert: 'BatchtelTelemetryLost',
+    expr: `sum by (job, ${PROM_LABEL.errorType}) (increase(${PROM.spanExported}{${PROM_LABEL.errorType}!=""}[10m]) or increase(${PROM.logExported}{${PROM_LABEL.errorType}!=""}[10m])) > 0`,
+    for: '0m',
+    severity: 'high',
+    summary: 'Service {{ $labels.job }} lost spans or log records ({{ $labels.error_type }})',
+    description: 'batchtel/sdk dropped telemetry for good: the endpoint refused it (a status that is never retried, e.g. 400 or 401), rejected part of it, or the spool evicted it at its size limit.',
+    scenarios: [
+      { name: 'fires on evictions', series: [{ series: s(PROM.spanExported, { job: 'app', [PROM_LABEL.errorType]: 'evicted' }), values: '0 0 0 2048 4096 4096 4096 4096 4096 4096 4096' }], at: '5m', firing: [{ job: 'app', [PROM_LABEL.errorType]: 'evicted' }] },
+      { name: 'silent while everything is delivered', series: [{ series: s(PROM.spanExported, { job: 'app' }), values: '0+2048x10' }], at: '5m', firing: [] },
+    ],
+  },
+  {
+    alert: 'BatchtelSpoolBacklog',
+    expr: `max by (job) (${PROM.spoolRecords}) > 0 and max by (job) (rate(${PROM.spoolReplayed}[5m])) == 0 and max by (job) (rate(${PROM.spoolSpooled}[5m])) > 0`,
+    for: '10m',
+    severity: 'medium',
+    summary: 'Service {{ $labels.job }} cannot deliver telemetry: {{ $value }} records wait in its spool',
+    description: 'Exports keep failing and the on-disk spool grows; nothing is lost until it reaches maxSpoolBytes, then the oldest records are evicted.',
+    scenarios: [
+      {
+        name: 'fires when the spool only grows',
+        series: [
+          { series: s(PROM.spoolRecords, { job: 'app' }), values: '0+2048x30' },
+          { series: s(PROM.spoolSpooled, { job: 'app' }), values: '0+2048x30' },
+          { series: s(PROM.spoolReplayed, { job: 'app' }), values: '0x30' },
+        ],
+        at: '25m',
+        firing: [{ job: 'app' }],
+      },
+      {
+        name: 'silent while the spool drains',
+        series: [
+          { series: s(PROM.spoolRecords, { job: 'app' }), values: '0+2048x10 20480-2048x10 0x10' },
+          { series: s(PROM.spoolSpooled, { job: 'app' }), values: '0+2048x10 20480x20' },
+          { series: s(PROM.spoolReplayed, { job: 'app' }), values: '0x10 0+2048x10 20480x10' },
+        ],
+        at: '25m',
+        firing: [],
+      },
+    ],
+  },
 ];
 
 /** A counter falling from 600/min to ~0 over two hours: a steady decline. */

@@ -135,6 +135,19 @@ const sdk = (metric: string, extra = '') => `sum by (${L.errorType}) (rate(${met
 const pipelinePanels: PanelSpec[] = [
   { title: 'SDK: spans exported / failed', type: 'timeseries', queries: [{ expr: sdk(PROM.spanExported), legend: 'error: {{error_type}}' }], unit: 'ops' },
   { title: 'SDK: log records exported / failed', type: 'timeseries', queries: [{ expr: sdk(PROM.logExported), legend: 'error: {{error_type}}' }], unit: 'ops' },
+  { title: 'SDK: spool (records waiting on disk)', type: 'timeseries', queries: [
+    { expr: `sum by (${L.componentType}) (${PROM.spoolRecords}{job=~"$service"})`, legend: '{{' + L.componentType + '}}' },
+  ], unit: 'short' },
+  { title: 'SDK: retries, spooled, replayed, evicted', type: 'timeseries', queries: [
+    { expr: sdk(PROM.exportRetries), legend: 'retried requests: {{error_type}}' },
+    { expr: `sum(rate(${PROM.spoolSpooled}{job=~"$service"}[$__rate_interval]))`, legend: 'spooled records' },
+    { expr: `sum(rate(${PROM.spoolReplayed}{job=~"$service"}[$__rate_interval]))`, legend: 'replayed records' },
+    { expr: `sum(rate(${PROM.spoolEvicted}{job=~"$service"}[$__rate_interval]))`, legend: 'evicted records (lost)' },
+  ], unit: 'ops' },
+  { title: 'SDK: export latency p50 / p99', type: 'timeseries', queries: [
+    { expr: `histogram_quantile(0.5, sum by (le) (rate(${PROM.exportDuration}_bucket{job=~"$service"}[$__rate_interval])))`, legend: 'p50' },
+    { expr: `histogram_quantile(0.99, sum by (le) (rate(${PROM.exportDuration}_bucket{job=~"$service"}[$__rate_interval])))`, legend: 'p99' },
+  ], unit: 's' },
   { title: 'Collector: accepted', type: 'timeseries', queries: [
     { expr: `sum(rate(${COLLECTOR.receiverAcceptedSpans}[$__rate_interval]))`, legend: 'spans' },
     { expr: `sum(rate(${COLLECTOR.receiverAcceptedLogs}[$__rate_interval]))`, legend: 'log records' },

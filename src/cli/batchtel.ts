@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /**
- * The `batchtel` command. Subcommands: `demo` (and room for more, e.g. `replay`).
+ * The `batchtel` command. Subcommands: `demo`, `spool status`, `spool replay`.
  */
 import { parseArgs } from 'node:util';
 
@@ -12,6 +12,13 @@ commands:
             --duration <s>   stop after this many seconds (default 75)
             --port <n>       board/API port on 127.0.0.1 (default 4477; a free one if taken)
             --no-auth        no token (loopback only)
+  spool status [--dir <d>]
+            what the spool holds: records, bytes, age and owner per signal
+            (default dir .batchtel/spool)
+  spool replay [--dir <d>] [--endpoint <url>] [--timeout <ms>]
+            send what processes that are gone left in the spool, oldest first;
+            endpoint defaults to OTEL_EXPORTER_OTLP_ENDPOINT, headers come from
+            OTEL_EXPORTER_OTLP_HEADERS; exits 1 if some could not be delivered
   help      this text
 `;
 
@@ -37,6 +44,29 @@ const commands: Record<string, Command> = {
     if (!(scale > 0)) return usage(`--scale must be > 0, got ${JSON.stringify(values.scale)}`);
     const { runDemo } = await import('./demo/runDemo.js');
     return runDemo({ durationSeconds: duration, port, auth: !values['no-auth'], scale, out: process.stdout });
+  },
+  spool: async (args) => {
+    const [action, ...rest] = args;
+    const { values } = parseArgs({
+      args: rest,
+      options: {
+        dir: { type: 'string', default: '.batchtel/spool' },
+        endpoint: { type: 'string', default: process.env['OTEL_EXPORTER_OTLP_ENDPOINT'] ?? 'http://127.0.0.1:4318' },
+        timeout: { type: 'string', default: '10000' },
+      },
+      strict: true,
+    });
+    const { replaySpool, spoolStatus } = await import('./spool.js');
+    if (action === 'status') return spoolStatus(values.dir, process.stdout);
+    if (action !== 'replay') return usage(`spool needs "status" or "replay", got ${JSON.stringify(action ?? '')}`);
+    const timeoutMillis = Number(values.timeout);
+    if (!(timeoutMillis > 0)) return usage(`--timeout must be a number of milliseconds > 0, got ${JSON.stringify(values.timeout)}`);
+    try {
+      new URL(values.endpoint);
+    } catch {
+      return usage(`--endpoint must be a URL, got ${JSON.stringify(values.endpoint)}`);
+    }
+    return replaySpool({ dir: values.dir, endpoint: values.endpoint, timeoutMillis, out: process.stdout });
   },
   help: async () => {
     process.stdout.write(HELP);

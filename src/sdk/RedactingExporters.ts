@@ -1,6 +1,15 @@
-import { metrics, type Attributes, type Counter } from '@opentelemetry/api';
+import { metrics, type Attributes } from '@opentelemetry/api';
 import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
 import type { LogRecordExporter, ReadableLogRecord } from '@opentelemetry/sdk-logs';
+import {
+  AggregationTemporality,
+  AggregationType,
+  type AggregationOption,
+  type InstrumentType,
+  type MetricData,
+  type PushMetricExporter,
+  type ResourceMetrics,
+} from '@opentelemetry/sdk-metrics';
 import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace';
 import {
   ATTR_ERROR_TYPE,
@@ -14,12 +23,15 @@ import type { Redactor } from './redact.js';
 /**
  * The SDK's own export health (`otel.sdk.exporter.*.exported`), counted where
  * every export result passes: the pipeline dashboard shows what was delivered
- * and what failed, by error.type.
+ * and what failed, by error.type. Totals are kept here and observed, as the
+ * contract (and the durable path) declare it: an observable counter.
  */
 class ExportCounter {
-  private counter: Counter | undefined;
+  private registered = false;
   private readonly ok: Attributes;
+  private readonly totals = new Map<Attributes, number>();
   private readonly failedAttrs = new Map<string, Attributes>();
+  private other: Attributes | undefined;
 
   constructor(
     private readonly definition: { name: string; unit: string; description: string },
@@ -29,55 +41,88 @@ class ExportCounter {
   }
 
   count(items: number, result: ExportResult): void {
-    // Looked up lazily: the meter provider is registered after the exporters are built.
-    this.counter ??= metrics.getMeter(SCOPE_NAME).createCounter(this.definition.name, { unit: this.definition.unit, description: this.definition.description });
-    if (result.code === ExportResultCode.SUCCESS) {
-      this.counter.add(items, this.ok);
-      return;
+    // Registered lazily: the meter provider is registered after the exporters are built.
+    if (!this.registered) {
+      this.registered = true;
+      metrics
+        .getMeter(SCOPE_NAME)
+        .createObservableCounter(this.definition.name, { unit: this.definition.unit, description: this.definition.description })
+        .addCallback((result) => {
+          for (const [attributes, total] of this.totals) result.observe(total, attributes);
+        });
     }
+    const attrs = result.code === ExportResultCode.SUCCESS ? this.ok : this.failed(result);
+    this.totals.set(attrs, (this.totals.get(attrs) ?? 0) + items);
+  }
+
+  private failed(result: ExportResult): Attributes {
     const type = (result.error as { code?: string } | undefined)?.code ?? result.error?.name ?? 'export_failed';
-    let attrs = this.failedAttrs.get(type);
-    if (!attrs) {
-      attrs = { ...this.ok, [ATTR_ERROR_TYPE]: type };
-      if (this.failedAttrs.size < 16) this.failedAttrs.set(type, attrs);
-    }
-    this.counter.add(items, attrs);
+    const known = this.failedAttrs.get(type);
+    if (known) return known;
+    // error.type's own fallback value: an unbounded set of reasons must not grow the series.
+    if (this.failedAttrs.size >= 16) return (this.other ??= { ...this.ok, [ATTR_ERROR_TYPE]: '_OTHER' });
+    const attrs = { ...this.ok, [ATTR_ERROR_TYPE]: type };
+    this.failedAttrs.set(type, attrs);
+    return attrs;
   }
 }
 
-function redactAttributes(redactor: Redactor, attributes: Attributes): Attributes {
-  const out: Attributes = {};
-  for (const [key, value] of Object.entries(attributes)) out[key] = redactor.value(key, value) as Attributes[string];
+/** The attributes as they may leave the process, or undefined when nothing in them needs masking (the common case). */
+function redactAttributes(redactor: Redactor, attributes: Attributes | undefined): Attributes | undefined {
+  if (!attributes) return undefined;
+  let out: Attributes | undefined;
+  for (const key in attributes) {
+    const value = attributes[key];
+    const masked = redactor.value(key, value) as Attributes[string];
+    const same = Array.isArray(value) && Array.isArray(masked) ? value.every((item, i) => item === masked[i]) : masked === value;
+    if (same) continue;
+    out ??= { ...attributes };
+    out[key] = masked;
+  }
   return out;
 }
 
 /**
- * A view of the span with secrets masked: its own fields are read through the
- * prototype, only attributes, events, links and the status message are replaced.
+ * The span with secrets masked. Most spans carry none: those are returned as
+ * they are, so the serialiser sees the SDK's own objects (a wrapped span is
+ * much slower to serialise). Otherwise a view whose own fields are read
+ * through the prototype, with attributes, events, links and status replaced.
  */
-function redactSpan(redactor: Redactor, span: ReadableSpan): ReadableSpan {
+export function redactSpan(redactor: Redactor, span: ReadableSpan): ReadableSpan {
+  const attributes = redactAttributes(redactor, span.attributes);
+  let eventsChanged = false;
+  const events = span.events.map((event) => {
+    const masked = redactAttributes(redactor, event.attributes);
+    if (!masked) return event;
+    eventsChanged = true;
+    return { ...event, attributes: masked };
+  });
+  let linksChanged = false;
+  const links = span.links.map((link) => {
+    const masked = redactAttributes(redactor, link.attributes);
+    if (!masked) return link;
+    linksChanged = true;
+    return { ...link, attributes: masked };
+  });
+  const message = span.status.message === undefined ? undefined : redactor.text(span.status.message);
+  const statusChanged = message !== span.status.message;
+  if (!attributes && !eventsChanged && !linksChanged && !statusChanged) return span;
   return Object.create(span, {
-    attributes: { value: redactAttributes(redactor, span.attributes), enumerable: true },
-    events: {
-      value: span.events.map((event) => ({ ...event, attributes: event.attributes ? redactAttributes(redactor, event.attributes) : event.attributes })),
-      enumerable: true,
-    },
-    links: {
-      value: span.links.map((link) => ({ ...link, attributes: link.attributes ? redactAttributes(redactor, link.attributes) : link.attributes })),
-      enumerable: true,
-    },
-    status: {
-      value: span.status.message === undefined ? span.status : { ...span.status, message: redactor.text(span.status.message) },
-      enumerable: true,
-    },
+    attributes: { value: attributes ?? span.attributes, enumerable: true },
+    events: { value: eventsChanged ? events : span.events, enumerable: true },
+    links: { value: linksChanged ? links : span.links, enumerable: true },
+    status: { value: statusChanged ? { ...span.status, message } : span.status, enumerable: true },
   }) as ReadableSpan;
 }
 
-function redactLog(redactor: Redactor, record: ReadableLogRecord): ReadableLogRecord {
+export function redactLog(redactor: Redactor, record: ReadableLogRecord): ReadableLogRecord {
+  const attributes = redactAttributes(redactor, record.attributes as Attributes);
   const body = record.body;
+  const maskedBody = typeof body === 'string' ? redactor.text(body) : redactor.value('body', body);
+  if (!attributes && maskedBody === body) return record;
   return Object.create(record, {
-    attributes: { value: redactAttributes(redactor, record.attributes as Attributes), enumerable: true },
-    body: { value: typeof body === 'string' ? redactor.text(body) : body, enumerable: true },
+    attributes: { value: attributes ?? record.attributes, enumerable: true },
+    body: { value: maskedBody, enumerable: true },
   }) as ReadableLogRecord;
 }
 
@@ -122,5 +167,49 @@ export class RedactingLogRecordExporter implements LogRecordExporter {
   }
   forceFlush(): Promise<void> {
     return this.inner.forceFlush?.() ?? Promise.resolve();
+  }
+}
+
+/** Metric data points' attributes masked (the resource is masked where it is built). */
+function redactMetrics(redactor: Redactor, metrics: ResourceMetrics): ResourceMetrics {
+  let changed = false;
+  const scopeMetrics = metrics.scopeMetrics.map((scope) => ({
+    ...scope,
+    metrics: scope.metrics.map((metric) => {
+      let metricChanged = false;
+      const dataPoints = (metric.dataPoints as Array<{ attributes: Attributes }>).map((point) => {
+        const attributes = redactAttributes(redactor, point.attributes);
+        if (!attributes) return point;
+        metricChanged = true;
+        return { ...point, attributes };
+      });
+      if (!metricChanged) return metric;
+      changed = true;
+      return { ...metric, dataPoints } as MetricData;
+    }),
+  }));
+  return changed ? { ...metrics, scopeMetrics } : metrics;
+}
+
+/** Masks secrets in metric attributes before export; temporality and aggregation are the wrapped exporter's. */
+export class RedactingMetricExporter implements PushMetricExporter {
+  constructor(
+    private readonly inner: PushMetricExporter,
+    private readonly redactor: Redactor,
+  ) {}
+  export(metrics: ResourceMetrics, done: (result: ExportResult) => void): void {
+    this.inner.export(redactMetrics(this.redactor, metrics), done);
+  }
+  selectAggregationTemporality(instrumentType: InstrumentType): AggregationTemporality {
+    return this.inner.selectAggregationTemporality?.(instrumentType) ?? AggregationTemporality.CUMULATIVE;
+  }
+  selectAggregation(instrumentType: InstrumentType): AggregationOption {
+    return this.inner.selectAggregation?.(instrumentType) ?? { type: AggregationType.DEFAULT };
+  }
+  forceFlush(): Promise<void> {
+    return this.inner.forceFlush();
+  }
+  shutdown(): Promise<void> {
+    return this.inner.shutdown();
   }
 }

@@ -7,27 +7,30 @@ import { OTLPMetricExporter as OTLPMetricExporterProto } from '@opentelemetry/ex
 import { OTLPTraceExporter as OTLPTraceExporterJson } from '@opentelemetry/exporter-trace-otlp-http';
 import { OTLPTraceExporter as OTLPTraceExporterProto } from '@opentelemetry/exporter-trace-otlp-proto';
 import { resourceFromAttributes } from '@opentelemetry/resources';
-import { BatchLogRecordProcessor, ConsoleLogRecordExporter, LoggerProvider, type LogRecordExporter } from '@opentelemetry/sdk-logs';
+import { BatchLogRecordProcessor, ConsoleLogRecordExporter, LoggerProvider, type LogRecordExporter, type LogRecordProcessor } from '@opentelemetry/sdk-logs';
 import {
   AggregationType,
   ConsoleMetricExporter,
   InstrumentType,
   MeterProvider,
-  PeriodicExportingMetricReader,
   type PushMetricExporter,
   type ViewOptions,
 } from '@opentelemetry/sdk-metrics';
-import { BatchSpanProcessor, ConsoleSpanExporter, TracerProvider, type SpanExporter } from '@opentelemetry/sdk-trace';
+import { BatchSpanProcessor, ConsoleSpanExporter, TracerProvider, type SpanExporter, type SpanProcessor } from '@opentelemetry/sdk-trace';
 import { z } from 'zod';
 import { parseOptions } from '../api/options.js';
+import { SCOPE_NAME } from '../semconv.js';
 import { VERSION } from '../instrument/version.js';
+import { BoundedCumulativeReader } from './BoundedCumulativeReader.js';
 import { readOtelEnv, type ExporterChoice, type Protocol, type Signal } from './env.js';
 import { FallbackExporter } from './FallbackExporter.js';
 import { ItemSpanSampler } from './ItemSpanSampler.js';
 import { LocalFileLogRecordExporter, LocalFileMetricExporter, LocalFileSpanExporter } from './LocalFileExporter.js';
-import { createDurableLogRecordExporter, createDurableSpanExporter } from './delivery/durableExporters.js';
+import { DeliveryMetrics, deliveryStats, type DeliveryPipeline, type DeliveryStats } from './delivery/DeliveryMetrics.js';
+import { createDurableLogPipeline, createDurableSpanPipeline } from './delivery/durablePipelines.js';
+import type { SendResult } from './delivery/OtlpHttpTransport.js';
 import { createRedactor } from './redact.js';
-import { RedactingLogRecordExporter, RedactingSpanExporter } from './RedactingExporters.js';
+import { RedactingLogRecordExporter, RedactingMetricExporter, RedactingSpanExporter } from './RedactingExporters.js';
 import { batchtelTemporalitySelector } from './temporality.js';
 
 const DEFAULT_ENDPOINT = 'http://127.0.0.1:4318';
@@ -62,8 +65,18 @@ export const telemetrySetupSchema = z.strictObject({
   spoolDir: z.string().default('.batchtel/spool'),
   /** Spool size limit; past it the oldest requests are evicted (counted). */
   maxSpoolBytes: z.number().int().min(1024).default(256 * 1024 * 1024),
-  /** How long one export retries (429, 502, 503, 504, connection) before its request is spooled. */
-  retryWindowMillis: z.number().int().min(0).default(5000),
+  /** fsync every spool write: survives a machine crash too, at about 1 ms per request (a process crash is covered without it). */
+  spoolFsync: z.boolean().default(false),
+  /** Spans and logs are on disk at least this often: what a crash (SIGKILL) can lose. */
+  syncIntervalMillis: z.number().int().min(10).default(1000),
+  /** Errors and high-priority events are sent within this delay instead of the sync interval. */
+  priorityFlushMillis: z.number().int().min(0).default(50),
+  /** Records per export request. */
+  maxExportBatchSize: z.number().int().min(1).default(2048),
+  /** Export requests in flight at once per signal while the endpoint answers. */
+  exportConcurrency: z.number().int().min(1).max(64).default(4),
+  /** Longest wait between retries of a failing endpoint (429, 502, 503, 504, connection); Retry-After may ask for more. */
+  maxBackoffMillis: z.number().int().min(10).default(30_000),
   /** Flush and shut down on SIGTERM, SIGINT and beforeExit. */
   handleSignals: z.boolean().default(true),
   shutdownTimeoutMillis: z.number().int().min(100).default(5000),
@@ -74,6 +87,8 @@ export type TelemetrySetup = z.input<typeof telemetrySetupSchema>;
 export interface TelemetryHandle {
   /** Where each signal goes, in words, for a startup line. */
   readonly destination: string;
+  /** Where the spans and log records handed to durable delivery went (a configured endpoint only). */
+  deliveryStats(): DeliveryStats[];
   forceFlush(): Promise<void>;
   /** Flushes and shuts down once; later calls return the same promise. */
   shutdown(): Promise<void>;
@@ -111,25 +126,38 @@ export function startTelemetry(input: TelemetrySetup = {}): TelemetryHandle {
   const compression = (options.compression ?? env.compression ?? 'gzip') === 'gzip' ? 'gzip' : 'none';
   // The implicit local default should fail over quickly rather than retry for the full timeout.
   const timeoutMillis = options.timeoutMillis ?? env.timeoutMillis ?? (r.implicitEndpoint ? 2000 : 10_000);
+  // The resource goes out with every request: secrets in OTEL_RESOURCE_ATTRIBUTES are masked too.
+  const resourceAttributes = Object.entries({ ...env.resourceAttributes, ...options.resourceAttributes }).map(([key, value]) => [key, redactor.value(key, value)]);
   const resource = resourceFromAttributes({
-    ...env.resourceAttributes,
-    ...options.resourceAttributes,
+    ...(Object.fromEntries(resourceAttributes) as Record<string, string | number | boolean>),
     'service.name': options.serviceName ?? env.serviceName ?? env.resourceAttributes['service.name'] ?? 'unknown_service:node',
     'telemetry.distro.name': 'batchtel',
     'telemetry.distro.version': VERSION,
   });
   const common = (signal: Signal) => ({ url: r.url(signal), headers, timeoutMillis, compression: compression as never });
   const destinations: string[] = [];
-  const durable = (signal: 'traces' | 'logs') => ({
-    url: r.url(signal),
-    headers,
-    timeoutMillis,
-    gzip: compression === 'gzip',
-    encoding: r.protocol(signal) === 'http/json' ? ('json' as const) : ('protobuf' as const),
-    spoolDir: options.spoolDir,
-    maxSpoolBytes: options.maxSpoolBytes,
-    retryWindowMs: options.retryWindowMillis,
-  });
+  const pipelines: DeliveryPipeline[] = [];
+  let deliveryMetrics: DeliveryMetrics | undefined;
+  const durable = (signal: 'traces' | 'logs') => {
+    const encoding = r.protocol(signal) === 'http/json' ? ('json' as const) : ('protobuf' as const);
+    return {
+      url: r.url(signal),
+      headers,
+      timeoutMillis,
+      gzip: compression === 'gzip',
+      encoding,
+      spoolDir: options.spoolDir,
+      maxSpoolBytes: options.maxSpoolBytes,
+      fsync: options.spoolFsync,
+      syncIntervalMs: options.syncIntervalMillis,
+      priorityDelayMs: options.priorityFlushMillis,
+      maxBatchSize: options.maxExportBatchSize,
+      concurrency: options.exportConcurrency,
+      maxBackoffMs: options.maxBackoffMillis,
+      redactor,
+      onExport: (seconds: number, result: SendResult) => deliveryMetrics?.recordExport(signal, encoding, seconds, result),
+    };
+  };
   // One announcement for all three signals.
   let announced = false;
   const announce = (message: string) => {
@@ -144,39 +172,46 @@ export function startTelemetry(input: TelemetrySetup = {}): TelemetryHandle {
   const describe = (signal: Signal) => {
     const choice = r.choice(signal);
     destinations.push(
-      choice === 'otlp' ? `${signal} → ${r.url(signal)} (${r.protocol(signal)}${r.implicitEndpoint ? `, else ${options.localDir}` : ''})` : `${signal} → ${choice}`,
+      choice === 'otlp' ? `${signal} → ${redactor.text(r.url(signal))} (${r.protocol(signal)}${r.implicitEndpoint ? `, else ${options.localDir}` : ''})` : `${signal} → ${choice}`,
     );
     return choice;
   };
 
-  let spanExporter: SpanExporter | undefined;
+  const batchOptions = { maxQueueSize: 65_536, maxExportBatchSize: options.maxExportBatchSize };
+  let spanProcessor: SpanProcessor | undefined;
   switch (describe('traces')) {
     case 'otlp': {
       if (r.implicitEndpoint) {
         const otlp = r.protocol('traces') === 'http/json' ? new OTLPTraceExporterJson(common('traces')) : new OTLPTraceExporterProto(common('traces'));
-        spanExporter = withFallback<SpanExporter>('traces', otlp, new LocalFileSpanExporter(options.localDir));
+        const exporter = withFallback<SpanExporter>('traces', otlp, new LocalFileSpanExporter(options.localDir));
+        spanProcessor = new BatchSpanProcessor({ exporter: new RedactingSpanExporter(exporter, redactor), ...batchOptions });
       } else {
-        // A configured collector: nothing handed to the exporter is lost (retry, spool, replay).
-        spanExporter = createDurableSpanExporter(durable('traces'));
+        // A configured collector: nothing handed over is lost (spool first, retry, replay).
+        const durableSpans = createDurableSpanPipeline(durable('traces'));
+        pipelines.push(durableSpans.pipeline);
+        spanProcessor = durableSpans.processor;
       }
       break;
     }
     case 'console':
-      spanExporter = new ConsoleSpanExporter();
+      spanProcessor = new BatchSpanProcessor({ exporter: new RedactingSpanExporter(new ConsoleSpanExporter(), redactor), ...batchOptions });
   }
-  let logExporter: LogRecordExporter | undefined;
+  let logProcessor: LogRecordProcessor | undefined;
   switch (describe('logs')) {
     case 'otlp': {
       if (r.implicitEndpoint) {
         const otlp = r.protocol('logs') === 'http/json' ? new OTLPLogExporterJson(common('logs')) : new OTLPLogExporterProto(common('logs'));
-        logExporter = withFallback<LogRecordExporter>('logs', otlp, new LocalFileLogRecordExporter(options.localDir));
+        const exporter = withFallback<LogRecordExporter>('logs', otlp, new LocalFileLogRecordExporter(options.localDir));
+        logProcessor = new BatchLogRecordProcessor({ exporter: new RedactingLogRecordExporter(exporter, redactor), ...batchOptions });
       } else {
-        logExporter = createDurableLogRecordExporter(durable('logs'));
+        const durableLogs = createDurableLogPipeline(durable('logs'));
+        pipelines.push(durableLogs.pipeline);
+        logProcessor = durableLogs.processor;
       }
       break;
     }
     case 'console':
-      logExporter = new ConsoleLogRecordExporter();
+      logProcessor = new BatchLogRecordProcessor({ exporter: new RedactingLogRecordExporter(new ConsoleLogRecordExporter(), redactor), ...batchOptions });
   }
   let metricExporter: PushMetricExporter | undefined;
   switch (describe('metrics')) {
@@ -195,15 +230,11 @@ export function startTelemetry(input: TelemetrySetup = {}): TelemetryHandle {
   const tracerProvider = new TracerProvider({
     resource,
     sampler,
-    spanProcessors: spanExporter
-      ? [new BatchSpanProcessor({ exporter: new RedactingSpanExporter(spanExporter, redactor), maxQueueSize: 65_536, maxExportBatchSize: 2048 })]
-      : [],
+    spanProcessors: spanProcessor ? [spanProcessor] : [],
   });
   const loggerProvider = new LoggerProvider({
     resource,
-    processors: logExporter
-      ? [new BatchLogRecordProcessor({ exporter: new RedactingLogRecordExporter(logExporter, redactor), maxQueueSize: 65_536, maxExportBatchSize: 2048 })]
-      : [],
+    processors: logProcessor ? [logProcessor] : [],
   });
   const views: ViewOptions[] = options.exponentialHistograms
     ? [{ instrumentType: InstrumentType.HISTOGRAM, aggregation: { type: AggregationType.EXPONENTIAL_HISTOGRAM } }]
@@ -213,14 +244,16 @@ export function startTelemetry(input: TelemetrySetup = {}): TelemetryHandle {
     views,
     readers: metricExporter
       ? [
-          new PeriodicExportingMetricReader({
-            exporter: metricExporter,
+          new BoundedCumulativeReader({
+            exporter: new RedactingMetricExporter(metricExporter, redactor),
             exportIntervalMillis: options.metricExportIntervalMillis ?? env.metricExportIntervalMillis ?? 10_000,
-            cardinalityLimits: { default: options.cardinalityLimit },
+            cardinalityLimit: options.cardinalityLimit,
+            exponentialHistograms: options.exponentialHistograms,
           }),
         ]
       : [],
   });
+  if (pipelines.length > 0 && metricExporter) deliveryMetrics = new DeliveryMetrics(meterProvider.getMeter(SCOPE_NAME, VERSION), pipelines);
   trace.setGlobalTracerProvider(tracerProvider);
   logs.setGlobalLoggerProvider(loggerProvider);
   metrics.setGlobalMeterProvider(meterProvider);
@@ -240,6 +273,7 @@ export function startTelemetry(input: TelemetrySetup = {}): TelemetryHandle {
   };
   const handle: TelemetryHandle = {
     destination: destinations.join('; '),
+    deliveryStats: () => pipelines.map(deliveryStats),
     forceFlush: async () => {
       await Promise.all([tracerProvider.forceFlush(), loggerProvider.forceFlush(), meterProvider.forceFlush()]);
     },

@@ -2,11 +2,13 @@ import { mkdtempSync, readFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { diag, DiagLogLevel } from '@opentelemetry/api';
+import { logs } from '@opentelemetry/api-logs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { RunRegistry, trackBatch } from '../../src/index.js';
 import { startTelemetry } from '../../src/sdk/index.js';
 import * as sc from '../../src/semconv.js';
 import { OtlpSink } from '../support/otlpSink.js';
+import { waitFor } from '../support/stack.js';
 
 const CANARY = 'canary-9d1e-s3cr3t';
 const sinks: OtlpSink[] = [];
@@ -124,5 +126,66 @@ describe('startTelemetry against a real OTLP/HTTP endpoint', () => {
     expect(() => startTelemetry({ endpoint: 'not a url', handleSignals: false })).toThrow(/`endpoint`/);
     expect(() => startTelemetry({ protocol: 'grpc' as never, handleSignals: false })).toThrow(/`protocol`/);
     expect(() => startTelemetry({ sampleRate: 1 } as never)).toThrow(/unknown option `sampleRate`/);
+  });
+
+  it('the pipeline reports its own health: processed, exported and lost by error.type, retries, spooled, replayed, export latency', async () => {
+    const [s, url] = await sink();
+    let logRequests = 0;
+    // The first logs request meets a 503 (retried from the spool), the third a 400 (never retried, lost).
+    s.respondWith = (request) => {
+      if (!request.url?.endsWith('/v1/logs')) return undefined;
+      logRequests++;
+      if (logRequests === 1) return { status: 503 };
+      if (logRequests === 3) return { status: 400 };
+      return undefined;
+    };
+    const telemetry = startTelemetry({
+      serviceName: 'health-test',
+      endpoint: url,
+      protocol: 'http/json',
+      handleSignals: false,
+      traces: 'none',
+      spoolDir: mkdtempSync(join(tmpdir(), 'batchtel-health-')),
+      maxBackoffMillis: 50,
+      metricExportIntervalMillis: 60_000,
+    });
+    const logger = logs.getLogger('health');
+    const emit = (batch: number) => {
+      for (let i = 0; i < 10; i++) logger.emit({ body: `record ${batch}.${i}` });
+    };
+    emit(0);
+    await telemetry.forceFlush();
+    await waitFor('the refused request retried from the spool', async () => telemetry.deliveryStats()[0]!.replayed === 10, 5000);
+    emit(1);
+    await telemetry.forceFlush();
+    emit(2);
+    await telemetry.shutdown();
+    const stats = telemetry.deliveryStats()[0]!;
+    expect(stats).toMatchObject({ signal: 'logs', accepted: 30, delivered: 20, dropped: { '400': 10 }, spooled: 10, replayed: 10, pending: 0 });
+
+    // The last metrics export carries the final cumulative values.
+    const points = new Map<string, number>();
+    for (const request of s.of('metrics')) {
+      for (const rm of (request.json as { resourceMetrics: Array<{ scopeMetrics: Array<{ metrics: Array<Record<string, any>> }> }> }).resourceMetrics)
+        for (const sm of rm.scopeMetrics)
+          for (const metric of sm.metrics) {
+            const data = metric['sum'] ?? metric['histogram'];
+            for (const point of data?.dataPoints ?? []) {
+              const errorType = point.attributes?.find((a: { key: string }) => a.key === sc.ATTR_ERROR_TYPE)?.value.stringValue ?? '';
+              points.set(`${metric['name']}{${errorType}}`, Number(point.asInt ?? point.asDouble ?? point.count));
+            }
+          }
+    }
+    console.log(`pipeline health: ${[...points].filter(([k]) => k.startsWith('otel.sdk') || k.startsWith('batchtel.')).map(([k, v]) => `${k}=${v}`).join(', ')}`);
+    expect(points.get(`${sc.METRIC_OTEL_SDK_PROCESSOR_LOG_PROCESSED}{}`)).toBe(30);
+    expect(points.get(`${sc.METRIC_OTEL_SDK_EXPORTER_LOG_EXPORTED}{}`)).toBe(20);
+    expect(points.get(`${sc.METRIC_OTEL_SDK_EXPORTER_LOG_EXPORTED}{400}`)).toBe(10);
+    expect(points.get(`${sc.METRIC_BATCHTEL_EXPORTER_RETRIES}{503}`)).toBe(1);
+    expect(points.get(`${sc.METRIC_BATCHTEL_SPOOL_SPOOLED}{}`)).toBe(10);
+    expect(points.get(`${sc.METRIC_BATCHTEL_SPOOL_REPLAYED}{}`)).toBe(10);
+    expect(points.get(`${sc.METRIC_BATCHTEL_SPOOL_RECORDS}{}`)).toBe(0);
+    expect(points.get(`${sc.METRIC_OTEL_SDK_EXPORTER_OPERATION_DURATION}{}`)).toBe(2);
+    expect(points.get(`${sc.METRIC_OTEL_SDK_EXPORTER_OPERATION_DURATION}{400}`)).toBe(1);
+    expect(points.get(`${sc.METRIC_OTEL_SDK_EXPORTER_OPERATION_DURATION}{503}`)).toBe(1);
   });
 });

@@ -1,4 +1,4 @@
-import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { gunzipSync } from 'node:zlib';
 
@@ -9,6 +9,16 @@ export interface ReceivedRequest {
   readonly raw: Buffer;
   /** Parsed, for http/json. */
   readonly json: unknown;
+  /** When it arrived (Date.now()). */
+  readonly at: number;
+}
+
+/** A scripted answer; `delayMs` makes a slow endpoint. */
+export interface Scripted {
+  status: number;
+  headers?: Record<string, string>;
+  body?: string;
+  delayMs?: number;
 }
 
 /**
@@ -19,7 +29,7 @@ export class OtlpSink {
   readonly received: ReceivedRequest[] = [];
   private server: Server | undefined;
   /** Scripted answers: a non-200 status is refused (and not recorded); a 200 with a body is recorded and answered with it. */
-  respondWith: ((request: IncomingMessage) => { status: number; headers?: Record<string, string>; body?: string } | undefined) | undefined;
+  respondWith: ((request: IncomingMessage, body: Buffer) => Scripted | undefined) | undefined;
   /** Every request that arrived, recorded or refused. */
   requests = 0;
 
@@ -29,24 +39,33 @@ export class OtlpSink {
       request.on('data', (chunk: Buffer) => chunks.push(chunk));
       request.on('end', () => {
         this.requests++;
-        const scripted = this.respondWith?.(request);
-        if (scripted && scripted.status !== 200) {
-          response.writeHead(scripted.status, scripted.headers ?? {});
-          response.end();
+        const scripted = this.respondWith?.(request, Buffer.concat(chunks));
+        if (scripted?.delayMs) {
+          // A slow endpoint: answer later, as scripted, without the delay.
+          setTimeout(() => this.answer(request, response, chunks, { ...scripted, delayMs: 0 }), scripted.delayMs);
           return;
         }
-        let raw = Buffer.concat(chunks);
-        if (request.headers['content-encoding'] === 'gzip') raw = gunzipSync(raw);
-        const contentType = request.headers['content-type'] ?? '';
-        const signal = (request.url ?? '').split('/').pop() as ReceivedRequest['signal'];
-        const json = contentType.includes('json') ? JSON.parse(raw.toString('utf8')) : undefined;
-        this.received.push({ signal, contentType, raw, json });
-        response.writeHead(200, { 'content-type': contentType.includes('json') ? 'application/json' : 'application/x-protobuf' });
-        response.end(scripted?.body ?? (contentType.includes('json') ? '{}' : undefined));
+        this.answer(request, response, chunks, scripted);
       });
     });
     await new Promise<void>((resolve) => this.server!.listen(port, '127.0.0.1', resolve));
     return `http://127.0.0.1:${(this.server!.address() as AddressInfo).port}`;
+  }
+
+  private answer(request: IncomingMessage, response: ServerResponse, chunks: Buffer[], scripted: Scripted | undefined): void {
+    if (scripted && scripted.status !== 200) {
+      response.writeHead(scripted.status, scripted.headers ?? {});
+      response.end();
+      return;
+    }
+    let raw = Buffer.concat(chunks);
+    if (request.headers['content-encoding'] === 'gzip') raw = gunzipSync(raw);
+    const contentType = request.headers['content-type'] ?? '';
+    const signal = (request.url ?? '').split('/').pop() as ReceivedRequest['signal'];
+    const json = contentType.includes('json') ? JSON.parse(raw.toString('utf8')) : undefined;
+    this.received.push({ signal, contentType, raw, json, at: Date.now() });
+    response.writeHead(200, { 'content-type': contentType.includes('json') ? 'application/json' : 'application/x-protobuf' });
+    response.end(scripted?.body ?? (contentType.includes('json') ? '{}' : undefined));
   }
 
   async stop(): Promise<void> {

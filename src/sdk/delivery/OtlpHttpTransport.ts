@@ -1,6 +1,10 @@
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
-import { gzipSync } from 'node:zlib';
+import { promisify } from 'node:util';
+import { gzip } from 'node:zlib';
+
+// On libuv's thread pool: compression stays off the event loop the app runs on.
+const gzipAsync = promisify(gzip);
 
 export interface SendResult {
   /** 2xx. */
@@ -30,11 +34,12 @@ export class OtlpHttpTransport {
     private readonly headers: Readonly<Record<string, string>>,
     private readonly timeoutMillis: number,
     private readonly gzip: boolean,
-    private readonly contentType = 'application/x-protobuf',
   ) {}
 
-  send(body: Uint8Array): Promise<SendResult> {
-    const payload = this.gzip ? gzipSync(body) : Buffer.from(body);
+  /** Sends one request; `stillWanted` is asked once compressed, and if it says no, nothing is sent and undefined returned. */
+  async send(body: Uint8Array, encoding: 'protobuf' | 'json', stillWanted: () => boolean = () => true): Promise<SendResult | undefined> {
+    const payload = this.gzip ? await gzipAsync(body) : Buffer.from(body);
+    if (!stillWanted()) return undefined;
     const target = new URL(this.url);
     const request = target.protocol === 'https:' ? httpsRequest : httpRequest;
     return new Promise((resolve) => {
@@ -44,7 +49,7 @@ export class OtlpHttpTransport {
           method: 'POST',
           headers: {
             ...this.headers,
-            'content-type': this.contentType,
+            'content-type': encoding === 'json' ? 'application/json' : 'application/x-protobuf',
             'content-length': String(payload.length),
             ...(this.gzip ? { 'content-encoding': 'gzip' } : {}),
           },

@@ -1,0 +1,82 @@
+/**
+ * `batchtel spool`: what a spool folder holds, and replaying it to a
+ * collector from outside the app (a sidecar, a cron job, after a crash when
+ * the app will not run again). Replay takes over only the files of processes
+ * that are gone, like the app's next start would.
+ */
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { OtlpHttpTransport } from '../sdk/delivery/OtlpHttpTransport.js';
+import { alive, parseSpoolName, Spool } from '../sdk/delivery/Spool.js';
+import { SpoolSender } from '../sdk/delivery/SpoolSender.js';
+import { readOtelEnv } from '../sdk/env.js';
+
+const SIGNALS = ['traces', 'logs'] as const;
+
+export function spoolStatus(dir: string, out: NodeJS.WritableStream): number {
+  if (!existsSync(dir)) {
+    out.write(`${dir}: no spool here\n`);
+    return 0;
+  }
+  const now = Date.now();
+  for (const signal of SIGNALS) {
+    let files = 0;
+    let records = 0;
+    let bytes = 0;
+    let oldest = Infinity;
+    const owners = new Map<number, boolean>();
+    for (const name of readdirSync(dir)) {
+      const parsed = parseSpoolName(name);
+      if (!parsed || parsed.prefix !== signal) continue;
+      files++;
+      records += parsed.file.records;
+      oldest = Math.min(oldest, parsed.ms);
+      owners.set(parsed.pid, alive(parsed.pid));
+      try {
+        bytes += statSync(join(dir, name)).size;
+      } catch {
+        // replayed meanwhile
+      }
+    }
+    const who = [...owners].map(([pid, running]) => `${pid}${running ? ' (running)' : ' (gone)'}`).join(', ');
+    out.write(
+      files === 0
+        ? `${signal}: empty\n`
+        : `${signal}: ${records} records in ${files} requests, ${(bytes / 1024).toFixed(1)} KiB, oldest ${Math.round((now - oldest) / 1000)} s ago; written by ${who}\n`,
+    );
+  }
+  return 0;
+}
+
+export interface ReplayOptions {
+  readonly dir: string;
+  /** Base OTLP/HTTP URL; `/v1/<signal>` is appended. */
+  readonly endpoint: string;
+  readonly timeoutMillis: number;
+  readonly out: NodeJS.WritableStream;
+}
+
+/** Sends what gone processes left, oldest first; 0 when all of it was delivered, 1 when some waits on. */
+export async function replaySpool(options: ReplayOptions): Promise<number> {
+  const env = readOtelEnv();
+  let remaining = 0;
+  for (const signal of SIGNALS) {
+    const spool = new Spool({ dir: options.dir, prefix: signal, maxBytes: Number.MAX_SAFE_INTEGER, encoding: 'protobuf' });
+    const url = `${options.endpoint.replace(/\/+$/, '')}/v1/${signal}`;
+    const sender = new SpoolSender({
+      signal,
+      spool,
+      transport: new OtlpHttpTransport(url, env.headers, options.timeoutMillis, (env.compression ?? 'gzip') === 'gzip'),
+      rejected: () => undefined,
+      concurrency: 2,
+    });
+    await sender.flush();
+    sender.close();
+    const c = sender.counts;
+    const dropped = Object.entries(c.dropped).map(([reason, n]) => `${n} (${reason})`).join(', ') || '0';
+    const pending = sender.pending();
+    remaining += pending;
+    options.out.write(`${signal}: ${c.inherited} records found, ${c.delivered} delivered, ${dropped} lost, ${pending} still waiting${pending > 0 ? ` (last error: ${Object.keys(c.retries).at(-1) ?? 'none'})` : ''}\n`);
+  }
+  return remaining === 0 ? 0 : 1;
+}

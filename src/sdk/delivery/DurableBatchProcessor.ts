@@ -1,0 +1,139 @@
+import { diag } from '@opentelemetry/api';
+import { DELIVERY_ERROR_TYPE_VALUES } from '../../semconv.js';
+import type { Spool } from './Spool.js';
+import type { SpoolSender } from './SpoolSender.js';
+
+export interface DurableBatchOptions<T> {
+  readonly signal: 'traces' | 'logs';
+  readonly encoding: 'protobuf' | 'json';
+  /** Redacts and serialises a batch into one OTLP request body. */
+  readonly encode: (items: T[]) => Uint8Array | undefined;
+  /** Records that must reach the endpoint soon (errors, high priority). */
+  readonly isPriority: (item: T) => boolean;
+  readonly spool: Spool;
+  readonly sender: SpoolSender;
+  /** Records per request; a full batch is written as soon as the caller yields. */
+  readonly maxBatchSize?: number;
+  /** Records held in memory before a write happens in the caller's turn (back-pressure instead of drops). */
+  readonly maxQueueSize?: number;
+  /** The longest a record stays in memory only: what a crash (SIGKILL) can lose. */
+  readonly syncIntervalMs?: number;
+  /** How soon a priority record is written and sent. */
+  readonly priorityDelayMs?: number;
+  readonly now?: () => number;
+}
+
+/** What the processor did with what it was handed. */
+export interface ProcessorCounts {
+  accepted: number;
+  /** Not kept, by error.type. */
+  refused: Record<string, number>;
+}
+
+/**
+ * The batching half of durable delivery, shared by spans and log records.
+ * Unlike the stock batch processors it never drops on a full queue. A full
+ * batch (`maxBatchSize`) is encoded and written to the spool as soon as the
+ * caller yields; a caller that does not yield meets `maxQueueSize`, and the
+ * write then happens in its turn: back-pressure at a natural boundary, so a
+ * tight synchronous loop slows a little instead of losing records. Every
+ * `syncIntervalMs` (checked on each record, so a loop that never yields is
+ * covered too, and by a timer when idle) the rest is written, which bounds
+ * what a crash can lose. Priority records are written within
+ * `priorityDelayMs`.
+ */
+export class DurableBatchProcessor<T> {
+  readonly counts: ProcessorCounts = { accepted: 0, refused: {} };
+  private buffer: T[] = [];
+  private lastWrite: number;
+  private readonly interval: NodeJS.Timeout;
+  private priorityTimer: NodeJS.Timeout | undefined;
+  private immediate: NodeJS.Immediate | undefined;
+  private closed = false;
+  private readonly maxBatchSize: number;
+  private readonly maxQueueSize: number;
+  private readonly syncIntervalMs: number;
+  private readonly now: () => number;
+
+  constructor(private readonly options: DurableBatchOptions<T>) {
+    this.maxBatchSize = options.maxBatchSize ?? 2048;
+    this.maxQueueSize = Math.max(this.maxBatchSize, options.maxQueueSize ?? 4 * this.maxBatchSize);
+    this.syncIntervalMs = options.syncIntervalMs ?? 1000;
+    this.now = options.now ?? Date.now;
+    this.lastWrite = this.now();
+    this.interval = setInterval(() => this.write(), this.syncIntervalMs);
+    this.interval.unref();
+  }
+
+  add(item: T): void {
+    if (this.closed) {
+      this.refuse(DELIVERY_ERROR_TYPE_VALUES.shutdown, 1);
+      return;
+    }
+    this.counts.accepted++;
+    this.buffer.push(item);
+    if (this.buffer.length >= this.maxQueueSize || this.now() - this.lastWrite >= this.syncIntervalMs) {
+      this.write();
+      return;
+    }
+    if (this.buffer.length >= this.maxBatchSize) {
+      this.immediate ??= setImmediate(() => this.write());
+      return;
+    }
+    if (!this.priorityTimer && this.options.isPriority(item)) {
+      this.priorityTimer = setTimeout(() => this.write(), this.options.priorityDelayMs ?? 50);
+      this.priorityTimer.unref();
+    }
+  }
+
+  /** Records held in memory, not yet on disk. */
+  buffered(): number {
+    return this.buffer.length;
+  }
+
+  /** Writes what is buffered and waits until it is delivered or the endpoint is failing (then it waits on disk). */
+  async forceFlush(): Promise<void> {
+    this.write();
+    await this.options.sender.flush();
+  }
+
+  async shutdown(): Promise<void> {
+    if (this.closed) return;
+    this.write();
+    this.closed = true;
+    clearInterval(this.interval);
+    await this.options.sender.flush();
+    this.options.sender.close();
+  }
+
+  private write(): void {
+    if (this.priorityTimer) clearTimeout(this.priorityTimer);
+    this.priorityTimer = undefined;
+    if (this.immediate) clearImmediate(this.immediate);
+    this.immediate = undefined;
+    this.lastWrite = this.now();
+    const buffer = this.buffer;
+    this.buffer = [];
+    for (let i = 0; i < buffer.length; i += this.maxBatchSize) this.writeBatch(buffer.slice(i, i + this.maxBatchSize));
+  }
+
+  private writeBatch(items: T[]): void {
+    let body: Uint8Array | undefined;
+    try {
+      body = this.options.encode(items);
+    } catch (error) {
+      diag.error(`batchtel: ${items.length} ${this.options.signal} records could not be serialised: ${(error as Error).name}`);
+    }
+    if (!body) {
+      this.refuse(DELIVERY_ERROR_TYPE_VALUES.encode, items.length);
+      return;
+    }
+    const file = this.options.spool.write(body, items.length);
+    if (file) this.options.sender.enqueue(file, body);
+    else this.options.sender.enqueueInMemory(body, items.length, this.options.encoding);
+  }
+
+  private refuse(reason: string, n: number): void {
+    this.counts.refused[reason] = (this.counts.refused[reason] ?? 0) + n;
+  }
+}

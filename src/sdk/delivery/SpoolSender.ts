@@ -1,0 +1,278 @@
+import { diag } from '@opentelemetry/api';
+import { DELIVERY_ERROR_TYPE_VALUES } from '../../semconv.js';
+import type { OtlpHttpTransport, SendResult } from './OtlpHttpTransport.js';
+import { alive, parseSpoolName, type Spool, type SpoolFile } from './Spool.js';
+
+/** A request waiting for delivery: on disk, or in memory when the spool could not take it. */
+interface Entry {
+  readonly file: SpoolFile | undefined;
+  /** Only in memory: the disk refused it. */
+  readonly body: Uint8Array | undefined;
+  readonly encoding: 'protobuf' | 'json';
+  /** A copy of the file's body for its first send, dropped if that fails (memory stays bounded in an outage). */
+  cached: Uint8Array | undefined;
+  readonly records: number;
+  /** A send failed once: it now waits for a retry. */
+  failed: boolean;
+  /** Evicted from the disk while its request was in flight. */
+  evicted: boolean;
+}
+
+export interface SpoolSenderOptions {
+  readonly signal: 'traces' | 'logs';
+  readonly spool: Spool;
+  readonly transport: OtlpHttpTransport;
+  /** Rejected records in an OTLP partial-success response, if any. */
+  readonly rejected: (response: Uint8Array, encoding: 'protobuf' | 'json') => { count: number; message: string } | undefined;
+  /** Requests in flight at once while the endpoint answers; one probe at a time while it does not. */
+  readonly concurrency?: number;
+  readonly baseBackoffMs?: number;
+  readonly maxBackoffMs?: number;
+  /** Requests held in memory when the disk refuses them, before they are dropped. */
+  readonly maxMemoryBytes?: number;
+  readonly onExport?: (seconds: number, result: SendResult) => void;
+}
+
+/** Where every record went; per process: accepted + inherited = delivered + rejected + dropped + pending. */
+export interface DeliveryCounts {
+  /** Records found on disk at start, left by a process that is gone. */
+  inherited: number;
+  delivered: number;
+  rejected: number;
+  /** Records lost, by error.type (an HTTP status never retried, `evicted`, `spool_unavailable`, ...). */
+  dropped: Record<string, number>;
+  /** Records whose first send failed and that waited for a retry. */
+  spooled: number;
+  /** Records delivered after waiting. */
+  replayed: number;
+  /** Retried requests, by error.type. */
+  retries: Record<string, number>;
+}
+
+/** Request bodies kept in memory for their first send, so it needs no read from disk. */
+const CACHE_BYTES = 16 * 1024 * 1024;
+
+const bump = (counts: Record<string, number>, key: string, n: number) => {
+  counts[key] = (counts[key] ?? 0) + n;
+};
+
+/**
+ * Sends spooled export requests oldest first, a bounded number at a time.
+ * Connection failures, 429, 502, 503 and 504 are retried with jittered
+ * exponential backoff that honours Retry-After, for as long as the process
+ * lives; what is left is on disk for the next process. Any other status is
+ * never retried: the request is removed, counted and reported once.
+ */
+export class SpoolSender {
+  readonly counts: DeliveryCounts = { inherited: 0, delivered: 0, rejected: 0, dropped: {}, spooled: 0, replayed: 0, retries: {} };
+  private readonly queue: Entry[] = [];
+  private readonly inflight = new Set<Entry>();
+  private readonly byFile = new Map<string, Entry>();
+  private memoryBytes = 0;
+  private cachedBytes = 0;
+  private failing = false;
+  /** Retryable failures so far: a send compressed across one is held back. */
+  private failures = 0;
+  private backoffMs: number;
+  private retryTimer: NodeJS.Timeout | undefined;
+  private waiters: Array<() => void> = [];
+  private closed = false;
+  private readonly reported = new Set<string>();
+
+  constructor(private readonly options: SpoolSenderOptions) {
+    this.backoffMs = options.baseBackoffMs ?? 200;
+    for (const file of options.spool.adopt()) {
+      this.counts.inherited += file.records;
+      this.push({ file, body: undefined, encoding: file.encoding, cached: undefined, records: file.records, failed: true, evicted: false });
+    }
+    if (this.queue.length > 0) {
+      diag.info(`batchtel: replaying ${this.counts.inherited} ${options.signal} records a previous process left in the spool`);
+      this.pump();
+    }
+  }
+
+  /** Queues a request written to the spool; `body` saves reading it back for the first send. */
+  enqueue(file: SpoolFile, body?: Uint8Array): void {
+    // Cached only while the endpoint answers, and up to a bound: in an outage everything waits on disk.
+    const cache = body && !this.failing && this.cachedBytes + body.length <= CACHE_BYTES ? body : undefined;
+    if (cache) this.cachedBytes += cache.length;
+    this.push({ file, body: undefined, encoding: file.encoding, cached: cache, records: file.records, failed: false, evicted: false });
+    this.pump();
+  }
+
+  /** Queues a request the disk refused; kept in memory up to a bound, else dropped (counted). */
+  enqueueInMemory(body: Uint8Array, records: number, encoding: 'protobuf' | 'json'): void {
+    if (this.memoryBytes + body.length > (this.options.maxMemoryBytes ?? 64 * 1024 * 1024)) {
+      this.drop(DELIVERY_ERROR_TYPE_VALUES.spoolUnavailable, records, 'the spool cannot be written and the memory fallback is full');
+      return;
+    }
+    this.memoryBytes += body.length;
+    this.push({ file: undefined, body, encoding, cached: undefined, records, failed: false, evicted: false });
+    this.pump();
+  }
+
+  /** The spool evicted a file: its records are lost, counted here unless a live process owns it. */
+  evicted(file: SpoolFile): void {
+    const entry = this.byFile.get(file.name);
+    if (entry && this.inflight.has(entry)) {
+      // Counted when its send finishes, unless it is delivered after all.
+      entry.evicted = true;
+      return;
+    }
+    if (entry) {
+      this.uncache(entry);
+      this.queue.splice(this.queue.indexOf(entry), 1);
+      this.byFile.delete(file.name);
+    } else {
+      // Another live process's request: it counts the loss when it finds the file gone.
+      const owner = parseSpoolName(file.name)?.pid;
+      if (owner !== undefined && alive(owner)) return;
+    }
+    this.drop(DELIVERY_ERROR_TYPE_VALUES.evicted, file.records, 'the spool reached its size limit; the oldest requests were evicted');
+  }
+
+  /** Records queued or in flight. */
+  pending(): number {
+    let n = 0;
+    for (const entry of this.queue) n += entry.records;
+    return n + this.inflightRecords();
+  }
+
+  inflightRecords(): number {
+    let n = 0;
+    for (const entry of this.inflight) n += entry.records;
+    return n;
+  }
+
+  /** Resolves once everything queued is delivered, or the endpoint is failing and nothing is in flight (the rest waits on disk). */
+  flush(): Promise<void> {
+    if (this.settled()) return Promise.resolve();
+    return new Promise((resolve) => this.waiters.push(resolve));
+  }
+
+  close(): void {
+    this.closed = true;
+    this.options.spool.release();
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    this.retryTimer = undefined;
+    this.notify(true);
+  }
+
+  private push(entry: Entry): void {
+    this.queue.push(entry);
+    if (entry.file) this.byFile.set(entry.file.name, entry);
+  }
+
+  private settled(): boolean {
+    return this.inflight.size === 0 && (this.queue.length === 0 || this.failing || this.closed);
+  }
+
+  private notify(force = false): void {
+    if (!force && !this.settled()) return;
+    const waiters = this.waiters;
+    this.waiters = [];
+    for (const resolve of waiters) resolve();
+  }
+
+  private pump(): void {
+    if (this.closed || this.retryTimer) return;
+    const limit = this.failing ? 1 : (this.options.concurrency ?? 4);
+    while (this.inflight.size < limit && this.queue.length > 0) void this.send(this.queue.shift()!);
+  }
+
+  private async send(entry: Entry): Promise<void> {
+    this.inflight.add(entry);
+    const body = entry.body ?? entry.cached ?? (entry.file ? this.options.spool.read(entry.file) : undefined);
+    this.uncache(entry);
+    if (!body) {
+      this.finish(entry);
+      this.drop(DELIVERY_ERROR_TYPE_VALUES.evicted, entry.records, 'a spooled request disappeared before it was sent');
+      this.pump();
+      return;
+    }
+    const started = performance.now();
+    const epoch = this.failures;
+    // A send that was still being compressed when another one failed waits its turn behind the retry.
+    const result = await this.options.transport.send(body, entry.encoding, () => this.failures === epoch);
+    if (!result) {
+      this.inflight.delete(entry);
+      this.queue.unshift(entry);
+      this.notify();
+      return;
+    }
+    this.options.onExport?.((performance.now() - started) / 1000, result);
+    if (result.ok) {
+      this.finish(entry);
+      const rejected = this.readRejected(result, entry.encoding);
+      this.counts.delivered += entry.records - rejected;
+      if (entry.failed) this.counts.replayed += entry.records - rejected;
+      this.failing = false;
+      this.backoffMs = this.options.baseBackoffMs ?? 200;
+    } else if (!result.retryable || entry.evicted) {
+      this.finish(entry);
+      if (entry.evicted) this.drop(DELIVERY_ERROR_TYPE_VALUES.evicted, entry.records, 'the spool reached its size limit; the oldest requests were evicted');
+      else this.drop(result.reason, entry.records, `the endpoint refused an export with ${result.reason}; such requests are not retried`);
+    } else {
+      this.inflight.delete(entry);
+      if (!entry.failed) {
+        entry.failed = true;
+        this.counts.spooled += entry.records;
+      }
+      bump(this.counts.retries, result.reason, 1);
+      for (const queued of this.queue) this.uncache(queued);
+      // Back in front: oldest first.
+      this.queue.unshift(entry);
+      this.failing = true;
+      this.failures++;
+      this.scheduleRetry(result.retryAfterMs);
+    }
+    this.pump();
+    this.notify();
+  }
+
+  private uncache(entry: Entry): void {
+    if (entry.cached) this.cachedBytes -= entry.cached.length;
+    entry.cached = undefined;
+  }
+
+  private finish(entry: Entry): void {
+    this.inflight.delete(entry);
+    if (entry.file) {
+      this.options.spool.remove(entry.file);
+      this.byFile.delete(entry.file.name);
+    }
+    if (entry.body) this.memoryBytes -= entry.body.length;
+  }
+
+  private scheduleRetry(retryAfterMs: number | undefined): void {
+    if (this.closed || this.retryTimer) return;
+    const wait = Math.max(retryAfterMs ?? 0, (0.5 + Math.random() / 2) * this.backoffMs);
+    this.backoffMs = Math.min(this.options.maxBackoffMs ?? 30_000, this.backoffMs * 2);
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = undefined;
+      this.pump();
+    }, wait);
+    this.retryTimer.unref();
+  }
+
+  private readRejected(result: SendResult, encoding: 'protobuf' | 'json'): number {
+    if (!result.body || result.body.length === 0) return 0;
+    const rejected = this.options.rejected(result.body, encoding);
+    if (!rejected || rejected.count === 0) return 0;
+    this.counts.rejected += rejected.count;
+    this.report(DELIVERY_ERROR_TYPE_VALUES.rejected, `the endpoint rejected ${rejected.count} ${this.options.signal} records: ${rejected.message} (further rejections are counted, not logged)`);
+    return rejected.count;
+  }
+
+  private drop(reason: string, records: number, message: string): void {
+    bump(this.counts.dropped, reason, records);
+    this.report(reason, `${message}; ${records} ${this.options.signal} records lost (further losses of this kind are counted, not logged)`);
+  }
+
+  /** Once per reason: a storm of refusals is a counter, not a log flood. */
+  private report(reason: string, message: string): void {
+    if (this.reported.has(reason)) return;
+    this.reported.add(reason);
+    diag.error(`batchtel: ${message}`);
+  }
+}

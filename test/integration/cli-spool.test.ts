@@ -1,0 +1,69 @@
+import { execFile, spawn } from 'node:child_process';
+import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { JsonLogsSerializer } from '@opentelemetry/otlp-transformer';
+import { InMemoryLogRecordExporter, LoggerProvider, SimpleLogRecordProcessor } from '@opentelemetry/sdk-logs';
+import { afterEach, describe, expect, it } from 'vitest';
+import { OtlpSink } from '../support/otlpSink.js';
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const run = promisify(execFile);
+const cli = (...args: string[]) =>
+  run(process.execPath, ['--import', 'tsx', 'src/cli/batchtel.ts', ...args], { cwd: ROOT, env: { ...process.env, OTEL_EXPORTER_OTLP_HEADERS: 'authorization=Bearer%20spool-test' } }).then(
+    (r) => ({ code: 0, stdout: r.stdout }),
+    (e: { code: number; stdout: string }) => ({ code: e.code, stdout: e.stdout }),
+  );
+
+const sinks: OtlpSink[] = [];
+afterEach(async () => Promise.all(sinks.splice(0).map((s) => s.stop())));
+
+function records(n: number) {
+  const memory = new InMemoryLogRecordExporter();
+  const provider = new LoggerProvider({ processors: [new SimpleLogRecordProcessor({ exporter: memory })] });
+  for (let i = 0; i < n; i++) provider.getLogger('t').emit({ body: `left ${i}` });
+  return memory.getFinishedLogRecords();
+}
+
+describe('batchtel spool', () => {
+  it('status shows what a crashed process left; replay delivers it with the configured headers and empties the spool', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'batchtel-cli-spool-'));
+    const dead = spawn(process.execPath, ['-e', '0']);
+    await new Promise((resolve) => dead.on('exit', resolve));
+    const ms = String(Date.now() - 60_000).padStart(15, '0');
+    writeFileSync(join(dir, `logs-${ms}-${dead.pid}-000000000-4.json.otlp`), JsonLogsSerializer.serializeRequest(records(4))!);
+    writeFileSync(join(dir, `logs-${ms}-${dead.pid}-000000001-3.json.otlp`), JsonLogsSerializer.serializeRequest(records(3))!);
+
+    const status = await cli('spool', 'status', '--dir', dir);
+    expect(status.code).toBe(0);
+    expect(status.stdout).toContain('traces: empty');
+    expect(status.stdout).toMatch(new RegExp(`logs: 7 records in 2 requests, [\\d.]+ KiB, oldest 6\\d s ago; written by ${dead.pid} \\(gone\\)`));
+
+    // Endpoint down: nothing lost, exit 1, the files stay.
+    const down = await cli('spool', 'replay', '--dir', dir, '--endpoint', 'http://127.0.0.1:1', '--timeout', '2000');
+    expect(down.code).toBe(1);
+    expect(down.stdout).toContain('logs: 7 records found, 0 delivered, 0 lost, 7 still waiting (last error: ECONNREFUSED)');
+    expect(readdirSync(dir).filter((f) => f.endsWith('.otlp'))).toHaveLength(2);
+
+    const s = new OtlpSink();
+    sinks.push(s);
+    let authorization: string | undefined;
+    s.respondWith = (request) => {
+      authorization = request.headers.authorization;
+      return undefined;
+    };
+    const replay = await cli('spool', 'replay', '--dir', dir, '--endpoint', await s.start());
+    expect(replay.stdout).toContain('logs: 7 records found, 7 delivered, 0 lost, 0 still waiting');
+    expect(replay.code).toBe(0);
+    expect(s.logRecords().map((r) => r.body?.stringValue).sort()).toEqual(['left 0', 'left 0', 'left 1', 'left 1', 'left 2', 'left 2', 'left 3']);
+    expect(authorization).toBe('Bearer spool-test');
+    expect((await cli('spool', 'status', '--dir', dir)).stdout).toContain('logs: empty');
+  }, 60_000);
+
+  it('a wrong argument is a usage error naming it', async () => {
+    const result = await cli('spool', 'replay', '--endpoint', 'not a url');
+    expect(result.code).toBe(2);
+  });
+});

@@ -1,0 +1,106 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { DurableBatchProcessor } from '../../../src/sdk/delivery/DurableBatchProcessor.js';
+import { Spool, type SpoolFile } from '../../../src/sdk/delivery/Spool.js';
+import type { SpoolSender } from '../../../src/sdk/delivery/SpoolSender.js';
+
+/** Records what reaches the sender: one entry per written request. */
+function setup(options: { maxBatchSize?: number; maxQueueSize?: number; syncIntervalMs?: number } = {}) {
+  let now = 0;
+  const spool = new Spool({ dir: mkdtempSync(join(tmpdir(), 'batchtel-unit-spool-')), prefix: 'logs', maxBytes: 1 << 30, encoding: 'json' });
+  const written: number[][] = [];
+  const sender = {
+    enqueue: (file: SpoolFile, body?: Uint8Array) => written.push(JSON.parse(Buffer.from(body ?? spool.read(file)!).toString()) as number[]),
+    enqueueInMemory: () => {
+      throw new Error('the spool is writable here');
+    },
+    flush: () => Promise.resolve(),
+    close: () => undefined,
+  } as unknown as SpoolSender;
+  const processor = new DurableBatchProcessor<number>({
+    signal: 'logs',
+    encoding: 'json',
+    encode: (items) => Buffer.from(JSON.stringify(items)),
+    isPriority: (n) => n < 0,
+    spool,
+    sender,
+    priorityDelayMs: 50,
+    now: () => now,
+    ...options,
+  });
+  return { processor, written, spool, advance: (ms: number) => (now += ms) };
+}
+
+describe('DurableBatchProcessor', () => {
+  beforeEach(() => vi.useFakeTimers());
+  afterEach(() => vi.useRealTimers());
+
+  it('writes a full batch once the caller yields, not in its turn', () => {
+    const { processor, written } = setup({ maxBatchSize: 3 });
+    for (const n of [1, 2, 3, 4]) processor.add(n);
+    expect(written).toEqual([]);
+    vi.runOnlyPendingTimers();
+    expect(written).toEqual([[1, 2, 3], [4]]);
+    expect(processor.buffered()).toBe(0);
+  });
+
+  it('a caller that never yields meets maxQueueSize and the write happens in its turn: back-pressure, nothing dropped', () => {
+    const { processor, written } = setup({ maxBatchSize: 2, maxQueueSize: 5 });
+    for (let n = 0; n < 11; n++) processor.add(n);
+    expect(written).toEqual([[0, 1], [2, 3], [4], [5, 6], [7, 8], [9]]);
+    expect(processor.buffered()).toBe(1);
+    expect(processor.counts).toMatchObject({ accepted: 11, refused: {} });
+  });
+
+  it('nothing stays in memory only for longer than the sync interval, even in a loop that never yields', () => {
+    const { processor, written, advance } = setup({ syncIntervalMs: 1000 });
+    processor.add(1);
+    advance(999);
+    processor.add(2);
+    expect(written).toEqual([]);
+    advance(1);
+    processor.add(3);
+    expect(written).toEqual([[1, 2, 3]]);
+  });
+
+  it('the sync timer writes what an idle caller left', () => {
+    const { processor, written } = setup({ syncIntervalMs: 1000 });
+    processor.add(1);
+    vi.advanceTimersByTime(1000);
+    expect(written).toEqual([[1]]);
+  });
+
+  it('a priority record is written within the priority delay', () => {
+    const { processor, written } = setup({ syncIntervalMs: 10_000 });
+    processor.add(1);
+    processor.add(-1);
+    vi.advanceTimersByTime(49);
+    expect(written).toEqual([]);
+    vi.advanceTimersByTime(1);
+    expect(written).toEqual([[1, -1]]);
+  });
+
+  it('after shutdown records are refused and counted, not queued', async () => {
+    const { processor, written } = setup();
+    processor.add(1);
+    await processor.shutdown();
+    processor.add(2);
+    expect(written).toEqual([[1]]);
+    expect(processor.counts).toMatchObject({ accepted: 1, refused: { shutdown: 1 } });
+  });
+});
+
+describe('Spool', () => {
+  it('names carry the record count; the oldest files are evicted past the limit and reported', () => {
+    const evicted: Array<[string, number]> = [];
+    const spool = new Spool({ dir: mkdtempSync(join(tmpdir(), 'batchtel-unit-spool-')), prefix: 'traces', maxBytes: 2500, encoding: 'protobuf', onEvict: (file, bytes) => evicted.push([file.name, bytes]) });
+    const files = [0, 1, 2, 3, 4].map((i) => spool.write(new Uint8Array(1000).fill(i), 10 + i)!);
+    expect(files.map((f) => f.records)).toEqual([10, 11, 12, 13, 14]);
+    expect(spool.names()).toEqual(files.slice(3).map((f) => f.name));
+    expect(evicted).toEqual(files.slice(0, 3).map((f) => [f.name, 1000]));
+    expect(spool.bytes()).toBe(2000);
+    expect(spool.read(files[3]!)![0]).toBe(3);
+  });
+});
