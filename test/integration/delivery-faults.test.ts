@@ -3,7 +3,8 @@
  * (test/fixtures/delivery-producer.ts, startTelemetry with a configured
  * endpoint) and a real OTLP/HTTP endpoint on loopback that the test scripts:
  * down, restarted, 429 storm, slow, producer SIGKILLed or stopped with
- * SIGTERM while the endpoint is down. Each reports sent vs received.
+ * SIGTERM while the endpoint is down; and the real collector (agent.yaml)
+ * stopped and restarted mid-run. Each reports sent vs received.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -13,7 +14,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { OtlpSink } from '../support/otlpSink.js';
-import { waitFor as waitForState } from '../support/stack.js';
+import { collectorBinary, Stack, waitFor as waitForState } from '../support/stack.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const PORT = 19_231;
@@ -183,6 +184,39 @@ describe('durable delivery under faults (a real producer process and endpoint)',
     expect(r.distinct.size).toBe(60_000);
     expect(early).toBe(0);
   }, 60_000);
+
+  it('through the real collector: the agent stopped for 3 s and restarted mid-run, every record reaches the log backend', async () => {
+    const binary = collectorBinary();
+    const backend = new OtlpSink();
+    sinks.push(backend);
+    await backend.start(19_232);
+    const stack = new Stack();
+    const ports = { grpc: 19_317, http: 19_318, health: 19_133, metrics: 19_888 };
+    const agentEnv = {
+      BATCHTEL_TRACES_URL: 'http://127.0.0.1:19232/v1/traces',
+      BATCHTEL_LOGS_URL: 'http://127.0.0.1:19232/v1/logs',
+      BATCHTEL_PROMETHEUS_RW_URL: 'http://127.0.0.1:1/api/v1/write',
+      BATCHTEL_OTLP_ENCODING: 'json',
+      BATCHTEL_STORAGE_DIR: mkdtempSync(join(tmpdir(), 'batchtel-agent-')),
+    };
+    try {
+      let agent = await stack.collector('agent.yaml', ports, agentEnv, binary);
+      const p = produce({ ENDPOINT: `http://127.0.0.1:${ports.http}`, COUNT: '30000', PER_TICK: '200', TICK_MS: '50', SPOOL_DIR: spoolDir(), THEN: 'wait' });
+      await until('records through the collector', () => received(backend).total > 0, 30_000, p);
+      // A graceful stop: the collector finishes what it accepted; what it did not accept is the app's to keep.
+      await agent.stop();
+      const downAt = Date.now();
+      await until('3 s with the collector gone', () => Date.now() - downAt >= 3000, 5000);
+      agent = await stack.collector('agent.yaml', ports, agentEnv, binary);
+      await stopWhenDelivered(p, () => received(backend).distinct.size, 30_000);
+      const r = report('collector restarted', 30_000, backend, `; retries ${JSON.stringify(p.stats['retries'])}, spooled ${String(p.stats['spooled'])}`);
+      expect(r.distinct.size).toBe(30_000);
+      expect(p.stats.dropped).toEqual({});
+      expect(Object.keys(p.stats['retries'] as object).some((reason) => reason.startsWith('E'))).toBe(true);
+    } finally {
+      await stack.stop();
+    }
+  }, 120_000);
 
   it('slow endpoint (1.5 s per answer): zero loss and the producer is not slowed', async () => {
     const s = await sink();
