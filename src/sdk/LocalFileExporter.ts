@@ -1,40 +1,51 @@
 import { appendFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
-import { JsonLogsSerializer, JsonMetricsSerializer, JsonTraceSerializer } from '@opentelemetry/otlp-transformer';
-import type { LogRecordExporter, ReadableLogRecord } from '@opentelemetry/sdk-logs';
+import { JsonMetricsSerializer } from '@opentelemetry/otlp-transformer';
 import type { PushMetricExporter, ResourceMetrics } from '@opentelemetry/sdk-metrics';
-import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace';
 import { batchtelTemporalitySelector } from './temporality.js';
 
 /**
- * Writes OTLP JSON, one export request per line, to `<dir>/<signal>.jsonl`:
- * the format the collector's file-based receivers ingest later. Synchronous
- * appends: each line is on disk when export reports success.
+ * Appends OTLP JSON, one export request per line, to `<dir>/<file>`: the
+ * format the collector's file-based receivers ingest later. Synchronous
+ * appends: each line is on disk when `append` returns; it throws if it cannot.
  */
-abstract class JsonLinesFile<T> {
+export class JsonLinesWriter {
   private ready = false;
 
   constructor(
-    private readonly dir: string,
+    readonly dir: string,
     private readonly file: string,
   ) {}
 
-  protected abstract serialize(items: T): Uint8Array | undefined;
+  append(request: Uint8Array): void {
+    if (!this.ready) {
+      mkdirSync(this.dir, { recursive: true });
+      this.ready = true;
+    }
+    appendFileSync(join(this.dir, this.file), `${Buffer.from(request).toString('utf8')}\n`);
+  }
+}
 
-  protected write(items: T, done: (result: ExportResult) => void): void {
+/** Metrics while no collector answers at the implicit local default: one line per export. */
+export class LocalFileMetricExporter implements PushMetricExporter {
+  private readonly writer: JsonLinesWriter;
+
+  constructor(dir: string) {
+    this.writer = new JsonLinesWriter(dir, 'metrics.jsonl');
+  }
+
+  export(metrics: ResourceMetrics, done: (result: ExportResult) => void): void {
     try {
-      if (!this.ready) {
-        mkdirSync(this.dir, { recursive: true });
-        this.ready = true;
-      }
-      const bytes = this.serialize(items);
-      if (bytes) appendFileSync(join(this.dir, this.file), `${Buffer.from(bytes).toString('utf8')}\n`);
+      const bytes = JsonMetricsSerializer.serializeRequest(metrics);
+      if (bytes) this.writer.append(bytes);
       done({ code: ExportResultCode.SUCCESS });
     } catch (error) {
       done({ code: ExportResultCode.FAILED, error: error as Error });
     }
   }
+
+  selectAggregationTemporality = batchtelTemporalitySelector;
 
   shutdown(): Promise<void> {
     return Promise.resolve();
@@ -42,41 +53,4 @@ abstract class JsonLinesFile<T> {
   forceFlush(): Promise<void> {
     return Promise.resolve();
   }
-}
-
-export class LocalFileSpanExporter extends JsonLinesFile<ReadableSpan[]> implements SpanExporter {
-  constructor(dir: string) {
-    super(dir, 'traces.jsonl');
-  }
-  protected serialize(spans: ReadableSpan[]) {
-    return JsonTraceSerializer.serializeRequest(spans);
-  }
-  export(spans: ReadableSpan[], done: (result: ExportResult) => void): void {
-    this.write(spans, done);
-  }
-}
-
-export class LocalFileLogRecordExporter extends JsonLinesFile<ReadableLogRecord[]> implements LogRecordExporter {
-  constructor(dir: string) {
-    super(dir, 'logs.jsonl');
-  }
-  protected serialize(records: ReadableLogRecord[]) {
-    return JsonLogsSerializer.serializeRequest(records);
-  }
-  export(records: ReadableLogRecord[], done: (result: ExportResult) => void): void {
-    this.write(records, done);
-  }
-}
-
-export class LocalFileMetricExporter extends JsonLinesFile<ResourceMetrics> implements PushMetricExporter {
-  constructor(dir: string) {
-    super(dir, 'metrics.jsonl');
-  }
-  protected serialize(metrics: ResourceMetrics) {
-    return JsonMetricsSerializer.serializeRequest(metrics);
-  }
-  export(metrics: ResourceMetrics, done: (result: ExportResult) => void): void {
-    this.write(metrics, done);
-  }
-  selectAggregationTemporality = batchtelTemporalitySelector;
 }

@@ -1,5 +1,5 @@
-import { metrics, type Attributes } from '@opentelemetry/api';
-import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
+import type { Attributes } from '@opentelemetry/api';
+import type { ExportResult } from '@opentelemetry/core';
 import type { LogRecordExporter, ReadableLogRecord } from '@opentelemetry/sdk-logs';
 import {
   AggregationTemporality,
@@ -11,61 +11,7 @@ import {
   type ResourceMetrics,
 } from '@opentelemetry/sdk-metrics';
 import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace';
-import {
-  ATTR_ERROR_TYPE,
-  ATTR_OTEL_COMPONENT_NAME,
-  ATTR_OTEL_COMPONENT_TYPE,
-  DELIVERY_METRICS,
-  SCOPE_NAME,
-} from '../semconv.js';
 import type { Redactor } from './redact.js';
-
-/**
- * The SDK's own export health (`otel.sdk.exporter.*.exported`), counted where
- * every export result passes: the pipeline dashboard shows what was delivered
- * and what failed, by error.type. Totals are kept here and observed, as the
- * contract (and the durable path) declare it: an observable counter.
- */
-class ExportCounter {
-  private registered = false;
-  private readonly ok: Attributes;
-  private readonly totals = new Map<Attributes, number>();
-  private readonly failedAttrs = new Map<string, Attributes>();
-  private other: Attributes | undefined;
-
-  constructor(
-    private readonly definition: { name: string; unit: string; description: string },
-    componentType: string,
-  ) {
-    this.ok = { [ATTR_OTEL_COMPONENT_TYPE]: componentType, [ATTR_OTEL_COMPONENT_NAME]: `${componentType}/0` };
-  }
-
-  count(items: number, result: ExportResult): void {
-    // Registered lazily: the meter provider is registered after the exporters are built.
-    if (!this.registered) {
-      this.registered = true;
-      metrics
-        .getMeter(SCOPE_NAME)
-        .createObservableCounter(this.definition.name, { unit: this.definition.unit, description: this.definition.description })
-        .addCallback((result) => {
-          for (const [attributes, total] of this.totals) result.observe(total, attributes);
-        });
-    }
-    const attrs = result.code === ExportResultCode.SUCCESS ? this.ok : this.failed(result);
-    this.totals.set(attrs, (this.totals.get(attrs) ?? 0) + items);
-  }
-
-  private failed(result: ExportResult): Attributes {
-    const type = (result.error as { code?: string } | undefined)?.code ?? result.error?.name ?? 'export_failed';
-    const known = this.failedAttrs.get(type);
-    if (known) return known;
-    // error.type's own fallback value: an unbounded set of reasons must not grow the series.
-    if (this.failedAttrs.size >= 16) return (this.other ??= { ...this.ok, [ATTR_ERROR_TYPE]: '_OTHER' });
-    const attrs = { ...this.ok, [ATTR_ERROR_TYPE]: type };
-    this.failedAttrs.set(type, attrs);
-    return attrs;
-  }
-}
 
 /** The attributes as they may leave the process, or undefined when nothing in them needs masking (the common case). */
 function redactAttributes(redactor: Redactor, attributes: Attributes | undefined): Attributes | undefined {
@@ -128,17 +74,12 @@ export function redactLog(redactor: Redactor, record: ReadableLogRecord): Readab
 
 /** Masks secrets in every span before the wrapped exporter serialises it. */
 export class RedactingSpanExporter implements SpanExporter {
-  private readonly exported = new ExportCounter(DELIVERY_METRICS.spanExported, 'otlp_http_span_exporter');
-
   constructor(
     private readonly inner: SpanExporter,
     private readonly redactor: Redactor,
   ) {}
   export(spans: ReadableSpan[], done: (result: ExportResult) => void): void {
-    this.inner.export(spans.map((span) => redactSpan(this.redactor, span)), (result) => {
-      this.exported.count(spans.length, result);
-      done(result);
-    });
+    this.inner.export(spans.map((span) => redactSpan(this.redactor, span)), done);
   }
   shutdown(): Promise<void> {
     return this.inner.shutdown();
@@ -150,17 +91,12 @@ export class RedactingSpanExporter implements SpanExporter {
 
 /** Masks secrets in every log record (attributes and body) before export. */
 export class RedactingLogRecordExporter implements LogRecordExporter {
-  private readonly exported = new ExportCounter(DELIVERY_METRICS.logExported, 'otlp_http_log_exporter');
-
   constructor(
     private readonly inner: LogRecordExporter,
     private readonly redactor: Redactor,
   ) {}
   export(records: ReadableLogRecord[], done: (result: ExportResult) => void): void {
-    this.inner.export(records.map((record) => redactLog(this.redactor, record)), (result) => {
-      this.exported.count(records.length, result);
-      done(result);
-    });
+    this.inner.export(records.map((record) => redactLog(this.redactor, record)), done);
   }
   shutdown(): Promise<void> {
     return this.inner.shutdown();

@@ -1,13 +1,9 @@
 import { diag, metrics, trace } from '@opentelemetry/api';
 import { logs } from '@opentelemetry/api-logs';
-import { OTLPLogExporter as OTLPLogExporterJson } from '@opentelemetry/exporter-logs-otlp-http';
-import { OTLPLogExporter as OTLPLogExporterProto } from '@opentelemetry/exporter-logs-otlp-proto';
 import { OTLPMetricExporter as OTLPMetricExporterJson } from '@opentelemetry/exporter-metrics-otlp-http';
 import { OTLPMetricExporter as OTLPMetricExporterProto } from '@opentelemetry/exporter-metrics-otlp-proto';
-import { OTLPTraceExporter as OTLPTraceExporterJson } from '@opentelemetry/exporter-trace-otlp-http';
-import { OTLPTraceExporter as OTLPTraceExporterProto } from '@opentelemetry/exporter-trace-otlp-proto';
 import { resourceFromAttributes } from '@opentelemetry/resources';
-import { BatchLogRecordProcessor, ConsoleLogRecordExporter, LoggerProvider, type LogRecordExporter, type LogRecordProcessor } from '@opentelemetry/sdk-logs';
+import { BatchLogRecordProcessor, ConsoleLogRecordExporter, LoggerProvider, type LogRecordProcessor } from '@opentelemetry/sdk-logs';
 import {
   AggregationType,
   ConsoleMetricExporter,
@@ -16,7 +12,7 @@ import {
   type PushMetricExporter,
   type ViewOptions,
 } from '@opentelemetry/sdk-metrics';
-import { BatchSpanProcessor, ConsoleSpanExporter, TracerProvider, type SpanExporter, type SpanProcessor } from '@opentelemetry/sdk-trace';
+import { BatchSpanProcessor, ConsoleSpanExporter, TracerProvider, type SpanProcessor } from '@opentelemetry/sdk-trace';
 import { z } from 'zod';
 import { parseOptions } from '../api/options.js';
 import { SCOPE_NAME } from '../semconv.js';
@@ -25,7 +21,7 @@ import { BoundedCumulativeReader } from './BoundedCumulativeReader.js';
 import { readOtelEnv, type ExporterChoice, type Protocol, type Signal } from './env.js';
 import { FallbackExporter } from './FallbackExporter.js';
 import { ItemSpanSampler } from './ItemSpanSampler.js';
-import { LocalFileLogRecordExporter, LocalFileMetricExporter, LocalFileSpanExporter } from './LocalFileExporter.js';
+import { LocalFileMetricExporter } from './LocalFileExporter.js';
 import { DeliveryMetrics, deliveryStats, type DeliveryPipeline, type DeliveryStats } from './delivery/DeliveryMetrics.js';
 import { createDurableLogPipeline, createDurableSpanPipeline } from './delivery/durablePipelines.js';
 import type { SendResult } from './delivery/OtlpHttpTransport.js';
@@ -87,7 +83,7 @@ export type TelemetrySetup = z.input<typeof telemetrySetupSchema>;
 export interface TelemetryHandle {
   /** Where each signal goes, in words, for a startup line. */
   readonly destination: string;
-  /** Where the spans and log records handed to durable delivery went (a configured endpoint only). */
+  /** Where the spans and log records handed to durable delivery went, per signal sent over OTLP. */
   deliveryStats(): DeliveryStats[];
   forceFlush(): Promise<void>;
   /** Flushes and shuts down once; later calls return the same promise. */
@@ -103,11 +99,14 @@ interface Resolved {
 
 function resolve(options: z.output<typeof telemetrySetupSchema>, env = readOtelEnv()): Resolved {
   const base = (options.endpoint ?? env.endpoint ?? DEFAULT_ENDPOINT).replace(/\/+$/, '');
+  const implicitEndpoint = !options.endpoint && !env.endpoint;
   return {
     url: (signal) => (options.endpoint ? `${base}/v1/${signal}` : (env.signalEndpoints[signal] ?? `${base}/v1/${signal}`)),
-    protocol: (signal) => options.protocol ?? env.signalProtocols[signal] ?? env.protocol ?? 'http/protobuf',
+    // The implicit local default speaks JSON unless told otherwise: what no collector takes then goes to
+    // the local folder as the very requests, in the form the collector ingests later.
+    protocol: (signal) => options.protocol ?? env.signalProtocols[signal] ?? env.protocol ?? (implicitEndpoint ? 'http/json' : 'http/protobuf'),
     choice: (signal) => options[signal] ?? env.exporters[signal] ?? 'otlp',
-    implicitEndpoint: !options.endpoint && !env.endpoint,
+    implicitEndpoint,
   };
 }
 
@@ -156,6 +155,19 @@ export function startTelemetry(input: TelemetrySetup = {}): TelemetryHandle {
       maxBackoffMs: options.maxBackoffMillis,
       redactor,
       onExport: (seconds: number, result: SendResult) => deliveryMetrics?.recordExport(signal, encoding, seconds, result),
+      ...(r.implicitEndpoint
+        ? {
+            local: {
+              dir: options.localDir,
+              announce: () =>
+                announce(
+                  encoding === 'json'
+                    ? `batchtel: no OpenTelemetry Collector answers at ${redactor.text(r.url(signal))}; telemetry is written to ${options.localDir} instead`
+                    : `batchtel: no OpenTelemetry Collector answers at ${redactor.text(r.url(signal))}; ${signal} wait in ${options.spoolDir} until one does (the local folder takes OTLP JSON: set OTEL_EXPORTER_OTLP_PROTOCOL=http/json for it)`,
+                ),
+            },
+          }
+        : {}),
     };
   };
   // One announcement for all three signals.
@@ -165,9 +177,10 @@ export function startTelemetry(input: TelemetrySetup = {}): TelemetryHandle {
     announced = true;
     process.stderr.write(`${message}\n`);
   };
-  const withFallback = <T>(signal: Signal, primary: T, local: T): T => {
+  const withFallback = (primary: PushMetricExporter): PushMetricExporter => {
     if (!r.implicitEndpoint) return primary;
-    return new FallbackExporter(primary as never, local as never, { primary: r.url(signal), fallback: options.localDir }, 30_000, announce) as T;
+    const local = new LocalFileMetricExporter(options.localDir);
+    return new FallbackExporter(primary, local, { primary: redactor.text(r.url('metrics')), fallback: options.localDir }, 30_000, announce);
   };
   const describe = (signal: Signal) => {
     const choice = r.choice(signal);
@@ -177,20 +190,15 @@ export function startTelemetry(input: TelemetrySetup = {}): TelemetryHandle {
     return choice;
   };
 
+  // Console output is for a look while developing: the stock batch processors, a queue large enough for a demo.
   const batchOptions = { maxQueueSize: 65_536, maxExportBatchSize: options.maxExportBatchSize };
   let spanProcessor: SpanProcessor | undefined;
   switch (describe('traces')) {
     case 'otlp': {
-      if (r.implicitEndpoint) {
-        const otlp = r.protocol('traces') === 'http/json' ? new OTLPTraceExporterJson(common('traces')) : new OTLPTraceExporterProto(common('traces'));
-        const exporter = withFallback<SpanExporter>('traces', otlp, new LocalFileSpanExporter(options.localDir));
-        spanProcessor = new BatchSpanProcessor({ exporter: new RedactingSpanExporter(exporter, redactor), ...batchOptions });
-      } else {
-        // A configured collector: nothing handed over is lost (spool first, retry, replay).
-        const durableSpans = createDurableSpanPipeline(durable('traces'));
-        pipelines.push(durableSpans.pipeline);
-        spanProcessor = durableSpans.processor;
-      }
+      // Nothing handed over is lost: spool first, retry, replay (and the local folder while no collector runs).
+      const durableSpans = createDurableSpanPipeline(durable('traces'));
+      pipelines.push(durableSpans.pipeline);
+      spanProcessor = durableSpans.processor;
       break;
     }
     case 'console':
@@ -199,15 +207,9 @@ export function startTelemetry(input: TelemetrySetup = {}): TelemetryHandle {
   let logProcessor: LogRecordProcessor | undefined;
   switch (describe('logs')) {
     case 'otlp': {
-      if (r.implicitEndpoint) {
-        const otlp = r.protocol('logs') === 'http/json' ? new OTLPLogExporterJson(common('logs')) : new OTLPLogExporterProto(common('logs'));
-        const exporter = withFallback<LogRecordExporter>('logs', otlp, new LocalFileLogRecordExporter(options.localDir));
-        logProcessor = new BatchLogRecordProcessor({ exporter: new RedactingLogRecordExporter(exporter, redactor), ...batchOptions });
-      } else {
-        const durableLogs = createDurableLogPipeline(durable('logs'));
-        pipelines.push(durableLogs.pipeline);
-        logProcessor = durableLogs.processor;
-      }
+      const durableLogs = createDurableLogPipeline(durable('logs'));
+      pipelines.push(durableLogs.pipeline);
+      logProcessor = durableLogs.processor;
       break;
     }
     case 'console':
@@ -218,8 +220,8 @@ export function startTelemetry(input: TelemetrySetup = {}): TelemetryHandle {
     case 'otlp': {
       const otlp = r.protocol('metrics') === 'http/json' ? new OTLPMetricExporterJson(common('metrics')) : new OTLPMetricExporterProto(common('metrics'));
       otlp.selectAggregationTemporality = batchtelTemporalitySelector;
-      metricExporter = withFallback<PushMetricExporter>('metrics', otlp, new LocalFileMetricExporter(options.localDir));
-      if (metricExporter !== otlp) (metricExporter as PushMetricExporter).selectAggregationTemporality = batchtelTemporalitySelector;
+      metricExporter = withFallback(otlp);
+      if (metricExporter !== otlp) metricExporter.selectAggregationTemporality = batchtelTemporalitySelector;
       break;
     }
     case 'console':

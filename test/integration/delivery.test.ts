@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SpanStatusCode } from '@opentelemetry/api';
@@ -11,7 +11,6 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createDurableLogPipeline, createDurableSpanPipeline, type DurableDeliveryConfig } from '../../src/sdk/delivery/durablePipelines.js';
 import { ATTR_BATCH_EVENT_PRIORITY } from '../../src/semconv.js';
 import type { DeliveryPipeline } from '../../src/sdk/delivery/DeliveryMetrics.js';
-import { Spool } from '../../src/sdk/delivery/Spool.js';
 import { OtlpSink } from '../support/otlpSink.js';
 import { waitFor as waitForState } from '../support/stack.js';
 
@@ -236,5 +235,52 @@ describe('durable delivery against a real OTLP/HTTP endpoint', () => {
     await waitFor(() => c.p.sender.counts.delivered === 5, 5000);
     expect(c.p.sender.counts.inherited).toBe(5);
     expect(accountingCloses(b.p)).toBe(true);
+  });
+
+  it('the local default: while nothing listens, requests go to the folder as JSON lines; a collector that appears gets the next ones after the recheck; a 503 is retried, not sent to the folder', async () => {
+    // A port nothing listens on: a sink started and stopped.
+    const probe = new OtlpSink();
+    const base = await probe.start();
+    await probe.stop();
+    const dir = mkdtempSync(join(tmpdir(), 'batchtel-local-'));
+    const linesInFolder = () =>
+      readFileSync(join(dir, 'traces.jsonl'), 'utf8')
+        .trim()
+        .split('\n')
+        .flatMap((line) => (JSON.parse(line) as { resourceSpans: Array<{ scopeSpans: Array<{ spans: unknown[] }> }> }).resourceSpans.flatMap((rs) => rs.scopeSpans.flatMap((ss) => ss.spans))).length;
+    let now = 1_000_000;
+    let announced = 0;
+    const a = pipeline({ url: `${base}/v1/traces`, spoolDir: spoolDir(), now: () => now, local: { dir, recheckMs: 30_000, announce: () => announced++ } });
+    a.emit(10);
+    await a.provider.forceFlush();
+    expect(linesInFolder()).toBe(10);
+    a.emit(5);
+    await a.provider.forceFlush();
+    expect(linesInFolder()).toBe(15);
+    // Within the recheck nothing is tried over the network, so there is nothing new to announce.
+    expect(announced).toBe(1);
+    expect(a.p.sender.counts).toMatchObject({ delivered: 15, writtenLocally: 15, dropped: {} });
+
+    // A collector starts where nothing listened: after the recheck, requests go to it again.
+    const s = new OtlpSink();
+    sinks.push(s);
+    await s.start(Number(new URL(base).port));
+    now += 30_001;
+    a.emit(4);
+    await a.provider.forceFlush();
+    expect(s.spans()).toHaveLength(4);
+    expect(linesInFolder()).toBe(15);
+
+    // A collector that answers 503 is there: the request waits and is retried, the folder is not for it.
+    s.respondWith = () => ({ status: 503 });
+    a.emit(3);
+    await a.provider.forceFlush();
+    expect(linesInFolder()).toBe(15);
+    s.respondWith = undefined;
+    await waitFor(() => a.p.sender.counts.delivered === 22, 5000);
+    expect(s.spans()).toHaveLength(7);
+    expect(a.p.sender.counts).toMatchObject({ writtenLocally: 15, spooled: 3, replayed: 3, dropped: {} });
+    expect(announced).toBe(1);
+    expect(accountingCloses(a.p)).toBe(true);
   });
 });

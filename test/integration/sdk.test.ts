@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, existsSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { diag, DiagLogLevel } from '@opentelemetry/api';
@@ -96,7 +96,7 @@ describe('startTelemetry against a real OTLP/HTTP endpoint', () => {
     expect(resource.attributes.find((a) => a.key === 'service.name')?.value.stringValue).toBe('from-env');
   });
 
-  it('with no collector at the default endpoint, writes OTLP JSON lines locally and says so once', async () => {
+  it('with no collector at the default endpoint, writes OTLP JSON lines locally and says so once, losing nothing from a tight loop', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'batchtel-local-'));
     const messages: string[] = [];
     const write = process.stderr.write.bind(process.stderr);
@@ -106,20 +106,39 @@ describe('startTelemetry against a real OTLP/HTTP endpoint', () => {
     }) as typeof process.stderr.write;
     const saved = { ...process.env };
     delete process.env['OTEL_EXPORTER_OTLP_ENDPOINT'];
+    delete process.env['OTEL_EXPORTER_OTLP_PROTOCOL'];
+    // More than the stock batch processor's queue would hold, with no yield in between.
+    const TIGHT = 100_000;
+    let stats: ReturnType<ReturnType<typeof startTelemetry>['deliveryStats']> = [];
     try {
       // Nothing listens on the default 127.0.0.1:4318 in the test environment: the stack tests use other ports.
-      const telemetry = startTelemetry({ serviceName: 'offline', handleSignals: false, localDir: dir, timeoutMillis: 500 });
+      const telemetry = startTelemetry({ serviceName: 'offline', handleSignals: false, localDir: dir, spoolDir: join(dir, 'spool'), timeoutMillis: 500 });
+      expect(telemetry.destination).toContain('(http/json, else');
       await workload();
+      const logger = logs.getLogger('tight');
+      for (let i = 0; i < TIGHT; i++) logger.emit({ body: 'tight', attributes: { seq: i } });
       await telemetry.shutdown();
+      stats = telemetry.deliveryStats();
     } finally {
       process.stderr.write = write;
       process.env = saved;
     }
-    expect(existsSync(join(dir, 'traces.jsonl'))).toBe(true);
-    const lines = readFileSync(join(dir, 'traces.jsonl'), 'utf8').trim().split('\n');
-    expect(JSON.parse(lines[0]!)).toHaveProperty('resourceSpans');
+    const lines = (file: string) => readFileSync(join(dir, file), 'utf8').trim().split('\n').map((line) => JSON.parse(line));
+    const spans = lines('traces.jsonl').flatMap((r) => r.resourceSpans.flatMap((rs: { scopeSpans: Array<{ spans: unknown[] }> }) => rs.scopeSpans.flatMap((ss) => ss.spans)));
+    expect(spans.length).toBeGreaterThan(0);
+    const records = lines('logs.jsonl').flatMap((r) => r.resourceLogs.flatMap((rl: { scopeLogs: Array<{ logRecords: Array<{ body?: { stringValue?: string } }> }> }) => rl.scopeLogs.flatMap((sl) => sl.logRecords)));
+    expect(records.filter((record) => record.body?.stringValue === 'tight')).toHaveLength(TIGHT);
     expect(readFileSync(join(dir, 'logs.jsonl'), 'utf8')).not.toContain(CANARY);
     expect(messages.filter((m) => m.includes('no OpenTelemetry Collector'))).toHaveLength(1);
+    expect(messages.find((m) => m.includes('no OpenTelemetry Collector'))).toContain(`written to ${dir} instead`);
+    // Everything accepted reached the folder: nothing dropped, nothing left behind.
+    for (const signal of stats) {
+      expect(signal.dropped, signal.signal).toEqual({});
+      expect(signal.pending, signal.signal).toBe(0);
+      expect(signal.writtenLocally, signal.signal).toBe(signal.accepted);
+    }
+    expect(stats.find((s) => s.signal === 'logs')!.accepted).toBe(records.length);
+    expect(stats.find((s) => s.signal === 'traces')!.accepted).toBe(spans.length);
   });
 
   it('rejects bad options at construction with the field named', () => {

@@ -30,6 +30,8 @@ export interface DeliveryStats {
   readonly spooled: number;
   readonly replayed: number;
   readonly retries: Readonly<Record<string, number>>;
+  /** Of the delivered, records written to the local folder because no collector answered at the implicit default. */
+  readonly writtenLocally: number;
   readonly spoolBytes: number;
 }
 
@@ -49,6 +51,7 @@ export function deliveryStats(p: DeliveryPipeline): DeliveryStats {
     spooled: c.spooled,
     replayed: c.replayed,
     retries: { ...c.retries },
+    writtenLocally: c.writtenLocally,
     spoolBytes: p.spool.bytes(),
   };
 }

@@ -18,6 +18,20 @@ interface Entry {
   evicted: boolean;
 }
 
+/**
+ * Where JSON requests go while no collector answers at the implicit local
+ * default (connection failures only: a collector that answers 503 is there
+ * and gets them later): a folder of OTLP JSON lines the collector can ingest.
+ */
+export interface LocalFallback {
+  /** Appends one request as a line; throws if it cannot. */
+  append(request: Uint8Array): void;
+  /** How long the folder is used before the endpoint is tried again. */
+  readonly recheckMs: number;
+  /** Called at the first request that goes to the folder. */
+  readonly announce: () => void;
+}
+
 export interface SpoolSenderOptions {
   readonly signal: 'traces' | 'logs';
   readonly spool: Spool;
@@ -31,6 +45,8 @@ export interface SpoolSenderOptions {
   /** Requests held in memory when the disk refuses them, before they are dropped. */
   readonly maxMemoryBytes?: number;
   readonly onExport?: (seconds: number, result: SendResult) => void;
+  readonly local?: LocalFallback;
+  readonly now?: () => number;
 }
 
 /** Where every record went; per process: accepted + inherited = delivered + rejected + dropped + pending. */
@@ -47,6 +63,8 @@ export interface DeliveryCounts {
   replayed: number;
   /** Retried requests, by error.type. */
   retries: Record<string, number>;
+  /** Of the delivered, records written to the local folder because no collector answered. */
+  writtenLocally: number;
 }
 
 /** Request bodies kept in memory for their first send, so it needs no read from disk. */
@@ -64,7 +82,7 @@ const bump = (counts: Record<string, number>, key: string, n: number) => {
  * never retried: the request is removed, counted and reported once.
  */
 export class SpoolSender {
-  readonly counts: DeliveryCounts = { inherited: 0, delivered: 0, rejected: 0, dropped: {}, spooled: 0, replayed: 0, retries: {} };
+  readonly counts: DeliveryCounts = { inherited: 0, delivered: 0, rejected: 0, dropped: {}, spooled: 0, replayed: 0, retries: {}, writtenLocally: 0 };
   private readonly queue: Entry[] = [];
   private readonly inflight = new Set<Entry>();
   private readonly byFile = new Map<string, Entry>();
@@ -78,9 +96,13 @@ export class SpoolSender {
   private waiters: Array<() => void> = [];
   private closed = false;
   private readonly reported = new Set<string>();
+  /** Until when requests go to the local folder without trying the endpoint. */
+  private localUntil = 0;
+  private readonly now: () => number;
 
   constructor(private readonly options: SpoolSenderOptions) {
     this.backoffMs = options.baseBackoffMs ?? 200;
+    this.now = options.now ?? Date.now;
     for (const file of options.spool.adopt()) {
       this.counts.inherited += file.records;
       this.push({ file, body: undefined, encoding: file.encoding, cached: undefined, records: file.records, failed: true, evicted: false });
@@ -190,6 +212,7 @@ export class SpoolSender {
       this.pump();
       return;
     }
+    if (this.now() < this.localUntil && this.writeLocally(entry, body)) return;
     const started = performance.now();
     const epoch = this.failures;
     // A send that was still being compressed when another one failed waits its turn behind the retry.
@@ -201,6 +224,12 @@ export class SpoolSender {
       return;
     }
     this.options.onExport?.((performance.now() - started) / 1000, result);
+    if (!result.ok && result.status === undefined && this.options.local) {
+      // Nobody listens: the local default's folder takes it, and the next ones for a while.
+      this.localUntil = this.now() + this.options.local.recheckMs;
+      this.options.local.announce();
+      if (this.writeLocally(entry, body)) return;
+    }
     if (result.ok) {
       this.finish(entry);
       const rejected = this.readRejected(result, entry.encoding);
@@ -228,6 +257,24 @@ export class SpoolSender {
     }
     this.pump();
     this.notify();
+  }
+
+  /** Appends a JSON request to the local folder; false (and the request stays queued) when it is protobuf or the folder refuses it. */
+  private writeLocally(entry: Entry, body: Uint8Array): boolean {
+    if (entry.encoding !== 'json') return false;
+    try {
+      this.options.local!.append(body);
+    } catch (error) {
+      this.report('local_write', `the local telemetry folder cannot be written (${(error as Error & { code?: string }).code ?? (error as Error).name}); requests wait in the spool`);
+      return false;
+    }
+    this.finish(entry);
+    this.counts.delivered += entry.records;
+    this.counts.writtenLocally += entry.records;
+    if (entry.failed) this.counts.replayed += entry.records;
+    this.pump();
+    this.notify();
+    return true;
   }
 
   private uncache(entry: Entry): void {

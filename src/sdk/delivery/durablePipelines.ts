@@ -7,9 +7,10 @@ import type { DeliveryPipeline } from './DeliveryMetrics.js';
 import { DurableBatchProcessor } from './DurableBatchProcessor.js';
 import { DurableLogRecordProcessor, isPriorityLogRecord } from './DurableLogRecordProcessor.js';
 import { DurableSpanProcessor, isPrioritySpan } from './DurableSpanProcessor.js';
+import { JsonLinesWriter } from '../LocalFileExporter.js';
 import { OtlpHttpTransport, type SendResult } from './OtlpHttpTransport.js';
 import { Spool } from './Spool.js';
-import { SpoolSender } from './SpoolSender.js';
+import { SpoolSender, type LocalFallback } from './SpoolSender.js';
 
 export interface DurableDeliveryConfig {
   /** Full signal URL, e.g. http://127.0.0.1:4318/v1/traces. */
@@ -36,6 +37,13 @@ export interface DurableDeliveryConfig {
   readonly redactor?: Redactor;
   /** Each request's duration and result, for the export-latency histogram. */
   readonly onExport?: (seconds: number, result: SendResult) => void;
+  /**
+   * The implicit local default's folder: while nothing listens at `url`, JSON
+   * requests are appended to `<dir>/<signal>.jsonl` instead, and the endpoint
+   * is tried again every `recheckMs` (30 s).
+   */
+  readonly local?: { readonly dir: string; readonly recheckMs?: number; readonly announce: () => void };
+  readonly now?: () => number;
 }
 
 type PartialSuccess = { partialSuccess?: { rejectedSpans?: number | string; rejectedLogRecords?: number | string; errorMessage?: string } };
@@ -98,6 +106,8 @@ function createPipeline<T>(kind: SignalKind<T>, config: DurableDeliveryConfig): 
     ...(config.baseBackoffMs === undefined ? {} : { baseBackoffMs: config.baseBackoffMs }),
     ...(config.maxBackoffMs === undefined ? {} : { maxBackoffMs: config.maxBackoffMs }),
     ...(config.onExport === undefined ? {} : { onExport: config.onExport }),
+    ...(config.local === undefined ? {} : { local: localFallback(kind.signal, config.local) }),
+    ...(config.now === undefined ? {} : { now: config.now }),
   });
   const redactor = config.redactor;
   const batch = new DurableBatchProcessor<T>({
@@ -111,8 +121,14 @@ function createPipeline<T>(kind: SignalKind<T>, config: DurableDeliveryConfig): 
     ...(config.maxQueueSize === undefined ? {} : { maxQueueSize: config.maxQueueSize }),
     ...(config.syncIntervalMs === undefined ? {} : { syncIntervalMs: config.syncIntervalMs }),
     ...(config.priorityDelayMs === undefined ? {} : { priorityDelayMs: config.priorityDelayMs }),
+    ...(config.now === undefined ? {} : { now: config.now }),
   });
   return { signal: kind.signal, encoding, processor: batch as DurableBatchProcessor<unknown>, sender, spool, batch };
+}
+
+function localFallback(signal: 'traces' | 'logs', local: NonNullable<DurableDeliveryConfig['local']>): LocalFallback {
+  const writer = new JsonLinesWriter(local.dir, `${signal}.jsonl`);
+  return { append: (request) => writer.append(request), recheckMs: local.recheckMs ?? 30_000, announce: local.announce };
 }
 
 /** Spans: batched, written to the spool every sync interval, sent from it, never dropped on a full queue. */
