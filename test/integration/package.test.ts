@@ -57,4 +57,21 @@ describe('the published package', () => {
       expect(existsSync(resolve(ROOT, target.types)), `${key} → ${target.types}`).toBe(true);
     }
   });
+
+  it('every package an entry imports is a declared dependency or peer, not a dev dependency', () => {
+    const pkg = JSON.parse(readFileSync(resolve(ROOT, 'package.json'), 'utf8')) as {
+      exports: Record<string, string | { import: string }>;
+      bin: Record<string, string>;
+      dependencies: Record<string, string>;
+      peerDependencies: Record<string, string>;
+    };
+    const declared = new Set([...Object.keys(pkg.dependencies), ...Object.keys(pkg.peerDependencies)]);
+    const entries = [...Object.values(pkg.exports).flatMap((t) => (typeof t === 'string' ? [] : [t.import])), ...Object.values(pkg.bin)];
+    // A specifier's package: '@scope/name' or 'name', without a subpath.
+    const packageOf = (spec: string) => spec.split('/').slice(0, spec.startsWith('@') ? 2 : 1).join('/');
+    const undeclared = entries.flatMap((entry) =>
+      [...bareImports(resolve(ROOT, entry))].filter((spec) => !spec.startsWith('node:') && !declared.has(packageOf(spec))).map((spec) => `${entry}: ${spec}`),
+    );
+    expect(undeclared).toEqual([]);
+  });
 });

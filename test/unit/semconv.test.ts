@@ -1,4 +1,6 @@
 import { readFileSync } from 'node:fs';
+import * as upstream from '@opentelemetry/semantic-conventions';
+import * as incubating from '@opentelemetry/semantic-conventions/incubating';
 import { describe, expect, it } from 'vitest';
 import * as sc from '../../src/semconv.js';
 import { VERSION } from '../../src/instrument/version.js';
@@ -40,6 +42,16 @@ describe('the telemetry contract', () => {
     expect(sc.PROM.rateLimitRetryAfter).toBe('batch_rate_limit_retry_after_seconds');
     expect(sc.PROM.spanExported).toBe('otel_sdk_exporter_span_exported_total');
     expect(sc.PROM_LABEL.errorType).toBe('error_type');
+  });
+
+  it('names taken from the OpenTelemetry semantic conventions are spelled as the published package spells them', () => {
+    // Ours are the names batchtel defines itself (batch.*, batchtel.*); every other constant must exist upstream, equal.
+    const published = { ...incubating, ...upstream } as Record<string, unknown>;
+    const reused = Object.entries(sc).filter(
+      ([key, value]) => /^(ATTR|METRIC|EVENT)_/.test(key) && typeof value === 'string' && !/^(batch|batchtel)[._]/.test(value),
+    );
+    expect(reused.map(([key]) => key)).toEqual(expect.arrayContaining(['ATTR_ERROR_TYPE', 'ATTR_OTEL_COMPONENT_TYPE', 'METRIC_OTEL_SDK_EXPORTER_SPAN_EXPORTED']));
+    for (const [key, value] of reused) expect(published[key], key).toBe(value);
   });
 
   it('span names are low-cardinality: a fixed prefix and the operation', () => {
