@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /**
- * The `batchtel` command. Subcommands: `demo`, `spool status`, `spool replay`.
+ * The `batchtel` command. Subcommands: `demo`, `spool status|replay`, `local status|replay`.
  */
 import { parseArgs } from 'node:util';
 
@@ -19,6 +19,12 @@ commands:
             send what processes that are gone left in the spool, oldest first;
             endpoint defaults to OTEL_EXPORTER_OTLP_ENDPOINT, headers come from
             OTEL_EXPORTER_OTLP_HEADERS; exits 1 if some could not be delivered
+  local status [--dir <d>]
+            the OTLP JSON lines written while no collector listened
+            (default dir .batchtel/otlp)
+  local replay [--dir <d>] [--endpoint <url>] [--timeout <ms>]
+            send them to a collector, oldest first, and remove what it took;
+            the same endpoint, headers and exit codes as spool replay
   help      this text
 `;
 
@@ -46,33 +52,48 @@ const commands: Record<string, Command> = {
     return runDemo({ durationSeconds: duration, port, auth: !values['no-auth'], scale, out: process.stdout });
   },
   spool: async (args) => {
-    const [action, ...rest] = args;
-    const { values } = parseArgs({
-      args: rest,
-      options: {
-        dir: { type: 'string', default: '.batchtel/spool' },
-        endpoint: { type: 'string', default: process.env['OTEL_EXPORTER_OTLP_ENDPOINT'] ?? 'http://127.0.0.1:4318' },
-        timeout: { type: 'string', default: '10000' },
-      },
-      strict: true,
-    });
     const { replaySpool, spoolStatus } = await import('./spool.js');
-    if (action === 'status') return spoolStatus(values.dir, process.stdout);
-    if (action !== 'replay') return usage(`spool needs "status" or "replay", got ${JSON.stringify(action ?? '')}`);
-    const timeoutMillis = Number(values.timeout);
-    if (!(timeoutMillis > 0)) return usage(`--timeout must be a number of milliseconds > 0, got ${JSON.stringify(values.timeout)}`);
-    try {
-      new URL(values.endpoint);
-    } catch {
-      return usage(`--endpoint must be a URL, got ${JSON.stringify(values.endpoint)}`);
-    }
-    return replaySpool({ dir: values.dir, endpoint: values.endpoint, timeoutMillis, out: process.stdout });
+    return statusOrReplay('spool', '.batchtel/spool', args, spoolStatus, replaySpool);
+  },
+  local: async (args) => {
+    const { replayLocal, localStatus } = await import('./localFiles.js');
+    return statusOrReplay('local', '.batchtel/otlp', args, localStatus, replayLocal);
   },
   help: async () => {
     process.stdout.write(HELP);
     return 0;
   },
 };
+
+/** `<command> status|replay [--dir] [--endpoint] [--timeout]`, shared by `spool` and `local`. */
+async function statusOrReplay(
+  command: string,
+  defaultDir: string,
+  args: string[],
+  status: (dir: string, out: NodeJS.WritableStream) => number,
+  replay: (options: { dir: string; endpoint: string; timeoutMillis: number; out: NodeJS.WritableStream }) => Promise<number>,
+): Promise<number> {
+  const [action, ...rest] = args;
+  const { values } = parseArgs({
+    args: rest,
+    options: {
+      dir: { type: 'string', default: defaultDir },
+      endpoint: { type: 'string', default: process.env['OTEL_EXPORTER_OTLP_ENDPOINT'] ?? 'http://127.0.0.1:4318' },
+      timeout: { type: 'string', default: '10000' },
+    },
+    strict: true,
+  });
+  if (action === 'status') return status(values.dir, process.stdout);
+  if (action !== 'replay') return usage(`${command} needs "status" or "replay", got ${JSON.stringify(action ?? '')}`);
+  const timeoutMillis = Number(values.timeout);
+  if (!(timeoutMillis > 0)) return usage(`--timeout must be a number of milliseconds > 0, got ${JSON.stringify(values.timeout)}`);
+  try {
+    new URL(values.endpoint);
+  } catch {
+    return usage(`--endpoint must be a URL, got ${JSON.stringify(values.endpoint)}`);
+  }
+  return replay({ dir: values.dir, endpoint: values.endpoint, timeoutMillis, out: process.stdout });
+}
 
 function usage(message: string): number {
   process.stderr.write(`batchtel: ${message}\n\n${HELP}`);

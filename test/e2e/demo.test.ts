@@ -1,18 +1,31 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 
-/** `batchtel demo` as a user runs it: board URL and token printed, bounded, Ctrl-C clean. */
-function start(args: string[]): { child: ChildProcess; output: () => string; exit: Promise<number | null> } {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/batchtel.ts', ...args], {
-    // No collector here: telemetry must say where it went and not hang.
-    env: { ...process.env, OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:9' },
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+
+/**
+ * `batchtel demo` as a user runs it: board URL and token printed, bounded, Ctrl-C clean.
+ * In a folder of its own, with no endpoint configured and no collector on 127.0.0.1:4318
+ * (the stack tests use other ports): the local default at work, its files kept apart.
+ */
+function start(args: string[], cwd = mkdtempSync(join(tmpdir(), 'batchtel-demo-'))): { child: ChildProcess; cwd: string; output: () => string; exit: Promise<number | null> } {
+  const env = { ...process.env };
+  delete env['OTEL_EXPORTER_OTLP_ENDPOINT'];
+  delete env['OTEL_EXPORTER_OTLP_PROTOCOL'];
+  const child = spawn(process.execPath, ['--import', join(ROOT, 'node_modules/tsx/dist/loader.mjs'), join(ROOT, 'src/cli/batchtel.ts'), ...args], {
+    cwd,
+    env,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
   child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
   child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
   const exit = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  return { child, output: () => out, exit };
+  return { child, cwd, output: () => out, exit };
 }
 
 async function until(check: () => boolean, timeoutMs: number, what: string): Promise<void> {
@@ -39,7 +52,12 @@ describe('batchtel demo', () => {
     expect(code, demo.output()).toBe(0);
     expect(demo.output()).toMatch(/summaries \(\d+ s, time limit reached\)/);
     expect(demo.output()).toMatch(/Sync users to CRM: cancelled/);
-    expect(demo.output()).toMatch(/\ntelemetry → \S/);
+    expect(demo.output()).toMatch(/\ntelemetry → traces → http:\/\/127\.0\.0\.1:4318\/v1\/traces \(http\/json, else \.batchtel\/otlp\)/);
+    // With no collector the runs' spans went to the folder as OTLP JSON requests, and nothing waits in the spool.
+    const traces = readFileSync(join(demo.cwd, '.batchtel/otlp/traces.jsonl'), 'utf8').trim().split('\n');
+    expect(traces.some((line) => (JSON.parse(line) as { resourceSpans: unknown[] }).resourceSpans.length > 0)).toBe(true);
+    expect(existsSync(join(demo.cwd, '.batchtel/otlp/logs.jsonl'))).toBe(true);
+    expect(readdirSync(join(demo.cwd, '.batchtel/spool')).filter((f) => f.endsWith('.otlp'))).toEqual([]);
   });
 
   it('stops cleanly on Ctrl-C', async () => {

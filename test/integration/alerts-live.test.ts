@@ -68,7 +68,7 @@ describe('alerts, live: a scripted job through the collector into Prometheus and
   });
 
   it('rate limiting, an error burst and a stall reach the webhook; the healthy job raises nothing', async () => {
-    const telemetry = startTelemetry({ serviceName: 'alerts-live', endpoint: `http://127.0.0.1:${AGENT.http}`, handleSignals: false, metricExportIntervalMillis: 500 });
+    const telemetry = startTelemetry({ serviceName: 'alerts-live', spoolDir: mkdtempSync(join(tmpdir(), 'batchtel-spool-')), endpoint: `http://127.0.0.1:${AGENT.http}`, handleSignals: false, metricExportIntervalMillis: 500 });
     const registry = new RunRegistry();
     const items = (n: number) => Array.from({ length: n }, (_, i) => i);
     // Jobs last a few seconds, as real ones do: a counter that first appears at its

@@ -85,7 +85,7 @@ describe('the real collector, Prometheus and the trace/log backends', () => {
   });
 
   it('a batch job through batchtel/sdk: metrics in Prometheus, the error trace and its logs at the backends, healthy traces sampled out, secrets masked', async () => {
-    const telemetry = startTelemetry({ serviceName: 'collector-check', endpoint: `http://127.0.0.1:${AGENT.http}`, handleSignals: false, metricExportIntervalMillis: 1000 });
+    const telemetry = startTelemetry({ serviceName: 'collector-check', spoolDir: mkdtempSync(join(tmpdir(), 'batchtel-spool-')), endpoint: `http://127.0.0.1:${AGENT.http}`, handleSignals: false, metricExportIntervalMillis: 1000 });
     const failing = trackBatch({ name: 'collector check', operation: 'collector_check', total: 40, display: 'none', registry: new RunRegistry() });
     await failing.process(Array.from({ length: 40 }, (_, i) => i), async (_chunk, { index }) => {
       if (index === 2) throw Object.assign(new Error('upstream 503'), { status: 503 });
@@ -132,6 +132,40 @@ describe('the real collector, Prometheus and the trace/log backends', () => {
       `sent vs received: traces ${8 + 1 + 2 + 1 + rawSpans} spans sent (failing run 9, healthy run 3, raw ${rawSpans}), ${tempo.spans().length} received (healthy run sampled out); ` +
         `logs ${loki.logRecords().length} received; metrics: ${items} = 40 of 40 items`,
     );
+  });
+
+  it('what the local default wrote with no collector running, `batchtel local replay` delivers through the real collector', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'batchtel-local-'));
+    const saved = { ...process.env };
+    delete process.env['OTEL_EXPORTER_OTLP_ENDPOINT'];
+    delete process.env['OTEL_EXPORTER_OTLP_PROTOCOL'];
+    try {
+      // No endpoint configured and nothing on 127.0.0.1:4318 (the agent here listens elsewhere): all of it goes to the folder.
+      const telemetry = startTelemetry({ serviceName: 'offline-check', handleSignals: false, localDir: dir, spoolDir: join(dir, 'spool'), timeoutMillis: 500 });
+      const failing = trackBatch({ name: 'offline check', operation: 'offline_check', total: 20, display: 'none', registry: new RunRegistry() });
+      await failing.process(Array.from({ length: 20 }, (_, i) => i), async (_chunk, { index }) => {
+        if (index === 1) throw Object.assign(new Error('upstream 503'), { status: 503 });
+      }, { batchSize: 5 });
+      await telemetry.shutdown();
+    } finally {
+      process.env = saved;
+    }
+    const { execFileSync } = await import('node:child_process');
+    const out = execFileSync(process.execPath, ['--import', 'tsx', 'src/cli/batchtel.ts', 'local', 'replay', '--dir', dir, '--endpoint', `http://127.0.0.1:${AGENT.http}`], {
+      cwd: join(import.meta.dirname, '../..'),
+      encoding: 'utf8',
+    });
+    expect(out).toMatch(/traces: (\d+) requests found, \1 delivered, 0 lost, 0 still waiting/);
+    expect(out).toMatch(/logs: (\d+) requests found, \1 delivered, 0 lost, 0 still waiting/);
+    expect(out).toMatch(/metrics: (\d+) requests found, \1 delivered, 0 lost, 0 still waiting/);
+
+    // The collector took the lines as the OTLP requests they are: the error trace, its logs and the metrics arrive.
+    await waitFor('the replayed error trace at the trace backend', async () => tempo.spans().filter((s) => s.name === 'batch.chunk offline_check').length === 4, 30_000);
+    expect(tempo.spans().some((s) => s.name === 'batch offline_check')).toBe(true);
+    await waitFor('the replayed exception at the log backend', async () => loki.logRecords().some((l) => l.eventName === sc.EVENT_EXCEPTION && JSON.stringify(l).includes('offline_check')), 30_000);
+    const items = `sum(${sc.PROM.itemsProcessed}{${sc.PROM_LABEL.operation}="offline_check"})`;
+    await waitFor('the replayed metrics in Prometheus', async () => (await promQuery(PROM, items))[0]?.value[1] === '20', 30_000);
+    console.log(`local replay through the collector: ${out.trim().split('\n').join('; ')}`);
   });
 
   it('a backend outage and a collector restart during it lose nothing (persistent queue)', async () => {

@@ -39,7 +39,7 @@ describe('every dashboard query returns data after a realistic workload', () => 
       BATCHTEL_STORAGE_DIR: mkdtempSync(join(tmpdir(), 'batchtel-dash-')),
     }, binary);
 
-    const telemetry = startTelemetry({ serviceName: 'dash-check', endpoint: `http://127.0.0.1:${AGENT.http}`, handleSignals: false, metricExportIntervalMillis: 500 });
+    const telemetry = startTelemetry({ serviceName: 'dash-check', spoolDir: mkdtempSync(join(tmpdir(), 'batchtel-spool-')), endpoint: `http://127.0.0.1:${AGENT.http}`, handleSignals: false, metricExportIntervalMillis: 500 });
     const registry = new RunRegistry();
     const pause = () => new Promise<void>((resolve) => setTimeout(resolve, 100));
     // A run that stays active while the collection happens: progress, ETA, idle time.

@@ -11,6 +11,8 @@ import { OtlpSink } from '../support/otlpSink.js';
 import { waitFor } from '../support/stack.js';
 
 const CANARY = 'canary-9d1e-s3cr3t';
+/** Each pipeline its own spool: a shared one would hand one test's leftovers to the next. */
+const tempSpool = () => mkdtempSync(join(tmpdir(), 'batchtel-spool-'));
 const sinks: OtlpSink[] = [];
 afterEach(async () => {
   await Promise.all(sinks.splice(0).map((s) => s.stop()));
@@ -47,7 +49,7 @@ describe('startTelemetry against a real OTLP/HTTP endpoint', () => {
     const output: string[] = [];
     // The diagnostic logger at DEBUG must not print secrets either.
     diag.setLogger({ error: (...a) => output.push(a.join(' ')), warn: (...a) => output.push(a.join(' ')), info: (...a) => output.push(a.join(' ')), debug: (...a) => output.push(a.join(' ')), verbose: (...a) => output.push(a.join(' ')) }, DiagLogLevel.ALL);
-    const telemetry = startTelemetry({ serviceName: 'sdk-test', endpoint: url, protocol: 'http/json', handleSignals: false, headers: { authorization: `Bearer ${CANARY}` } });
+    const telemetry = startTelemetry({ serviceName: 'sdk-test', spoolDir: tempSpool(), endpoint: url, protocol: 'http/json', handleSignals: false, headers: { authorization: `Bearer ${CANARY}` } });
     await workload();
     await telemetry.shutdown();
 
@@ -66,7 +68,7 @@ describe('startTelemetry against a real OTLP/HTTP endpoint', () => {
 
   it('speaks protobuf by default, gzip on', async () => {
     const [s, url] = await sink();
-    const telemetry = startTelemetry({ serviceName: 'sdk-proto', endpoint: url, handleSignals: false });
+    const telemetry = startTelemetry({ serviceName: 'sdk-proto', spoolDir: tempSpool(), endpoint: url, handleSignals: false });
     await workload();
     await telemetry.shutdown();
     expect(s.of('traces').length).toBeGreaterThan(0);
@@ -83,7 +85,7 @@ describe('startTelemetry against a real OTLP/HTTP endpoint', () => {
     process.env['OTEL_METRICS_EXPORTER'] = 'none';
     process.env['OTEL_SERVICE_NAME'] = 'from-env';
     try {
-      const telemetry = startTelemetry({ handleSignals: false });
+      const telemetry = startTelemetry({ spoolDir: tempSpool(), handleSignals: false });
       expect(telemetry.destination).toContain('metrics → none');
       await workload();
       await telemetry.shutdown();

@@ -1,7 +1,7 @@
 /**
  * The demo's telemetry: `batchtel/sdk`'s `startTelemetry`, which sends OTLP to
  * the collector named by OTEL_EXPORTER_OTLP_ENDPOINT or listening on
- * 127.0.0.1:4318, and writes to the local spool (.batchtel/otlp) when none
+ * 127.0.0.1:4318, and writes OTLP JSON lines to .batchtel/otlp while none
  * answers. Its `destination` says which, and the demo prints it.
  */
 import { startTelemetry } from '../../sdk/index.js';

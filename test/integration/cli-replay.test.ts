@@ -20,10 +20,10 @@ const cli = (...args: string[]) =>
 const sinks: OtlpSink[] = [];
 afterEach(async () => Promise.all(sinks.splice(0).map((s) => s.stop())));
 
-function records(n: number) {
+function records(n: number, body = (i: number) => `left ${i}`) {
   const memory = new InMemoryLogRecordExporter();
   const provider = new LoggerProvider({ processors: [new SimpleLogRecordProcessor({ exporter: memory })] });
-  for (let i = 0; i < n; i++) provider.getLogger('t').emit({ body: `left ${i}` });
+  for (let i = 0; i < n; i++) provider.getLogger('t').emit({ body: body(i) });
   return memory.getFinishedLogRecords();
 }
 
@@ -66,4 +66,52 @@ describe('batchtel spool', () => {
     const result = await cli('spool', 'replay', '--endpoint', 'not a url');
     expect(result.code).toBe(2);
   });
+});
+
+describe('batchtel local', () => {
+  it('status counts the lines written while no collector listened; replay sends them oldest first, keeps what the endpoint did not take and removes what it did', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'batchtel-cli-local-'));
+    const line = (n: number, from: number) => Buffer.from(JsonLogsSerializer.serializeRequest(records(n, (i) => `local ${from + i}`))!).toString('utf8');
+    // A replay cut off earlier (its process is gone) left two requests; the live file holds two more.
+    const dead = spawn(process.execPath, ['-e', '0']);
+    await new Promise((resolve) => dead.on('exit', resolve));
+    writeFileSync(join(dir, `logs.jsonl.${dead.pid}.replaying`), `${line(2, 0)}\n${line(3, 2)}\n`);
+    writeFileSync(join(dir, 'logs.jsonl'), `${line(1, 5)}\n${line(4, 6)}\n`);
+
+    const status = await cli('local', 'status', '--dir', dir);
+    expect(status.code).toBe(0);
+    expect(status.stdout).toContain('traces: empty');
+    expect(status.stdout).toMatch(/logs: 4 requests, [\d.]+ KiB/);
+
+    // Endpoint down: exit 1, nothing lost, everything kept for the next try.
+    const down = await cli('local', 'replay', '--dir', dir, '--endpoint', 'http://127.0.0.1:1', '--timeout', '2000');
+    expect(down.code).toBe(1);
+    expect(down.stdout).toContain('logs: 4 requests found, 0 delivered, 0 lost, 4 still waiting (last error: ECONNREFUSED)');
+    expect((await cli('local', 'status', '--dir', dir)).stdout).toMatch(/logs: 4 requests/);
+
+    // The endpoint takes the first request, refuses the second for good (400), then goes away (503 from then on).
+    const s = new OtlpSink();
+    sinks.push(s);
+    let calls = 0;
+    s.respondWith = () => {
+      calls++;
+      if (calls === 2) return { status: 400 };
+      if (calls >= 3) return { status: 503 };
+      return undefined;
+    };
+    const endpoint = await s.start();
+    const partly = await cli('local', 'replay', '--dir', dir, '--endpoint', endpoint, '--timeout', '2000');
+    expect(partly.code).toBe(1);
+    expect(partly.stdout).toContain('logs: 4 requests found, 1 delivered, 1 (400) lost, 2 still waiting (last error: 503)');
+    expect(s.logRecords().map((r) => r.body?.stringValue)).toEqual(['local 0', 'local 1']);
+
+    // Back for good: the rest arrives in order, the folder is empty.
+    s.respondWith = undefined;
+    const rest = await cli('local', 'replay', '--dir', dir, '--endpoint', endpoint);
+    expect(rest.code).toBe(0);
+    expect(rest.stdout).toContain('logs: 2 requests found, 2 delivered, 0 lost, 0 still waiting');
+    expect(s.logRecords().map((r) => r.body?.stringValue)).toEqual(['local 0', 'local 1', 'local 5', 'local 6', 'local 7', 'local 8', 'local 9']);
+    expect(readdirSync(dir)).toEqual([]);
+    expect((await cli('local', 'status', '--dir', dir)).stdout).toContain('logs: empty');
+  }, 60_000);
 });
