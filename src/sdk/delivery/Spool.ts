@@ -98,6 +98,7 @@ export class Spool {
    * first. Files of a live process sharing the folder are left to it.
    */
   adopt(): SpoolFile[] {
+    this.removeAbandonedWrites();
     const adopted: SpoolFile[] = [];
     for (const name of this.names()) {
       const parsed = parseSpoolName(name);
@@ -111,6 +112,21 @@ export class Spool {
       }
     }
     return adopted;
+  }
+
+  /** Half-written requests (`.<name>.tmp`) of processes that died while writing: never renamed, never to be sent. */
+  private removeAbandonedWrites(): void {
+    if (!existsSync(this.dir)) return;
+    for (const name of readdirSync(this.dir)) {
+      if (!name.startsWith(`.${this.prefix}-`) || !name.endsWith('.tmp')) continue;
+      const parsed = parseSpoolName(name.slice(1, -'.tmp'.length));
+      if (!parsed || alive(parsed.pid) || heldHere.has(parsed.file.name)) continue;
+      try {
+        unlinkSync(join(this.dir, name));
+      } catch {
+        // gone already
+      }
+    }
   }
 
   /** This spool is done (its pipeline shut down): what it left may be adopted, also by a new spool in this process. */
