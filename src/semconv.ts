@@ -409,6 +409,26 @@ export const METRIC_BATCHTEL_SPOOL_SIZE = 'batchtel.spool.size' as const;
 export const METRIC_BATCHTEL_SPOOL_SPOOLED = 'batchtel.spool.spooled' as const;
 export const METRIC_BATCHTEL_SPOOL_REPLAYED = 'batchtel.spool.replayed' as const;
 export const METRIC_BATCHTEL_SPOOL_EVICTED = 'batchtel.spool.evicted' as const;
+export const METRIC_BATCHTEL_PROCESSOR_REQUESTS = 'batchtel.processor.requests' as const;
+
+/** What set off a batch processor's write to the spool (seed 003's flush timing, size vs time). */
+export const ATTR_BATCHTEL_WRITE_TRIGGER = 'batchtel.write.trigger' as const;
+export const BATCHTEL_WRITE_TRIGGER_VALUES = {
+  /** A full batch (`maxExportBatchSize`), written once the caller yielded. */
+  size: 'size',
+  /** The sync interval came round. */
+  interval: 'interval',
+  /** An error or high-priority record, within the priority delay. */
+  priority: 'priority',
+  /** `maxQueueSize` reached in a caller that does not yield: written in its turn. */
+  backpressure: 'backpressure',
+  /** forceFlush or shutdown. */
+  flush: 'flush',
+} as const;
+export type BatchtelWriteTrigger = (typeof BATCHTEL_WRITE_TRIGGER_VALUES)[keyof typeof BATCHTEL_WRITE_TRIGGER_VALUES];
+
+/** The durable batch processors' `otel.component.type`. */
+export const COMPONENT_TYPE_DURABLE_PROCESSOR = { traces: 'batchtel_durable_span_processor', logs: 'batchtel_durable_log_processor' } as const;
 
 /** `error.type` values of the delivery pipeline (besides HTTP status codes and connection error codes). */
 export const DELIVERY_ERROR_TYPE_VALUES = {
@@ -531,6 +551,13 @@ export const DELIVERY_METRICS = {
     description: 'Records delivered after waiting in the spool (after an outage, or left by an earlier process).',
     attributes: [ATTR_OTEL_COMPONENT_TYPE, ATTR_OTEL_COMPONENT_NAME],
   },
+  processorRequests: {
+    name: METRIC_BATCHTEL_PROCESSOR_REQUESTS,
+    instrument: 'observable_counter',
+    unit: '{request}',
+    description: 'Export requests the batch processor wrote to the spool, by what set off the write (size, interval, priority, backpressure, flush); records per request = processed / requests.',
+    attributes: [ATTR_OTEL_COMPONENT_TYPE, ATTR_OTEL_COMPONENT_NAME, ATTR_BATCHTEL_WRITE_TRIGGER],
+  },
   spoolEvicted: {
     name: METRIC_BATCHTEL_SPOOL_EVICTED,
     instrument: 'observable_counter',
@@ -608,6 +635,7 @@ export const PROM_LABEL = {
   tokenType: prometheusLabel(ATTR_GEN_AI_TOKEN_TYPE),
   etaMethod: prometheusLabel(ATTR_BATCH_ETA_METHOD),
   componentType: prometheusLabel(ATTR_OTEL_COMPONENT_TYPE),
+  writeTrigger: prometheusLabel(ATTR_BATCHTEL_WRITE_TRIGGER),
   eventName: prometheusLabel(ATTR_BATCH_EVENT_NAME),
   eventPriority: prometheusLabel(ATTR_BATCH_EVENT_PRIORITY),
   eventMeasure: prometheusLabel(ATTR_BATCH_EVENT_MEASURE),

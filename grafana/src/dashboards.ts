@@ -3,7 +3,7 @@
  * metric and label comes from src/semconv.ts (or, for the collector's own
  * metrics, collectorMetrics.ts).
  */
-import { BATCH_ITEM_OUTCOME_VALUES, PROM, PROM_LABEL as L } from '../../src/semconv.js';
+import { BATCH_ITEM_OUTCOME_VALUES, COMPONENT_TYPE_DURABLE_PROCESSOR, PROM, PROM_LABEL as L } from '../../src/semconv.js';
 import { dashboard, LOKI, type PanelSpec } from './builder.js';
 import { COLLECTOR } from './collectorMetrics.js';
 
@@ -132,6 +132,9 @@ const runDetailPanels: PanelSpec[] = [
 ];
 
 const sdk = (metric: string, extra = '') => `sum by (${L.errorType}) (rate(${metric}{job=~"$service"${extra}}[$__rate_interval]))`;
+/** Records accepted (not refused) per request written, for one durable processor. */
+const recordsPerRequest = (processed: string, componentType: string) =>
+  `sum(rate(${processed}{job=~"$service", ${L.errorType}=""}[$__rate_interval])) / sum(rate(${PROM.processorRequests}{job=~"$service", ${L.componentType}="${componentType}"}[$__rate_interval]))`;
 const pipelinePanels: PanelSpec[] = [
   { title: 'SDK: spans exported / failed', type: 'timeseries', queries: [{ expr: sdk(PROM.spanExported), legend: 'error: {{error_type}}' }], unit: 'ops' },
   { title: 'SDK: log records exported / failed', type: 'timeseries', queries: [{ expr: sdk(PROM.logExported), legend: 'error: {{error_type}}' }], unit: 'ops' },
@@ -144,6 +147,14 @@ const pipelinePanels: PanelSpec[] = [
     { expr: `sum(rate(${PROM.spoolReplayed}{job=~"$service"}[$__rate_interval]))`, legend: 'replayed records' },
     { expr: `sum(rate(${PROM.spoolEvicted}{job=~"$service"}[$__rate_interval]))`, legend: 'evicted records (lost)' },
   ], unit: 'ops' },
+  // Seed 003's flush timing: mostly size-triggered writes mean the batch size fits the rate; mostly interval-triggered, a quiet app or a large batch.
+  { title: 'SDK: requests written, by trigger', type: 'timeseries', queries: [
+    { expr: `sum by (${L.writeTrigger}) (rate(${PROM.processorRequests}{job=~"$service"}[$__rate_interval]))`, legend: '{{' + L.writeTrigger + '}}' },
+  ], unit: 'reqps' },
+  { title: 'SDK: records per export request', type: 'timeseries', queries: [
+    { expr: recordsPerRequest(PROM.spanProcessed, COMPONENT_TYPE_DURABLE_PROCESSOR.traces), legend: 'spans' },
+    { expr: recordsPerRequest(PROM.logProcessed, COMPONENT_TYPE_DURABLE_PROCESSOR.logs), legend: 'log records' },
+  ], unit: 'short' },
   { title: 'SDK: export latency p50 / p99', type: 'timeseries', queries: [
     { expr: `histogram_quantile(0.5, sum by (le) (rate(${PROM.exportDuration}_bucket{job=~"$service"}[$__rate_interval])))`, legend: 'p50' },
     { expr: `histogram_quantile(0.99, sum by (le) (rate(${PROM.exportDuration}_bucket{job=~"$service"}[$__rate_interval])))`, legend: 'p99' },

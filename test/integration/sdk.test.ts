@@ -205,6 +205,8 @@ describe('startTelemetry against a real OTLP/HTTP endpoint', () => {
     expect(points.get(`${sc.METRIC_BATCHTEL_SPOOL_SPOOLED}{}`)).toBe(10);
     expect(points.get(`${sc.METRIC_BATCHTEL_SPOOL_REPLAYED}{}`)).toBe(10);
     expect(points.get(`${sc.METRIC_BATCHTEL_SPOOL_RECORDS}{}`)).toBe(0);
+    // Three requests, each written by a forceFlush or the shutdown (its only trigger here, so one series).
+    expect(points.get(`${sc.METRIC_BATCHTEL_PROCESSOR_REQUESTS}{}`)).toBe(3);
     expect(points.get(`${sc.METRIC_OTEL_SDK_EXPORTER_OPERATION_DURATION}{}`)).toBe(2);
     expect(points.get(`${sc.METRIC_OTEL_SDK_EXPORTER_OPERATION_DURATION}{400}`)).toBe(1);
     expect(points.get(`${sc.METRIC_OTEL_SDK_EXPORTER_OPERATION_DURATION}{503}`)).toBe(1);

@@ -1,5 +1,14 @@
 import type { Attributes, BatchObservableResult, Histogram, Meter, Observable } from '@opentelemetry/api';
-import { ATTR_ERROR_TYPE, ATTR_HTTP_RESPONSE_STATUS_CODE, ATTR_OTEL_COMPONENT_NAME, ATTR_OTEL_COMPONENT_TYPE, DELIVERY_ERROR_TYPE_VALUES, DELIVERY_METRICS } from '../../semconv.js';
+import {
+  ATTR_BATCHTEL_WRITE_TRIGGER,
+  ATTR_ERROR_TYPE,
+  ATTR_HTTP_RESPONSE_STATUS_CODE,
+  ATTR_OTEL_COMPONENT_NAME,
+  ATTR_OTEL_COMPONENT_TYPE,
+  COMPONENT_TYPE_DURABLE_PROCESSOR,
+  DELIVERY_ERROR_TYPE_VALUES,
+  DELIVERY_METRICS,
+} from '../../semconv.js';
 import type { MetricDefinition } from '../../semconv.js';
 import type { DurableBatchProcessor } from './DurableBatchProcessor.js';
 import type { SendResult } from './OtlpHttpTransport.js';
@@ -87,21 +96,23 @@ export class DeliveryMetrics {
     const spooled = observable(m.spoolSpooled);
     const replayed = observable(m.spoolReplayed);
     const evicted = observable(m.spoolEvicted);
+    const requests = observable(m.processorRequests);
     this.duration = meter.createHistogram(m.exportDuration.name, {
       unit: m.exportDuration.unit,
       description: m.exportDuration.description,
       advice: { explicitBucketBoundaries: [...m.exportDuration.buckets] },
     });
-    const all = [...Object.values(processed), ...Object.values(queue), ...Object.values(exported), ...Object.values(inflight), retries, spoolRecords, spoolSize, spooled, replayed, evicted];
+    const all = [...Object.values(processed), ...Object.values(queue), ...Object.values(exported), ...Object.values(inflight), retries, spoolRecords, spoolSize, spooled, replayed, evicted, requests];
     meter.addBatchObservableCallback((result) => {
       for (const p of pipelines) {
         const signal = p.signal;
-        const processorAttrs = component(signal === 'traces' ? 'batchtel_durable_span_processor' : 'batchtel_durable_log_processor');
+        const processorAttrs = component(COMPONENT_TYPE_DURABLE_PROCESSOR[signal]);
         const exporterAttrs = exporterComponent(signal, p.encoding);
         const c = p.sender.counts;
         result.observe(processed[signal], p.processor.counts.accepted, processorAttrs);
         observeByType(result, processed[signal], p.processor.counts.refused, processorAttrs);
         result.observe(queue[signal], p.processor.buffered(), processorAttrs);
+        for (const [trigger, n] of Object.entries(p.processor.counts.requests)) result.observe(requests, n, { ...processorAttrs, [ATTR_BATCHTEL_WRITE_TRIGGER]: trigger });
         result.observe(exported[signal], c.delivered, exporterAttrs);
         if (c.rejected > 0) result.observe(exported[signal], c.rejected, { ...exporterAttrs, [ATTR_ERROR_TYPE]: DELIVERY_ERROR_TYPE_VALUES.rejected });
         observeByType(result, exported[signal], c.dropped, exporterAttrs);

@@ -1,5 +1,5 @@
 import { diag } from '@opentelemetry/api';
-import { DELIVERY_ERROR_TYPE_VALUES } from '../../semconv.js';
+import { BATCHTEL_WRITE_TRIGGER_VALUES as TRIGGER, DELIVERY_ERROR_TYPE_VALUES, type BatchtelWriteTrigger } from '../../semconv.js';
 import type { Spool } from './Spool.js';
 import type { SpoolSender } from './SpoolSender.js';
 
@@ -28,6 +28,8 @@ export interface ProcessorCounts {
   accepted: number;
   /** Not kept, by error.type. */
   refused: Record<string, number>;
+  /** Requests written, by what set off the write. */
+  requests: Partial<Record<BatchtelWriteTrigger, number>>;
 }
 
 /**
@@ -43,7 +45,7 @@ export interface ProcessorCounts {
  * `priorityDelayMs`.
  */
 export class DurableBatchProcessor<T> {
-  readonly counts: ProcessorCounts = { accepted: 0, refused: {} };
+  readonly counts: ProcessorCounts = { accepted: 0, refused: {}, requests: {} };
   private buffer: T[] = [];
   private lastWrite: number;
   private readonly interval: NodeJS.Timeout;
@@ -61,7 +63,7 @@ export class DurableBatchProcessor<T> {
     this.syncIntervalMs = options.syncIntervalMs ?? 1000;
     this.now = options.now ?? Date.now;
     this.lastWrite = this.now();
-    this.interval = setInterval(() => this.write(), this.syncIntervalMs);
+    this.interval = setInterval(() => this.write(TRIGGER.interval), this.syncIntervalMs);
     this.interval.unref();
   }
 
@@ -72,16 +74,20 @@ export class DurableBatchProcessor<T> {
     }
     this.counts.accepted++;
     this.buffer.push(item);
-    if (this.buffer.length >= this.maxQueueSize || this.now() - this.lastWrite >= this.syncIntervalMs) {
-      this.write();
+    if (this.buffer.length >= this.maxQueueSize) {
+      this.write(TRIGGER.backpressure);
+      return;
+    }
+    if (this.now() - this.lastWrite >= this.syncIntervalMs) {
+      this.write(TRIGGER.interval);
       return;
     }
     if (this.buffer.length >= this.maxBatchSize) {
-      this.immediate ??= setImmediate(() => this.write());
+      this.immediate ??= setImmediate(() => this.write(TRIGGER.size));
       return;
     }
     if (!this.priorityTimer && this.options.isPriority(item)) {
-      this.priorityTimer = setTimeout(() => this.write(), this.options.priorityDelayMs ?? 50);
+      this.priorityTimer = setTimeout(() => this.write(TRIGGER.priority), this.options.priorityDelayMs ?? 50);
       this.priorityTimer.unref();
     }
   }
@@ -93,20 +99,20 @@ export class DurableBatchProcessor<T> {
 
   /** Writes what is buffered and waits until it is delivered or the endpoint is failing (then it waits on disk). */
   async forceFlush(): Promise<void> {
-    this.write();
+    this.write(TRIGGER.flush);
     await this.options.sender.flush();
   }
 
   async shutdown(): Promise<void> {
     if (this.closed) return;
-    this.write();
+    this.write(TRIGGER.flush);
     this.closed = true;
     clearInterval(this.interval);
     await this.options.sender.flush();
     this.options.sender.close();
   }
 
-  private write(): void {
+  private write(trigger: BatchtelWriteTrigger): void {
     if (this.priorityTimer) clearTimeout(this.priorityTimer);
     this.priorityTimer = undefined;
     if (this.immediate) clearImmediate(this.immediate);
@@ -114,10 +120,10 @@ export class DurableBatchProcessor<T> {
     this.lastWrite = this.now();
     const buffer = this.buffer;
     this.buffer = [];
-    for (let i = 0; i < buffer.length; i += this.maxBatchSize) this.writeBatch(buffer.slice(i, i + this.maxBatchSize));
+    for (let i = 0; i < buffer.length; i += this.maxBatchSize) this.writeBatch(buffer.slice(i, i + this.maxBatchSize), trigger);
   }
 
-  private writeBatch(items: T[]): void {
+  private writeBatch(items: T[], trigger: BatchtelWriteTrigger): void {
     let body: Uint8Array | undefined;
     try {
       body = this.options.encode(items);
@@ -128,6 +134,7 @@ export class DurableBatchProcessor<T> {
       this.refuse(DELIVERY_ERROR_TYPE_VALUES.encode, items.length);
       return;
     }
+    this.counts.requests[trigger] = (this.counts.requests[trigger] ?? 0) + 1;
     const file = this.options.spool.write(body, items.length);
     if (file) this.options.sender.enqueue(file, body);
     else this.options.sender.enqueueInMemory(body, items.length, this.options.encoding);

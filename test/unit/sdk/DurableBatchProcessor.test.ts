@@ -44,6 +44,8 @@ describe('DurableBatchProcessor', () => {
     vi.runOnlyPendingTimers();
     expect(written).toEqual([[1, 2, 3], [4]]);
     expect(processor.buffered()).toBe(0);
+    // Each request is counted once, by what set off its write.
+    expect(processor.counts.requests).toEqual({ size: 2 });
   });
 
   it('a caller that never yields meets maxQueueSize and the write happens in its turn: back-pressure, nothing dropped', () => {
@@ -51,7 +53,7 @@ describe('DurableBatchProcessor', () => {
     for (let n = 0; n < 11; n++) processor.add(n);
     expect(written).toEqual([[0, 1], [2, 3], [4], [5, 6], [7, 8], [9]]);
     expect(processor.buffered()).toBe(1);
-    expect(processor.counts).toMatchObject({ accepted: 11, refused: {} });
+    expect(processor.counts).toMatchObject({ accepted: 11, refused: {}, requests: { backpressure: 6 } });
   });
 
   it('nothing stays in memory only for longer than the sync interval, even in a loop that never yields', () => {
@@ -63,6 +65,7 @@ describe('DurableBatchProcessor', () => {
     advance(1);
     processor.add(3);
     expect(written).toEqual([[1, 2, 3]]);
+    expect(processor.counts.requests).toEqual({ interval: 1 });
   });
 
   it('the sync timer writes what an idle caller left', () => {
@@ -70,6 +73,9 @@ describe('DurableBatchProcessor', () => {
     processor.add(1);
     vi.advanceTimersByTime(1000);
     expect(written).toEqual([[1]]);
+    // An interval with nothing buffered writes nothing and counts nothing.
+    vi.advanceTimersByTime(5000);
+    expect(processor.counts.requests).toEqual({ interval: 1 });
   });
 
   it('a priority record is written within the priority delay', () => {
@@ -80,6 +86,7 @@ describe('DurableBatchProcessor', () => {
     expect(written).toEqual([]);
     vi.advanceTimersByTime(1);
     expect(written).toEqual([[1, -1]]);
+    expect(processor.counts.requests).toEqual({ priority: 1 });
   });
 
   it('after shutdown records are refused and counted, not queued', async () => {
@@ -88,7 +95,7 @@ describe('DurableBatchProcessor', () => {
     await processor.shutdown();
     processor.add(2);
     expect(written).toEqual([[1]]);
-    expect(processor.counts).toMatchObject({ accepted: 1, refused: { shutdown: 1 } });
+    expect(processor.counts).toMatchObject({ accepted: 1, refused: { shutdown: 1 }, requests: { flush: 1 } });
   });
 });
 
