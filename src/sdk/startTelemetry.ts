@@ -21,6 +21,7 @@ import { BoundedCumulativeReader } from './BoundedCumulativeReader.js';
 import { readOtelEnv, type ExporterChoice, type Protocol, type Signal } from './env.js';
 import { FallbackExporter } from './FallbackExporter.js';
 import { ItemSpanSampler } from './ItemSpanSampler.js';
+import { samplerFromEnv } from './samplerFromEnv.js';
 import { LocalFileMetricExporter } from './LocalFileExporter.js';
 import { DeliveryMetrics, deliveryStats, type DeliveryPipeline, type DeliveryStats } from './delivery/DeliveryMetrics.js';
 import { createDurableLogPipeline, createDurableSpanPipeline } from './delivery/durablePipelines.js';
@@ -228,7 +229,7 @@ export function startTelemetry(input: TelemetrySetup = {}): TelemetryHandle {
       metricExporter = new ConsoleMetricExporter({ temporalitySelector: batchtelTemporalitySelector });
   }
 
-  const sampler = new ItemSpanSampler(options.itemSpanRatio);
+  const sampler = new ItemSpanSampler(options.itemSpanRatio, samplerFromEnv(env.sampler, env.samplerArg));
   const tracerProvider = new TracerProvider({
     resource,
     sampler,

@@ -98,6 +98,21 @@ describe('startTelemetry against a real OTLP/HTTP endpoint', () => {
     expect(resource.attributes.find((a) => a.key === 'service.name')?.value.stringValue).toBe('from-env');
   });
 
+  it('honours OTEL_TRACES_SAMPLER: always_off keeps every span out while the logs still flow', async () => {
+    const [s, url] = await sink();
+    const saved = { ...process.env };
+    process.env['OTEL_TRACES_SAMPLER'] = 'always_off';
+    try {
+      const telemetry = startTelemetry({ serviceName: 'sampled-out', endpoint: url, protocol: 'http/json', spoolDir: tempSpool(), handleSignals: false });
+      await workload();
+      await telemetry.shutdown();
+    } finally {
+      process.env = saved;
+    }
+    expect(s.spans()).toEqual([]);
+    expect(s.logRecords().length).toBeGreaterThan(0);
+  });
+
   it('with no collector at the default endpoint, writes OTLP JSON lines locally and says so once, losing nothing from a tight loop', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'batchtel-local-'));
     const messages: string[] = [];
