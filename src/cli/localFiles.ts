@@ -54,7 +54,7 @@ export async function replayLocal(options: LocalReplayOptions): Promise<number> 
   const env = readOtelEnv();
   let waiting = 0;
   for (const signal of SIGNALS) {
-    const transport = new OtlpHttpTransport(`${options.endpoint.replace(/\/+$/, '')}/v1/${signal}`, env.headers, options.timeoutMillis, (env.compression ?? 'gzip') === 'gzip');
+    const transport = new OtlpHttpTransport(`${options.endpoint.replace(/\/+$/, '')}/v1/${signal}`, { ...env.headers, ...env.signalHeaders[signal] }, options.timeoutMillis, (env.signalCompression[signal] ?? env.compression ?? 'gzip') === 'gzip');
     const result = { found: 0, delivered: 0, lost: new Map<string, number>(), waiting: 0, lastError: '' };
     for (const file of claim(options.dir, signal)) {
       if (result.waiting > 0) {

@@ -66,7 +66,7 @@ export async function replaySpool(options: ReplayOptions): Promise<number> {
     const sender = new SpoolSender({
       signal,
       spool,
-      transport: new OtlpHttpTransport(url, env.headers, options.timeoutMillis, (env.compression ?? 'gzip') === 'gzip'),
+      transport: new OtlpHttpTransport(url, { ...env.headers, ...env.signalHeaders[signal] }, options.timeoutMillis, (env.signalCompression[signal] ?? env.compression ?? 'gzip') === 'gzip'),
       rejected: () => undefined,
       concurrency: 2,
     });

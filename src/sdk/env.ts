@@ -16,8 +16,12 @@ export interface OtelEnv {
   protocol?: Protocol;
   signalProtocols: Partial<Record<Signal, Protocol>>;
   headers: Record<string, string>;
+  /** OTEL_EXPORTER_OTLP_<SIGNAL>_HEADERS: added to (and over) the common ones. */
+  signalHeaders: Partial<Record<Signal, Record<string, string>>>;
   timeoutMillis?: number;
+  signalTimeouts: Partial<Record<Signal, number>>;
   compression?: 'gzip' | 'none';
+  signalCompression: Partial<Record<Signal, 'gzip' | 'none'>>;
   exporters: Partial<Record<Signal, ExporterChoice>>;
   sampler?: string;
   samplerArg?: number;
@@ -52,6 +56,11 @@ const number = (value: string | undefined): number | undefined => {
 const protocol = (value: string | undefined): Protocol | undefined =>
   value === 'http/protobuf' || value === 'http/json' ? value : undefined;
 
+const compressionOf = (value: string | undefined): 'gzip' | 'none' | undefined => {
+  const v = value?.trim();
+  return v === 'gzip' || v === 'none' ? v : undefined;
+};
+
 const exporter = (value: string | undefined): ExporterChoice | undefined => {
   const first = value?.split(',')[0]?.trim();
   return first === 'otlp' || first === 'console' || first === 'none' ? first : undefined;
@@ -65,6 +74,9 @@ export function readOtelEnv(env: NodeJS.ProcessEnv = process.env): OtelEnv {
     signalEndpoints: {},
     signalProtocols: {},
     headers: parseKeyValues(env['OTEL_EXPORTER_OTLP_HEADERS']),
+    signalHeaders: {},
+    signalTimeouts: {},
+    signalCompression: {},
     exporters: {},
   };
   const serviceName = env['OTEL_SERVICE_NAME']?.trim();
@@ -75,8 +87,8 @@ export function readOtelEnv(env: NodeJS.ProcessEnv = process.env): OtelEnv {
   if (p) result.protocol = p;
   const timeout = number(env['OTEL_EXPORTER_OTLP_TIMEOUT']);
   if (timeout !== undefined) result.timeoutMillis = timeout;
-  const compression = env['OTEL_EXPORTER_OTLP_COMPRESSION']?.trim();
-  if (compression === 'gzip' || compression === 'none') result.compression = compression;
+  const compression = compressionOf(env['OTEL_EXPORTER_OTLP_COMPRESSION']);
+  if (compression) result.compression = compression;
   for (const signal of signals) {
     const e = env[`OTEL_EXPORTER_OTLP_${upper(signal)}_ENDPOINT`]?.trim();
     if (e) result.signalEndpoints[signal] = e;
@@ -84,6 +96,12 @@ export function readOtelEnv(env: NodeJS.ProcessEnv = process.env): OtelEnv {
     if (sp) result.signalProtocols[signal] = sp;
     const choice = exporter(env[`OTEL_${upper(signal)}_EXPORTER`]);
     if (choice) result.exporters[signal] = choice;
+    const headers = env[`OTEL_EXPORTER_OTLP_${upper(signal)}_HEADERS`];
+    if (headers) result.signalHeaders[signal] = parseKeyValues(headers);
+    const timeout = number(env[`OTEL_EXPORTER_OTLP_${upper(signal)}_TIMEOUT`]);
+    if (timeout !== undefined) result.signalTimeouts[signal] = timeout;
+    const c = compressionOf(env[`OTEL_EXPORTER_OTLP_${upper(signal)}_COMPRESSION`]);
+    if (c) result.signalCompression[signal] = c;
   }
   const sampler = env['OTEL_TRACES_SAMPLER']?.trim();
   if (sampler) result.sampler = sampler;

@@ -95,19 +95,28 @@ interface Resolved {
   url: (signal: Signal) => string;
   protocol: (signal: Signal) => Protocol;
   choice: (signal: Signal) => ExporterChoice;
-  implicitEndpoint: boolean;
+  /** No endpoint configured for this signal: the local default, with the local folder behind it. */
+  implicit: (signal: Signal) => boolean;
+  headers: (signal: Signal) => Record<string, string>;
+  timeoutMillis: (signal: Signal) => number;
+  gzip: (signal: Signal) => boolean;
 }
 
 function resolve(options: z.output<typeof telemetrySetupSchema>, env = readOtelEnv()): Resolved {
   const base = (options.endpoint ?? env.endpoint ?? DEFAULT_ENDPOINT).replace(/\/+$/, '');
-  const implicitEndpoint = !options.endpoint && !env.endpoint;
+  const implicit = (signal: Signal) => !options.endpoint && !env.endpoint && !env.signalEndpoints[signal];
+  // Code wins over the signal's variable, which wins over the common one.
   return {
     url: (signal) => (options.endpoint ? `${base}/v1/${signal}` : (env.signalEndpoints[signal] ?? `${base}/v1/${signal}`)),
     // The implicit local default speaks JSON unless told otherwise: what no collector takes then goes to
     // the local folder as the very requests, in the form the collector ingests later.
-    protocol: (signal) => options.protocol ?? env.signalProtocols[signal] ?? env.protocol ?? (implicitEndpoint ? 'http/json' : 'http/protobuf'),
+    protocol: (signal) => options.protocol ?? env.signalProtocols[signal] ?? env.protocol ?? (implicit(signal) ? 'http/json' : 'http/protobuf'),
     choice: (signal) => options[signal] ?? env.exporters[signal] ?? 'otlp',
-    implicitEndpoint,
+    implicit,
+    headers: (signal) => ({ ...env.headers, ...env.signalHeaders[signal], ...options.headers }),
+    // The implicit local default should fail over quickly rather than retry for the full timeout.
+    timeoutMillis: (signal) => options.timeoutMillis ?? env.signalTimeouts[signal] ?? env.timeoutMillis ?? (implicit(signal) ? 2000 : 10_000),
+    gzip: (signal) => (options.compression ?? env.signalCompression[signal] ?? env.compression ?? 'gzip') === 'gzip',
   };
 }
 
@@ -122,10 +131,6 @@ export function startTelemetry(input: TelemetrySetup = {}): TelemetryHandle {
   const env = readOtelEnv();
   const r = resolve(options, env);
   const redactor = createRedactor(options.redactKeys);
-  const headers = { ...env.headers, ...options.headers };
-  const compression = (options.compression ?? env.compression ?? 'gzip') === 'gzip' ? 'gzip' : 'none';
-  // The implicit local default should fail over quickly rather than retry for the full timeout.
-  const timeoutMillis = options.timeoutMillis ?? env.timeoutMillis ?? (r.implicitEndpoint ? 2000 : 10_000);
   // The resource goes out with every request: secrets in OTEL_RESOURCE_ATTRIBUTES are masked too.
   const resourceAttributes = Object.entries({ ...env.resourceAttributes, ...options.resourceAttributes }).map(([key, value]) => [key, redactor.value(key, value)]);
   const resource = resourceFromAttributes({
@@ -134,7 +139,7 @@ export function startTelemetry(input: TelemetrySetup = {}): TelemetryHandle {
     'telemetry.distro.name': 'batchtel',
     'telemetry.distro.version': VERSION,
   });
-  const common = (signal: Signal) => ({ url: r.url(signal), headers, timeoutMillis, compression: compression as never });
+  const common = (signal: Signal) => ({ url: r.url(signal), headers: r.headers(signal), timeoutMillis: r.timeoutMillis(signal), compression: (r.gzip(signal) ? 'gzip' : 'none') as never });
   const destinations: string[] = [];
   const pipelines: DeliveryPipeline[] = [];
   let deliveryMetrics: DeliveryMetrics | undefined;
@@ -142,9 +147,9 @@ export function startTelemetry(input: TelemetrySetup = {}): TelemetryHandle {
     const encoding = r.protocol(signal) === 'http/json' ? ('json' as const) : ('protobuf' as const);
     return {
       url: r.url(signal),
-      headers,
-      timeoutMillis,
-      gzip: compression === 'gzip',
+      headers: r.headers(signal),
+      timeoutMillis: r.timeoutMillis(signal),
+      gzip: r.gzip(signal),
       encoding,
       spoolDir: options.spoolDir,
       maxSpoolBytes: options.maxSpoolBytes,
@@ -156,7 +161,7 @@ export function startTelemetry(input: TelemetrySetup = {}): TelemetryHandle {
       maxBackoffMs: options.maxBackoffMillis,
       redactor,
       onExport: (seconds: number, result: SendResult) => deliveryMetrics?.recordExport(signal, encoding, seconds, result),
-      ...(r.implicitEndpoint
+      ...(r.implicit(signal)
         ? {
             local: {
               dir: options.localDir,
@@ -179,14 +184,14 @@ export function startTelemetry(input: TelemetrySetup = {}): TelemetryHandle {
     process.stderr.write(`${message}\n`);
   };
   const withFallback = (primary: PushMetricExporter): PushMetricExporter => {
-    if (!r.implicitEndpoint) return primary;
+    if (!r.implicit('metrics')) return primary;
     const local = new LocalFileMetricExporter(options.localDir);
     return new FallbackExporter(primary, local, { primary: redactor.text(r.url('metrics')), fallback: options.localDir }, 30_000, announce);
   };
   const describe = (signal: Signal) => {
     const choice = r.choice(signal);
     destinations.push(
-      choice === 'otlp' ? `${signal} → ${redactor.text(r.url(signal))} (${r.protocol(signal)}${r.implicitEndpoint ? `, else ${options.localDir}` : ''})` : `${signal} → ${choice}`,
+      choice === 'otlp' ? `${signal} → ${redactor.text(r.url(signal))} (${r.protocol(signal)}${r.implicit(signal) ? `, else ${options.localDir}` : ''})` : `${signal} → ${choice}`,
     );
     return choice;
   };

@@ -98,6 +98,37 @@ describe('startTelemetry against a real OTLP/HTTP endpoint', () => {
     expect(resource.attributes.find((a) => a.key === 'service.name')?.value.stringValue).toBe('from-env');
   });
 
+  it('honours per-signal variables: the signal headers over the common ones, its own endpoint (as given, not the local default)', async () => {
+    const [s, url] = await sink();
+    const seen: Array<{ path: string; tenant: string | undefined; scope: string | undefined; type: string | undefined }> = [];
+    s.respondWith = (request) => {
+      seen.push({ path: request.url ?? '', tenant: request.headers['x-tenant'] as string, scope: request.headers['x-scope'] as string, type: request.headers['content-type'] });
+      return undefined;
+    };
+    const saved = { ...process.env };
+    delete process.env['OTEL_EXPORTER_OTLP_ENDPOINT'];
+    delete process.env['OTEL_EXPORTER_OTLP_PROTOCOL'];
+    process.env['OTEL_EXPORTER_OTLP_TRACES_ENDPOINT'] = `${url}/custom/traces`;
+    process.env['OTEL_EXPORTER_OTLP_LOGS_ENDPOINT'] = `${url}/custom/logs`;
+    process.env['OTEL_METRICS_EXPORTER'] = 'none';
+    process.env['OTEL_EXPORTER_OTLP_HEADERS'] = 'x-tenant=common';
+    process.env['OTEL_EXPORTER_OTLP_TRACES_HEADERS'] = 'x-tenant=traces-tenant,x-scope=traces';
+    try {
+      const telemetry = startTelemetry({ serviceName: 'per-signal', spoolDir: tempSpool(), handleSignals: false });
+      expect(telemetry.destination).not.toContain('else');
+      await workload();
+      await telemetry.shutdown();
+    } finally {
+      process.env = saved;
+    }
+    const traces = seen.filter((r) => r.path === '/custom/traces');
+    const logRequests = seen.filter((r) => r.path === '/custom/logs');
+    expect(traces.length).toBeGreaterThan(0);
+    expect(logRequests.length).toBeGreaterThan(0);
+    expect(traces.every((r) => r.tenant === 'traces-tenant' && r.scope === 'traces' && r.type === 'application/x-protobuf')).toBe(true);
+    expect(logRequests.every((r) => r.tenant === 'common' && r.scope === undefined)).toBe(true);
+  });
+
   it('honours OTEL_TRACES_SAMPLER: always_off keeps every span out while the logs still flow', async () => {
     const [s, url] = await sink();
     const saved = { ...process.env };

@@ -18,6 +18,9 @@ describe('OTEL_* environment variables', () => {
       OTEL_TRACES_SAMPLER: 'parentbased_traceidratio',
       OTEL_TRACES_SAMPLER_ARG: '0.25',
       OTEL_METRIC_EXPORT_INTERVAL: '15000',
+      OTEL_EXPORTER_OTLP_TRACES_HEADERS: 'x-tenant=t2,x-scope=traces',
+      OTEL_EXPORTER_OTLP_LOGS_TIMEOUT: '2500',
+      OTEL_EXPORTER_OTLP_METRICS_COMPRESSION: 'gzip',
     });
     expect(env).toMatchObject({
       serviceName: 'billing',
@@ -33,6 +36,9 @@ describe('OTEL_* environment variables', () => {
       sampler: 'parentbased_traceidratio',
       samplerArg: 0.25,
       metricExportIntervalMillis: 15000,
+      signalHeaders: { traces: { 'x-tenant': 't2', 'x-scope': 'traces' } },
+      signalTimeouts: { logs: 2500 },
+      signalCompression: { metrics: 'gzip' },
     });
   });
 
