@@ -1,3 +1,5 @@
+import { DiagLogLevel } from '@opentelemetry/api';
+
 /**
  * The standard OTEL_* environment variables, read as the SDK specification
  * defines them. Programmatic options given to startTelemetry win over these.
@@ -26,7 +28,21 @@ export interface OtelEnv {
   sampler?: string;
   samplerArg?: number;
   metricExportIntervalMillis?: number;
+  /** OTEL_SDK_DISABLED=true: a no-op setup. */
+  sdkDisabled: boolean;
+  /** OTEL_LOG_LEVEL: the SDK's own (diag) logging. */
+  logLevel?: DiagLogLevel;
 }
+
+const LOG_LEVELS: Readonly<Record<string, DiagLogLevel>> = {
+  none: DiagLogLevel.NONE,
+  error: DiagLogLevel.ERROR,
+  warn: DiagLogLevel.WARN,
+  info: DiagLogLevel.INFO,
+  debug: DiagLogLevel.DEBUG,
+  verbose: DiagLogLevel.VERBOSE,
+  all: DiagLogLevel.ALL,
+};
 
 /** `key1=value1,key2=value2` with percent-encoded values (W3C Baggage octet rules). */
 export function parseKeyValues(value: string | undefined): Record<string, string> {
@@ -78,7 +94,10 @@ export function readOtelEnv(env: NodeJS.ProcessEnv = process.env): OtelEnv {
     signalTimeouts: {},
     signalCompression: {},
     exporters: {},
+    sdkDisabled: env['OTEL_SDK_DISABLED']?.trim().toLowerCase() === 'true',
   };
+  const logLevel = LOG_LEVELS[env['OTEL_LOG_LEVEL']?.trim().toLowerCase() ?? ''];
+  if (logLevel !== undefined) result.logLevel = logLevel;
   const serviceName = env['OTEL_SERVICE_NAME']?.trim();
   if (serviceName) result.serviceName = serviceName;
   const endpoint = env['OTEL_EXPORTER_OTLP_ENDPOINT']?.trim();

@@ -1,4 +1,4 @@
-import { diag, metrics, trace } from '@opentelemetry/api';
+import { diag, DiagConsoleLogger, metrics, trace } from '@opentelemetry/api';
 import { logs } from '@opentelemetry/api-logs';
 import { OTLPMetricExporter as OTLPMetricExporterJson } from '@opentelemetry/exporter-metrics-otlp-http';
 import { OTLPMetricExporter as OTLPMetricExporterProto } from '@opentelemetry/exporter-metrics-otlp-proto';
@@ -120,6 +120,16 @@ function resolve(options: z.output<typeof telemetrySetupSchema>, env = readOtelE
   };
 }
 
+/** OTEL_SDK_DISABLED=true: nothing registered, batchtel's instrumentation stays on the API's no-ops. */
+function disabledHandle(): TelemetryHandle {
+  return {
+    destination: 'nowhere (OTEL_SDK_DISABLED=true)',
+    deliveryStats: () => [],
+    forceFlush: () => Promise.resolve(),
+    shutdown: () => Promise.resolve(),
+  };
+}
+
 /**
  * One call for apps with no OpenTelemetry setup: tracer, meter and logger
  * providers with OTLP/HTTP exporters (protobuf by default, gzip on), the
@@ -129,6 +139,9 @@ function resolve(options: z.output<typeof telemetrySetupSchema>, env = readOtelE
 export function startTelemetry(input: TelemetrySetup = {}): TelemetryHandle {
   const options = parseOptions(telemetrySetupSchema, input, 'startTelemetry options');
   const env = readOtelEnv();
+  // As the SDK specification (and NodeSDK) read them: the SDK's own log level, and a switch that turns it all off.
+  if (env.logLevel !== undefined) diag.setLogger(new DiagConsoleLogger(), { logLevel: env.logLevel, suppressOverrideMessage: true });
+  if (env.sdkDisabled) return disabledHandle();
   const r = resolve(options, env);
   const redactor = createRedactor(options.redactKeys);
   // The resource goes out with every request: secrets in OTEL_RESOURCE_ATTRIBUTES are masked too.

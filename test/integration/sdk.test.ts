@@ -1,6 +1,9 @@
+import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { diag, DiagLogLevel } from '@opentelemetry/api';
 import { logs } from '@opentelemetry/api-logs';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -127,6 +130,31 @@ describe('startTelemetry against a real OTLP/HTTP endpoint', () => {
     expect(logRequests.length).toBeGreaterThan(0);
     expect(traces.every((r) => r.tenant === 'traces-tenant' && r.scope === 'traces' && r.type === 'application/x-protobuf')).toBe(true);
     expect(logRequests.every((r) => r.tenant === 'common' && r.scope === undefined)).toBe(true);
+  });
+
+  it('honours OTEL_SDK_DISABLED (nothing registered, nothing sent) and OTEL_LOG_LEVEL (the SDK reports on the console)', async () => {
+    const [s, url] = await sink();
+    const saved = { ...process.env };
+    process.env['OTEL_SDK_DISABLED'] = 'true';
+    try {
+      const telemetry = startTelemetry({ serviceName: 'disabled', endpoint: url, spoolDir: tempSpool(), handleSignals: false });
+      expect(telemetry.destination).toContain('OTEL_SDK_DISABLED');
+      await workload();
+      await telemetry.shutdown();
+    } finally {
+      process.env = saved;
+    }
+    expect(s.received).toEqual([]);
+
+    // A refusal the pipeline reports through diag reaches the console once OTEL_LOG_LEVEL asks for it (a real process: its stderr).
+    s.respondWith = () => ({ status: 400 });
+    const producer = (extra: Record<string, string>) =>
+      promisify(execFile)(process.execPath, ['--import', 'tsx', 'test/fixtures/delivery-producer.ts'], {
+        cwd: fileURLToPath(new URL('../../', import.meta.url)),
+        env: { ...process.env, ENDPOINT: url, COUNT: '10', SPOOL_DIR: tempSpool(), ...extra },
+      });
+    expect((await producer({ OTEL_LOG_LEVEL: 'error' })).stderr).toContain('the endpoint refused an export with 400');
+    expect((await producer({})).stderr).not.toContain('refused');
   });
 
   it('honours OTEL_TRACES_SAMPLER: always_off keeps every span out while the logs still flow', async () => {

@@ -1,3 +1,4 @@
+import { DiagLogLevel } from '@opentelemetry/api';
 import { describe, expect, it } from 'vitest';
 import { parseKeyValues, readOtelEnv } from '../../../src/sdk/env.js';
 
@@ -40,6 +41,13 @@ describe('OTEL_* environment variables', () => {
       signalTimeouts: { logs: 2500 },
       signalCompression: { metrics: 'gzip' },
     });
+  });
+
+  it('reads OTEL_SDK_DISABLED and OTEL_LOG_LEVEL (case-insensitive; anything else leaves them unset)', () => {
+    expect(readOtelEnv({ OTEL_SDK_DISABLED: 'TRUE', OTEL_LOG_LEVEL: 'Debug' })).toMatchObject({ sdkDisabled: true, logLevel: DiagLogLevel.DEBUG });
+    const env = readOtelEnv({ OTEL_SDK_DISABLED: '1', OTEL_LOG_LEVEL: 'chatty' });
+    expect(env.sdkDisabled).toBe(false);
+    expect(env.logLevel).toBeUndefined();
   });
 
   it('ignores malformed values instead of guessing', () => {
