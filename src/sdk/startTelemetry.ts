@@ -58,7 +58,7 @@ export const telemetrySetupSchema = z.strictObject({
   redactKeys: z.array(z.string()).default([]),
   /** Where telemetry goes when no collector answers at the default endpoint. */
   localDir: z.string().default('.batchtel/otlp'),
-  /** Undeliverable export requests wait here for replay (a configured endpoint's spans and logs). */
+  /** Spans and log records are written here before they are sent, and wait here while the endpoint fails. */
   spoolDir: z.string().default('.batchtel/spool'),
   /** Spool size limit; past it the oldest requests are evicted (counted). */
   maxSpoolBytes: z.number().int().min(1024).default(256 * 1024 * 1024),
