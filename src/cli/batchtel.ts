@@ -3,6 +3,7 @@
  * The `batchtel` command. Subcommands: `demo`, `spool status|replay`, `local status|replay`.
  */
 import { parseArgs } from 'node:util';
+import type { ReplayOptions } from './replayTarget.js';
 
 const HELP = `usage: batchtel <command> [options]
 
@@ -71,7 +72,7 @@ async function statusOrReplay(
   defaultDir: string,
   args: string[],
   status: (dir: string, out: NodeJS.WritableStream) => number,
-  replay: (options: { dir: string; endpoint: string; timeoutMillis: number; out: NodeJS.WritableStream }) => Promise<number>,
+  replay: (options: ReplayOptions) => Promise<number>,
 ): Promise<number> {
   const [action, ...rest] = args;
   const { values } = parseArgs({

@@ -7,9 +7,10 @@
  */
 import { existsSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { OtlpHttpTransport } from '../sdk/delivery/OtlpHttpTransport.js';
+import type { OtlpHttpTransport } from '../sdk/delivery/OtlpHttpTransport.js';
 import { alive } from '../sdk/delivery/Spool.js';
 import { readOtelEnv } from '../sdk/env.js';
+import { lostByReason, replayTransport, type ReplayOptions } from './replayTarget.js';
 
 const SIGNALS = ['traces', 'metrics', 'logs'] as const;
 type Signal = (typeof SIGNALS)[number];
@@ -33,20 +34,12 @@ export function localStatus(dir: string, out: NodeJS.WritableStream): number {
   return 0;
 }
 
-export interface LocalReplayOptions {
-  readonly dir: string;
-  /** Base OTLP/HTTP URL; `/v1/<signal>` is appended. */
-  readonly endpoint: string;
-  readonly timeoutMillis: number;
-  readonly out: NodeJS.WritableStream;
-}
-
 /**
  * Sends every line, oldest first, and removes what was delivered; 0 when all
  * of it was, 1 when some waits for the next try. The live file is renamed
  * before it is read, so an app still writing starts a new one.
  */
-export async function replayLocal(options: LocalReplayOptions): Promise<number> {
+export async function replayLocal(options: ReplayOptions): Promise<number> {
   if (!existsSync(options.dir)) {
     options.out.write(`${options.dir}: no local telemetry here\n`);
     return 0;
@@ -54,7 +47,7 @@ export async function replayLocal(options: LocalReplayOptions): Promise<number> 
   const env = readOtelEnv();
   let waiting = 0;
   for (const signal of SIGNALS) {
-    const transport = new OtlpHttpTransport(`${options.endpoint.replace(/\/+$/, '')}/v1/${signal}`, { ...env.headers, ...env.signalHeaders[signal] }, options.timeoutMillis, (env.signalCompression[signal] ?? env.compression ?? 'gzip') === 'gzip');
+    const transport = replayTransport(options, env, signal);
     const result = { found: 0, delivered: 0, lost: new Map<string, number>(), waiting: 0, lastError: '' };
     for (const file of claim(options.dir, signal)) {
       if (result.waiting > 0) {
@@ -67,7 +60,7 @@ export async function replayLocal(options: LocalReplayOptions): Promise<number> 
       await replayFile(file, transport, result);
     }
     waiting += result.waiting;
-    const lost = [...result.lost].map(([reason, n]) => `${n} (${reason})`).join(', ') || '0';
+    const lost = lostByReason(result.lost);
     options.out.write(
       `${signal}: ${result.found} requests found, ${result.delivered} delivered, ${lost} lost, ${result.waiting} still waiting${result.waiting > 0 ? ` (last error: ${result.lastError})` : ''}\n`,
     );

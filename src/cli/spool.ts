@@ -6,10 +6,10 @@
  */
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { OtlpHttpTransport } from '../sdk/delivery/OtlpHttpTransport.js';
 import { alive, parseSpoolName, Spool } from '../sdk/delivery/Spool.js';
 import { SpoolSender } from '../sdk/delivery/SpoolSender.js';
 import { readOtelEnv } from '../sdk/env.js';
+import { lostByReason, replayTransport, type ReplayOptions } from './replayTarget.js';
 
 const SIGNALS = ['traces', 'logs'] as const;
 
@@ -48,32 +48,23 @@ export function spoolStatus(dir: string, out: NodeJS.WritableStream): number {
   return 0;
 }
 
-export interface ReplayOptions {
-  readonly dir: string;
-  /** Base OTLP/HTTP URL; `/v1/<signal>` is appended. */
-  readonly endpoint: string;
-  readonly timeoutMillis: number;
-  readonly out: NodeJS.WritableStream;
-}
-
 /** Sends what gone processes left, oldest first; 0 when all of it was delivered, 1 when some waits on. */
 export async function replaySpool(options: ReplayOptions): Promise<number> {
   const env = readOtelEnv();
   let remaining = 0;
   for (const signal of SIGNALS) {
     const spool = new Spool({ dir: options.dir, prefix: signal, maxBytes: Number.MAX_SAFE_INTEGER, encoding: 'protobuf' });
-    const url = `${options.endpoint.replace(/\/+$/, '')}/v1/${signal}`;
     const sender = new SpoolSender({
       signal,
       spool,
-      transport: new OtlpHttpTransport(url, { ...env.headers, ...env.signalHeaders[signal] }, options.timeoutMillis, (env.signalCompression[signal] ?? env.compression ?? 'gzip') === 'gzip'),
+      transport: replayTransport(options, env, signal),
       rejected: () => undefined,
       concurrency: 2,
     });
     await sender.flush();
     sender.close();
     const c = sender.counts;
-    const dropped = Object.entries(c.dropped).map(([reason, n]) => `${n} (${reason})`).join(', ') || '0';
+    const dropped = lostByReason(Object.entries(c.dropped));
     const pending = sender.pending();
     remaining += pending;
     options.out.write(`${signal}: ${c.inherited} records found, ${c.delivered} delivered, ${dropped} lost, ${pending} still waiting${pending > 0 ? ` (last error: ${Object.keys(c.retries).at(-1) ?? 'none'})` : ''}\n`);

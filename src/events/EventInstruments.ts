@@ -1,5 +1,6 @@
 import { metrics, type Attributes, type Histogram, type Meter, type MeterProvider, type ObservableResult } from '@opentelemetry/api';
-import { BATCH_METRICS, SCOPE_NAME, type MetricDefinition } from '../semconv.js';
+import { BATCH_METRICS, SCOPE_NAME } from '../semconv.js';
+import { instrumentOptions } from '../instrument/instrumentOptions.js';
 import { VERSION } from '../instrument/version.js';
 
 /** One attribute set of `batch.events` and the events counted into it, on the caller's side. */
@@ -14,12 +15,6 @@ export interface SeriesSource {
   readonly series: readonly CountedSeries[];
 }
 
-const advice = (def: MetricDefinition) => ({
-  description: def.description,
-  unit: def.unit,
-  ...(def.buckets ? { advice: { explicitBucketBoundaries: [...def.buckets] } } : {}),
-});
-
 /**
  * The events instruments of one MeterProvider, created once. Event counts are
  * kept by the events instances as plain numbers and observed at collection
@@ -33,9 +28,9 @@ export class EventInstruments {
 
   constructor(meter: Meter) {
     const m = BATCH_METRICS;
-    this.duration = meter.createHistogram(m.eventDuration.name, advice(m.eventDuration));
-    this.value = meter.createHistogram(m.eventValue.name, advice(m.eventValue));
-    meter.createObservableCounter(m.events.name, advice(m.events)).addCallback((result) => this.observe(result));
+    this.duration = meter.createHistogram(m.eventDuration.name, instrumentOptions(m.eventDuration));
+    this.value = meter.createHistogram(m.eventValue.name, instrumentOptions(m.eventValue));
+    meter.createObservableCounter(m.events.name, instrumentOptions(m.events)).addCallback((result) => this.observe(result));
   }
 
   /** Counts of this source are reported from now on; sources stay for the provider's life, so totals never go back. */

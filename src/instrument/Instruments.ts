@@ -15,8 +15,8 @@ import {
   BATCH_ITEM_OUTCOME_VALUES,
   BATCH_METRICS,
   SCOPE_NAME,
-  type MetricDefinition,
 } from '../semconv.js';
+import { instrumentOptions } from './instrumentOptions.js';
 import { VERSION } from './version.js';
 
 /** One attribute set (operation, category, service) and the runs counting into it. */
@@ -36,12 +36,6 @@ interface LiveRun {
   readonly perRun: Attributes;
   etaAttrs: Attributes | undefined;
 }
-
-const advice = (def: MetricDefinition) => ({
-  description: def.description,
-  unit: def.unit,
-  ...(def.buckets ? { advice: { explicitBucketBoundaries: [...def.buckets] } } : {}),
-});
 
 /**
  * The instruments of one MeterProvider, created once. Item counts are observed
@@ -67,22 +61,22 @@ export class Instruments {
 
   constructor(meter: Meter) {
     const m = BATCH_METRICS;
-    this.chunkDuration = meter.createHistogram(m.chunkDuration.name, advice(m.chunkDuration));
-    this.runDuration = meter.createHistogram(m.runDuration.name, advice(m.runDuration));
-    this.runsActive = meter.createUpDownCounter(m.runsActive.name, advice(m.runsActive));
-    this.errors = meter.createCounter(m.errors.name, advice(m.errors));
-    this.retries = meter.createCounter(m.retries.name, advice(m.retries));
-    this.rateLimitHits = meter.createCounter(m.rateLimitHits.name, advice(m.rateLimitHits));
-    this.rateLimitRetryAfter = meter.createHistogram(m.rateLimitRetryAfter.name, advice(m.rateLimitRetryAfter));
-    this.itemQuality = meter.createHistogram(m.itemQuality.name, advice(m.itemQuality));
-    this.tokens = meter.createCounter(m.tokens.name, advice(m.tokens));
-    this.cost = meter.createCounter(m.cost.name, advice(m.cost));
-    this.alerts = meter.createCounter(m.alerts.name, advice(m.alerts));
+    this.chunkDuration = meter.createHistogram(m.chunkDuration.name, instrumentOptions(m.chunkDuration));
+    this.runDuration = meter.createHistogram(m.runDuration.name, instrumentOptions(m.runDuration));
+    this.runsActive = meter.createUpDownCounter(m.runsActive.name, instrumentOptions(m.runsActive));
+    this.errors = meter.createCounter(m.errors.name, instrumentOptions(m.errors));
+    this.retries = meter.createCounter(m.retries.name, instrumentOptions(m.retries));
+    this.rateLimitHits = meter.createCounter(m.rateLimitHits.name, instrumentOptions(m.rateLimitHits));
+    this.rateLimitRetryAfter = meter.createHistogram(m.rateLimitRetryAfter.name, instrumentOptions(m.rateLimitRetryAfter));
+    this.itemQuality = meter.createHistogram(m.itemQuality.name, instrumentOptions(m.itemQuality));
+    this.tokens = meter.createCounter(m.tokens.name, instrumentOptions(m.tokens));
+    this.cost = meter.createCounter(m.cost.name, instrumentOptions(m.cost));
+    this.alerts = meter.createCounter(m.alerts.name, instrumentOptions(m.alerts));
 
-    meter.createObservableCounter(m.itemsProcessed.name, advice(m.itemsProcessed)).addCallback((result) => this.observeItems(result));
-    meter.createObservableGauge(m.runProgress.name, advice(m.runProgress)).addCallback((result) => this.observeProgress(result));
-    const eta = meter.createObservableGauge(m.runEta.name, advice(m.runEta));
-    const confidence = meter.createObservableGauge(m.runEtaConfidence.name, advice(m.runEtaConfidence));
+    meter.createObservableCounter(m.itemsProcessed.name, instrumentOptions(m.itemsProcessed)).addCallback((result) => this.observeItems(result));
+    meter.createObservableGauge(m.runProgress.name, instrumentOptions(m.runProgress)).addCallback((result) => this.observeProgress(result));
+    const eta = meter.createObservableGauge(m.runEta.name, instrumentOptions(m.runEta));
+    const confidence = meter.createObservableGauge(m.runEtaConfidence.name, instrumentOptions(m.runEtaConfidence));
     meter.addBatchObservableCallback(
       (batch) => {
         for (const live of this.live.values()) {
@@ -95,7 +89,7 @@ export class Instruments {
       },
       [eta, confidence],
     );
-    meter.createObservableGauge(m.runIdleTime.name, advice(m.runIdleTime)).addCallback((result) => {
+    meter.createObservableGauge(m.runIdleTime.name, instrumentOptions(m.runIdleTime)).addCallback((result) => {
       for (const live of this.live.values()) result.observe(live.run.idleTimeMs() / 1000, live.perRun);
     });
   }

@@ -19,9 +19,9 @@ function redactAttributes(redactor: Redactor, attributes: Attributes | undefined
   let out: Attributes | undefined;
   for (const key in attributes) {
     const value = attributes[key];
+    // The redactor hands back the value itself (lists included) when nothing in it needed masking.
     const masked = redactor.value(key, value) as Attributes[string];
-    const same = Array.isArray(value) && Array.isArray(masked) ? value.every((item, i) => item === masked[i]) : masked === value;
-    if (same) continue;
+    if (masked === value) continue;
     out ??= { ...attributes };
     out[key] = masked;
   }

@@ -72,22 +72,12 @@ export class ForecastErrors {
 
   /** Empirical quantile of the log errors; 0 when none. */
   quantile(q: number): number {
-    if (this.errorCount === 0) return 0;
-    const sorted = Array.from(this.errors.subarray(0, this.errorCount)).sort((a, b) => a - b);
-    const rank = q * (sorted.length - 1);
-    const low = Math.floor(rank);
-    const high = Math.min(sorted.length - 1, low + 1);
-    return sorted[low]! + (sorted[high]! - sorted[low]!) * (rank - low);
+    return interpolatedQuantile(Array.from(this.errors.subarray(0, this.errorCount)), q);
   }
 
   /** Empirical quantile of the absolute log errors; 0 when none. */
   absoluteQuantile(q: number): number {
-    if (this.errorCount === 0) return 0;
-    const sorted = Array.from(this.errors.subarray(0, this.errorCount), Math.abs).sort((a, b) => a - b);
-    const rank = q * (sorted.length - 1);
-    const low = Math.floor(rank);
-    const high = Math.min(sorted.length - 1, low + 1);
-    return sorted[low]! + (sorted[high]! - sorted[low]!) * (rank - low);
+    return interpolatedQuantile(Array.from(this.errors.subarray(0, this.errorCount), Math.abs), q);
   }
 
   /** Share of measured errors within ±band (in log space): the confidence definition. */
@@ -105,4 +95,14 @@ export class ForecastErrors {
     for (let i = 0; i < this.errorCount; i++) sum += Math.abs(this.errors[i]!);
     return sum / this.errorCount;
   }
+}
+
+/** The q-quantile of `values` (sorted in place), linearly interpolated between ranks; 0 for none. */
+function interpolatedQuantile(values: number[], q: number): number {
+  if (values.length === 0) return 0;
+  values.sort((a, b) => a - b);
+  const rank = q * (values.length - 1);
+  const low = Math.floor(rank);
+  const high = Math.min(values.length - 1, low + 1);
+  return values[low]! + (values[high]! - values[low]!) * (rank - low);
 }

@@ -54,13 +54,6 @@ export class RateLimitWaits {
     return this.events;
   }
 
-  /** Mean wait per item so far, for short-horizon forecasts. */
-  perItem(done: number): number {
-    if (this.events === 0) return 0;
-    const span = Math.max(done, this.lastPosition) - this.origin;
-    return span > 0 ? this.durations / span : 0;
-  }
-
   /** Expected rate-limit wait (ms) in the next `items` items, `done` items done. */
   expected(done: number, items: number): number {
     return this.project(done, items).mean;

@@ -10,6 +10,7 @@ import {
   DELIVERY_METRICS,
 } from '../../semconv.js';
 import type { MetricDefinition } from '../../semconv.js';
+import { instrumentOptions } from '../../instrument/instrumentOptions.js';
 import type { DurableBatchProcessor } from './DurableBatchProcessor.js';
 import type { SendResult } from './OtlpHttpTransport.js';
 import type { Spool } from './Spool.js';
@@ -81,10 +82,8 @@ export class DeliveryMetrics {
   private readonly durationAttrs = new Map<string, Attributes>();
 
   constructor(meter: Meter, pipelines: readonly DeliveryPipeline[]) {
-    const observable = (def: MetricDefinition) => {
-      const options = { unit: def.unit, description: def.description };
-      return def.instrument === 'observable_counter' ? meter.createObservableCounter(def.name, options) : meter.createObservableUpDownCounter(def.name, options);
-    };
+    const observable = (def: MetricDefinition) =>
+      def.instrument === 'observable_counter' ? meter.createObservableCounter(def.name, instrumentOptions(def)) : meter.createObservableUpDownCounter(def.name, instrumentOptions(def));
     const m = DELIVERY_METRICS;
     const processed = { traces: observable(m.spanProcessed), logs: observable(m.logProcessed) };
     const queue = { traces: observable(m.spanQueueSize), logs: observable(m.logQueueSize) };
@@ -97,11 +96,7 @@ export class DeliveryMetrics {
     const replayed = observable(m.spoolReplayed);
     const evicted = observable(m.spoolEvicted);
     const requests = observable(m.processorRequests);
-    this.duration = meter.createHistogram(m.exportDuration.name, {
-      unit: m.exportDuration.unit,
-      description: m.exportDuration.description,
-      advice: { explicitBucketBoundaries: [...m.exportDuration.buckets] },
-    });
+    this.duration = meter.createHistogram(m.exportDuration.name, instrumentOptions(m.exportDuration));
     const all = [...Object.values(processed), ...Object.values(queue), ...Object.values(exported), ...Object.values(inflight), retries, spoolRecords, spoolSize, spooled, replayed, evicted, requests];
     meter.addBatchObservableCallback((result) => {
       for (const p of pipelines) {
