@@ -166,8 +166,18 @@ export function createBatchHandler(options: BatchHandlerOptions): BatchHandler {
       if (run.isFinished) {
         throw new HttpError(409, `run ${run.id} has already finished (${run.status})`, [{ path: 'params.id', message: `status is ${run.status}`, code: 'already_finished' }]);
       }
+      // Cancel aborts the run's signal; the run stops when its code next looks at it (batch.process()
+      // does between chunks, and passes it to each chunk). A loop that never looks keeps running, so
+      // this is a request, answered 202, and the status changes only when the run finishes.
       run.cancel('cancelled through the control API');
-      return { json: { success: true, message: 'Batch cancelled successfully', batch: batchView(run, created(run)) } };
+      return {
+        json: {
+          success: true,
+          cancelRequested: true,
+          message: `cancel requested: run ${run.id} stops when its code next checks its AbortSignal (batch.process() does between chunks); its status stays ${run.status} until then`,
+          batch: batchView(run, created(run)),
+        },
+      };
     },
     cleanup: ({ body }) => {
       const { daysToKeep } = body as { daysToKeep: number };
@@ -175,11 +185,6 @@ export function createBatchHandler(options: BatchHandlerOptions): BatchHandler {
       return { json: { success: true, deleted, daysToKeep } };
     },
     create: ({ body }) => {
-      const wait = bucket.take();
-      if (wait > 0) {
-        const seconds = Math.max(1, Math.ceil(wait / 1000));
-        throw new HttpError(429, 'too many runs created; slow down', [{ path: 'request', message: `retry after ${seconds} s`, code: 'rate_limited' }], { 'retry-after': String(seconds) });
-      }
       const b = body as CreateBody;
       const op = operations.get(b.operation);
       if (!op) {
@@ -192,6 +197,12 @@ export function createBatchHandler(options: BatchHandlerOptions): BatchHandler {
       const parsed = op.input.safeParse(b.input ?? b.filters ?? {}, { reportInput: true });
       if (!parsed.success) throw validationError(parsed.error as z.ZodError, b.input === undefined && b.filters !== undefined ? 'body.filters' : 'body.input', op.input);
       const input = parsed.data;
+      // Only a valid create spends a slot: a client fixing its request is not locked out by its own typos.
+      const wait = bucket.take();
+      if (wait > 0) {
+        const seconds = Math.max(1, Math.ceil(wait / 1000));
+        throw new HttpError(429, 'too many runs created; slow down', [{ path: 'request', message: `retry after ${seconds} s`, code: 'rate_limited' }], { 'retry-after': String(seconds) });
+      }
       const total = b.total_items ?? op.total?.(input);
       const batch = trackBatch({
         display: 'none',

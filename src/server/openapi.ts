@@ -95,7 +95,7 @@ export function buildOpenApi(version: string): Json {
   }
   return {
     openapi: '3.1.0',
-    info: { title: 'batchtel control API', version, description: 'See, start and cancel the batch runs of this process.' },
+    info: { title: 'batchtel control API', version, description: 'See, start and cancel the batch runs of this process. Texts are bounded: run names are cut to 256 characters, operations and categories to 128, error types to 128 (the 50 most frequent per run), and any text in an error response to 300, each marked with a trailing …' },
     paths,
     components: {
       securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } },
