@@ -70,7 +70,7 @@ describe('OpenAPI description', () => {
     expect(Object.keys(cancel.responses)).toContain('202');
     expect(cancel.responses['202'].description).toMatch(/cancelRequested/);
     expect(cancel.responses['202'].description).toMatch(/status is unchanged/);
-    for (const [path, method] of [['/api/batch/{id}/cancel', 'post'], ['/api/batch/events/ticket', 'post'], ['/api/batch/create', 'post'], ['/api/batch/cleanup', 'delete']]) {
+    for (const [path, method] of [['/api/batch/{id}/cancel', 'post'], ['/api/batch/events/ticket', 'post'], ['/api/batch/create', 'post'], ['/api/batch/cleanup', 'delete']] as const) {
       expect(spec.paths[path][method].responses['415'], `${method} ${path}`).toBeDefined();
       expect(spec.paths[path][method].responses['403'].description, `${method} ${path}`).toMatch(/another origin/);
     }
