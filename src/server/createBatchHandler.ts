@@ -21,7 +21,10 @@ import { TokenBucket } from './TokenBucket.js';
 import { batchView, cardView, resultsView, vizView } from './views.js';
 
 export interface BatchHandlerOptions {
-  /** `{ token }` (Bearer), optionally with a read-only `readToken`; or `{ disabled: true }` for loopback-only use. Required. */
+  /**
+   * `{ token }` (Bearer), optionally with a read-only `readToken` (each a string of at least 16
+   * characters, checked here); or `{ disabled: true }` for loopback-only use. Required.
+   */
   readonly auth: AuthOptions;
   /** Defaults to `defaultRegistry`, where `trackBatch` and `createBatchProgress` register runs. */
   readonly registry?: RunRegistry;
