@@ -7,7 +7,7 @@ import { buildStats, type BatchStats } from './BatchStats.js';
 import { createRun } from './createRun.js';
 import { parseOptions, type AlertOptionsInput, type RunOptionsInput, type TelemetryOptionsInput } from './options.js';
 
-/** Seed 001's modes: each one switches work off, not just output. */
+/** The file-progress tracker's modes: each one switches work off, not just output. */
 export type TrackingMode = 'minimal' | 'basic' | 'enhanced' | 'comprehensive';
 
 const configSchema = z.strictObject({
@@ -40,7 +40,7 @@ export interface ThroughputDataPoint {
   readonly throughput: number;
 }
 
-/** Seed 001's `ProgressMetrics`, under its names. */
+/** The file-progress tracker's `ProgressMetrics`. */
 export interface ProgressMetrics {
   totalFiles: number;
   filesCompleted: number;
@@ -73,7 +73,7 @@ export interface ProgressMetrics {
   qualityScore: number;
 }
 
-/** Seed 001's `ETACalculation`, with the prediction interval batchtel adds. */
+/** The file-progress tracker's `ETACalculation`, with the prediction interval batchtel adds. */
 export interface ETACalculation {
   estimatedTimeRemainingMs: number;
   estimatedCompletionTime: Date;
@@ -104,7 +104,7 @@ export interface ProgressTrackerOptions {
   registry?: import('../core/RunRegistry.js').RunRegistry;
   telemetry?: TelemetryOptionsInput;
   display?: 'auto' | 'tty' | 'plain' | 'none';
-  /** Accepted for seed compatibility; persistence belongs to the telemetry backend. */
+  /** Accepted for compatibility with earlier trackers; persistence belongs to the telemetry backend. */
   enablePersistence?: boolean;
   enableAnalytics?: boolean;
 }
@@ -113,7 +113,7 @@ const MODES: readonly TrackingMode[] = ['minimal', 'basic', 'enhanced', 'compreh
 const DONE: ReadonlySet<ItemStatus> = new Set(['completed', 'failed', 'skipped']);
 
 /**
- * Seed 001's tracker over the same core as `createBatchProgress`: file-level
+ * The file-progress tracker, over the same core as `createBatchProgress`: file-level
  * progress with stages, ETA with confidence, throughput history, quality,
  * tokens and cost, alerts and callbacks; the same telemetry.
  */

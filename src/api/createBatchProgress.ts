@@ -4,10 +4,10 @@ import { buildStats, type BatchStats } from './BatchStats.js';
 import { createRun } from './createRun.js';
 import type { RunOptionsInput } from './options.js';
 
-/** Seed 000's options: name, total, service, operation, category, metadata and display settings. */
+/** The `createBatchProgress` options: name, total, service, operation, category, metadata and display settings. */
 export type BatchProgressOptions = RunOptionsInput;
 
-/** The seed 000 API. Teams on the Logtail version migrate by changing the import. */
+/** The `createBatchProgress` API. Teams on the Logtail version migrate by changing the import. */
 export interface BatchProgress {
   readonly id: string;
   readonly signal: AbortSignal;
@@ -25,10 +25,10 @@ export interface BatchProgress {
 
 export function createBatchProgress(options: BatchProgressOptions): BatchProgress {
   const { run } = createRun(options, 'createBatchProgress options');
-  return new SeedBatchProgress(run);
+  return new ChunkBatchProgress(run);
 }
 
-class SeedBatchProgress implements BatchProgress {
+class ChunkBatchProgress implements BatchProgress {
   constructor(private readonly run: Run) {}
 
   get id(): string {
@@ -61,7 +61,7 @@ class SeedBatchProgress implements BatchProgress {
 
   trackError(batchNum: number, error: unknown, fatal = false, status?: number, type?: string): void {
     const run = this.run;
-    // The seed reports a failed batch without its items or duration: the error is
+    // This API reports a failed batch without its items or duration: the error is
     // correlated to the run span and carries the batch number.
     const now = run.clock.now();
     const chunk: Chunk = { index: batchNum, size: 0, startTimeMs: now, endTimeMs: now, succeeded: 0, failed: 0, error: undefined, slot: undefined };

@@ -81,7 +81,7 @@ export class BatchRun {
     this.run.recordUsage(usage);
   }
 
-  /** Item-level tracking (seed 001's files): only active items are held. */
+  /** Item-level tracking (files, in the file-progress tracker): only active items are held. */
   item(id: string, update: { status?: ItemStatus; progress?: number; stage?: string; stageProgress?: number }): void {
     this.run.updateItem(id, update);
   }

@@ -24,7 +24,7 @@ export interface RunDescriptor {
   readonly metadata: Readonly<Record<string, MetadataValue>>;
 }
 
-/** One chunk of work (seed 000's "batch"). Listeners may keep their own state in `slot`. */
+/** One chunk of work (a "batch" in `createBatchProgress`). Listeners may keep their own state in `slot`. */
 export interface Chunk {
   readonly index: number;
   readonly size: number;
@@ -47,7 +47,7 @@ export type ItemStatus = 'pending' | 'processing' | 'completed' | 'failed' | 'sk
 export interface ItemProgress {
   readonly id: string;
   status: ItemStatus;
-  /** 0..100, as seed 001. */
+  /** 0..100, as the file-progress tracker reports it. */
   progress: number;
   stage: string | undefined;
   stageProgress: number | undefined;
@@ -83,7 +83,7 @@ export interface RunConfig {
   readonly descriptor: RunDescriptor;
   readonly clock: Clock;
   readonly problems: Problems;
-  /** `none` skips ETA work entirely (seed 001's minimal mode). */
+  /** `none` skips ETA work entirely (the file-progress tracker's minimal mode). */
   readonly etaMethod?: EtaMethod | 'none';
   /** Minimum time between ETA observations taken on snapshots, so the estimator state stays O(1) and cheap. */
   readonly etaObserveIntervalMs?: number;
@@ -252,7 +252,7 @@ export class Run {
   }
 
   /**
-   * Seed 000's `completeBatch`: a chunk reported after the fact with its duration.
+   * `completeBatch` of `createBatchProgress`: a chunk reported after the fact with its duration.
    * Bad durations are reported and replaced by 0 rather than thrown.
    */
   recordChunk(index: number, size: number, failedItems: number, durationMs: number | undefined): Chunk {
@@ -342,7 +342,7 @@ export class Run {
     this.emit('onMessage', (l) => l.onMessage?.(this, messages));
   }
 
-  // ---- item-level tracking (seed 001 files) ----------------------------------------
+  // ---- item-level tracking (files) ---------------------------------------------------
 
   /**
    * Tracks one item through stages. Only active items are kept; a finished item
@@ -493,7 +493,7 @@ export class Run {
     return this.summary;
   }
 
-  /** Ends the run now as failed with a fatal error (seed 000's `trackError(..., fatal=true)`). */
+  /** Ends the run now as failed with a fatal error (`trackError(..., fatal=true)` in `createBatchProgress`). */
   finishFatal(error: ErrorInfo): void {
     this.fatalError = error;
     this.finish({ error });

@@ -103,9 +103,9 @@ function messageOf(error: unknown): string {
 }
 
 export interface ClassifyOptions {
-  /** Explicit status, as seed 000's `trackError(batch, error, fatal, status)`. */
+  /** Explicit status, as `trackError(batch, error, fatal, status)` in `createBatchProgress`. */
   readonly status?: number | undefined;
-  /** Explicit type, as seed 000's `trackError(..., type)`. */
+  /** Explicit type, as `trackError(..., type)` in `createBatchProgress`. */
   readonly type?: string | undefined;
   readonly nowMs: number;
 }

@@ -29,7 +29,7 @@ import {
 /** What one event may carry besides its attributes. */
 export interface EventOptions {
   /**
-   * Seed 002's priority. Default `high` for errors, else `normal`. `high` is never
+   * Priority. Default `high` for errors, else `normal`. `high` is never
    * sampled out and is sent within the SDK's priority delay; `low` is a label only.
    */
   readonly priority?: BatchEventPriority;
@@ -65,7 +65,7 @@ export interface Events {
 }
 
 /**
- * Analytics-style events on the logs signal (seed 002 on OpenTelemetry):
+ * Analytics-style events on the logs signal (on OpenTelemetry):
  * sampling per event name with errors and high priority always kept, exact
  * counts and value histograms through the metrics SDK. Options are checked
  * here; nothing after construction throws.
@@ -76,7 +76,7 @@ export function createEvents(options: EventsOptionsInput = {}): Events {
 
 const PRIORITIES: ReadonlySet<unknown> = new Set(Object.values(BATCH_EVENT_PRIORITY_VALUES));
 const PRIORITY_INDEX: Readonly<Record<BatchEventPriority, number>> = { high: 0, normal: 1, low: 2 };
-/** The seed's flag for a failed event; `error.type` is the semantic-convention way. */
+/** The older flag for a failed event; `error.type` is the semantic-convention way. */
 const ERROR_FLAG = 'error';
 const DURATION_SUFFIX = /(?:Ms|_ms)$/;
 

@@ -3,7 +3,7 @@ import type { Run } from '../core/Run.js';
 import type { RegistryEvent, RunRegistry } from '../core/RunRegistry.js';
 import { cardView } from './views.js';
 
-/** The live event types, as seed 004 names them (plus a snapshot on connect and removal on cleanup). */
+/** The live event types of the control API (plus a snapshot on connect and removal on cleanup). */
 export const LIVE_EVENT_TYPES = [
   'batch:snapshot',
   'batch:created',

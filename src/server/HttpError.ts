@@ -1,13 +1,13 @@
 import type { z } from 'zod';
 
-/** One problem with a request, in seed 004's error shape. */
+/** One problem with a request, in the control API's error shape. */
 export interface ErrorDetail {
   readonly path: string;
   readonly message: string;
   readonly code: string;
 }
 
-/** Seed 004's standard error body. */
+/** The control API's standard error body. */
 export interface ErrorBody {
   readonly success: false;
   readonly error: string;

@@ -1,5 +1,5 @@
 /**
- * batchtel/server: the control API (seed 004) and the live board over the
+ * batchtel/server: the control API and the live board over the
  * in-process run registry. A plain Node `http` handler, so it mounts in
  * express, fastify or hono, or runs stand-alone with `startServer`.
  */

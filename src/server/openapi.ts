@@ -85,7 +85,7 @@ export function buildOpenApi(version: string): Json {
   }
   return {
     openapi: '3.1.0',
-    info: { title: 'batchtel control API', version, description: 'See, start and cancel batch runs of this process (seed 004).' },
+    info: { title: 'batchtel control API', version, description: 'See, start and cancel batch runs of this process.' },
     paths,
     components: {
       securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } },

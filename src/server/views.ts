@@ -17,14 +17,14 @@ export interface EtaView {
   readonly confidence: number;
 }
 
-/** Seed 004's batch fields, plus what batchtel knows (ETA with interval and confidence). */
+/** The control API's batch fields, plus what batchtel knows (ETA with interval and confidence). */
 export interface BatchView {
   readonly id: string;
   readonly name: string;
   readonly operation: string;
   readonly category: string | undefined;
   readonly status: RunStatus;
-  /** Percent, 0..100 (seed 004); null when the total is unknown. */
+  /** Percent, 0..100; null when the total is unknown. */
   readonly progress: number | null;
   readonly created_at: string | undefined;
   readonly started_at: string | undefined;
@@ -135,7 +135,7 @@ export function resultsView(run: Run, createdAtMs: number | undefined, nowMs: nu
   };
 }
 
-/** GET /:id/viz: seed 004's visualisation data. */
+/** GET /:id/viz: the control API's visualisation data. */
 export function vizView(run: Run, nowMs: number = run.clock.now()) {
   const stats = buildStats(run, nowMs);
   const s = run.stats;

@@ -1,6 +1,6 @@
 export type EtaMethod = 'linear' | 'exponential' | 'adaptive';
 
-/** Seed 001's factors; throughputs in items per second. */
+/** The file-progress tracker's ETA factors; throughputs in items per second. */
 export interface EtaFactors {
   readonly currentThroughput: number;
   readonly averageThroughput: number;
@@ -12,7 +12,7 @@ export interface EtaFactors {
   readonly historicalAccuracy: number;
 }
 
-/** Seed 001's `ETACalculation`, with a prediction interval. */
+/** The file-progress tracker's `ETACalculation`, with a prediction interval. */
 export interface EtaCalculation {
   readonly method: EtaMethod;
   readonly estimatedTimeRemainingMs: number;
