@@ -14,7 +14,17 @@ const errorSchema: Json = {
       properties: {
         errors: {
           type: 'array',
-          items: { type: 'object', required: ['path', 'message', 'code'], properties: { path: { type: 'string' }, message: { type: 'string' }, code: { type: 'string' } } },
+          items: {
+            type: 'object',
+            required: ['path', 'message', 'code'],
+            properties: {
+              path: { type: 'string', description: 'The field, e.g. body.options.batchSize' },
+              message: { type: 'string', description: 'What was wrong: what was expected and what was received; for a misplaced field, where it belongs' },
+              code: { type: 'string' },
+              expected: { type: 'string' },
+              received: { type: 'string', description: 'The value received, as JSON, shortened' },
+            },
+          },
         },
       },
     },
@@ -85,7 +95,7 @@ export function buildOpenApi(version: string): Json {
   }
   return {
     openapi: '3.1.0',
-    info: { title: 'batchtel control API', version, description: 'See, start and cancel batch runs of this process.' },
+    info: { title: 'batchtel control API', version, description: 'See, start and cancel the batch runs of this process. Texts are bounded: run names are cut to 256 characters, operations and categories to 128, error types to 128 (the 50 most frequent per run), and any text in an error response to 300, each marked with a trailing …' },
     paths,
     components: {
       securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } },

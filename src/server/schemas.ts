@@ -35,14 +35,14 @@ export const createOptions = z
     timeout: z.number().int().min(1).max(7 * 24 * 3_600_000).optional().describe('Whole-run deadline, ms'),
     concurrency: z.number().int().min(1).max(64).default(1).describe('Chunks in flight'),
   })
-  .describe('Create options; other keys are ignored');
+  .describe('How the run processes its items; other keys are accepted and ignored');
 
 export const createBody = z.strictObject({
   operation: z.string().min(1).max(64).describe('A registered operation'),
   name: z.string().min(1).max(200).optional().describe('Display name; defaults to the operation'),
   description: z.string().max(2000).optional(),
   input: z.unknown().optional().describe("The operation's input, checked against its own schema"),
-  filters: z.unknown().optional().describe('Older name for `input` (used when `input` is absent)'),
+  filters: z.unknown().optional().describe('Another name for `input` (used when `input` is absent)'),
   total_items: z.number().int().min(0).optional().describe('Expected item count, for progress and ETA'),
   options: createOptions.default(() => createOptions.parse({})),
 });
