@@ -29,6 +29,8 @@ export interface DurableDeliveryConfig {
   readonly fsync?: boolean;
   readonly syncIntervalMs?: number;
   readonly priorityDelayMs?: number;
+  /** How long shutdown waits for the endpoint before aborting what is in flight (the rest stays in the spool). */
+  readonly shutdownTimeoutMillis?: number;
   readonly maxBatchSize?: number;
   readonly maxQueueSize?: number;
   readonly concurrency?: number;
@@ -121,6 +123,7 @@ function createPipeline<T>(kind: SignalKind<T>, config: DurableDeliveryConfig): 
     ...(config.maxQueueSize === undefined ? {} : { maxQueueSize: config.maxQueueSize }),
     ...(config.syncIntervalMs === undefined ? {} : { syncIntervalMs: config.syncIntervalMs }),
     ...(config.priorityDelayMs === undefined ? {} : { priorityDelayMs: config.priorityDelayMs }),
+    ...(config.shutdownTimeoutMillis === undefined ? {} : { shutdownTimeoutMs: config.shutdownTimeoutMillis }),
     ...(config.now === undefined ? {} : { now: config.now }),
   });
   return { signal: kind.signal, encoding, processor: batch as DurableBatchProcessor<unknown>, sender, spool, batch };
