@@ -26,8 +26,8 @@ interface Entry {
  * and gets them later): a folder of OTLP JSON lines the collector can ingest.
  */
 export interface LocalFallback {
-  /** Appends one request as a line; throws if it cannot. */
-  append(request: Uint8Array): void;
+  /** Appends one request as a line; throws if it cannot. Returns the records it evicted (oldest first) to stay within its size limit. */
+  append(request: Uint8Array): { readonly records: number };
   /** How long the folder is used before the endpoint is tried again. */
   readonly recheckMs: number;
   /** Called at the first request that goes to the folder. */
@@ -75,6 +75,8 @@ export interface DeliveryCounts {
   writtenLocally: number;
   /** With `keepRefused`: records the endpoint refused for good, kept on disk, by error.type. */
   refused: Record<string, number>;
+  /** Records the local folder evicted, oldest first, to stay within its size limit (delivered there earlier, lost now). */
+  localEvicted: number;
 }
 
 /** Request bodies kept in memory for their first send, so it needs no read from disk. */
@@ -92,7 +94,7 @@ const bump = (counts: Record<string, number>, key: string, n: number) => {
  * never retried: the request is removed, counted and reported once.
  */
 export class SpoolSender {
-  readonly counts: DeliveryCounts = { inherited: 0, delivered: 0, rejected: 0, dropped: {}, spooled: 0, replayed: 0, retries: {}, writtenLocally: 0, refused: {} };
+  readonly counts: DeliveryCounts = { inherited: 0, delivered: 0, rejected: 0, dropped: {}, spooled: 0, replayed: 0, retries: {}, writtenLocally: 0, refused: {}, localEvicted: 0 };
   private readonly queue: Entry[] = [];
   private readonly inflight = new Set<Entry>();
   private readonly byFile = new Map<string, Entry>();
@@ -317,7 +319,11 @@ export class SpoolSender {
   private writeLocally(entry: Entry, body: Uint8Array): boolean {
     if (entry.encoding !== 'json') return false;
     try {
-      this.options.local!.append(body);
+      const evicted = this.options.local!.append(body).records;
+      if (evicted > 0) {
+        this.counts.localEvicted += evicted;
+        this.report('local_evicted', `the local telemetry folder reached its size limit; the oldest ${this.options.signal} records are evicted (counted, not logged again)`);
+      }
     } catch (error) {
       this.report('local_write', `the local telemetry folder cannot be written (${(error as Error & { code?: string }).code ?? (error as Error).name}); requests wait in the spool`);
       return false;

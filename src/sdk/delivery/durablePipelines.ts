@@ -44,7 +44,7 @@ export interface DurableDeliveryConfig {
    * requests are appended to `<dir>/<signal>.jsonl` instead, and the endpoint
    * is tried again every `recheckMs` (30 s).
    */
-  readonly local?: { readonly dir: string; readonly recheckMs?: number; readonly announce: () => void };
+  readonly local?: { readonly dir: string; readonly recheckMs?: number; readonly announce: () => void; /** Per signal file; LOCAL_MAX_BYTES (64 MiB) by default. */ readonly maxBytes?: number };
   readonly now?: () => number;
 }
 
@@ -130,7 +130,7 @@ function createPipeline<T>(kind: SignalKind<T>, config: DurableDeliveryConfig): 
 }
 
 function localFallback(signal: 'traces' | 'logs', local: NonNullable<DurableDeliveryConfig['local']>): LocalFallback {
-  const writer = new JsonLinesWriter(local.dir, `${signal}.jsonl`);
+  const writer = new JsonLinesWriter(local.dir, `${signal}.jsonl`, signal, local.maxBytes);
   return { append: (request) => writer.append(request), recheckMs: local.recheckMs ?? 30_000, announce: local.announce };
 }
 
