@@ -1,6 +1,5 @@
 import { z } from 'zod';
 import type { Alert } from '../core/alert.js';
-import type { EtaCalculation } from '../core/eta/index.js';
 import type { ItemStatus, Run } from '../core/Run.js';
 import { BATCH_ALERT_GROUP_VALUES } from '../semconv.js';
 import { buildStats, type BatchStats } from './BatchStats.js';
@@ -11,7 +10,9 @@ import { parseOptions, type AlertOptionsInput, type RunOptionsInput, type Teleme
 export type TrackingMode = 'minimal' | 'basic' | 'enhanced' | 'comprehensive';
 
 const configSchema = z.strictObject({
+  /** Most often `onProgressUpdate` is called (also on a timer while files are in flight). */
   updateIntervalMs: z.number().int().min(0).default(1000),
+  /** How often `onETAUpdate` is called with a freshly observed ETA, whatever `updateIntervalMs` is. */
   etaUpdateIntervalMs: z.number().int().min(0).default(5000),
   throughputWindowMs: z.number().int().min(1000).default(60_000),
   enableRealTimeUpdates: z.boolean().default(true),
@@ -54,7 +55,9 @@ export interface ProgressMetrics {
   estimatedTimeRemainingMs?: number;
   estimatedCompletionTime?: Date;
   averageProcessingTimeMs: number;
+  /** Files per minute, over the latest sampling interval. */
   currentThroughput: number;
+  /** Files per minute. */
   peakThroughput: number;
   throughputHistory: ThroughputDataPoint[];
   rateLimitHits: number;
@@ -73,14 +76,28 @@ export interface ProgressMetrics {
   qualityScore: number;
 }
 
-/** The file-progress tracker's `ETACalculation`, with the prediction interval batchtel adds. */
+/** What the ETA rests on; throughputs in files per minute, as everywhere in the tracker. */
+export interface ETAFactors {
+  /** Files per minute over the latest observed interval. */
+  currentThroughput: number;
+  /** Files per minute since the start. */
+  averageThroughput: number;
+  /** Share of elapsed time spent waiting on rate limits (0..1). */
+  rateLimitingImpact: number;
+  /** Average over current throughput: above 1 means files got slower. */
+  complexityFactor: number;
+  /** 1 minus the median relative forecast error measured so far (0..1). */
+  historicalAccuracy: number;
+}
+
+/** Seed 001's `ETACalculation`, with the prediction interval batchtel adds. */
 export interface ETACalculation {
   estimatedTimeRemainingMs: number;
   estimatedCompletionTime: Date;
   confidence: number;
   method: 'linear' | 'exponential' | 'adaptive' | 'ml_based';
   interval: { lowMs: number; highMs: number; level: number };
-  factors: EtaCalculation['factors'];
+  factors: ETAFactors;
 }
 
 export interface ProgressCallbacks {
@@ -93,7 +110,7 @@ export interface ProgressTrackerOptions {
   mode?: TrackingMode;
   config?: ProgressTrackingConfig;
   callbacks?: ProgressCallbacks;
-  /** Files expected; progress and ETA need it. */
+  /** Files expected; without it, the files registered so far (any status) are the total. */
   total?: number;
   name?: string;
   operation?: string;
@@ -167,7 +184,7 @@ export class ProgressTracker {
       alerts,
       telemetry,
     };
-    this.run = createRun(input, 'ProgressTracker options').run;
+    this.run = createRun(input, 'ProgressTracker options', { totalFromItems: true }).run;
     if (this.mode === 'minimal') this.run.stats.keepHistory = false;
     this.run.addListener({
       onAlert: (_run, alert) => {
@@ -178,7 +195,8 @@ export class ProgressTracker {
     this.lastSampleAt = this.run.startTimeMs;
     // Callbacks keep coming while a long file is in flight, not only when one changes.
     if (this.config.enableRealTimeUpdates && (this.callbacks.onProgressUpdate || this.callbacks.onETAUpdate)) {
-      this.timer = setInterval(() => this.maybeNotify(), Math.max(100, this.config.updateIntervalMs));
+      const period = this.callbacks.onETAUpdate ? Math.min(this.config.updateIntervalMs, this.config.etaUpdateIntervalMs) : this.config.updateIntervalMs;
+      this.timer = setInterval(() => this.maybeNotify(), Math.max(100, period));
       this.timer.unref();
     }
   }
@@ -221,16 +239,24 @@ export class ProgressTracker {
     this.run.recordQuality(score);
   }
 
+  /** The ETA now, on a fresh observation; undefined until there is a pace (or in minimal mode). */
   calculateETA(): ETACalculation | undefined {
-    const eta = this.run.eta();
+    const eta = this.run.eta(this.run.clock.now(), true);
     if (!eta) return undefined;
+    const f = eta.factors;
     return {
       estimatedTimeRemainingMs: eta.estimatedTimeRemainingMs,
       estimatedCompletionTime: new Date(eta.estimatedCompletionTime),
       confidence: eta.confidence,
       method: eta.method,
       interval: { ...eta.interval },
-      factors: eta.factors,
+      factors: {
+        currentThroughput: f.currentThroughput * 60,
+        averageThroughput: f.averageThroughput * 60,
+        rateLimitingImpact: f.rateLimitingImpact,
+        complexityFactor: f.complexityFactor,
+        historicalAccuracy: f.historicalAccuracy,
+      },
     };
   }
 
@@ -238,7 +264,7 @@ export class ProgressTracker {
     const run = this.run;
     const now = run.clock.now();
     const s = run.stats;
-    const total = run.descriptor.total ?? run.completed + run.activeItems.size;
+    const total = run.total ?? 0;
     let processing = 0;
     for (const item of run.activeItems.values()) if (item.status === 'processing') processing++;
     const done = run.completed;

@@ -26,7 +26,7 @@ export function slug(name: string): string {
 }
 
 /** The one place a run is assembled: validated options, core run, telemetry, registry. */
-export function createRun(input: RunOptionsInput, what = 'batch options'): CreatedRun {
+export function createRun(input: RunOptionsInput, what = 'batch options', extra: { totalFromItems?: boolean } = {}): CreatedRun {
   const options = parseOptions(runOptionsSchema, input, what);
   const run = new Run({
     descriptor: {
@@ -41,6 +41,7 @@ export function createRun(input: RunOptionsInput, what = 'batch options'): Creat
     clock: options.clock ?? systemClock,
     problems: new Problems(diagSink),
     etaMethod: options.eta,
+    totalFromItems: extra.totalFromItems ?? false,
   });
   const telemetry = new RunTelemetry(run, options.telemetry);
   run.addListener(telemetry);

@@ -85,9 +85,18 @@ export interface RunConfig {
   readonly problems: Problems;
   /** `none` skips ETA work entirely (the file-progress tracker's minimal mode). */
   readonly etaMethod?: EtaMethod | 'none';
-  /** Minimum time between ETA observations taken on snapshots, so the estimator state stays O(1) and cheap. */
+  /**
+   * Most time between ETA observations taken at chunk ends and on snapshots, so the
+   * estimator is not paid per chunk of a fast loop. The interval is also at most
+   * 1/128 of the time elapsed: a run of seconds is observed as finely as one of hours.
+   */
   readonly etaObserveIntervalMs?: number;
+  /** With no `total`, the items registered through updateItem() are the total (the file tracker's way). */
+  readonly totalFromItems?: boolean;
 }
+
+/** Observations per elapsed time at least: the ETA of a short run is measured as soon as that of a long one. */
+const OBSERVATIONS_PER_ELAPSED = 128;
 
 const STATE_PENDING = 0;
 const STATE_RUNNING = 1;
@@ -129,6 +138,7 @@ export class Run {
   private lastProgressAtMs = 0;
   private chunkCounter = 0;
   private overTotalReported = false;
+  private readonly totalFromItems: boolean;
 
   constructor(config: RunConfig) {
     this.descriptor = config.descriptor;
@@ -137,6 +147,15 @@ export class Run {
     const method = config.etaMethod ?? 'adaptive';
     this.estimator = method === 'none' ? undefined : createEstimator(method);
     this.etaObserveIntervalMs = config.etaObserveIntervalMs ?? 250;
+    this.totalFromItems = config.totalFromItems ?? false;
+  }
+
+  /** Items expected: the declared total, else (when so configured) the items registered so far. */
+  get total(): number | undefined {
+    const declared = this.descriptor.total;
+    if (declared !== undefined || !this.totalFromItems) return declared;
+    const registered = this.completed + this.activeItems.size;
+    return registered > 0 ? registered : undefined;
   }
 
   get id(): string {
@@ -396,12 +415,13 @@ export class Run {
     if (this.state !== STATE_RUNNING) return;
     const completed = this.completed;
     if (completed !== this.lastObservedCompleted) this.lastProgressAtMs = nowMs;
-    const total = this.descriptor.total;
+    const total = this.total;
     if (total !== undefined && completed > total && !this.overTotalReported) {
       this.overTotalReported = true;
       this.problems.report('over_total', `batchtel: run ${this.id} completed ${completed} items but total is ${total} (progress capped at 100%)`);
     }
-    if (force || nowMs - this.lastObservedAt >= this.etaObserveIntervalMs) {
+    const interval = Math.min(this.etaObserveIntervalMs, (nowMs - this.startTimeMs) / OBSERVATIONS_PER_ELAPSED);
+    if (force || nowMs - this.lastObservedAt >= interval) {
       if (completed !== this.lastObservedCompleted || force) this.estimator?.observe(nowMs, completed);
       this.lastObservedAt = nowMs;
       this.lastObservedCompleted = completed;
@@ -410,18 +430,23 @@ export class Run {
 
   /** Fraction done in 0..1, or undefined when the total is unknown. */
   progress(): number | undefined {
-    const total = this.descriptor.total;
+    const total = this.total;
     if (total === undefined) return undefined;
     if (total === 0) return this.state === STATE_DONE ? 1 : 0;
     return Math.min(1, this.completed / total);
   }
 
-  eta(nowMs: number = this.clock.now()): EtaCalculation | undefined {
-    const total = this.descriptor.total;
+  /**
+   * The ETA now: from the last observation (a fresh one at most every observation
+   * interval, or now when `fresh`), brought up to the items done and the time passed.
+   */
+  eta(nowMs: number = this.clock.now(), fresh = false): EtaCalculation | undefined {
+    const total = this.total;
     if (this.state !== STATE_RUNNING || total === undefined || !this.estimator) return undefined;
-    this.observeProgress(nowMs);
-    if (this.completed >= total) return undefined;
-    return this.estimator.estimate(nowMs, total);
+    this.observeProgress(nowMs, fresh);
+    const completed = this.completed;
+    if (completed >= total) return undefined;
+    return this.estimator.estimate(nowMs, total, completed);
   }
 
   get etaMethod(): EtaMethod | undefined {
