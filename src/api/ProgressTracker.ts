@@ -90,7 +90,7 @@ export interface ETAFactors {
   historicalAccuracy: number;
 }
 
-/** Seed 001's `ETACalculation`, with the prediction interval batchtel adds. */
+/** The file-progress tracker's `ETACalculation`, with the prediction interval batchtel adds. */
 export interface ETACalculation {
   estimatedTimeRemainingMs: number;
   estimatedCompletionTime: Date;
