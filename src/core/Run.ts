@@ -90,7 +90,7 @@ export interface RunConfig {
   /**
    * Most time between ETA observations taken at chunk ends and on snapshots, so the
    * estimator is not paid per chunk of a fast loop. The interval is also at most
-   * 1/128 of the time elapsed: a run of seconds is observed as finely as one of hours.
+   * 1/128 of the time elapsed (but at least 1 ms): a run of seconds is observed as finely as one of hours.
    */
   readonly etaObserveIntervalMs?: number;
   /** With no `total`, the items registered through updateItem() are the total (the file tracker's way). */
@@ -99,6 +99,8 @@ export interface RunConfig {
 
 /** Observations per elapsed time at least: the ETA of a short run is measured as soon as that of a long one. */
 const OBSERVATIONS_PER_ELAPSED = 128;
+/** ...and not more often than this: a loop of sub-millisecond chunks does not pay the estimator on each. */
+const MIN_OBSERVE_INTERVAL_MS = 1;
 
 const ITEM_STATUSES: ReadonlySet<ItemStatus> = new Set(['pending', 'processing', 'completed', 'failed', 'skipped']);
 const RESULTS: ReadonlySet<BatchRunResult> = new Set(Object.values(BATCH_RUN_RESULT_VALUES));
@@ -474,7 +476,7 @@ export class Run {
       this.overTotalReported = true;
       this.problems.report('over_total', `batchtel: run ${this.id} completed ${completed} items but total is ${total} (progress capped at 100%)`);
     }
-    const interval = Math.min(this.etaObserveIntervalMs, (nowMs - this.startTimeMs) / OBSERVATIONS_PER_ELAPSED);
+    const interval = Math.min(this.etaObserveIntervalMs, Math.max(MIN_OBSERVE_INTERVAL_MS, (nowMs - this.startTimeMs) / OBSERVATIONS_PER_ELAPSED));
     if (force || nowMs - this.lastObservedAt >= interval) {
       if (completed !== this.lastObservedCompleted || force) this.estimator?.observe(nowMs, completed);
       this.lastObservedAt = nowMs;
