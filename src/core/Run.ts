@@ -305,7 +305,7 @@ export class Run {
     error: unknown,
     options: { chunk?: Chunk | undefined; status?: number | undefined; type?: string | undefined; fatal?: boolean } = {},
   ): ErrorInfo {
-    const o = this.readOptions(options, 'trackError');
+    const o = this.readOptions(options, 'trackError', ['status', 'type', 'chunk', 'fatal']);
     const status = o['status'];
     const type = o['type'];
     if (status !== undefined && typeof status !== 'number') this.problems.report('invalid_value', `batchtel: an error's status must be a number, got ${safeText(status, 40)} (ignored)`);
@@ -370,7 +370,7 @@ export class Run {
 
   recordUsage(usage: { inputTokens?: number; outputTokens?: number; cost?: number }): void {
     if (this.state === STATE_DONE) return this.inactiveCall('recordUsage');
-    const u = this.readOptions(usage, 'usage');
+    const u = this.readOptions(usage, 'usage', ['inputTokens', 'outputTokens', 'cost']);
     const inputTokens = this.validAmount(u['inputTokens'], 'inputTokens');
     const outputTokens = this.validAmount(u['outputTokens'], 'outputTokens');
     const cost = this.validAmount(u['cost'], 'cost');
@@ -416,7 +416,7 @@ export class Run {
       return;
     }
     const id = safeText(rawId, LIMITS.itemId);
-    const u = this.readOptions(rawUpdate, 'item update');
+    const u = this.readOptions(rawUpdate, 'item update', ['status', 'progress', 'stage', 'stageProgress']);
     const update: { status?: ItemStatus; progress?: number; stage?: string; stageProgress?: number } = {};
     if (u['status'] !== undefined) {
       if (ITEM_STATUSES.has(u['status'] as ItemStatus)) update.status = u['status'] as ItemStatus;
@@ -533,7 +533,7 @@ export class Run {
    * the first summary.
    */
   finish(rawOptions: { result?: BatchRunResult; error?: ErrorInfo; message?: string } = {}): RunSummary {
-    const o = this.readOptions(rawOptions, 'finish');
+    const o = this.readOptions(rawOptions, 'finish', ['result', 'error', 'message']);
     const options: { result?: BatchRunResult; error?: ErrorInfo; message?: string } = {};
     if (o['result'] !== undefined) {
       if (RESULTS.has(o['result'] as BatchRunResult)) options.result = o['result'] as BatchRunResult;
@@ -636,11 +636,12 @@ export class Run {
   }
 
   /**
-   * The fields of an options object, read once without trusting it: undefined is
-   * no options, anything else that is not a plain readable object is reported and
+   * The named fields of an options object, each read once without trusting it
+   * (own or inherited, so class instances with getters work): undefined is no
+   * options, anything that is not an object or cannot be read is reported and
    * read as none.
    */
-  private readOptions(options: unknown, what: string): Record<string, unknown> {
+  private readOptions(options: unknown, what: string, keys: readonly string[]): Record<string, unknown> {
     if (options === undefined) return {};
     if (typeof options !== 'object' || options === null) {
       this.problems.report('invalid_value', `batchtel: ${what} options must be an object, got ${safeText(options, 40)} (ignored)`);
@@ -648,7 +649,7 @@ export class Run {
     }
     try {
       const out: Record<string, unknown> = {};
-      for (const key of Object.keys(options)) out[key] = (options as Record<string, unknown>)[key];
+      for (const key of keys) out[key] = (options as Record<string, unknown>)[key];
       return out;
     } catch (error) {
       this.problems.report('invalid_value', `batchtel: ${what} options could not be read (${safeText(error, 120)}; ignored)`);
