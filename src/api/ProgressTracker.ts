@@ -127,7 +127,6 @@ export interface ProgressTrackerOptions {
 }
 
 const MODES: readonly TrackingMode[] = ['minimal', 'basic', 'enhanced', 'comprehensive'];
-const DONE: ReadonlySet<ItemStatus> = new Set(['completed', 'failed', 'skipped']);
 
 /**
  * The file-progress tracker, over the same core as `createBatchProgress`: file-level
@@ -196,7 +195,7 @@ export class ProgressTracker {
     // Callbacks keep coming while a long file is in flight, not only when one changes.
     if (this.config.enableRealTimeUpdates && (this.callbacks.onProgressUpdate || this.callbacks.onETAUpdate)) {
       const period = this.callbacks.onETAUpdate ? Math.min(this.config.updateIntervalMs, this.config.etaUpdateIntervalMs) : this.config.updateIntervalMs;
-      this.timer = setInterval(() => this.maybeNotify(), Math.max(100, period));
+      this.timer = setInterval(() => this.run.problems.guard('timer', () => this.maybeNotify(), undefined), Math.max(100, period));
       this.timer.unref();
     }
   }
@@ -205,38 +204,44 @@ export class ProgressTracker {
     return this.run.id;
   }
 
-  updateFileProgress(fileId: string, update: { status?: ItemStatus; progress?: number; stage?: string; stageProgress?: number }): void {
+  updateFileProgress(fileId: string, update: { status?: ItemStatus; progress?: number; stage?: string; stageProgress?: number } = {}): void {
+    this.run.problems.guard('updateFileProgress', () => this.updateFile(fileId, update), undefined);
+  }
+
+  private updateFile(fileId: string, update: { status?: ItemStatus; progress?: number; stage?: string; stageProgress?: number }): void {
     const run = this.run;
-    const before = run.activeItems.get(fileId);
+    const before = typeof fileId === 'string' ? run.activeItems.get(fileId) : undefined;
     const startedAt = before?.startTimeMs ?? run.clock.now();
+    const completedBefore = run.completed;
     run.updateItem(fileId, update);
-    if (update.status !== undefined && DONE.has(update.status)) this.checkSlowFile(run.clock.now() - startedAt);
+    // A file finished when the count moved: whatever shape `update` had, it was read once, by the run.
+    if (run.completed > completedBefore) this.checkSlowFile(run.clock.now() - startedAt);
     this.maybeNotify();
   }
 
   reportRateLimit(retryAfterMs?: number): void {
-    this.run.recordRateLimit(retryAfterMs);
+    this.run.problems.guard('reportRateLimit', () => this.run.recordRateLimit(retryAfterMs), undefined);
   }
 
   reportApiCall(ok: boolean): void {
-    this.run.recordApiCall(ok);
+    this.run.problems.guard('reportApiCall', () => this.run.recordApiCall(Boolean(ok)), undefined);
   }
 
   reportRetry(errorType?: string): void {
-    this.run.recordRetry(errorType);
+    this.run.problems.guard('reportRetry', () => this.run.recordRetry(errorType), undefined);
   }
 
   reportError(error: unknown, options: { status?: number; type?: string } = {}): void {
-    this.run.trackError(error, options);
+    this.run.problems.guard('reportError', () => this.run.trackError(error, options), undefined);
   }
 
   reportUsage(usage: { inputTokens?: number; outputTokens?: number; cost?: number }): void {
-    this.run.recordUsage(usage);
+    this.run.problems.guard('reportUsage', () => this.run.recordUsage(usage), undefined);
   }
 
   reportQuality(score: number): void {
     if (this.mode === 'minimal' || this.mode === 'basic' || !this.config.enableQualityTracking) return;
-    this.run.recordQuality(score);
+    this.run.problems.guard('reportQuality', () => this.run.recordQuality(score), undefined);
   }
 
   /** The ETA now, on a fresh observation; undefined until there is a pace (or in minimal mode). */

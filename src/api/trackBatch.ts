@@ -1,6 +1,6 @@
 import { clampWait, clockTimer, realSleep } from '../core/clock.js';
 import { safeText } from '../core/limits.js';
-import type { ErrorInfo } from '../core/errors.js';
+import { classifyError, type ErrorInfo } from '../core/errors.js';
 import type { Chunk, ItemStatus, Run } from '../core/Run.js';
 import type { RunTelemetry } from '../instrument/RunTelemetry.js';
 import { BATCH_RUN_RESULT_VALUES, ERROR_TYPE_VALUES, type BatchItemOutcome, type BatchRunResult } from '../semconv.js';
@@ -51,7 +51,7 @@ export class BatchRun {
   }
 
   start(): this {
-    this.run.start();
+    this.run.problems.guard('start', () => this.run.start(), undefined);
     return this;
   }
 
@@ -67,36 +67,37 @@ export class BatchRun {
 
   /** Reports an error (429 and Retry-After are detected); items are counted separately. */
   error(error: unknown, options: { status?: number; type?: string } = {}): ErrorInfo {
-    return this.run.trackError(error, options);
+    const run = this.run;
+    return run.problems.guard('error', () => run.trackError(error, options), classifyError(undefined, { nowMs: run.clock.now() }));
   }
 
   rateLimited(retryAfterMs?: number): void {
-    this.run.recordRateLimit(retryAfterMs);
+    this.run.problems.guard('rateLimited', () => this.run.recordRateLimit(retryAfterMs), undefined);
   }
 
   quality(score: number): void {
-    this.run.recordQuality(score);
+    this.run.problems.guard('quality', () => this.run.recordQuality(score), undefined);
   }
 
   usage(usage: { inputTokens?: number; outputTokens?: number; cost?: number }): void {
-    this.run.recordUsage(usage);
+    this.run.problems.guard('usage', () => this.run.recordUsage(usage), undefined);
   }
 
   /** Item-level tracking (files, in the file-progress tracker): only active items are held. */
-  item(id: string, update: { status?: ItemStatus; progress?: number; stage?: string; stageProgress?: number }): void {
-    this.run.updateItem(id, update);
+  item(id: string, update: { status?: ItemStatus; progress?: number; stage?: string; stageProgress?: number } = {}): void {
+    this.run.problems.guard('item', () => this.run.updateItem(id, update), undefined);
   }
 
   message(...messages: string[]): void {
-    this.run.setMessages(messages);
+    this.run.problems.guard('message', () => this.run.setMessages(messages), undefined);
   }
 
   cancel(reason?: string): void {
-    this.run.cancel(reason);
+    this.run.problems.guard('cancel', () => this.run.cancel(reason), undefined);
   }
 
   finish(options: { result?: BatchRunResult; message?: string } = {}): BatchStats {
-    this.run.finish(options);
+    this.run.problems.guard('finish', () => this.run.finish(options), undefined);
     return buildStats(this.run);
   }
 

@@ -379,7 +379,7 @@ export class RunTelemetry implements RunListener {
     if (summary.errorType !== undefined) durationAttrs[ATTR_ERROR_TYPE] = summary.errorType;
     this.instruments.runDuration.record(Math.max(0, summary.durationMs) / 1000, durationAttrs);
     this.instruments.runsActive.add(-1, this.base);
-    this.instruments.untrack(run, this.base);
+    this.instruments.untrack(run);
     this.emit(
       EVENT_BATCH_RUN_FINISHED,
       summary.result === 'success' ? SeverityNumber.INFO : SeverityNumber.ERROR,

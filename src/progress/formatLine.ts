@@ -98,7 +98,7 @@ export function formatSummary(run: Run, style: LineStyle, width: number): string
   const parts = [
     `${mark} ${run.descriptor.name}`,
     summary?.status ?? run.status,
-    `${run.completed}${run.descriptor.total === undefined ? '' : `/${run.descriptor.total}`} items`,
+    `${run.completed}${run.total === undefined ? '' : `/${run.total}`} items`,
     `${formatRate(run.itemsPerSecond(run.endTimeMs))}/s`,
     `in ${formatDuration(run.elapsedMs(run.endTimeMs))}`,
   ];

@@ -1,6 +1,6 @@
 export type EtaMethod = 'linear' | 'exponential' | 'adaptive';
 
-/** The file-progress tracker's ETA factors. Throughputs are in items per second here (the ProgressTracker reports them per minute, as its other throughputs). */
+/** What an ETA rests on. Throughputs are in items per second here (the ProgressTracker reports them per minute, as its other throughputs). */
 export interface EtaFactors {
   readonly currentThroughput: number;
   readonly averageThroughput: number;
