@@ -26,7 +26,7 @@ export const ATTR_BATCH_NAME = 'batch.name' as const;
 export const ATTR_BATCH_OPERATION = 'batch.operation' as const;
 /** Grouping category, e.g. `data_sync`. On every signal. */
 export const ATTR_BATCH_CATEGORY = 'batch.category' as const;
-/** The seed API's logical service label (`service: 'API_SERVICE'`); `service.name` stays a resource attribute. */
+/** The `createBatchProgress` API's logical service label (`service: 'API_SERVICE'`); `service.name` stays a resource attribute. */
 export const ATTR_BATCH_SERVICE = 'batch.service' as const;
 /** Unique id of one run. Spans, logs and the per-run gauges only. */
 export const ATTR_BATCH_RUN_ID = 'batch.run.id' as const;
@@ -40,7 +40,7 @@ export const ATTR_BATCH_CHUNK_INDEX = 'batch.chunk.index' as const;
 export const ATTR_BATCH_CHUNK_SIZE = 'batch.chunk.size' as const;
 /** Outcome of an item, see {@link BATCH_ITEM_OUTCOME_VALUES}. */
 export const ATTR_BATCH_ITEM_OUTCOME = 'batch.item.outcome' as const;
-/** Id of an item in item-level tracking (seed 001 file id). Item spans and logs only. */
+/** Id of an item in item-level tracking (the file-progress tracker's file id). Item spans and logs only. */
 export const ATTR_BATCH_ITEM_ID = 'batch.item.id' as const;
 export const ATTR_BATCH_ITEM_STAGE = 'batch.item.stage' as const;
 /** Seconds the server asked to wait (Retry-After), on rate-limit span events and logs. */
@@ -105,7 +105,7 @@ export const BATCH_ITEM_OUTCOME_VALUES = {
 } as const;
 export type BatchItemOutcome = (typeof BATCH_ITEM_OUTCOME_VALUES)[keyof typeof BATCH_ITEM_OUTCOME_VALUES];
 
-/** Alert groups: seed 000's three, then seed 001's. */
+/** Alert groups: the `createBatchProgress` API's three, then the file-progress tracker's. */
 export const BATCH_ALERT_GROUP_VALUES = {
   rateLimit: 'rate_limit',
   highErrorRate: 'high_error_rate',
@@ -127,7 +127,7 @@ export const ERROR_TYPE_VALUES = {
 
 export const GEN_AI_TOKEN_TYPE_VALUES = { input: 'input', output: 'output' } as const;
 
-/** `batch.event.priority`: seed 002's three levels. */
+/** `batch.event.priority`: the analytics events' three levels. */
 export const BATCH_EVENT_PRIORITY_VALUES = { high: 'high', normal: 'normal', low: 'low' } as const;
 export type BatchEventPriority = (typeof BATCH_EVENT_PRIORITY_VALUES)[keyof typeof BATCH_EVENT_PRIORITY_VALUES];
 /** Event name, error type or measure that an invalid or over-the-limit value is folded into. */
@@ -258,7 +258,7 @@ export const BATCH_METRICS = {
     name: METRIC_BATCH_CHUNK_DURATION,
     instrument: 'histogram',
     unit: 's',
-    description: 'Duration of one chunk (seed: batch time); error.type set when the chunk failed.',
+    description: 'Duration of one chunk (a batch in `createBatchProgress`); error.type set when the chunk failed.',
     attributes: [...RUN_ATTRS, ATTR_ERROR_TYPE],
     buckets: CHUNK_DURATION_BUCKETS,
   },
@@ -411,7 +411,7 @@ export const METRIC_BATCHTEL_SPOOL_REPLAYED = 'batchtel.spool.replayed' as const
 export const METRIC_BATCHTEL_SPOOL_EVICTED = 'batchtel.spool.evicted' as const;
 export const METRIC_BATCHTEL_PROCESSOR_REQUESTS = 'batchtel.processor.requests' as const;
 
-/** What set off a batch processor's write to the spool (seed 003's flush timing, size vs time). */
+/** What set off a batch processor's write to the spool (flush timing: size vs time). */
 export const ATTR_BATCHTEL_WRITE_TRIGGER = 'batchtel.write.trigger' as const;
 export const BATCHTEL_WRITE_TRIGGER_VALUES = {
   /** A full batch (`maxExportBatchSize`), written once the caller yielded. */

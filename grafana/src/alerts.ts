@@ -26,7 +26,7 @@ export interface Scenario {
 
 export interface AlertRule {
   readonly alert: string;
-  /** The seed alert group it reproduces, if any. */
+  /** The in-process alert group (BATCH_ALERT_GROUP_VALUES) it mirrors, if any. */
   readonly group?: string;
   readonly expr: string;
   readonly for: string;
@@ -87,7 +87,7 @@ export const ALERT_RULES: readonly AlertRule[] = [
     for: '10m',
     severity: 'low',
     summary: 'Batch {{ $labels.batch_operation }} chunks are over twice as slow as usual',
-    description: 'Chunk latency of the last 15 minutes is {{ $value | humanize }}x its 2-hour average (seed 000 slowdown factor > 2).',
+    description: 'Chunk latency of the last 15 minutes is {{ $value | humanize }}x its 2-hour average (slowdown factor > 2).',
     scenarios: [
       {
         name: 'fires when chunks get 5x slower',
@@ -178,7 +178,7 @@ export const ALERT_RULES: readonly AlertRule[] = [
       },
     ],
   },
-  // Seed 002's pattern detection, in PromQL over the item throughput.
+  // Pattern detection (spike, drop, anomaly, trend), in PromQL over the item throughput.
   {
     alert: 'BatchThroughputSpike',
     expr: `(${throughput} > 2 * avg_over_time(${throughput}[1h:1m])) and ${throughput} > 0.1`,

@@ -147,7 +147,7 @@ const pipelinePanels: PanelSpec[] = [
     { expr: `sum(rate(${PROM.spoolReplayed}{job=~"$service"}[$__rate_interval]))`, legend: 'replayed records' },
     { expr: `sum(rate(${PROM.spoolEvicted}{job=~"$service"}[$__rate_interval]))`, legend: 'evicted records (lost)' },
   ], unit: 'ops' },
-  // Seed 003's flush timing: mostly size-triggered writes mean the batch size fits the rate; mostly interval-triggered, a quiet app or a large batch.
+  // Flush timing: mostly size-triggered writes mean the batch size fits the rate; mostly interval-triggered, a quiet app or a large batch.
   { title: 'SDK: requests written, by trigger', type: 'timeseries', queries: [
     { expr: `sum by (${L.writeTrigger}) (rate(${PROM.processorRequests}{job=~"$service"}[$__rate_interval]))`, legend: '{{' + L.writeTrigger + '}}' },
   ], unit: 'reqps' },

@@ -12,7 +12,7 @@ export interface DurationStats {
   readonly p99: number;
 }
 
-/** What `finish()` returns and the server reports: seed 000's stats and more. */
+/** What `finish()` returns and the server reports: the `createBatchProgress` stats and more. */
 export interface BatchStats {
   readonly id: string;
   readonly name: string;
@@ -41,7 +41,7 @@ export interface BatchStats {
   readonly batches: number;
   readonly failedBatches: number;
   readonly batchTimes: DurationStats;
-  /** Seed 000: how much slower the slowest batch was than the fastest, in percent. */
+  /** How much slower the slowest batch was than the fastest, in percent. */
   readonly deviationPercent: number;
   readonly qualityScore: number | undefined;
   readonly tokens: { readonly input: number; readonly output: number };
@@ -64,7 +64,7 @@ export function buildStats(run: Run, nowMs: number = run.clock.now()): BatchStat
     service: run.descriptor.service,
     status: run.status,
     result: run.summary?.result,
-    total: run.descriptor.total,
+    total: run.total,
     processed,
     succeeded: run.succeeded,
     failed: run.failed,

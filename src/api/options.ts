@@ -60,7 +60,7 @@ export const displayOptionsSchema = z.strictObject({
 });
 
 /**
- * In-process alert thresholds (seed 000's groups and seed 001's); every alert fires once per episode
+ * In-process alert thresholds (the `createBatchProgress` groups and the file-progress tracker's); every alert fires once per episode
  * and resolves with hysteresis (the condition must fall back clearly, by a fifth of its margin).
  * Counts are capped: the evaluator keeps rings of these sizes.
  */
@@ -72,7 +72,7 @@ export const alertOptionsSchema = z.strictObject({
   rateLimit: z.strictObject({ hits: z.number().int().min(1).max(10_000).default(5), windowMs: z.number().int().min(1000).default(15 * 60_000) }).default(() => ({ hits: 5, windowMs: 15 * 60_000 })),
   /** high_error_rate: errors over items above `ratio`, once `minItems` were processed. */
   highErrorRate: z.strictObject({ ratio: z.number().gt(0).max(1).default(0.1), minItems: z.number().int().min(1).default(20) }).default(() => ({ ratio: 0.1, minItems: 20 })),
-  /** slow_performance: median of the last `recentChunks` chunk times over the median of the run's first `baselineChunks` above `factor` (seed 000's slowdown factor). */
+  /** slow_performance: median of the last `recentChunks` chunk times over the median of the run's first `baselineChunks` above `factor` (the slowdown factor). */
   slowPerformance: z.strictObject({ factor: z.number().gt(1).default(2), baselineChunks: z.number().int().min(1).max(10_000).default(5), recentChunks: z.number().int().min(1).max(10_000).default(5) }).default(() => ({ factor: 2, baselineChunks: 5, recentChunks: 5 })),
   /** low_throughput: items per second below this after the first baseline chunks; off unless set. */
   lowThroughput: z.strictObject({ itemsPerSecond: z.number().gt(0).optional() }).default(() => ({})),

@@ -16,14 +16,17 @@ commands:
   spool status [--dir <d>]
             what the spool holds: records, bytes, age and owner per signal
             (default dir .batchtel/spool)
-  spool replay [--dir <d>] [--endpoint <url>] [--timeout <ms>]
+  spool replay [--dir <d>] [--endpoint <url>] [--timeout <ms>] [--drop-rejected]
             send what processes that are gone left in the spool, oldest first;
             endpoint defaults to OTEL_EXPORTER_OTLP_ENDPOINT, headers come from
-            OTEL_EXPORTER_OTLP_HEADERS; exits 1 if some could not be delivered
+            OTEL_EXPORTER_OTLP_HEADERS; --timeout bounds each whole request
+            (default 10000); what the endpoint refuses for good (400, 500, ...)
+            stays in the spool unless --drop-rejected; exits 1 if anything was
+            not delivered (lost, refused or still waiting)
   local status [--dir <d>]
             the OTLP JSON lines written while no collector listened
             (default dir .batchtel/otlp)
-  local replay [--dir <d>] [--endpoint <url>] [--timeout <ms>]
+  local replay [--dir <d>] [--endpoint <url>] [--timeout <ms>] [--drop-rejected]
             send them to a collector, oldest first, and remove what it took;
             the same endpoint, headers and exit codes as spool replay
   help      this text
@@ -66,7 +69,7 @@ const commands: Record<string, Command> = {
   },
 };
 
-/** `<command> status|replay [--dir] [--endpoint] [--timeout]`, shared by `spool` and `local`. */
+/** `<command> status|replay [--dir] [--endpoint] [--timeout] [--drop-rejected]`, shared by `spool` and `local`. */
 async function statusOrReplay(
   command: string,
   defaultDir: string,
@@ -81,6 +84,7 @@ async function statusOrReplay(
       dir: { type: 'string', default: defaultDir },
       endpoint: { type: 'string', default: process.env['OTEL_EXPORTER_OTLP_ENDPOINT'] ?? 'http://127.0.0.1:4318' },
       timeout: { type: 'string', default: '10000' },
+      'drop-rejected': { type: 'boolean', default: false },
     },
     strict: true,
   });
@@ -93,7 +97,7 @@ async function statusOrReplay(
   } catch {
     return usage(`--endpoint must be a URL, got ${JSON.stringify(values.endpoint)}`);
   }
-  return replay({ dir: values.dir, endpoint: values.endpoint, timeoutMillis, out: process.stdout });
+  return replay({ dir: values.dir, endpoint: values.endpoint, timeoutMillis, dropRejected: values['drop-rejected'], out: process.stdout });
 }
 
 function usage(message: string): number {

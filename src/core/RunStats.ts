@@ -3,7 +3,7 @@ import { QuantileSketch } from './QuantileSketch.js';
 
 /** Distinct error types kept per run; the rest fold into `_OTHER` so memory stays flat. */
 export const MAX_ERROR_TYPES = 64;
-/** Throughput history points kept (seed 001's `throughputHistory`), oldest dropped. */
+/** Throughput history points kept (the file-progress tracker's `throughputHistory`), oldest dropped. */
 export const THROUGHPUT_HISTORY_SIZE = 60;
 
 export interface ThroughputPoint {
@@ -28,7 +28,7 @@ export class RunStats {
   retries = 0;
   qualityCount = 0;
   qualitySum = 0;
-  /** Ten equal buckets over 0..1, for seed 004's quality distribution. */
+  /** Ten equal buckets over 0..1, for the control API's quality distribution. */
   readonly qualityBuckets = new Float64Array(10);
   tokensInput = 0;
   tokensOutput = 0;
@@ -36,7 +36,7 @@ export class RunStats {
   apiCalls = 0;
   apiCallsFailed = 0;
   peakThroughput = 0;
-  /** Off in seed 001's minimal mode: no history, no peak. */
+  /** Off in the file-progress tracker's minimal mode: no history, no peak. */
   keepHistory = true;
   private readonly historyTimes = new Float64Array(THROUGHPUT_HISTORY_SIZE);
   private readonly historyRates = new Float64Array(THROUGHPUT_HISTORY_SIZE);

@@ -29,7 +29,7 @@ import {
 /** What one event may carry besides its attributes. */
 export interface EventOptions {
   /**
-   * Seed 002's priority. Default `high` for errors, else `normal`. `high` is never
+   * Priority. Default `high` for errors, else `normal`. `high` is never
    * sampled out and is sent within the SDK's priority delay; `low` is a label only.
    */
   readonly priority?: BatchEventPriority;
@@ -65,7 +65,7 @@ export interface Events {
 }
 
 /**
- * Analytics-style events on the logs signal (seed 002 on OpenTelemetry):
+ * Analytics-style events on the logs signal (on OpenTelemetry):
  * sampling per event name with errors and high priority always kept, exact
  * counts and value histograms through the metrics SDK. Options are checked
  * here; nothing after construction throws.
@@ -76,9 +76,11 @@ export function createEvents(options: EventsOptionsInput = {}): Events {
 
 const PRIORITIES: ReadonlySet<unknown> = new Set(Object.values(BATCH_EVENT_PRIORITY_VALUES));
 const PRIORITY_INDEX: Readonly<Record<BatchEventPriority, number>> = { high: 0, normal: 1, low: 2 };
-/** The seed's flag for a failed event; `error.type` is the semantic-convention way. */
+/** The older flag for a failed event; `error.type` is the semantic-convention way. */
 const ERROR_FLAG = 'error';
 const DURATION_SUFFIX = /(?:Ms|_ms)$/;
+/** Largest magnitude of one value: the histograms' sums stay finite however many are recorded. */
+export const MAX_EVENT_VALUE = 1e15;
 
 interface Measure {
   readonly histogram: Histogram;
@@ -178,8 +180,8 @@ class EventsRecorder implements Events, SeriesSource {
     }
     for (const key in values) {
       const value = values[key];
-      if (typeof value !== 'number' || !Number.isFinite(value)) {
-        this.problems.report('invalid_value', `value ${describe(key)} of event ${state.name} must be a finite number, got ${describe(value)}; skipped`);
+      if (typeof value !== 'number' || !(Math.abs(value) <= MAX_EVENT_VALUE)) {
+        this.problems.report('invalid_value', `value ${describe(key)} of event ${state.name} must be a number within ±${MAX_EVENT_VALUE}, got ${describe(value)}; skipped`);
         continue;
       }
       const measure = state.measures.get(key) ?? this.measure(bound, state, key);

@@ -30,7 +30,7 @@ const ratesSchema = z
   });
 
 export const eventsOptionsSchema = z.strictObject({
-  /** Share of each event name's records kept (seed 002's `samplingRates`): a Map or an object, name → 0..1. */
+  /** Share of each event name's records kept (`samplingRates`): a Map or an object, name → 0..1. */
   samplingRates: ratesSchema.default({}),
   /** Share kept of names not in `samplingRates`. */
   defaultSamplingRate: rateSchema.default(1),

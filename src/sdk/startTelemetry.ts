@@ -169,6 +169,7 @@ export function startTelemetry(input: TelemetrySetup = {}): TelemetryHandle {
       fsync: options.spoolFsync,
       syncIntervalMs: options.syncIntervalMillis,
       priorityDelayMs: options.priorityFlushMillis,
+      shutdownTimeoutMillis: options.shutdownTimeoutMillis,
       maxBatchSize: options.maxExportBatchSize,
       concurrency: options.exportConcurrency,
       maxBackoffMs: options.maxBackoffMillis,

@@ -1,7 +1,7 @@
 /**
  * A fake remote API with the behaviour batch loops meet in production: a rate
  * limit answered with 429 and Retry-After, transient 503s, and a slowdown part
- * way through. Deterministic for a given seed.
+ * way through. Deterministic for a given random seed.
  */
 export class FakeApiError extends Error {
   constructor(
@@ -22,7 +22,7 @@ export interface FakeApiOptions {
   readonly msPerItem: number;
   /** After this many calls, latency doubles (a degraded dependency). */
   readonly slowdownAfter: number;
-  readonly seed: number;
+  readonly randomSeed: number;
   /** After this many calls every call fails with 401 (a revoked key): not worth retrying. */
   readonly revokedAfter?: number;
 }
@@ -34,7 +34,7 @@ export class FakeApi {
   private state: number;
 
   constructor(private readonly options: FakeApiOptions) {
-    this.state = options.seed >>> 0;
+    this.state = options.randomSeed >>> 0;
   }
 
   async send<T>(items: T[], signal?: AbortSignal): Promise<{ accepted: number; quality: number }> {

@@ -37,17 +37,17 @@ interface Job {
 function jobs(scale: number): Job[] {
   return [
     { name: 'Sync users to CRM', operation: 'sync_users', category: 'data_sync', items: 3000, batchSize: 25, concurrency: 3, startAfter: 0,
-      api: new FakeApi({ limit: 8, windowMs: 2000, flakiness: 0.03, msPerItem: 6 * scale, slowdownAfter: 60, seed: 1 }) },
+      api: new FakeApi({ limit: 8, windowMs: 2000, flakiness: 0.03, msPerItem: 6 * scale, slowdownAfter: 60, randomSeed: 1 }) },
     { name: 'Annotate documents', operation: 'annotate_docs', category: 'llm', items: 900, batchSize: 10, concurrency: 2, startAfter: 0,
-      api: new FakeApi({ limit: 20, windowMs: 1000, flakiness: 0.08, msPerItem: 25 * scale, slowdownAfter: 1000, seed: 2 }) },
+      api: new FakeApi({ limit: 20, windowMs: 1000, flakiness: 0.08, msPerItem: 25 * scale, slowdownAfter: 1000, randomSeed: 2 }) },
     { name: 'Import transactions CSV', operation: 'import_txs', category: 'import', items: 40_000, batchSize: 100, concurrency: 1, startAfter: 0,
-      api: new FakeApi({ limit: 1000, windowMs: 1000, flakiness: 0.01, msPerItem: 0.8 * scale, slowdownAfter: 120, seed: 3 }) },
+      api: new FakeApi({ limit: 1000, windowMs: 1000, flakiness: 0.01, msPerItem: 0.8 * scale, slowdownAfter: 120, randomSeed: 3 }) },
     { name: 'Reindex search', operation: 'reindex', category: 'maintenance', items: 6000, batchSize: 50, concurrency: 4, startAfter: 8,
-      api: new FakeApi({ limit: 30, windowMs: 1000, flakiness: 0.02, msPerItem: 2.5 * scale, slowdownAfter: 2000, seed: 4 }) },
+      api: new FakeApi({ limit: 30, windowMs: 1000, flakiness: 0.02, msPerItem: 2.5 * scale, slowdownAfter: 2000, randomSeed: 4 }) },
     { name: 'Export invoices to S3', operation: 'export_invoices', category: 'export', items: 2500, batchSize: 20, concurrency: 2, startAfter: 20,
-      api: new FakeApi({ limit: 15, windowMs: 1000, flakiness: 0.05, msPerItem: 12 * scale, slowdownAfter: 40, seed: 5 }) },
+      api: new FakeApi({ limit: 15, windowMs: 1000, flakiness: 0.05, msPerItem: 12 * scale, slowdownAfter: 40, randomSeed: 5 }) },
     { name: 'Enrich leads', operation: 'enrich_leads', category: 'data_sync', items: 1500, batchSize: 15, concurrency: 2, startAfter: 30, stopOnError: true,
-      api: new FakeApi({ limit: 12, windowMs: 1000, flakiness: 0.03, msPerItem: 15 * scale, slowdownAfter: 1000, seed: 7, revokedAfter: 45 }) },
+      api: new FakeApi({ limit: 12, windowMs: 1000, flakiness: 0.03, msPerItem: 15 * scale, slowdownAfter: 1000, randomSeed: 7, revokedAfter: 45 }) },
   ];
 }
 
@@ -56,7 +56,7 @@ const resizeImages = defineOperation(
   'resize_images',
   z.strictObject({ count: z.number().int().min(1).max(100_000) }),
   async (input, ctx) => {
-    const api = new FakeApi({ limit: 20, windowMs: 1000, flakiness: 0.04, msPerItem: 8, slowdownAfter: 100, seed: 6 });
+    const api = new FakeApi({ limit: 20, windowMs: 1000, flakiness: 0.04, msPerItem: 8, slowdownAfter: 100, randomSeed: 6 });
     await ctx.process(Array.from({ length: input.count }, (_, i) => i), async (chunk, { signal }) => {
       const result = await api.send(chunk, signal);
       return { quality: result.quality };

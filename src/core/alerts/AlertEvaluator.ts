@@ -20,7 +20,7 @@ const CHUNK_CHECK_INTERVAL_MS = 100;
 const HYSTERESIS = 0.8;
 
 /**
- * Watches one run and raises seed 000's and seed 001's alerts as it goes.
+ * Watches one run and raises the `createBatchProgress` and file-progress tracker alerts as it goes.
  * Each alert is raised once when its condition starts holding and resolved once
  * when it clears; a new episode can follow. Fixed memory: rings sized by the
  * thresholds, never by the run.
@@ -107,7 +107,7 @@ export class AlertEvaluator implements RunListener {
     }
   }
 
-  /** File-level loops (seed 001's updateFileProgress) have no chunks: finished items drive the checks. */
+  /** File-level loops (the file-progress tracker's updateFileProgress) have no chunks: finished items drive the checks. */
   onItem(run: Run, item: ItemProgress, previous: ItemStatus | undefined): void {
     if (item.status === previous || (item.status !== 'completed' && item.status !== 'failed' && item.status !== 'skipped')) return;
     const now = run.clock.now();
@@ -140,7 +140,7 @@ export class AlertEvaluator implements RunListener {
       () => `${hitsInWindow} rate-limit responses in the last ${Math.round(t.rateLimit.windowMs / 60_000)} min (more than ${t.rateLimit.hits})`);
 
     // high_error_rate: errors over items, once enough items are in.
-    // Errors reported without items (seed 000's trackError) still count against the items seen.
+    // Errors reported without items (`trackError` in `createBatchProgress`) still count against the items seen.
     const errors = Math.max(run.failed, run.stats.errors);
     const seen = Math.max(run.completed, errors);
     const ratio = seen > 0 ? errors / seen : 0;
