@@ -4,7 +4,7 @@ import * as incubating from '@opentelemetry/semantic-conventions/incubating';
 import { describe, expect, it } from 'vitest';
 import * as sc from '../../src/semconv.js';
 import { VERSION } from '../../src/instrument/version.js';
-import { withTable } from '../../scripts/telemetry-table.js';
+import { TELEMETRY_DOC, withTable } from '../../scripts/telemetry-table.js';
 
 const ROOT = new URL('../../', import.meta.url);
 
@@ -59,9 +59,9 @@ describe('the telemetry contract', () => {
     expect(sc.spanNameChunk('sync_users')).toBe('batch.chunk sync_users');
   });
 
-  it('the README telemetry tables are generated from this file and current', () => {
-    const readme = readFileSync(new URL('README.md', ROOT), 'utf8');
-    expect(readme, 'run: npx tsx scripts/telemetry-table.ts --write').toBe(withTable(readme));
+  it('the telemetry reference tables are generated from this file and current', () => {
+    const page = readFileSync(new URL(TELEMETRY_DOC, ROOT), 'utf8');
+    expect(page, 'run: npx tsx scripts/telemetry-table.ts --write').toBe(withTable(page));
   });
 
   it('the instrumentation scope version follows package.json', () => {

@@ -58,12 +58,12 @@ describe('dashboards and alert rules as code', () => {
     expect(ALERT_RULES.find((r) => r.group === 'rate_limit')?.severity).toBe('medium');
     expect(ALERT_RULES.find((r) => r.group === 'high_error_rate')?.severity).toBe('high');
     expect(ALERT_RULES.find((r) => r.group === 'slow_performance')?.severity).toBe('low');
-    const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+    const runbooks = readFileSync(join(ROOT, 'docs/alerts.md'), 'utf8');
     for (const rule of ALERT_RULES) {
       expect(rule.scenarios.some((s) => s.firing.length > 0), `${rule.alert} has a firing test`).toBe(true);
       expect(rule.scenarios.some((s) => s.firing.length === 0), `${rule.alert} has a silent test`).toBe(true);
       expect(rule.for).toMatch(/^\d+[smh]$/);
-      expect(readme, `README runbook for ${rule.alert}`).toContain(`<a id="runbook-${rule.alert.toLowerCase()}"></a>`);
+      expect(runbooks, `docs/alerts.md runbook for ${rule.alert}`).toContain(`<a id="runbook-${rule.alert.toLowerCase()}"></a>`);
     }
   });
 });
