@@ -1,6 +1,10 @@
 import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { inputsHash, publishPicture, recordedHash } from '../support/pictures.js';
+import { terminalSvg } from '../support/terminalSvg.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const SESSION = 'batchtel-terminal';
@@ -103,5 +107,25 @@ describe('the live bar in a real terminal (tmux)', () => {
     expect(lines.filter((line) => line.startsWith('log '))).toEqual(logs);
     expect(lines.filter((line) => line.startsWith('err '))).toEqual(['err 0', 'err 10', 'err 20', 'err 30', 'err 40']);
     expect(lines.filter((line) => !/^(log|err) /.test(line))).toEqual([expect.stringMatching(/^✔ Chatty, completed, 50\/50 items/), 'END']);
+  });
+
+  it('draws three concurrent runs with an alert above them: the capture in docs/img/terminal.svg', async () => {
+    tmux('new-session', '-d', '-s', SESSION, '-x', '118', '-y', '9', `cd ${ROOT} && clear && env -u CI SHOWCASE_SCALE=2 node --import tsx test/fixtures/terminal-showcase.ts; sleep 30`);
+    const bar = (name: string) => new RegExp(`^${name}\\s+█*░*\\s+(\\d+)%`, 'm');
+    const pct = (text: string, name: string) => Number(bar(name).exec(text)?.[1] ?? -1);
+    // All three runs live, the two with a total past a third, and the rate-limit alert printed above the bars.
+    const live = await until(
+      (text) => pct(text, 'Processing transactions') >= 35 && pct(text, 'Sync users to CRM') >= 35 && /^Tail events\s+\d+/m.test(text) && text.includes('⚠ Sync users to CRM: rate_limit'),
+      30_000,
+    );
+    expect(live).toContain('console.log: checkpoint written after batch 9');
+    expect(live).toMatch(/ETA \d/);
+    await until((text) => text.includes('showcase done'), 30_000);
+
+    mkdirSync(join(ROOT, 'test-output'), { recursive: true });
+    const made = join(ROOT, 'test-output', 'terminal.svg');
+    writeFileSync(made, terminalSvg(live));
+    publishPicture('terminal.svg', made);
+    expect(recordedHash('terminal.svg')).toBe(inputsHash('terminal.svg'));
   });
 });
