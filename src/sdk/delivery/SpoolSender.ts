@@ -296,6 +296,7 @@ export class SpoolSender {
     } else if (!result.retryable || entry.evicted) {
       this.finish(entry);
       if (entry.evicted) this.drop(DELIVERY_ERROR_TYPE_VALUES.evicted, entry.records, 'the spool reached its size limit; the oldest requests were evicted');
+      else if (result.status === undefined) this.drop(result.reason, entry.records, `an export request cannot be made (${result.reason}: the endpoint must be an http:// or https:// URL)`);
       else this.drop(result.reason, entry.records, `the endpoint refused an export with ${result.reason}; such requests are not retried`);
     } else {
       this.inflight.delete(entry);
