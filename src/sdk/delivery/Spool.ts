@@ -30,6 +30,8 @@ const EXTENSION = { protobuf: 'pb', json: 'json' } as const;
 let sequence = 0;
 /** Files this process's spools hold: the others with this pid are a dead predecessor's (a reused pid). */
 const heldHere = new Set<string>();
+/** Spool problems already reported, by folder and cause: the traces and logs spools share a folder and say it once. */
+const warned = new Set<string>();
 
 /** What a spool file's name says: `<prefix>-<ms>-<pid>-<seq>-<records>.<pb|json>.otlp` (the record count is a hint for people; counts come from the content). */
 export function parseSpoolName(name: string): { prefix: string; ms: number; pid: number; file: SpoolFile } | undefined {
@@ -116,7 +118,6 @@ export class Spool {
   /** Records per file this spool wrote or adopted (known, not read from a name). */
   private readonly records = new Map<string, number>();
   private readonly usable: boolean;
-  private readonly reported = new Set<string>();
 
   constructor(private readonly options: SpoolOptions) {
     this.dir = options.dir;
@@ -270,7 +271,7 @@ export class Spool {
       return true;
     } catch (error) {
       const code = (error as { code?: string }).code ?? (error as Error).name;
-      this.warn('unusable', `the spool folder ${this.dir} cannot be used (${code}); ${this.prefix} are sent from memory only, and what is not delivered by exit is lost, counted as spool_unavailable`);
+      this.warn('unusable', `the spool folder ${this.dir} cannot be used (${code}); telemetry is sent from memory only, and what is not delivered by exit is lost, counted as spool_unavailable`);
       return false;
     }
   }
@@ -307,10 +308,11 @@ export class Spool {
     }
   }
 
-  /** Once per cause per spool: a full disk is a warning, not a log flood. */
+  /** Once per folder and cause in this process: a full disk is a warning, not a log flood. */
   private warn(cause: string, message: string): void {
-    if (this.reported.has(cause)) return;
-    this.reported.add(cause);
+    const key = `${this.dir}\0${cause}`;
+    if (warned.has(key)) return;
+    warned.add(key);
     diag.warn(`batchtel: ${message}`);
   }
 
