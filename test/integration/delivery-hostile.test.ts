@@ -10,7 +10,7 @@
  * loudly without it).
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type RequestListener, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -227,5 +227,17 @@ describe('durable delivery under hostile conditions (a real producer process, lo
     expect(result.stats.dropped).toEqual({ ERR_INVALID_PROTOCOL: 5000 });
     expect(result.stderr).not.toMatch(/unhandled|ERR_INVALID_PROTOCOL]/i);
     expect(result.stderr.match(/cannot be made/g)).toHaveLength(1);
+  }, 60_000);
+
+  it('a spool folder that is a regular file: startTelemetry does not fail, delivery runs from memory, one warning', async () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'batchtel-hostile-file-')), 'spool');
+    writeFileSync(file, 'not a folder');
+    const { sink: s, endpoint } = await sink();
+    const result = await produce(endpoint, { COUNT: '10000', SPOOL_DIR: file, OTEL_LOG_LEVEL: 'warn' });
+    expect(result.code).toBe(0);
+    account('spool folder is a file', result.stats, 0, `; endpoint received ${s.logRecords().length}`);
+    expect(result.stats.delivered).toBe(10_000);
+    expect(s.logRecords()).toHaveLength(10_000);
+    expect(result.stderr.match(/cannot be used/g)).toHaveLength(1);
   }, 60_000);
 });
