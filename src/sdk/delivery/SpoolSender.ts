@@ -27,7 +27,7 @@ interface Entry {
  */
 export interface LocalFallback {
   /** Appends one request as a line; throws if it cannot. Returns the records it evicted (oldest first) to stay within its size limit. */
-  append(request: Uint8Array): { readonly records: number };
+  append(request: Uint8Array, records: number): { readonly records: number };
   /** How long the folder is used before the endpoint is tried again. */
   readonly recheckMs: number;
   /** Called at the first request that goes to the folder. */
@@ -320,7 +320,7 @@ export class SpoolSender {
   private writeLocally(entry: Entry, body: Uint8Array): boolean {
     if (entry.encoding !== 'json') return false;
     try {
-      const evicted = this.options.local!.append(body).records;
+      const evicted = this.options.local!.append(body, entry.records).records;
       if (evicted > 0) {
         this.counts.localEvicted += evicted;
         this.report('local_evicted', `the local telemetry folder reached its size limit; the oldest ${this.options.signal} records are evicted (counted, not logged again)`);
