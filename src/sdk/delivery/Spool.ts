@@ -1,4 +1,4 @@
-import { chmodSync, closeSync, constants, fstatSync, fsyncSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import { accessSync, chmodSync, closeSync, constants, fstatSync, fsyncSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { diag } from '@opentelemetry/api';
 import { countRecords } from './countRecords.js';
@@ -267,6 +267,8 @@ export class Spool {
       if (created !== undefined) chmodSync(this.dir, 0o700);
       const stat = lstatSync(this.dir);
       if (!stat.isDirectory()) throw Object.assign(new Error('not a folder'), { code: 'ENOTDIR' });
+      // Read-only (EROFS) or not ours to write (EACCES): memory-only from the start, said once.
+      accessSync(this.dir, constants.R_OK | constants.W_OK | constants.X_OK);
       readdirSync(this.dir);
       return true;
     } catch (error) {
