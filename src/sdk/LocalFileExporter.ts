@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { diag } from '@opentelemetry/api';
 import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
 import { countRecords } from './delivery/countRecords.js';
-import { readOwnFile } from './delivery/Spool.js';
+import { readOwnFile } from './delivery/ownFile.js';
 import { JsonMetricsSerializer } from '@opentelemetry/otlp-transformer';
 import type { PushMetricExporter, ResourceMetrics } from '@opentelemetry/sdk-metrics';
 import { batchtelTemporalitySelector } from './temporality.js';
