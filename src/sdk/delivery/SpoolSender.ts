@@ -262,9 +262,10 @@ export class SpoolSender {
     const result = await this.options.transport.send(body, entry.encoding, () => this.failures === epoch && !this.closed);
     if (entry.lost) return;
     if (this.closed && !result?.ok) {
-      // Aborted at close: the file waits on disk for the next process.
+      // Aborted at close: the file waits on disk for the next process (unless the spool evicted it meanwhile).
       this.inflight.delete(entry);
-      this.queue.unshift(entry);
+      if (entry.evicted) this.drop(DELIVERY_ERROR_TYPE_VALUES.evicted, entry.records, 'the spool reached its size limit; the oldest requests were evicted');
+      else this.queue.unshift(entry);
       return;
     }
     if (!result) {
