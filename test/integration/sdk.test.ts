@@ -450,3 +450,33 @@ describe('trace context with startTelemetry alone', () => {
   });
 });
 
+describe('one record is bounded', () => {
+  it('attribute values and log bodies are cut to the documented limits; OTEL_SPAN_ATTRIBUTE_VALUE_LENGTH_LIMIT is honoured', async () => {
+    const [s, url] = await sink();
+    const huge = 'h'.repeat(1024 * 1024);
+    const telemetry = startTelemetry({ serviceName: 'limits', spoolDir: tempSpool(), endpoint: url, protocol: 'http/json', handleSignals: false });
+    trace.getTracer('t').startSpan('big', { attributes: { dump: huge } }).end();
+    logs.getLogger('t').emit({ body: huge, attributes: { dump: huge } });
+    await telemetry.shutdown();
+    const span = s.spans().find((x) => x.name === 'big')!;
+    expect(String(span.attributes.find((a) => a.key === 'dump')!.value['stringValue'])).toHaveLength(16 * 1024);
+    const record = s.logRecords().find((l) => l.body?.stringValue?.startsWith('hhh'))!;
+    expect(record.body!.stringValue!.length).toBeLessThan(64 * 1024 + 100);
+    expect(String(record.attributes.find((a) => a.key === 'dump')!.value['stringValue'])).toHaveLength(16 * 1024);
+
+    process.env['OTEL_SPAN_ATTRIBUTE_VALUE_LENGTH_LIMIT'] = '100';
+    try {
+      const [s2, url2] = await sink();
+      const again = startTelemetry({ serviceName: 'limits', spoolDir: tempSpool(), endpoint: url2, protocol: 'http/json', handleSignals: false });
+      trace.getTracer('t').startSpan('small', { attributes: { dump: huge } }).end();
+      await again.shutdown();
+      expect(String(s2.spans().find((x) => x.name === 'small')!.attributes.find((a) => a.key === 'dump')!.value['stringValue'])).toHaveLength(100);
+    } finally {
+      delete process.env['OTEL_SPAN_ATTRIBUTE_VALUE_LENGTH_LIMIT'];
+    }
+  });
+});
+
+it('the integration suite runs with --unhandled-rejections=strict', () => {
+  expect(process.execArgv).toContain('--unhandled-rejections=strict');
+});
