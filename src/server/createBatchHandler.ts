@@ -16,6 +16,7 @@ import { matchRoute, type RouteId } from './routes.js';
 import { RUN_STATUSES, type CreateBody, type HistoryQuery } from './schemas.js';
 import { TokenBucket } from './TokenBucket.js';
 import { batchView, cardView, resultsView, vizView } from './views.js';
+import { describeValue } from '../api/check.js';
 
 export interface BatchHandlerOptions {
   /** `{ token }` (Bearer), optionally with a read-only `readToken`; or `{ disabled: true }` for loopback-only use. Required. */
@@ -62,11 +63,13 @@ const DAY_MS = 86_400_000;
 /** The control API and board as one request listener. */
 export function createBatchHandler(options: BatchHandlerOptions): BatchHandler {
   if (!options || typeof options.auth !== 'object' || options.auth === null) {
-    throw new TypeError('batchtel/server: `auth` is required: `{ token: "..." }`, or `{ disabled: true }` for loopback-only use');
+    throw new TypeError(`batchtel/server: \`auth\` is required: \`{ token: "..." }\` (16+ characters), or \`{ disabled: true }\` for loopback-only use; got ${describeValue(options?.auth)}`);
   }
   const auth = options.auth;
   if (!('disabled' in auth) && (typeof auth.token !== 'string' || auth.token.length < 16)) {
-    throw new TypeError('batchtel/server: `auth.token` must be a string of at least 16 characters');
+    // The token is a secret: say its type and length, never its text.
+    const got = typeof auth.token === 'string' ? `a string of ${auth.token.length} characters` : describeValue(auth.token);
+    throw new TypeError(`batchtel/server: \`auth.token\` must be a string of at least 16 characters (e.g. from an environment variable), got ${got}`);
   }
   const registry = options.registry ?? defaultRegistry;
   const clock = options.clock ?? systemClock;
