@@ -26,7 +26,7 @@ function bareImports(entry: string): Set<string> {
 
 describe('the published package', () => {
   beforeAll(() => {
-    execFileSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { cwd: ROOT, stdio: 'inherit' });
+    execFileSync('npm', ['run', 'build'], { cwd: ROOT, stdio: 'inherit' });
   }, 120_000);
 
   it('`import { createBatchProgress } from "batchtel"` works from the package folder', () => {
