@@ -1,4 +1,5 @@
-import { execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -21,9 +22,13 @@ const work = mkdtempSync(join(tmpdir(), 'batchtel-consumer-'));
 const app = join(work, 'app');
 let tarball = '';
 
-const run = (cmd: string, args: string[], cwd: string) => {
+const exec = promisify(execFile);
+
+/** Asynchronous, so the test worker keeps answering vitest while npm and tsc run for seconds. */
+const run = async (cmd: string, args: string[], cwd: string): Promise<string> => {
   try {
-    return execFileSync(cmd, args, { cwd, encoding: 'utf8', stdio: 'pipe', env: { ...process.env, npm_config_update_notifier: 'false' } });
+    const { stdout } = await exec(cmd, args, { cwd, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, env: { ...process.env, npm_config_update_notifier: 'false' } });
+    return stdout;
   } catch (error) {
     const e = error as { stdout?: string; stderr?: string; message: string };
     throw new Error(`${cmd} ${args.join(' ')} failed in ${cwd}:\n${e.stdout ?? ''}\n${e.stderr ?? ''}`);
@@ -32,14 +37,14 @@ const run = (cmd: string, args: string[], cwd: string) => {
 
 const ENTRIES = ['batchtel', 'batchtel/sdk', 'batchtel/server'] as const;
 
-beforeAll(() => {
-  const packed = JSON.parse(run('npm', ['pack', '--json', '--pack-destination', work], ROOT)) as Array<{ filename: string }>;
+beforeAll(async () => {
+  const packed = JSON.parse(await run('npm', ['pack', '--json', '--pack-destination', work], ROOT)) as Array<{ filename: string }>;
   tarball = join(work, packed[0]!.filename);
   mkdirSync(app);
   writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'consumer', private: true }));
   // An app that uses every entry installs the optional SDK peers itself, as the README says.
   const peers = Object.entries(pkg.peerDependencies).map(([name, range]) => `${name}@${range}`);
-  run(
+  await run(
     'npm',
     [
       'install', '--no-audit', '--no-fund', '--prefer-offline', tarball, ...peers,
@@ -90,14 +95,14 @@ export const f = [trackBatch, startTelemetry, createBatchHandler];`,
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
 describe('the packed tarball in a consumer project', () => {
-  it('CommonJS `require()` loads every entry (Node 20.19+ requires ES modules)', () => {
-    const out = JSON.parse(run('node', ['require.cjs'], app)) as Record<string, number>;
+  it('CommonJS `require()` loads every entry (Node 20.19+ requires ES modules)', async () => {
+    const out = JSON.parse(await run('node', ['require.cjs'], app)) as Record<string, number>;
     for (const name of ENTRIES) expect(out[name], name).toBeGreaterThan(0);
     expect(out['processed']).toBe(1);
   });
 
-  it('ESM `import` loads every entry', () => {
-    const out = JSON.parse(run('node', ['import.mjs'], app)) as Record<string, number>;
+  it('ESM `import` loads every entry', async () => {
+    const out = JSON.parse(await run('node', ['import.mjs'], app)) as Record<string, number>;
     for (const name of ENTRIES) expect(out[name], name).toBeGreaterThan(0);
   });
 
@@ -113,7 +118,7 @@ describe('the packed tarball in a consumer project', () => {
   for (const [compiler, dir] of compilers) {
     for (const [resolution, module] of resolutions) {
       for (const types of [undefined, ['node']] as const) {
-        it(`${compiler}, moduleResolution ${resolution}, ${types ? 'types: ["node"]' : 'no types field'}, skipLibCheck off: no errors`, () => {
+        it(`${compiler}, moduleResolution ${resolution}, ${types ? 'types: ["node"]' : 'no types field'}, skipLibCheck off: no errors`, async () => {
           // CommonJS files may import ES modules from TypeScript 5.8 on, under module nodenext only.
           const files = ['dot.mts', 'all.mts', ...(resolution === 'nodenext' ? ['all.cts'] : [])];
           const name = `tsconfig.${dir}.${resolution}.${types ? 'node' : 'none'}.json`;
@@ -124,57 +129,57 @@ describe('the packed tarball in a consumer project', () => {
               files,
             }),
           );
-          run('node', [join(app, 'node_modules', dir, 'bin', 'tsc'), '-p', name], app);
-          expect(run('node', [join(app, 'node_modules', dir, 'bin', 'tsc'), '--version'], app)).toMatch(dir === 'ts7' ? /Version 7\./ : /Version 5\.9\./);
+          await run('node', [join(app, 'node_modules', dir, 'bin', 'tsc'), '-p', name], app);
+          expect(await run('node', [join(app, 'node_modules', dir, 'bin', 'tsc'), '--version'], app)).toMatch(dir === 'ts7' ? /Version 7\./ : /Version 5\.9\./);
         });
       }
     }
   }
 
-  it('the instrumentation entry compiles with TypeScript 7.x when Node types are not even installed', () => {
+  it('the instrumentation entry compiles with TypeScript 7.x when Node types are not even installed', async () => {
     const bare = join(work, 'bare');
     mkdirSync(bare);
     writeFileSync(join(bare, 'package.json'), JSON.stringify({ name: 'bare', private: true }));
-    run('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', tarball, `@opentelemetry/api@${pkg.peerDependencies['@opentelemetry/api']}`, 'typescript@^7'], bare);
+    await run('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', tarball, `@opentelemetry/api@${pkg.peerDependencies['@opentelemetry/api']}`, 'typescript@^7'], bare);
     writeFileSync(join(bare, 'dot.mts'), readFileSync(join(app, 'dot.mts')));
     writeFileSync(join(bare, 'tsconfig.json'), JSON.stringify({ compilerOptions: { strict: true, skipLibCheck: false, noEmit: true, module: 'nodenext' }, files: ['dot.mts'] }));
-    run('node', [join(bare, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.json'], bare);
+    await run('node', [join(bare, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.json'], bare);
     // The `.` entry installs no SDK package: only the two OpenTelemetry API packages come with it.
     const scoped = readdirSync(join(bare, 'node_modules', '@opentelemetry')).sort();
     expect(scoped).toEqual(['api', 'api-logs']);
     expect(existsSync(join(bare, 'node_modules', 'zod'))).toBe(false);
   });
 
-  it('without the optional SDK peers, `batchtel/sdk` names the package to install', () => {
+  it('without the optional SDK peers, `batchtel/sdk` names the package to install', async () => {
     const bare = join(work, 'bare');
     let message = '';
     try {
-      execFileSync('node', ['--input-type=module', '-e', "await import('batchtel/sdk')"], { cwd: bare, encoding: 'utf8', stdio: 'pipe' });
+      await exec('node', ['--input-type=module', '-e', "await import('batchtel/sdk')"], { cwd: bare, encoding: 'utf8' });
     } catch (error) {
       message = (error as { stderr: string }).stderr;
     }
     expect(message).toMatch(/Cannot find (package|module) '@opentelemetry\/[a-z-]+'/);
   });
 
-  it('the tarball holds the LICENSE and no source maps (the sources are not shipped)', () => {
-    const files = run('tar', ['-tzf', tarball], work).split('\n').filter(Boolean);
+  it('the tarball holds the LICENSE and no source maps (the sources are not shipped)', async () => {
+    const files = (await run('tar', ['-tzf', tarball], work)).split('\n').filter(Boolean);
     expect(files).toContain('package/LICENSE');
     expect(files.filter((f) => f.endsWith('.map'))).toEqual([]);
     expect(files.filter((f) => !f.startsWith('package/dist/') && !['package/LICENSE', 'package/README.md', 'package/package.json'].includes(f))).toEqual([]);
-    const index = run('tar', ['-xzOf', tarball, 'package/dist/index.js'], work);
+    const index = await run('tar', ['-xzOf', tarball, 'package/dist/index.js'], work);
     expect(index).not.toContain('sourceMappingURL');
   });
 
-  it('publint finds nothing to fix in the tarball', () => {
-    const out = run(join(ROOT, 'node_modules', '.bin', 'publint'), ['--strict', tarball], ROOT);
+  it('publint finds nothing to fix in the tarball', async () => {
+    const out = await run(join(ROOT, 'node_modules', '.bin', 'publint'), ['--strict', tarball], ROOT);
     expect(out).not.toMatch(/Errors|Warnings|Suggestions/);
   });
 
-  it('Are The Types Wrong finds no problem in the tarball', () => {
+  it('Are The Types Wrong finds no problem in the tarball', async () => {
     // Exits non-zero on any problem; the table is in the error message. ES modules only, by choice
     // (one copy of the run registry, no dual-package hazard): a CommonJS `require()` of them works on
     // Node 20.19+ and type-checks with TypeScript 5.8+ under module nodenext (the .cts case above),
     // which attw's "node16 from CJS" column does not model; every other rule applies.
-    run(join(ROOT, 'node_modules', '.bin', 'attw'), [tarball, '--format', 'table-flipped', '--ignore-rules', 'cjs-resolves-to-esm'], ROOT);
+    await run(join(ROOT, 'node_modules', '.bin', 'attw'), [tarball, '--format', 'table-flipped', '--ignore-rules', 'cjs-resolves-to-esm'], ROOT);
   });
 });

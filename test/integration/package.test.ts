@@ -1,4 +1,5 @@
-import { execFileSync } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
+import { promisify } from 'node:util';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -25,8 +26,9 @@ function bareImports(entry: string): Set<string> {
 }
 
 describe('the published package', () => {
-  beforeAll(() => {
-    execFileSync('npm', ['run', 'build'], { cwd: ROOT, stdio: 'inherit' });
+  beforeAll(async () => {
+    // Asynchronous, so the test worker keeps answering vitest during the build.
+    await promisify(execFile)('npm', ['run', 'build'], { cwd: ROOT });
   }, 120_000);
 
   it('`import { createBatchProgress } from "batchtel"` works from the package folder', () => {
