@@ -13,6 +13,7 @@ export {
   type ProgressMetrics,
   type ProgressCallbacks,
   type ETACalculation,
+  type ETAFactors,
   type ThroughputDataPoint,
   type TrackingMode,
 } from './api/ProgressTracker.js';

@@ -64,7 +64,7 @@ export function buildStats(run: Run, nowMs: number = run.clock.now()): BatchStat
     service: run.descriptor.service,
     status: run.status,
     result: run.summary?.result,
-    total: run.descriptor.total,
+    total: run.total,
     processed,
     succeeded: run.succeeded,
     failed: run.failed,

@@ -1,5 +1,4 @@
 import type { Alert } from '../core/alert.js';
-import type { EtaCalculation } from '../core/eta/index.js';
 import type { ItemStatus, Run } from '../core/Run.js';
 import { BATCH_ALERT_GROUP_VALUES } from '../semconv.js';
 import { buildStats, type BatchStats } from './BatchStats.js';
@@ -11,7 +10,9 @@ import { parseOptions, registerOptionsPlace, type AlertOptionsInput, type RunOpt
 export type TrackingMode = 'minimal' | 'basic' | 'enhanced' | 'comprehensive';
 
 const configSchema = v.strictObject({
+  /** Most often `onProgressUpdate` is called (also on a timer while files are in flight). */
   updateIntervalMs: v.number().int().min(0).default(1000),
+  /** How often `onETAUpdate` is called with a freshly observed ETA, whatever `updateIntervalMs` is. */
   etaUpdateIntervalMs: v.number().int().min(0).default(5000),
   throughputWindowMs: v.number().int().min(1000).default(60_000),
   enableRealTimeUpdates: v.boolean().default(true),
@@ -56,7 +57,9 @@ export interface ProgressMetrics {
   estimatedTimeRemainingMs?: number;
   estimatedCompletionTime?: Date;
   averageProcessingTimeMs: number;
+  /** Files per minute, over the latest sampling interval. */
   currentThroughput: number;
+  /** Files per minute. */
   peakThroughput: number;
   throughputHistory: ThroughputDataPoint[];
   rateLimitHits: number;
@@ -75,6 +78,20 @@ export interface ProgressMetrics {
   qualityScore: number;
 }
 
+/** What the ETA rests on; throughputs in files per minute, as everywhere in the tracker. */
+export interface ETAFactors {
+  /** Files per minute over the latest observed interval. */
+  currentThroughput: number;
+  /** Files per minute since the start. */
+  averageThroughput: number;
+  /** Share of elapsed time spent waiting on rate limits (0..1). */
+  rateLimitingImpact: number;
+  /** Average over current throughput: above 1 means files got slower. */
+  complexityFactor: number;
+  /** 1 minus the median relative forecast error measured so far (0..1). */
+  historicalAccuracy: number;
+}
+
 /** The file-progress tracker's `ETACalculation`, with the prediction interval batchtel adds. */
 export interface ETACalculation {
   estimatedTimeRemainingMs: number;
@@ -82,7 +99,7 @@ export interface ETACalculation {
   confidence: number;
   method: 'linear' | 'exponential' | 'adaptive' | 'ml_based';
   interval: { lowMs: number; highMs: number; level: number };
-  factors: EtaCalculation['factors'];
+  factors: ETAFactors;
 }
 
 export interface ProgressCallbacks {
@@ -95,7 +112,7 @@ export interface ProgressTrackerOptions {
   mode?: TrackingMode;
   config?: ProgressTrackingConfig;
   callbacks?: ProgressCallbacks;
-  /** Files expected; progress and ETA need it. */
+  /** Files expected; without it, the files registered so far (any status) are the total. */
   total?: number;
   name?: string;
   operation?: string;
@@ -112,7 +129,6 @@ export interface ProgressTrackerOptions {
 }
 
 const MODES: readonly TrackingMode[] = ['minimal', 'basic', 'enhanced', 'comprehensive'];
-const DONE: ReadonlySet<ItemStatus> = new Set(['completed', 'failed', 'skipped']);
 
 /**
  * The file-progress tracker, over the same core as `createBatchProgress`: file-level
@@ -169,7 +185,7 @@ export class ProgressTracker {
       alerts,
       telemetry,
     };
-    this.run = createRun(input, 'ProgressTracker options').run;
+    this.run = createRun(input, 'ProgressTracker options', { totalFromItems: true }).run;
     if (this.mode === 'minimal') this.run.stats.keepHistory = false;
     this.run.addListener({
       onAlert: (_run, alert) => {
@@ -180,7 +196,8 @@ export class ProgressTracker {
     this.lastSampleAt = this.run.startTimeMs;
     // Callbacks keep coming while a long file is in flight, not only when one changes.
     if (this.config.enableRealTimeUpdates && (this.callbacks.onProgressUpdate || this.callbacks.onETAUpdate)) {
-      this.timer = setInterval(() => this.maybeNotify(), Math.max(100, this.config.updateIntervalMs));
+      const period = this.callbacks.onETAUpdate ? Math.min(this.config.updateIntervalMs, this.config.etaUpdateIntervalMs) : this.config.updateIntervalMs;
+      this.timer = setInterval(() => this.run.problems.guard('timer', () => this.maybeNotify(), undefined), Math.max(100, period));
       this.timer.unref();
     }
   }
@@ -189,50 +206,64 @@ export class ProgressTracker {
     return this.run.id;
   }
 
-  updateFileProgress(fileId: string, update: { status?: ItemStatus; progress?: number; stage?: string; stageProgress?: number }): void {
+  updateFileProgress(fileId: string, update: { status?: ItemStatus; progress?: number; stage?: string; stageProgress?: number } = {}): void {
+    this.run.problems.guard('updateFileProgress', () => this.updateFile(fileId, update), undefined);
+  }
+
+  private updateFile(fileId: string, update: { status?: ItemStatus; progress?: number; stage?: string; stageProgress?: number }): void {
     const run = this.run;
-    const before = run.activeItems.get(fileId);
+    const before = typeof fileId === 'string' ? run.activeItems.get(fileId) : undefined;
     const startedAt = before?.startTimeMs ?? run.clock.now();
+    const completedBefore = run.completed;
     run.updateItem(fileId, update);
-    if (update.status !== undefined && DONE.has(update.status)) this.checkSlowFile(run.clock.now() - startedAt);
+    // A file finished when the count moved: whatever shape `update` had, it was read once, by the run.
+    if (run.completed > completedBefore) this.checkSlowFile(run.clock.now() - startedAt);
     this.maybeNotify();
   }
 
   reportRateLimit(retryAfterMs?: number): void {
-    this.run.recordRateLimit(retryAfterMs);
+    this.run.problems.guard('reportRateLimit', () => this.run.recordRateLimit(retryAfterMs), undefined);
   }
 
   reportApiCall(ok: boolean): void {
-    this.run.recordApiCall(ok);
+    this.run.problems.guard('reportApiCall', () => this.run.recordApiCall(Boolean(ok)), undefined);
   }
 
   reportRetry(errorType?: string): void {
-    this.run.recordRetry(errorType);
+    this.run.problems.guard('reportRetry', () => this.run.recordRetry(errorType), undefined);
   }
 
   reportError(error: unknown, options: { status?: number; type?: string } = {}): void {
-    this.run.trackError(error, options);
+    this.run.problems.guard('reportError', () => this.run.trackError(error, options), undefined);
   }
 
   reportUsage(usage: { inputTokens?: number; outputTokens?: number; cost?: number }): void {
-    this.run.recordUsage(usage);
+    this.run.problems.guard('reportUsage', () => this.run.recordUsage(usage), undefined);
   }
 
   reportQuality(score: number): void {
     if (this.mode === 'minimal' || this.mode === 'basic' || !this.config.enableQualityTracking) return;
-    this.run.recordQuality(score);
+    this.run.problems.guard('reportQuality', () => this.run.recordQuality(score), undefined);
   }
 
+  /** The ETA now, on a fresh observation; undefined until there is a pace (or in minimal mode). */
   calculateETA(): ETACalculation | undefined {
-    const eta = this.run.eta();
+    const eta = this.run.eta(this.run.clock.now(), true);
     if (!eta) return undefined;
+    const f = eta.factors;
     return {
       estimatedTimeRemainingMs: eta.estimatedTimeRemainingMs,
       estimatedCompletionTime: new Date(eta.estimatedCompletionTime),
       confidence: eta.confidence,
       method: eta.method,
       interval: { ...eta.interval },
-      factors: eta.factors,
+      factors: {
+        currentThroughput: f.currentThroughput * 60,
+        averageThroughput: f.averageThroughput * 60,
+        rateLimitingImpact: f.rateLimitingImpact,
+        complexityFactor: f.complexityFactor,
+        historicalAccuracy: f.historicalAccuracy,
+      },
     };
   }
 
@@ -240,7 +271,7 @@ export class ProgressTracker {
     const run = this.run;
     const now = run.clock.now();
     const s = run.stats;
-    const total = run.descriptor.total ?? run.completed + run.activeItems.size;
+    const total = run.total ?? 0;
     let processing = 0;
     for (const item of run.activeItems.values()) if (item.status === 'processing') processing++;
     const done = run.completed;

@@ -1,4 +1,5 @@
 import type { Chunk, Run } from '../core/Run.js';
+import { safeText } from '../core/limits.js';
 import { BATCH_ALERT_GROUP_VALUES } from '../semconv.js';
 import { buildStats, type BatchStats } from './BatchStats.js';
 import { createRun } from './createRun.js';
@@ -39,20 +40,27 @@ class ChunkBatchProgress implements BatchProgress {
   }
 
   start(): void {
-    this.run.start();
+    this.run.problems.guard('start', () => this.run.start(), undefined);
   }
 
   update(n = 0, messages?: readonly string[]): void {
     if (n !== 0) this.run.add(n);
-    if (messages && messages.length > 0) this.run.setMessages(messages);
+    if (messages !== undefined) this.run.problems.guard('update', () => this.run.setMessages(messages), undefined);
   }
 
   completeBatch(batchNum: number, itemCount: number, errors: readonly unknown[] = [], batchTimeMs?: number): void {
+    this.run.problems.guard('completeBatch', () => this.recordBatch(batchNum, itemCount, errors, batchTimeMs), undefined);
+  }
+
+  private recordBatch(batchNum: number, itemCount: number, rawErrors: readonly unknown[], batchTimeMs?: number): void {
     const run = this.run;
+    let errors: readonly unknown[] = [];
+    if (Array.isArray(rawErrors)) errors = rawErrors;
+    else if (rawErrors !== null) run.problems.report('invalid_value', `batchtel: completeBatch errors must be an array, got ${safeText(rawErrors, 40)} (ignored)`);
     const now = run.clock.now();
-    const duration = batchTimeMs !== undefined && Number.isFinite(batchTimeMs) && batchTimeMs >= 0 ? batchTimeMs : undefined;
+    const duration = typeof batchTimeMs === 'number' && Number.isFinite(batchTimeMs) && batchTimeMs >= 0 ? batchTimeMs : undefined;
     if (batchTimeMs !== undefined && duration === undefined) {
-      run.problems.report('invalid_duration', `batchtel: batchTimeMs must be a finite number >= 0, got ${String(batchTimeMs)} (recorded as 0)`);
+      run.problems.report('invalid_duration', `batchtel: batchTimeMs must be a finite number >= 0, got ${safeText(batchTimeMs, 40)} (recorded as 0)`);
     }
     const chunk = run.beginChunk(itemCount, batchNum, now - (duration ?? 0));
     for (const error of errors) run.trackError(error, { chunk });
@@ -60,19 +68,36 @@ class ChunkBatchProgress implements BatchProgress {
   }
 
   trackError(batchNum: number, error: unknown, fatal = false, status?: number, type?: string): void {
+    this.run.problems.guard('trackError', () => this.recordError(batchNum, error, fatal, status, type), undefined);
+  }
+
+  private recordError(rawBatchNum: number, error: unknown, fatal: boolean, status?: number, type?: string): void {
     const run = this.run;
+    const batchNum = typeof rawBatchNum === 'number' && Number.isSafeInteger(rawBatchNum) ? rawBatchNum : 0;
     // This API reports a failed batch without its items or duration: the error is
     // correlated to the run span and carries the batch number.
     const now = run.clock.now();
     const chunk: Chunk = { index: batchNum, size: 0, startTimeMs: now, endTimeMs: now, succeeded: 0, failed: 0, error: undefined, slot: undefined };
-    const info = run.trackError(error, { chunk, status, type, fatal });
-    if (fatal && !run.isFinished) run.finishFatal(info);
+    const info = run.trackError(error, { chunk, status, type, fatal: fatal === true });
+    if (fatal === true && !run.isFinished) run.finishFatal(info);
   }
 
   finish(options: { message?: string; errorRateThreshold?: number } = {}): BatchStats {
+    this.run.problems.guard('finish', () => this.end(options), undefined);
+    if (!this.run.isFinished) this.run.finish();
+    return buildStats(this.run);
+  }
+
+  private end(rawOptions: { message?: string; errorRateThreshold?: number }): void {
     const run = this.run;
-    const threshold = options.errorRateThreshold;
-    if (threshold !== undefined && run.isActive) {
+    const options = typeof rawOptions === 'object' && rawOptions !== null ? rawOptions : {};
+    if (rawOptions !== undefined && options !== rawOptions) run.problems.report('invalid_value', `batchtel: finish options must be an object, got ${safeText(rawOptions, 40)} (ignored)`);
+    let threshold: unknown = options.errorRateThreshold;
+    if (threshold !== undefined && typeof threshold !== 'number') {
+      run.problems.report('invalid_value', `batchtel: errorRateThreshold must be a number, got ${safeText(threshold, 40)} (ignored)`);
+      threshold = undefined;
+    }
+    if (typeof threshold === 'number' && run.isActive) {
       const errors = Math.max(run.failed, run.stats.errors);
       const seen = Math.max(run.completed, errors);
       const ratio = seen > 0 ? errors / seen : 0;
@@ -92,7 +117,6 @@ class ChunkBatchProgress implements BatchProgress {
       }
     }
     run.finish(options.message === undefined ? {} : { message: options.message });
-    return buildStats(run);
   }
 
   stats(): BatchStats {

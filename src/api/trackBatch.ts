@@ -1,5 +1,6 @@
-import { realSleep } from '../core/clock.js';
-import type { ErrorInfo } from '../core/errors.js';
+import { clampWait, clockTimer, realSleep } from '../core/clock.js';
+import { safeText } from '../core/limits.js';
+import { classifyError, type ErrorInfo } from '../core/errors.js';
 import type { Chunk, ItemStatus, Run } from '../core/Run.js';
 import type { RunTelemetry } from '../instrument/RunTelemetry.js';
 import { BATCH_RUN_RESULT_VALUES, ERROR_TYPE_VALUES, type BatchItemOutcome, type BatchRunResult } from '../semconv.js';
@@ -50,7 +51,7 @@ export class BatchRun {
   }
 
   start(): this {
-    this.run.start();
+    this.run.problems.guard('start', () => this.run.start(), undefined);
     return this;
   }
 
@@ -66,36 +67,37 @@ export class BatchRun {
 
   /** Reports an error (429 and Retry-After are detected); items are counted separately. */
   error(error: unknown, options: { status?: number; type?: string } = {}): ErrorInfo {
-    return this.run.trackError(error, options);
+    const run = this.run;
+    return run.problems.guard('error', () => run.trackError(error, options), classifyError(undefined, { nowMs: run.clock.now() }));
   }
 
   rateLimited(retryAfterMs?: number): void {
-    this.run.recordRateLimit(retryAfterMs);
+    this.run.problems.guard('rateLimited', () => this.run.recordRateLimit(retryAfterMs), undefined);
   }
 
   quality(score: number): void {
-    this.run.recordQuality(score);
+    this.run.problems.guard('quality', () => this.run.recordQuality(score), undefined);
   }
 
   usage(usage: { inputTokens?: number; outputTokens?: number; cost?: number }): void {
-    this.run.recordUsage(usage);
+    this.run.problems.guard('usage', () => this.run.recordUsage(usage), undefined);
   }
 
   /** Item-level tracking (files, in the file-progress tracker): only active items are held. */
-  item(id: string, update: { status?: ItemStatus; progress?: number; stage?: string; stageProgress?: number }): void {
-    this.run.updateItem(id, update);
+  item(id: string, update: { status?: ItemStatus; progress?: number; stage?: string; stageProgress?: number } = {}): void {
+    this.run.problems.guard('item', () => this.run.updateItem(id, update), undefined);
   }
 
   message(...messages: string[]): void {
-    this.run.setMessages(messages);
+    this.run.problems.guard('message', () => this.run.setMessages(messages), undefined);
   }
 
   cancel(reason?: string): void {
-    this.run.cancel(reason);
+    this.run.problems.guard('cancel', () => this.run.cancel(reason), undefined);
   }
 
   finish(options: { result?: BatchRunResult; message?: string } = {}): BatchStats {
-    this.run.finish(options);
+    this.run.problems.guard('finish', () => this.run.finish(options), undefined);
     return buildStats(this.run);
   }
 
@@ -105,47 +107,88 @@ export class BatchRun {
 
   /**
    * Chunks `items`, runs `handler` on each chunk with bounded concurrency,
-   * times it, classifies failures, retries where asked (honouring Retry-After),
-   * stops on abort, and finishes the run. Resolves with the stats; never rejects
-   * for a failed chunk (the stats and telemetry say what failed).
+   * times it, classifies failures, retries where asked (honouring Retry-After,
+   * at most MAX_WAIT_MS), stops on abort, and finishes the run. Resolves with
+   * the stats; never rejects for a failed chunk (the stats and telemetry say
+   * what failed). Every way out finishes the run: when the source itself throws,
+   * the run fails and process() rejects with the source's error; on an early stop
+   * (abort, cancel, timeout, stopOnError) the source's iterator is closed
+   * (`return()`), even when it never yields again.
    */
   async process<T>(items: Iterable<T> | AsyncIterable<T>, handler: ChunkHandler<T>, input: ProcessOptionsInput = {}): Promise<BatchStats> {
     const options = parseOptions(processOptionsSchema, input, 'process options');
     const run = this.run;
     if (run.status === 'pending') run.start();
+    if (run.isFinished) return buildStats(run);
     const signal = options.signal ? AbortSignal.any([options.signal, run.signal]) : run.signal;
+    // Every way out wakes the workers, so a pull from a source that never yields again is abandoned.
+    let wake!: () => void;
+    const stopped = new Promise<typeof STOP>((resolve) => {
+      wake = () => resolve(STOP);
+    });
     let timedOut = false;
-    let timer: NodeJS.Timeout | undefined;
-    if (options.timeoutMs !== undefined) {
-      timer = setTimeout(() => {
-        timedOut = true;
-        run.cancel('timeout');
-      }, options.timeoutMs);
-      timer.unref();
-    }
     let stopError: ErrorInfo | undefined;
-    const chunks = chunked(items, options.batchSize);
+    let sourceError: { readonly error: unknown } | undefined;
+    let source: ChunkSource<T> | undefined;
+    try {
+      source = chunked(items, options.batchSize);
+    } catch (error) {
+      sourceError = { error };
+    }
+    const timeout = () => {
+      if (timedOut) return;
+      timedOut = true;
+      run.cancel('timeout');
+      wake();
+    };
+    const deadline = options.timeoutMs === undefined ? Number.POSITIVE_INFINITY : run.clock.now() + options.timeoutMs;
+    const cancelTimer = options.timeoutMs === undefined ? undefined : clockTimer(run.clock, options.timeoutMs, timeout);
+    signal.addEventListener('abort', wake, { once: true });
+    if (signal.aborted) wake();
     let nextIndex = 0;
     const worker = async (): Promise<void> => {
       for (;;) {
-        if (signal.aborted || stopError) return;
-        const next = await chunks.next();
-        if (next.done) return;
+        if (run.clock.now() >= deadline) timeout();
+        if (signal.aborted || stopError || sourceError || !source) return;
+        let next: IteratorResult<T[]> | typeof STOP;
+        try {
+          next = await Promise.race([source.next(), stopped]);
+        } catch (error) {
+          sourceError ??= { error };
+          wake();
+          return;
+        }
+        if (next === STOP || next.done) return;
         const index = nextIndex++;
-        const failure = await this.runChunk(next.value, index, handler, options, signal);
-        if (failure && options.stopOnError) stopError ??= failure;
+        let failure: ErrorInfo | undefined;
+        try {
+          failure = await this.runChunk(next.value, index, handler, options, signal);
+        } catch (error) {
+          run.problems.report('telemetry_failed', `batchtel: chunk ${index} of run ${run.id} could not be recorded: ${safeText(error, 200)}`);
+        }
+        if (failure && options.stopOnError) {
+          stopError ??= failure;
+          wake();
+        }
       }
     };
     try {
       await Promise.all(Array.from({ length: options.concurrency }, worker));
     } finally {
-      if (timer) clearTimeout(timer);
+      cancelTimer?.();
+      signal.removeEventListener('abort', wake);
+      await source?.close();
     }
-    if (run.isFinished) return buildStats(run);
-    if (timedOut) run.finish({ result: BATCH_RUN_RESULT_VALUES.timeout });
-    else if (stopError) run.finish({ result: BATCH_RUN_RESULT_VALUES.failure, error: stopError });
-    else if (signal.aborted) run.finish({ result: BATCH_RUN_RESULT_VALUES.cancellation });
-    else run.finish();
+    if (!run.isFinished) {
+      if (sourceError) {
+        const info = run.trackError(sourceError.error);
+        run.finish({ result: BATCH_RUN_RESULT_VALUES.failure, error: info });
+      } else if (timedOut) run.finish({ result: BATCH_RUN_RESULT_VALUES.timeout });
+      else if (stopError) run.finish({ result: BATCH_RUN_RESULT_VALUES.failure, error: stopError });
+      else if (signal.aborted) run.finish({ result: BATCH_RUN_RESULT_VALUES.cancellation });
+      else run.finish();
+    }
+    if (sourceError) throw sourceError.error;
     return buildStats(run);
   }
 
@@ -160,47 +203,65 @@ export class BatchRun {
     const chunk: Chunk = run.beginChunk(items.length, index);
     const retry = options.retry;
     for (let attempt = 1; ; attempt++) {
+      let thrown: { readonly error: unknown } | undefined;
+      let result: unknown;
       try {
-        const result = await this.telemetry.withChunk(chunk, () => handler(items, { index, attempt, signal }));
-        this.report(result ?? undefined);
-        run.endChunk(chunk, { failed: result?.failed ?? 0, skipped: result?.skipped ?? 0 });
-        return undefined;
+        result = await this.telemetry.withChunk(chunk, () => handler(items, { index, attempt, signal }));
       } catch (error) {
-        // Stopped by a cancel, a timeout or the caller's signal: these items were not
-        // processed, so they are skipped, and the abort is not a failure of theirs.
+        thrown = { error };
+      }
+      if (!thrown) {
+        const { failed, skipped } = this.report(result);
+        run.endChunk(chunk, { failed, skipped });
+        return undefined;
+      }
+      // Stopped by a cancel, a timeout or the caller's signal: these items were not
+      // processed, so they are skipped, and the abort is not a failure of theirs.
+      if (signal.aborted) {
+        run.endChunk(chunk, { skipped: items.length });
+        return undefined;
+      }
+      const info = run.trackError(thrown.error, { chunk });
+      const retryable = retry.retryOn ? safeCall(retry.retryOn, thrown.error) : isRetryable(info);
+      if (attempt < retry.attempts && retryable && !signal.aborted) {
+        run.recordRetry(info.errorType);
+        const backoff = Math.min(retry.maxDelayMs, retry.baseDelayMs * 2 ** (attempt - 1));
+        // Full jitter spreads retries of concurrent chunks; Retry-After is a floor; MAX_WAIT_MS the ceiling.
+        const wait = clampWait(Math.max(info.retryAfterMs ?? 0, Math.random() * backoff));
+        await (run.clock.sleep ? run.clock.sleep(wait, signal) : realSleep(wait, signal));
         if (signal.aborted) {
           run.endChunk(chunk, { skipped: items.length });
           return undefined;
         }
-        const info = run.trackError(error, { chunk });
-        const retryable = retry.retryOn ? safeCall(retry.retryOn, error) : isRetryable(info);
-        if (attempt < retry.attempts && retryable && !signal.aborted) {
-          run.recordRetry(info.errorType);
-          const backoff = Math.min(retry.maxDelayMs, retry.baseDelayMs * 2 ** (attempt - 1));
-          // Full jitter spreads retries of concurrent chunks; Retry-After is a floor.
-          const wait = Math.max(info.retryAfterMs ?? 0, Math.random() * backoff);
-          await (run.clock.sleep ? run.clock.sleep(wait, signal) : realSleep(wait, signal));
-          if (signal.aborted) {
-            run.endChunk(chunk, { skipped: items.length });
-            return undefined;
-          }
-          continue;
-        }
-        run.endChunk(chunk, { failed: items.length, error: info });
-        return info;
+        continue;
       }
+      run.endChunk(chunk, { failed: items.length, error: info });
+      return info;
     }
   }
 
-  private report(result: ChunkResult | undefined): void {
-    if (!result) return;
-    if (result.quality !== undefined) {
-      const scores = typeof result.quality === 'number' ? [result.quality] : result.quality;
-      for (const score of scores) this.run.recordQuality(score);
+  /** What the handler returned, read without trusting its shape: a getter that throws counts as nothing returned. */
+  private report(result: unknown): { failed: number | undefined; skipped: number | undefined } {
+    const none = { failed: undefined, skipped: undefined };
+    if (typeof result !== 'object' || result === null) return none;
+    try {
+      const r = result as ChunkResult;
+      const { failed, skipped, quality, usage } = r;
+      if (typeof quality === 'number') this.run.recordQuality(quality);
+      else if (Array.isArray(quality)) for (const score of quality.slice(0, MAX_QUALITY_SCORES)) this.run.recordQuality(score as number);
+      else if (quality !== undefined) this.run.problems.report('invalid_value', 'batchtel: a chunk result\'s quality must be a number or an array of numbers (ignored)');
+      if (usage !== undefined) this.run.recordUsage(usage);
+      return { failed: typeof failed === 'number' ? failed : undefined, skipped: typeof skipped === 'number' ? skipped : undefined };
+    } catch (error) {
+      this.run.problems.report('invalid_value', `batchtel: a chunk result could not be read: ${safeText(error, 200)} (taken as all succeeded)`);
+      return none;
     }
-    if (result.usage) this.run.recordUsage(result.usage);
   }
 }
+
+/** Quality scores read from one chunk result. */
+const MAX_QUALITY_SCORES = 10_000;
+const STOP = Symbol('stop');
 
 /** Starts tracking a batch loop. */
 export function trackBatch(options: RunOptionsInput): BatchRun {
@@ -223,27 +284,61 @@ function safeCall(fn: (error: unknown) => boolean, error: unknown): boolean {
   }
 }
 
+interface ChunkSource<T> {
+  next(): Promise<IteratorResult<T[]>>;
+  /** Closes the source's iterator (`return()`) unless it ended by itself. Never throws, never waits on a pull that hangs. */
+  close(): Promise<void>;
+}
+
 /** Chunks any iterable without materialising it; safe to share between workers. */
-function chunked<T>(items: Iterable<T> | AsyncIterable<T>, size: number): { next(): Promise<IteratorResult<T[]>> } {
-  const iterator =
+function chunked<T>(items: Iterable<T> | AsyncIterable<T>, size: number): ChunkSource<T> {
+  const iterator: Iterator<T> | AsyncIterator<T> =
     Symbol.asyncIterator in items ? (items as AsyncIterable<T>)[Symbol.asyncIterator]() : (items as Iterable<T>)[Symbol.iterator]();
-  let done = false;
+  /** Exhausted or failed: the iterator is done with, no return() owed. */
+  let ended = false;
+  let closed = false;
+  let pulling = false;
   let pending: Promise<IteratorResult<T[]>> = Promise.resolve({ done: false, value: [] });
   const take = async (): Promise<IteratorResult<T[]>> => {
-    if (done) return { done: true, value: undefined };
+    if (ended || closed) return { done: true, value: undefined };
     const chunk: T[] = [];
-    while (chunk.length < size) {
-      const next = await iterator.next();
-      if (next.done) {
-        done = true;
-        break;
+    pulling = true;
+    try {
+      while (chunk.length < size && !closed) {
+        let next: IteratorResult<T>;
+        try {
+          next = await iterator.next();
+          if (next.done) {
+            ended = true;
+            break;
+          }
+        } catch (error) {
+          ended = true;
+          throw error;
+        }
+        chunk.push(next.value);
       }
-      chunk.push(next.value);
+    } finally {
+      pulling = false;
     }
     return chunk.length > 0 ? { done: false, value: chunk } : { done: true, value: undefined };
   };
   return {
     // Serialised: concurrent workers must not interleave pulls from one iterator.
     next: () => (pending = pending.then(take, take)),
+    async close() {
+      if (ended || closed) return;
+      closed = true;
+      try {
+        const release = (iterator as { return?: (this: unknown) => unknown }).return;
+        if (typeof release !== 'function') return;
+        const done = Promise.resolve(release.call(iterator));
+        done.catch(() => {});
+        // A pull still pending (a source that never yields again) would hold return() behind it: do not wait for that.
+        if (!pulling) await done;
+      } catch {
+        // The source's own cleanup failing is not the run's failure.
+      }
+    },
   };
 }

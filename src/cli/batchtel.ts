@@ -18,16 +18,19 @@ const COMMAND_HELP: Record<string, string> = {
   spool: `  spool status [--dir <d>]
             what the spool holds: records, bytes, age and owner per signal
             (default dir .batchtel/spool)
-  spool replay [--dir <d>] [--endpoint <url>] [--timeout <ms>]
+  spool replay [--dir <d>] [--endpoint <url>] [--timeout <ms>] [--drop-rejected]
             send what processes that are gone left in the spool, oldest first;
             endpoint defaults to OTEL_EXPORTER_OTLP_ENDPOINT, else
             http://127.0.0.1:4318; headers come from OTEL_EXPORTER_OTLP_HEADERS;
-            exits 1 if some could not be delivered
+            --timeout bounds each whole request (default 10000); what the
+            endpoint refuses for good (400, 500, ...) stays in the spool unless
+            --drop-rejected; exits 1 if anything was not delivered (lost,
+            refused or still waiting)
 `,
   local: `  local status [--dir <d>]
             the OTLP JSON lines written while no collector listened
             (default dir .batchtel/otlp)
-  local replay [--dir <d>] [--endpoint <url>] [--timeout <ms>]
+  local replay [--dir <d>] [--endpoint <url>] [--timeout <ms>] [--drop-rejected]
             send them to a collector, oldest first, and remove what it took;
             the same endpoint, headers and exit codes as spool replay
 `,
@@ -83,7 +86,7 @@ const commands: Record<string, Command> = {
 
 const ALIASES: Record<string, string> = { '--help': 'help', '-h': 'help', '--version': 'version', '-v': 'version' };
 
-/** `<command> status|replay [--dir] [--endpoint] [--timeout]`, shared by `spool` and `local`. */
+/** `<command> status|replay [--dir] [--endpoint] [--timeout] [--drop-rejected]`, shared by `spool` and `local`. */
 async function statusOrReplay(
   command: string,
   defaultDir: string,
@@ -98,6 +101,7 @@ async function statusOrReplay(
       dir: { type: 'string', default: defaultDir },
       endpoint: { type: 'string' },
       timeout: { type: 'string', default: '10000' },
+      'drop-rejected': { type: 'boolean', default: false },
     },
     strict: true,
   });
@@ -114,8 +118,8 @@ async function statusOrReplay(
     return usage(`the endpoint (${source}) must be a URL, got ${JSON.stringify(endpoint)}`);
   }
   process.stdout.write(`replaying ${values.dir} to ${endpoint} (${source})\n`);
-  const code = await replay({ dir: values.dir, endpoint, timeoutMillis, out: process.stdout });
-  if (code !== 0) process.stderr.write(`batchtel: some requests could not be delivered to ${endpoint}: is a collector listening there? They stay in ${values.dir} for the next replay.\n`);
+  const code = await replay({ dir: values.dir, endpoint, timeoutMillis, dropRejected: values['drop-rejected'], out: process.stdout });
+  if (code !== 0) process.stderr.write(`batchtel: not everything was delivered to ${endpoint} (see above): is a collector listening there?\n`);
   return code;
 }
 

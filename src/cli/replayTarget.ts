@@ -7,6 +7,8 @@ export interface ReplayOptions {
   /** Base OTLP/HTTP URL; `/v1/<signal>` is appended. */
   readonly endpoint: string;
   readonly timeoutMillis: number;
+  /** Drop (count as lost) what the endpoint refuses for good; by default it is kept for another try. */
+  readonly dropRejected: boolean;
   readonly out: NodeJS.WritableStream;
 }
 
@@ -22,3 +24,10 @@ export function replayTransport(options: ReplayOptions, env: OtelEnv, signal: Si
 
 /** `3 (400), 1 (401)`, or `0`. */
 export const lostByReason = (lost: Iterable<[string, number]>): string => [...lost].map(([reason, n]) => `${n} (${reason})`).join(', ') || '0';
+
+/** `, 7 refused (500) and kept`, or nothing. */
+export const keptByReason = (kept: Iterable<[string, number]>): string => {
+  const list = [...kept];
+  const n = list.reduce((sum, [, count]) => sum + count, 0);
+  return n === 0 ? '' : `, ${n} refused (${list.map(([reason]) => reason).join(', ')}) and kept`;
+};

@@ -4,12 +4,14 @@
  * the app will not run again). Replay takes over only the files of processes
  * that are gone, like the app's next start would.
  */
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { countRecords } from '../sdk/delivery/countRecords.js';
+import { readOwnFile } from '../sdk/delivery/ownFile.js';
 import { alive, parseSpoolName, Spool } from '../sdk/delivery/Spool.js';
 import { SpoolSender } from '../sdk/delivery/SpoolSender.js';
 import { readOtelEnv } from '../sdk/env.js';
-import { lostByReason, replayTransport, type ReplayOptions } from './replayTarget.js';
+import { keptByReason, lostByReason, replayTransport, type ReplayOptions } from './replayTarget.js';
 
 const SIGNALS = ['traces', 'logs'] as const;
 
@@ -28,15 +30,15 @@ export function spoolStatus(dir: string, out: NodeJS.WritableStream): number {
     for (const name of readdirSync(dir)) {
       const parsed = parseSpoolName(name);
       if (!parsed || parsed.prefix !== signal) continue;
+      // Counted from the content, and only regular files of this user (what replay would send).
+      const body = readOwnFile(join(dir, name));
+      const n = body && countRecords(body, parsed.file.encoding, signal);
+      if (!body || n === undefined) continue;
       files++;
-      records += parsed.file.records;
+      records += n;
+      bytes += body.length;
       oldest = Math.min(oldest, parsed.ms);
       owners.set(parsed.pid, alive(parsed.pid));
-      try {
-        bytes += statSync(join(dir, name)).size;
-      } catch {
-        // replayed meanwhile
-      }
     }
     const who = [...owners].map(([pid, running]) => `${pid}${running ? ' (running)' : ' (gone)'}`).join(', ');
     out.write(
@@ -48,7 +50,11 @@ export function spoolStatus(dir: string, out: NodeJS.WritableStream): number {
   return 0;
 }
 
-/** Sends what gone processes left, oldest first; 0 when all of it was delivered, 1 when some waits on. */
+/**
+ * Sends what gone processes left, oldest first. What the endpoint refuses for
+ * good stays in the spool unless `dropRejected`; 0 when all of it was
+ * delivered, 1 when anything was lost, refused or still waits.
+ */
 export async function replaySpool(options: ReplayOptions): Promise<number> {
   const env = readOtelEnv();
   let remaining = 0;
@@ -60,14 +66,18 @@ export async function replaySpool(options: ReplayOptions): Promise<number> {
       transport: replayTransport(options, env, signal),
       rejected: () => undefined,
       concurrency: 2,
+      keepRefused: !options.dropRejected,
     });
     await sender.flush();
     sender.close();
     const c = sender.counts;
     const dropped = lostByReason(Object.entries(c.dropped));
     const pending = sender.pending();
-    remaining += pending;
-    options.out.write(`${signal}: ${c.inherited} records found, ${c.delivered} delivered, ${dropped} lost, ${pending} still waiting${pending > 0 ? ` (last error: ${Object.keys(c.retries).at(-1) ?? 'none'})` : ''}\n`);
+    const lostOrKept = [...Object.values(c.dropped), ...Object.values(c.refused)].reduce((a, b) => a + b, 0);
+    remaining += pending + lostOrKept;
+    options.out.write(
+      `${signal}: ${c.inherited} records found, ${c.delivered} delivered, ${dropped} lost, ${pending} still waiting${pending > 0 ? ` (last error: ${Object.keys(c.retries).at(-1) ?? 'none'})` : ''}${keptByReason(Object.entries(c.refused))}\n`,
+    );
   }
   return remaining === 0 ? 0 : 1;
 }

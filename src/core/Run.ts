@@ -5,7 +5,9 @@ import {
   type BatchRunResult,
 } from '../semconv.js';
 import type { Clock } from './clock.js';
+import { clampWait } from './clock.js';
 import { classifyError, type ErrorInfo } from './errors.js';
+import { LIMITS, safeText } from './limits.js';
 import { createEstimator, type EtaCalculation, type EtaEstimator, type EtaMethod } from './eta/index.js';
 import { Problems } from './problems.js';
 import { RunStats } from './RunStats.js';
@@ -85,9 +87,23 @@ export interface RunConfig {
   readonly problems: Problems;
   /** `none` skips ETA work entirely (the file-progress tracker's minimal mode). */
   readonly etaMethod?: EtaMethod | 'none';
-  /** Minimum time between ETA observations taken on snapshots, so the estimator state stays O(1) and cheap. */
+  /**
+   * Most time between ETA observations taken at chunk ends and on snapshots, so the
+   * estimator is not paid per chunk of a fast loop. The interval is also at most
+   * 1/128 of the time elapsed (but at least 1 ms): a run of seconds is observed as finely as one of hours.
+   */
   readonly etaObserveIntervalMs?: number;
+  /** With no `total`, the items registered through updateItem() are the total (the file tracker's way). */
+  readonly totalFromItems?: boolean;
 }
+
+/** Observations per elapsed time at least: the ETA of a short run is measured as soon as that of a long one. */
+const OBSERVATIONS_PER_ELAPSED = 128;
+/** ...and not more often than this: a loop of sub-millisecond chunks does not pay the estimator on each. */
+const MIN_OBSERVE_INTERVAL_MS = 1;
+
+const ITEM_STATUSES: ReadonlySet<ItemStatus> = new Set(['pending', 'processing', 'completed', 'failed', 'skipped']);
+const RESULTS: ReadonlySet<BatchRunResult> = new Set(Object.values(BATCH_RUN_RESULT_VALUES));
 
 const STATE_PENDING = 0;
 const STATE_RUNNING = 1;
@@ -129,6 +145,7 @@ export class Run {
   private lastProgressAtMs = 0;
   private chunkCounter = 0;
   private overTotalReported = false;
+  private readonly totalFromItems: boolean;
 
   constructor(config: RunConfig) {
     this.descriptor = config.descriptor;
@@ -137,6 +154,15 @@ export class Run {
     const method = config.etaMethod ?? 'adaptive';
     this.estimator = method === 'none' ? undefined : createEstimator(method);
     this.etaObserveIntervalMs = config.etaObserveIntervalMs ?? 250;
+    this.totalFromItems = config.totalFromItems ?? false;
+  }
+
+  /** Items expected: the declared total, else (when so configured) the items registered so far. */
+  get total(): number | undefined {
+    const declared = this.descriptor.total;
+    if (declared !== undefined || !this.totalFromItems) return declared;
+    const registered = this.completed + this.activeItems.size;
+    return registered > 0 ? registered : undefined;
   }
 
   get id(): string {
@@ -184,19 +210,21 @@ export class Run {
     if (this.state !== STATE_RUNNING) return this.inactiveCall('tick');
     if (outcome === undefined || outcome === 'success') this.succeeded++;
     else if (outcome === 'failure') this.failed++;
-    else this.skipped++;
+    else if (outcome === 'skipped') this.skipped++;
+    else this.badOutcome(outcome);
   }
 
   /** n items done at once. */
   add(n: number, outcome?: BatchItemOutcome): void {
     if (this.state !== STATE_RUNNING) return this.inactiveCall('add');
-    if (!(n >= 0 && n <= Number.MAX_SAFE_INTEGER) || n !== Math.floor(n)) {
-      this.problems.report('invalid_count', `batchtel: item count must be a whole number >= 0, got ${String(n)} (ignored)`);
+    if (typeof n !== 'number' || !(n >= 0 && n <= Number.MAX_SAFE_INTEGER) || n !== Math.floor(n)) {
+      this.problems.report('invalid_count', `batchtel: item count must be a whole number >= 0, got ${safeText(n, 40)} (ignored)`);
       return;
     }
     if (outcome === undefined || outcome === 'success') this.succeeded += n;
     else if (outcome === 'failure') this.failed += n;
-    else this.skipped += n;
+    else if (outcome === 'skipped') this.skipped += n;
+    else this.badOutcome(outcome);
   }
 
   // ---- chunks ----------------------------------------------------------------
@@ -204,9 +232,9 @@ export class Run {
   /** Opens a chunk now; call {@link endChunk} when it is done. */
   beginChunk(size: number, index?: number, startTimeMs?: number): Chunk {
     const chunk: Chunk = {
-      index: index !== undefined && Number.isFinite(index) ? index : this.chunkCounter,
+      index: typeof index === 'number' && Number.isSafeInteger(index) ? index : this.chunkCounter,
       size: this.validCount(size),
-      startTimeMs: startTimeMs ?? this.clock.now(),
+      startTimeMs: typeof startTimeMs === 'number' && Number.isFinite(startTimeMs) ? startTimeMs : this.clock.now(),
       endTimeMs: 0,
       succeeded: 0,
       failed: 0,
@@ -259,8 +287,8 @@ export class Run {
     const now = this.clock.now();
     let duration = 0;
     if (durationMs !== undefined) {
-      if (Number.isFinite(durationMs) && durationMs >= 0) duration = durationMs;
-      else this.problems.report('invalid_duration', `batchtel: chunk duration must be a finite number >= 0 ms, got ${String(durationMs)} (recorded as 0)`);
+      if (typeof durationMs === 'number' && Number.isFinite(durationMs) && durationMs >= 0) duration = durationMs;
+      else this.problems.report('invalid_duration', `batchtel: chunk duration must be a finite number >= 0 ms, got ${safeText(durationMs, 40)} (recorded as 0)`);
     }
     const chunk = this.beginChunk(size, index, now - duration);
     this.endChunk(chunk, { failed: failedItems, endTimeMs: now });
@@ -277,26 +305,40 @@ export class Run {
     error: unknown,
     options: { chunk?: Chunk | undefined; status?: number | undefined; type?: string | undefined; fatal?: boolean } = {},
   ): ErrorInfo {
-    const info = classifyError(error, { status: options.status, type: options.type, nowMs: this.clock.now() });
+    const o = this.readOptions(options, 'trackError', ['status', 'type', 'chunk', 'fatal']);
+    const status = o['status'];
+    const type = o['type'];
+    if (status !== undefined && typeof status !== 'number') this.problems.report('invalid_value', `batchtel: an error's status must be a number, got ${safeText(status, 40)} (ignored)`);
+    if (type !== undefined && typeof type !== 'string') this.problems.report('invalid_value', `batchtel: an error's type must be a string, got ${safeText(type, 40)} (ignored)`);
+    const info = classifyError(error, {
+      status: typeof status === 'number' ? status : undefined,
+      type: typeof type === 'string' ? type : undefined,
+      nowMs: this.clock.now(),
+    });
+    const chunk = o['chunk'] as Chunk | undefined;
+    const fatal = o['fatal'] === true;
     if (this.state === STATE_DONE) {
       this.inactiveCall('trackError');
       return info;
     }
     const counted = this.stats.countError(info.errorType);
     const finalInfo = counted === info.errorType ? info : { ...info, errorType: counted };
-    this.emit('onError', (l) => l.onError?.(this, finalInfo, options.chunk));
-    if (info.rateLimited) this.recordRateLimit(info.retryAfterMs, info.status, options.chunk);
-    if (options.fatal) this.fatalError = finalInfo;
+    this.emit('onError', (l) => l.onError?.(this, finalInfo, chunk));
+    if (info.rateLimited) this.recordRateLimit(info.retryAfterMs, info.status, chunk);
+    if (fatal) this.fatalError = finalInfo;
     return finalInfo;
   }
 
   recordRateLimit(retryAfterMs: number | undefined, status: number | undefined = 429, chunk?: Chunk): void {
     if (this.state === STATE_DONE) return this.inactiveCall('recordRateLimit');
-    let wait = retryAfterMs;
-    if (wait !== undefined && !(Number.isFinite(wait) && wait >= 0)) {
-      this.problems.report('invalid_duration', `batchtel: Retry-After must be a finite number >= 0 ms, got ${String(wait)} (ignored)`);
+    let wait: number | undefined = retryAfterMs;
+    if (wait !== undefined && !(typeof wait === 'number' && Number.isFinite(wait) && wait >= 0)) {
+      this.problems.report('invalid_duration', `batchtel: Retry-After must be a finite number >= 0 ms, got ${safeText(wait, 40)} (ignored)`);
       wait = undefined;
     }
+    // A wait asked for beyond the longest batchtel waits counts as that (one hour).
+    if (wait !== undefined) wait = clampWait(wait);
+    if (typeof status !== 'number') status = undefined;
     this.stats.rateLimitHits++;
     if (wait !== undefined) this.stats.rateLimitWaitMs += wait;
     this.estimator?.observeRateLimitWait?.(this.clock.now(), this.stats.rateLimitWaitMs);
@@ -306,14 +348,20 @@ export class Run {
 
   recordRetry(errorType: string = ERROR_TYPE_VALUES.other): void {
     if (this.state === STATE_DONE) return this.inactiveCall('recordRetry');
+    let type = errorType;
+    if (typeof type !== 'string' || type === '') {
+      this.problems.report('invalid_value', `batchtel: a retry's error type must be a non-empty string, got ${safeText(type, 40)} (counted as ${ERROR_TYPE_VALUES.other})`);
+      type = ERROR_TYPE_VALUES.other;
+    }
+    type = safeText(type, LIMITS.errorType);
     this.stats.retries++;
-    this.emit('onRetry', (l) => l.onRetry?.(this, errorType));
+    this.emit('onRetry', (l) => l.onRetry?.(this, type));
   }
 
   recordQuality(score: number): void {
     if (this.state === STATE_DONE) return this.inactiveCall('recordQuality');
-    if (!(score >= 0 && score <= 1)) {
-      this.problems.report('invalid_value', `batchtel: quality score must be within 0..1, got ${String(score)} (ignored)`);
+    if (typeof score !== 'number' || !(score >= 0 && score <= 1)) {
+      this.problems.report('invalid_value', `batchtel: quality score must be within 0..1, got ${safeText(score, 40)} (ignored)`);
       return;
     }
     this.stats.addQuality(score);
@@ -322,9 +370,11 @@ export class Run {
 
   recordUsage(usage: { inputTokens?: number; outputTokens?: number; cost?: number }): void {
     if (this.state === STATE_DONE) return this.inactiveCall('recordUsage');
-    const inputTokens = this.validAmount(usage.inputTokens, 'inputTokens');
-    const outputTokens = this.validAmount(usage.outputTokens, 'outputTokens');
-    const cost = this.validAmount(usage.cost, 'cost');
+    const u = this.readOptions(usage, 'usage', ['inputTokens', 'outputTokens', 'cost']);
+    const inputTokens = this.validAmount(u['inputTokens'], 'inputTokens');
+    const outputTokens = this.validAmount(u['outputTokens'], 'outputTokens');
+    const cost = this.validAmount(u['cost'], 'cost');
+    if (inputTokens === 0 && outputTokens === 0 && cost === 0) return;
     this.stats.tokensInput += inputTokens;
     this.stats.tokensOutput += outputTokens;
     this.stats.cost += cost;
@@ -332,14 +382,25 @@ export class Run {
   }
 
   recordApiCall(ok: boolean): void {
+    if (this.state === STATE_DONE) return this.inactiveCall('recordApiCall');
     this.stats.apiCalls++;
     if (!ok) this.stats.apiCallsFailed++;
   }
 
+  /** Keeps the last LIMITS.messages messages, each as a string of at most LIMITS.message characters. */
   setMessages(messages: readonly string[]): void {
     if (this.state === STATE_DONE) return this.inactiveCall('update');
-    this.lastMessages = messages;
-    this.emit('onMessage', (l) => l.onMessage?.(this, messages));
+    let kept: string[];
+    try {
+      if (!Array.isArray(messages)) throw new TypeError(`expected an array of strings, got ${typeof messages}`);
+      kept = messages.slice(-LIMITS.messages).map((m: unknown) => safeText(m, LIMITS.message));
+    } catch (error) {
+      this.problems.report('invalid_value', `batchtel: messages could not be read (${safeText(error, 120)}; ignored)`);
+      return;
+    }
+    if (kept.length === 0) return;
+    this.lastMessages = kept;
+    this.emit('onMessage', (l) => l.onMessage?.(this, kept));
   }
 
   // ---- item-level tracking (files) ---------------------------------------------------
@@ -348,8 +409,22 @@ export class Run {
    * Tracks one item through stages. Only active items are kept; a finished item
    * is counted and forgotten, so memory follows concurrency, not run size.
    */
-  updateItem(id: string, update: { status?: ItemStatus; progress?: number; stage?: string; stageProgress?: number }): void {
+  updateItem(rawId: string, rawUpdate: { status?: ItemStatus; progress?: number; stage?: string; stageProgress?: number } = {}): void {
     if (this.state !== STATE_RUNNING) return this.inactiveCall('updateItem');
+    if (typeof rawId !== 'string' && typeof rawId !== 'number') {
+      this.problems.report('invalid_value', `batchtel: an item id must be a string, got ${safeText(rawId, 40)} (ignored)`);
+      return;
+    }
+    const id = safeText(rawId, LIMITS.itemId);
+    const u = this.readOptions(rawUpdate, 'item update', ['status', 'progress', 'stage', 'stageProgress']);
+    const update: { status?: ItemStatus; progress?: number; stage?: string; stageProgress?: number } = {};
+    if (u['status'] !== undefined) {
+      if (ITEM_STATUSES.has(u['status'] as ItemStatus)) update.status = u['status'] as ItemStatus;
+      else this.problems.report('invalid_value', `batchtel: item status must be one of ${[...ITEM_STATUSES].join(', ')}, got ${safeText(u['status'], 40)} (ignored)`);
+    }
+    if (u['progress'] !== undefined) update.progress = typeof u['progress'] === 'number' ? u['progress'] : Number.NaN;
+    if (u['stage'] !== undefined) update.stage = safeText(u['stage'], LIMITS.itemId);
+    if (typeof u['stageProgress'] === 'number' && Number.isFinite(u['stageProgress'])) update.stageProgress = u['stageProgress'];
     let item = this.activeItems.get(id);
     const previous = item?.status;
     if (!item) {
@@ -359,7 +434,7 @@ export class Run {
     if (update.status !== undefined) item.status = update.status;
     if (update.progress !== undefined) {
       if (update.progress >= 0 && update.progress <= 100) item.progress = update.progress;
-      else this.problems.report('invalid_value', `batchtel: item progress must be within 0..100, got ${String(update.progress)} (ignored)`);
+      else this.problems.report('invalid_value', `batchtel: item progress must be within 0..100, got ${safeText(u['progress'], 40)} (ignored)`);
     }
     if (update.stage !== undefined) item.stage = update.stage;
     if (update.stageProgress !== undefined) item.stageProgress = update.stageProgress;
@@ -396,12 +471,13 @@ export class Run {
     if (this.state !== STATE_RUNNING) return;
     const completed = this.completed;
     if (completed !== this.lastObservedCompleted) this.lastProgressAtMs = nowMs;
-    const total = this.descriptor.total;
+    const total = this.total;
     if (total !== undefined && completed > total && !this.overTotalReported) {
       this.overTotalReported = true;
       this.problems.report('over_total', `batchtel: run ${this.id} completed ${completed} items but total is ${total} (progress capped at 100%)`);
     }
-    if (force || nowMs - this.lastObservedAt >= this.etaObserveIntervalMs) {
+    const interval = Math.min(this.etaObserveIntervalMs, Math.max(MIN_OBSERVE_INTERVAL_MS, (nowMs - this.startTimeMs) / OBSERVATIONS_PER_ELAPSED));
+    if (force || nowMs - this.lastObservedAt >= interval) {
       if (completed !== this.lastObservedCompleted || force) this.estimator?.observe(nowMs, completed);
       this.lastObservedAt = nowMs;
       this.lastObservedCompleted = completed;
@@ -410,18 +486,23 @@ export class Run {
 
   /** Fraction done in 0..1, or undefined when the total is unknown. */
   progress(): number | undefined {
-    const total = this.descriptor.total;
+    const total = this.total;
     if (total === undefined) return undefined;
     if (total === 0) return this.state === STATE_DONE ? 1 : 0;
     return Math.min(1, this.completed / total);
   }
 
-  eta(nowMs: number = this.clock.now()): EtaCalculation | undefined {
-    const total = this.descriptor.total;
+  /**
+   * The ETA now: from the last observation (a fresh one at most every observation
+   * interval, or now when `fresh`), brought up to the items done and the time passed.
+   */
+  eta(nowMs: number = this.clock.now(), fresh = false): EtaCalculation | undefined {
+    const total = this.total;
     if (this.state !== STATE_RUNNING || total === undefined || !this.estimator) return undefined;
-    this.observeProgress(nowMs);
-    if (this.completed >= total) return undefined;
-    return this.estimator.estimate(nowMs, total);
+    this.observeProgress(nowMs, fresh);
+    const completed = this.completed;
+    if (completed >= total) return undefined;
+    return this.estimator.estimate(nowMs, total, completed);
   }
 
   get etaMethod(): EtaMethod | undefined {
@@ -451,7 +532,15 @@ export class Run {
    * error, an aborted signal, else success. A second call reports and returns
    * the first summary.
    */
-  finish(options: { result?: BatchRunResult; error?: ErrorInfo; message?: string } = {}): RunSummary {
+  finish(rawOptions: { result?: BatchRunResult; error?: ErrorInfo; message?: string } = {}): RunSummary {
+    const o = this.readOptions(rawOptions, 'finish', ['result', 'error', 'message']);
+    const options: { result?: BatchRunResult; error?: ErrorInfo; message?: string } = {};
+    if (o['result'] !== undefined) {
+      if (RESULTS.has(o['result'] as BatchRunResult)) options.result = o['result'] as BatchRunResult;
+      else this.problems.report('invalid_value', `batchtel: finish result must be one of ${[...RESULTS].join(', ')}, got ${safeText(o['result'], 40)} (ignored)`);
+    }
+    if (o['error'] !== undefined) options.error = o['error'] as ErrorInfo;
+    if (o['message'] !== undefined) options.message = safeText(o['message'], LIMITS.finishMessage);
     if (this.state === STATE_DONE) {
       if (!this.fatalFinished) this.problems.report('finish_twice', `batchtel: finish() called twice on run ${this.id} (ignored)`);
       return this.summary!;
@@ -503,7 +592,7 @@ export class Run {
   /** Asks the loop to stop; the helper finishes the run as cancelled. */
   cancel(reason?: string): void {
     if (this.state === STATE_DONE) return;
-    this.abortController.abort(new CancelledError(reason ?? `run ${this.id} cancelled`));
+    this.abortController.abort(new CancelledError(reason === undefined ? `run ${this.id} cancelled` : safeText(reason, LIMITS.message)));
   }
 
   // ---- internals -----------------------------------------------------------------------------
@@ -529,16 +618,43 @@ export class Run {
   }
 
   private validCount(n: number): number {
-    if (n >= 0 && n <= Number.MAX_SAFE_INTEGER && n === Math.floor(n)) return n;
-    this.problems.report('invalid_count', `batchtel: item count must be a whole number >= 0, got ${String(n)} (counted as 0)`);
+    if (typeof n === 'number' && n >= 0 && n <= Number.MAX_SAFE_INTEGER && n === Math.floor(n)) return n;
+    this.problems.report('invalid_count', `batchtel: item count must be a whole number >= 0, got ${safeText(n, 40)} (counted as 0)`);
     return 0;
   }
 
-  private validAmount(value: number | undefined, field: string): number {
+  /** Amounts beyond LIMITS.amount are refused too: sums exported as counters must stay finite. */
+  private validAmount(value: unknown, field: string): number {
     if (value === undefined) return 0;
-    if (value >= 0 && Number.isFinite(value)) return value;
-    this.problems.report('invalid_value', `batchtel: ${field} must be a finite number >= 0, got ${String(value)} (ignored)`);
+    if (typeof value === 'number' && value >= 0 && value <= LIMITS.amount) return value;
+    this.problems.report('invalid_value', `batchtel: ${field} must be a number from 0 to ${LIMITS.amount}, got ${safeText(value, 40)} (ignored)`);
     return 0;
+  }
+
+  private badOutcome(outcome: unknown): void {
+    this.problems.report('invalid_value', `batchtel: item outcome must be success, failure or skipped, got ${safeText(outcome, 40)} (ignored)`);
+  }
+
+  /**
+   * The named fields of an options object, each read once without trusting it
+   * (own or inherited, so class instances with getters work): undefined is no
+   * options, anything that is not an object or cannot be read is reported and
+   * read as none.
+   */
+  private readOptions(options: unknown, what: string, keys: readonly string[]): Record<string, unknown> {
+    if (options === undefined) return {};
+    if (typeof options !== 'object' || options === null) {
+      this.problems.report('invalid_value', `batchtel: ${what} options must be an object, got ${safeText(options, 40)} (ignored)`);
+      return {};
+    }
+    try {
+      const out: Record<string, unknown> = {};
+      for (const key of keys) out[key] = (options as Record<string, unknown>)[key];
+      return out;
+    } catch (error) {
+      this.problems.report('invalid_value', `batchtel: ${what} options could not be read (${safeText(error, 120)}; ignored)`);
+      return {};
+    }
   }
 }
 

@@ -1,4 +1,6 @@
 import { ERROR_TYPE_VALUES } from '../semconv.js';
+import { MAX_WAIT_MS } from './clock.js';
+import { LIMITS, safeText } from './limits.js';
 
 /** What the tracker needs to know about a failure, whatever shape it came in. */
 export interface ErrorInfo {
@@ -42,8 +44,8 @@ function headerValue(headers: unknown, name: string): string | undefined {
   if (!isObject(headers)) return undefined;
   const source = headers as HeaderSource;
   if (typeof (source as { get?: unknown }).get === 'function') {
-    const value = (source as { get(name: string): string | null }).get(name);
-    return value ?? undefined;
+    const value = (source as { get(name: string): unknown }).get(name);
+    return typeof value === 'string' ? value : undefined;
   }
   const record = source as Record<string, unknown>;
   for (const key of Object.keys(record)) {
@@ -67,32 +69,36 @@ function retryAfterHeaderOf(source: unknown): string | undefined {
 
 /**
  * Retry-After is either delta-seconds or an HTTP date (RFC 9110 §10.2.3).
- * Returns milliseconds to wait, never negative; undefined when unparseable.
+ * Returns milliseconds to wait, from 0 to MAX_WAIT_MS (one hour: a longer
+ * ask is taken as that); undefined when unparseable.
  */
 export function parseRetryAfter(value: string | number | undefined | null, nowMs: number): number | undefined {
   if (value === undefined || value === null) return undefined;
-  if (typeof value === 'number') return Number.isFinite(value) && value >= 0 ? value * 1000 : undefined;
+  if (typeof value === 'number') return value >= 0 ? Math.min(MAX_WAIT_MS, value * 1000) : undefined;
+  if (typeof value !== 'string') return undefined;
   const trimmed = value.trim();
-  if (trimmed === '') return undefined;
-  if (/^\d+(\.\d+)?$/.test(trimmed)) return Number(trimmed) * 1000;
+  if (trimmed === '' || trimmed.length > 64) return undefined;
+  if (/^\d+(\.\d+)?$/.test(trimmed)) return Math.min(MAX_WAIT_MS, Number(trimmed) * 1000);
   const date = Date.parse(trimmed);
   if (Number.isNaN(date)) return undefined;
-  return Math.max(0, date - nowMs);
+  return Math.min(MAX_WAIT_MS, Math.max(0, date - nowMs));
 }
 
 function exceptionTypeOf(error: unknown): string {
   if (error instanceof Error) {
     // Subclasses often keep `name = 'Error'`; the constructor name is more telling.
     const ctor = error.constructor?.name;
-    return ctor && ctor !== 'Error' ? ctor : error.name || 'Error';
+    if (typeof ctor === 'string' && ctor !== '' && ctor !== 'Error') return ctor;
+    return typeof error.name === 'string' && error.name !== '' ? error.name : 'Error';
   }
   if (isObject(error) && typeof error['status'] === 'number') return 'Response';
   return typeof error;
 }
 
 function messageOf(error: unknown): string {
-  if (error instanceof Error) return error.message;
+  if (error instanceof Error) return typeof error.message === 'string' ? error.message : 'Error';
   if (typeof error === 'string') return error;
+  if (typeof error === 'symbol') return error.toString();
   if (isObject(error) && typeof error['message'] === 'string') return error['message'];
   if (isObject(error) && typeof error['statusText'] === 'string') return `HTTP ${String(error['status'])} ${error['statusText']}`;
   try {
@@ -110,12 +116,26 @@ export interface ClassifyOptions {
   readonly nowMs: number;
 }
 
+/** `read()`, or undefined when it throws: errors come with getters and Proxies that do. */
+function attempt<T>(read: () => T): T | undefined {
+  try {
+    return read();
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Never throws, whatever `error` is (a Proxy with throwing traps, throwing
+ * getters, a Symbol): each part that cannot be read is left out. Texts are cut
+ * to the documented limits.
+ */
 export function classifyError(error: unknown, options: ClassifyOptions): ErrorInfo {
-  const status = asStatus(options.status) ?? statusOf(error);
+  const status = asStatus(options.status) ?? attempt(() => statusOf(error));
   const rateLimited = status === 429;
-  const retryAfterMs = parseRetryAfter(retryAfterHeaderOf(error), options.nowMs);
-  const exceptionType = exceptionTypeOf(error);
-  const explicitType = options.type?.trim();
+  const retryAfterMs = attempt(() => parseRetryAfter(retryAfterHeaderOf(error), options.nowMs));
+  const exceptionType = safeText(attempt(() => exceptionTypeOf(error)) ?? 'object', LIMITS.errorType);
+  const explicitType = typeof options.type === 'string' ? safeText(options.type.trim(), LIMITS.errorType) : undefined;
   const errorType =
     explicitType && explicitType.length > 0
       ? explicitType
@@ -124,11 +144,12 @@ export function classifyError(error: unknown, options: ClassifyOptions): ErrorIn
         : exceptionType === 'object' || exceptionType === 'undefined' || exceptionType === 'string'
           ? ERROR_TYPE_VALUES.other
           : exceptionType;
+  const stack = attempt(() => (error instanceof Error && typeof error.stack === 'string' ? error.stack : undefined));
   return {
     errorType,
     exceptionType,
-    message: messageOf(error),
-    stack: error instanceof Error ? error.stack : undefined,
+    message: safeText(attempt(() => messageOf(error)) ?? 'unprintable error', LIMITS.errorMessage),
+    stack: stack === undefined ? undefined : safeText(stack, LIMITS.stack),
     status,
     rateLimited,
     retryAfterMs,

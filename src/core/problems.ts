@@ -34,6 +34,25 @@ export class Problems {
     }
   }
 
+  /**
+   * Runs `fn`; if it throws anyway (a hostile argument no check foresaw), the
+   * caller gets `fallback` and the failure is reported, never thrown.
+   */
+  guard<T>(what: string, fn: () => T, fallback: T): T {
+    try {
+      return fn();
+    } catch (error) {
+      let text: string;
+      try {
+        text = String(error).slice(0, 200);
+      } catch {
+        text = 'unprintable error';
+      }
+      this.report('invalid_value', `batchtel: ${what}() could not use its arguments (${text}; ignored)`);
+      return fallback;
+    }
+  }
+
   count(code: ProblemCode): number {
     return this.counts.get(code) ?? 0;
   }

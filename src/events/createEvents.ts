@@ -79,6 +79,8 @@ const PRIORITY_INDEX: Readonly<Record<BatchEventPriority, number>> = { high: 0, 
 /** The older flag for a failed event; `error.type` is the semantic-convention way. */
 const ERROR_FLAG = 'error';
 const DURATION_SUFFIX = /(?:Ms|_ms)$/;
+/** Largest magnitude of one value: the histograms' sums stay finite however many are recorded. */
+export const MAX_EVENT_VALUE = 1e15;
 
 interface Measure {
   readonly histogram: Histogram;
@@ -178,8 +180,8 @@ class EventsRecorder implements Events, SeriesSource {
     }
     for (const key in values) {
       const value = values[key];
-      if (typeof value !== 'number' || !Number.isFinite(value)) {
-        this.problems.report('invalid_value', `value ${describe(key)} of event ${state.name} must be a finite number, got ${describe(value)}; skipped`);
+      if (typeof value !== 'number' || !(Math.abs(value) <= MAX_EVENT_VALUE)) {
+        this.problems.report('invalid_value', `value ${describe(key)} of event ${state.name} must be a number within ±${MAX_EVENT_VALUE}, got ${describe(value)}; skipped`);
         continue;
       }
       const measure = state.measures.get(key) ?? this.measure(bound, state, key);

@@ -7,12 +7,14 @@ import type {
   ObservableResult,
   UpDownCounter,
 } from '@opentelemetry/api';
-import { metrics } from '@opentelemetry/api';
+import { diag, metrics } from '@opentelemetry/api';
 import type { Run } from '../core/Run.js';
 import {
   ATTR_BATCH_ETA_METHOD,
   ATTR_BATCH_ITEM_OUTCOME,
+  ATTR_BATCH_OPERATION,
   BATCH_ITEM_OUTCOME_VALUES,
+  ERROR_TYPE_VALUES,
   BATCH_METRICS,
   SCOPE_NAME,
 } from '../semconv.js';
@@ -34,8 +36,17 @@ interface Series {
 interface LiveRun {
   readonly run: Run;
   readonly perRun: Attributes;
+  readonly series: Series;
   etaAttrs: Attributes | undefined;
 }
+
+/**
+ * Attribute sets (operation, category, service) whose item counts are kept
+ * apart per provider; past it, new ones count into one series with
+ * `batch.operation=_OTHER` (as the SDK's cardinality limit does), so memory
+ * stays bounded whatever names the app makes up.
+ */
+export const MAX_OPERATIONS = 1000;
 
 /**
  * The instruments of one MeterProvider, created once. Item counts are observed
@@ -58,6 +69,7 @@ export class Instruments {
 
   private readonly series = new Map<string, Series>();
   private readonly live = new Map<Run, LiveRun>();
+  private overflowReported = false;
 
   constructor(meter: Meter) {
     const m = BATCH_METRICS;
@@ -96,8 +108,17 @@ export class Instruments {
 
   /** Starts counting a run's items into its series and reporting its gauges. */
   track(run: Run, base: Attributes, perRun: Attributes): void {
-    const key = seriesKey(base);
+    let key = seriesKey(base);
     let series = this.series.get(key);
+    if (!series && this.series.size >= MAX_OPERATIONS) {
+      if (!this.overflowReported) {
+        this.overflowReported = true;
+        diag.warn(`batchtel: more than ${MAX_OPERATIONS} distinct operation/category/service sets; items of new ones are counted under ${ATTR_BATCH_OPERATION}=${ERROR_TYPE_VALUES.other}`);
+      }
+      base = { [ATTR_BATCH_OPERATION]: ERROR_TYPE_VALUES.other };
+      key = seriesKey(base);
+      series = this.series.get(key);
+    }
     if (!series) {
       series = {
         success: { ...base, [ATTR_BATCH_ITEM_OUTCOME]: BATCH_ITEM_OUTCOME_VALUES.success },
@@ -111,12 +132,12 @@ export class Instruments {
       this.series.set(key, series);
     }
     series.runs.add(run);
-    this.live.set(run, { run, perRun, etaAttrs: undefined });
+    this.live.set(run, { run, perRun, series, etaAttrs: undefined });
   }
 
   /** Folds a finished run's counts into its series and stops its gauges. */
-  untrack(run: Run, base: Attributes): void {
-    const series = this.series.get(seriesKey(base));
+  untrack(run: Run): void {
+    const series = this.live.get(run)?.series;
     if (series?.runs.delete(run)) {
       series.doneSuccess += run.succeeded;
       series.doneFailure += run.failed;

@@ -70,6 +70,7 @@ import {
   spanNameRun,
   spanNameSegment,
 } from '../semconv.js';
+import { keepNth } from '../core/itemSampling.js';
 import { instrumentsFor, type Instruments } from './Instruments.js';
 import { VERSION } from './version.js';
 
@@ -81,7 +82,7 @@ export interface TelemetryOptions {
   readonly maxChunksPerTrace: number;
   /** Age of a trace (ms) before the run continues in a new linked trace. */
   readonly maxTraceAgeMs: number;
-  /** Share of tracked items (updateItem) that get their own span, 0..1. */
+  /** Share of tracked items (updateItem) that get their own span, 0..1, decided per item. */
   readonly itemSpanRatio: number;
   /** Emit a `batch.chunk.completed` log event per chunk. */
   readonly chunkEvents: boolean;
@@ -283,9 +284,8 @@ export class RunTelemetry implements RunListener {
   onItem(_run: Run, item: ItemProgress, previous: ItemStatus | undefined): void {
     const ratio = this.options.itemSpanRatio;
     if (previous === undefined && ratio > 0) {
-      // Deterministic 1-in-N: spreads sampled items evenly through the run.
-      const every = Math.max(1, Math.round(1 / ratio));
-      if (this.itemCounter++ % every === 0) {
+      // Each new item decided on its own: exactly `ratio` of them, spread evenly through the run.
+      if (keepNth(this.itemCounter++, ratio)) {
         const parent = this.segmentFor(item.startTimeMs);
         item.slot = this.tracer.startSpan(
           spanNameItem(this.run.descriptor.operation),
@@ -379,7 +379,7 @@ export class RunTelemetry implements RunListener {
     if (summary.errorType !== undefined) durationAttrs[ATTR_ERROR_TYPE] = summary.errorType;
     this.instruments.runDuration.record(Math.max(0, summary.durationMs) / 1000, durationAttrs);
     this.instruments.runsActive.add(-1, this.base);
-    this.instruments.untrack(run, this.base);
+    this.instruments.untrack(run);
     this.emit(
       EVENT_BATCH_RUN_FINISHED,
       summary.result === 'success' ? SeverityNumber.INFO : SeverityNumber.ERROR,

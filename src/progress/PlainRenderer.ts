@@ -31,7 +31,8 @@ export class PlainRenderer {
     });
     if (useTimer) {
       // Loops that only tick() have no chunk boundaries: look on a timer instead.
-      this.timer = setInterval(() => this.check(), Math.max(250, throttleMs));
+      // Whatever a caller passed, nothing surfaces later on this timer.
+      this.timer = setInterval(() => run.problems.guard('render', () => this.check(), undefined), Math.max(250, throttleMs));
       this.timer.unref();
     }
   }

@@ -40,7 +40,12 @@ export class TtyRenderer {
   private readonly onResize = () => this.render();
   private readonly onTimer = () => {
     if (this.partialSince !== undefined && this.clock.now() - this.partialSince < PARTIAL_LINE_GRACE_MS) return;
-    this.render();
+    // Whatever a caller passed, nothing surfaces later on this timer.
+    try {
+      this.render();
+    } catch (error) {
+      this.runs[0]?.problems.report('telemetry_failed', `batchtel: the terminal line could not be drawn: ${String(error).slice(0, 200)}`);
+    }
   };
 
   constructor(

@@ -66,7 +66,7 @@ export function formatLine(run: Run, nowMs: number, style: LineStyle, width: num
     const filled = Math.round(progress * style.barLength);
     parts.push(style.progressChar.repeat(filled) + style.emptyChar.repeat(style.barLength - filled));
     parts.push(`${(progress * 100).toFixed(0).padStart(3)}%`);
-    parts.push(`${run.completed}/${d.total}`);
+    parts.push(`${run.completed}/${run.total}`);
   } else {
     parts.push(`${run.completed}`);
   }
@@ -100,7 +100,7 @@ export function formatSummary(run: Run, style: LineStyle, width: number): string
   const parts = [
     `${mark} ${run.descriptor.name}`,
     summary?.status ?? run.status,
-    `${run.completed}${run.descriptor.total === undefined ? '' : `/${run.descriptor.total}`} items`,
+    `${run.completed}${run.total === undefined ? '' : `/${run.total}`} items`,
     `${formatRate(run.itemsPerSecond(run.endTimeMs))}/s`,
     `in ${formatDuration(run.elapsedMs(run.endTimeMs))}`,
   ];

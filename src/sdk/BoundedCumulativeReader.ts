@@ -33,6 +33,7 @@ interface Accumulated {
 export interface BoundedCumulativeReaderOptions {
   readonly exporter: PushMetricExporter;
   readonly exportIntervalMillis: number;
+  /** A collection or export taking longer is given up (30 s by default). */
   readonly exportTimeoutMillis?: number;
   /** Series per metric, the overflow series included. */
   readonly cardinalityLimit: number;
@@ -134,7 +135,19 @@ export class BoundedCumulativeReader extends MetricReader {
     if (errors.length > 0) diag.error('batchtel: metric collection errors', ...errors);
     const out = this.accumulate(resourceMetrics);
     if (out.scopeMetrics.length === 0) return;
-    const result = await new Promise<ExportResult>((resolve) => this.options.exporter.export(out, resolve));
+    // One export that never answers must not hold back every later one (exports run one at a time).
+    const timeoutMillis = this.options.exportTimeoutMillis ?? 30_000;
+    let timer: NodeJS.Timeout | undefined;
+    const result = await new Promise<ExportResult>((resolve) => {
+      timer = setTimeout(() => resolve({ code: ExportResultCode.FAILED, error: new Error(`no answer within ${timeoutMillis} ms`) }), timeoutMillis);
+      timer.unref();
+      try {
+        this.options.exporter.export(out, resolve);
+      } catch (error) {
+        resolve({ code: ExportResultCode.FAILED, error: error as Error });
+      }
+    });
+    clearTimeout(timer);
     if (result.code !== ExportResultCode.SUCCESS) diag.error(`batchtel: metric export failed: ${result.error?.message ?? 'unknown error'}`);
   }
 

@@ -29,7 +29,40 @@ function redactAttributes(redactor: Redactor, attributes: Attributes | undefined
 }
 
 /**
- * The span with secrets masked. Most spans carry none: those are returned as
+ * A log body's strings are cut to this many characters before they are masked
+ * and encoded: one huge record must not stall the event loop (attribute
+ * values are bounded by the providers' attribute limits instead).
+ */
+export const LOG_BODY_LIMIT = 64 * 1024;
+
+const truncate = (text: string, limit: number) => (text.length > limit ? `${text.slice(0, limit)}…[truncated ${text.length - limit} chars]` : text);
+
+/** Strings in a body cut to the limit, lists and maps walked as the redactor walks them; the same object back when nothing changed. */
+function truncateBody(v: unknown, depth = 0): unknown {
+  if (typeof v === 'string') return truncate(v, LOG_BODY_LIMIT);
+  if (v === null || typeof v !== 'object' || ArrayBuffer.isView(v) || depth >= 8) return v;
+  if (Array.isArray(v)) {
+    let out: unknown[] | undefined;
+    for (let i = 0; i < v.length; i++) {
+      const cut = truncateBody(v[i], depth + 1);
+      if (cut === v[i]) continue;
+      out ??= v.slice();
+      out[i] = cut;
+    }
+    return out ?? v;
+  }
+  let out: Record<string, unknown> | undefined;
+  for (const [k, item] of Object.entries(v)) {
+    const cut = truncateBody(item, depth + 1);
+    if (cut === item) continue;
+    out ??= { ...v };
+    out[k] = cut;
+  }
+  return out ?? v;
+}
+
+/**
+ * The span with secrets masked (its name too). Most spans carry none: those are returned as
  * they are, so the serialiser sees the SDK's own objects (a wrapped span is
  * much slower to serialise). Otherwise a view whose own fields are read
  * through the prototype, with attributes, events, links and status replaced.
@@ -52,8 +85,10 @@ export function redactSpan(redactor: Redactor, span: ReadableSpan): ReadableSpan
   });
   const message = span.status.message === undefined ? undefined : redactor.text(span.status.message);
   const statusChanged = message !== span.status.message;
-  if (!attributes && !eventsChanged && !linksChanged && !statusChanged) return span;
+  const name = redactor.text(span.name);
+  if (!attributes && !eventsChanged && !linksChanged && !statusChanged && name === span.name) return span;
   return Object.create(span, {
+    name: { value: name, enumerable: true },
     attributes: { value: attributes ?? span.attributes, enumerable: true },
     events: { value: eventsChanged ? events : span.events, enumerable: true },
     links: { value: linksChanged ? links : span.links, enumerable: true },
@@ -64,7 +99,8 @@ export function redactSpan(redactor: Redactor, span: ReadableSpan): ReadableSpan
 export function redactLog(redactor: Redactor, record: ReadableLogRecord): ReadableLogRecord {
   const attributes = redactAttributes(redactor, record.attributes as Attributes);
   const body = record.body;
-  const maskedBody = typeof body === 'string' ? redactor.text(body) : redactor.value('body', body);
+  const cut = truncateBody(body);
+  const maskedBody = typeof cut === 'string' ? redactor.text(cut) : redactor.value('body', cut);
   if (!attributes && maskedBody === body) return record;
   return Object.create(record, {
     attributes: { value: attributes ?? record.attributes, enumerable: true },

@@ -24,25 +24,66 @@ export const DEFAULT_SECRET_KEYS = [
   'private_key',
 ];
 
-/** Words that name a secret, also at the end of a longer name: `x-api-key`, `auth_token`, `X-Amz-Signature`, `X-Amz-Security-Token`. */
-const SECRET_WORD = '(?:token|api[_-]?key|apikey|password|passwd|secret|signature|credentials?|sig|authorization)';
-/** A key=value or key: value name whose value is a secret; a bare `key` only alone (`cache_key` is not one). */
-const SECRET_PARAM = `(?:(?:[a-z0-9]+[_-])*${SECRET_WORD}|key)`;
-
-const PATTERNS: ReadonlyArray<[RegExp, string]> = [
-  // Authorization: Bearer xxx / Basic xxx
-  [/\b(Bearer|Basic|Token)\s+[A-Za-z0-9\-._~+/]+=*/gi, `$1 ${REDACTED}`],
-  // scheme://user:password@host
-  [/([a-z][a-z0-9+.-]*:\/\/[^\s:/@]+):[^\s@/]+@/gi, `$1:${REDACTED}@`],
-  // ?token=…, &api_key=…, api_key=…, "password": "…"
-  // (a value that starts with an auth scheme was masked above and keeps its scheme)
-  [new RegExp(`([?&;\\s"'{,]|^)(${SECRET_PARAM})(["']?\\s*[=:]\\s*["']?)(?!(?:Bearer|Basic|Token)\\s)[^\\s&;"',}]+`, 'gi'), `$1$2$3${REDACTED}`],
+/**
+ * Names that hold a secret, as words: a name is split into lower-case words at
+ * dots, `_`, `-` and camelCase humps (`dbPassword`, `db_password`,
+ * `DB-PASSWORD` are all `db password`) and is a secret when it ends in one of
+ * these, or has `secret` as a word anywhere (`AWS_SECRET_ACCESS_KEY`).
+ */
+const SECRET_ENDINGS: ReadonlyArray<readonly string[]> = [
+  ['token'],
+  ['password'],
+  ['passwd'],
+  ['pwd'],
+  ['secret'],
+  ['signature'],
+  ['sig'],
+  ['credential'],
+  ['credentials'],
+  ['authorization'],
+  ['cookie'],
+  ['apikey'],
+  ['api', 'key'],
+  ['private', 'key'],
+  ['access', 'key'],
+  ['sessionid'],
+  ['session', 'id'],
 ];
 
-const MAY_HOLD_SECRET = /[=:]|bearer|basic|token/i;
+/** `dbPassword` → ['db', 'password']; `X-Amz-Security-Token` → ['x', 'amz', 'security', 'token']; `HTTPHeader` → ['http', 'header']. */
+export function nameWords(name: string): string[] {
+  return name
+    .replace(/([a-z0-9])([A-Z])/g, '$1 $2')
+    .replace(/([A-Z]+)([A-Z][a-z])/g, '$1 $2')
+    .toLowerCase()
+    .split(/[\s._-]+/)
+    .filter((w) => w.length > 0);
+}
 
-/** An attribute key's last part that names a secret though not listed: `x-auth-token`, `secret_access_key`, `db_password`. */
-const SECRET_KEY_PART = /(?:^|[_-])(?:(?:token|password|passwd|api[_-]?key|apikey|credentials?|authorization|cookie)$|secret(?:$|[_-]))/i;
+function wordsNameSecret(words: readonly string[]): boolean {
+  if (words.includes('secret')) return true;
+  return SECRET_ENDINGS.some((ending) => ending.length <= words.length && ending.every((w, i) => words[words.length - ending.length + i] === w));
+}
+
+// Every pattern below is linear in the input: each either starts only at a
+// boundary its first character cannot continue (so a long run of letters and
+// digits is scanned once, not once per start position) or begins with a
+// literal; runs are matched whole, never backtracked into (`(?=(x+))\1` is an
+// atomic group: a 10 MB run costs no backtracking stack).
+/** `Bearer xxx`, `Basic xxx`, `Token xxx`: the scheme is kept. */
+const AUTH_SCHEME = /\b(Bearer|Basic|Token)\s+[A-Za-z0-9\-._~+/]+=*/gi;
+/** `scheme://user:password@host` (a scheme never starts inside a word: the look-behind keeps this linear). */
+const URL_CREDENTIALS = /(?<![a-z0-9+.-])((?=([a-z][a-z0-9+.-]*))\2:\/\/(?=([^\s:/@]+))\3):(?=([^\s@/]+))\4@/gi;
+/** `user:password@host` with no scheme, as a word of its own (`GET user:pw@db:5432`). */
+const BARE_CREDENTIALS = /(^|[\s"'(<,;=])(?=([A-Za-z0-9._%+-]+))\2:(?=([^\s@/:"'<>]+))\3@(?=[A-Za-z0-9[])/g;
+/** A `name=value` / `name: value` / `"name": "value"` name, after a delimiter; its value is found separately. */
+const PARAM_NAME = /(?:[?&;\s"'{,(]|^)(?=([A-Za-z][A-Za-z0-9_.-]*))\1["']?\s*[=:]/g;
+const PARAM_GAP = /\s*["']?/y;
+const PARAM_VALUE = /[^\s&;"',}]+/y;
+/** A value that starts with an auth scheme was masked above and keeps its scheme. */
+const SCHEME_VALUE = /(?:Bearer|Basic|Token)\s/iy;
+
+const MAY_HOLD_SECRET = /[=:]|bearer|basic|token/i;
 
 /** Nested maps and lists (log bodies and attributes may hold them) are walked this deep; deeper values are masked whole. */
 const MAX_DEPTH = 8;
@@ -62,25 +103,50 @@ export interface Redactor {
 
 export function createRedactor(extraKeys: readonly string[] = []): Redactor {
   const keys = new Set([...DEFAULT_SECRET_KEYS, ...extraKeys].map((k) => k.toLowerCase()));
-  // Attribute keys are few and repeat on every record: decide each once.
+  const extraWords = new Set(extraKeys.map((k) => nameWords(k).join(' ')));
+  // Names are few and repeat on every record: decide each once.
   const decided = new Map<string, boolean>();
-  const isSecretKey = (key: string): boolean => {
-    let secret = decided.get(key);
+  const isSecretName = (name: string, dotted: boolean): boolean => {
+    let secret = decided.get(name);
     if (secret === undefined) {
-      const lower = key.toLowerCase();
-      // Dotted attribute names: `http.request.header.authorization`, `db.password`.
-      const last = lower.split(/[.]/).pop()!;
-      secret = keys.has(lower) || keys.has(last) || SECRET_KEY_PART.test(last);
-      if (decided.size < 10_000) decided.set(key, secret);
+      const lower = name.toLowerCase();
+      // Dotted attribute names: `http.request.header.authorization`, `db.password`; the last part decides.
+      const last = dotted ? lower.split('.').pop()! : lower;
+      const words = nameWords(dotted ? name.split('.').pop()! : name);
+      secret = keys.has(lower) || keys.has(last) || extraWords.has(nameWords(name).join(' ')) || wordsNameSecret(words);
+      if (decided.size < 10_000) decided.set(name, secret);
     }
     return secret;
+  };
+  const isSecretKey = (key: string) => isSecretName(key, true);
+  /** Values of secret-named parameters masked; one pass, each character looked at a bounded number of times. */
+  const params = (value: string): string => {
+    let out = '';
+    let copied = 0;
+    PARAM_NAME.lastIndex = 0;
+    for (let m = PARAM_NAME.exec(value); m !== null; m = PARAM_NAME.exec(value)) {
+      const name = m[1]!;
+      PARAM_GAP.lastIndex = PARAM_NAME.lastIndex;
+      PARAM_GAP.test(value);
+      const at = PARAM_GAP.lastIndex;
+      // A bare `key` is a secret only alone (`cache_key` is not one).
+      if (!(name.toLowerCase() === 'key' || isSecretName(name, false))) continue;
+      SCHEME_VALUE.lastIndex = at;
+      if (SCHEME_VALUE.test(value)) continue;
+      PARAM_VALUE.lastIndex = at;
+      if (!PARAM_VALUE.test(value)) continue;
+      out += value.slice(copied, at) + REDACTED;
+      copied = PARAM_VALUE.lastIndex;
+      PARAM_NAME.lastIndex = copied;
+    }
+    return copied === 0 ? value : out + value.slice(copied);
   };
   const text = (value: string): string => {
     // Every pattern needs one of these; most values have none.
     if (!MAY_HOLD_SECRET.test(value)) return value;
-    let out = value;
-    for (const [pattern, replacement] of PATTERNS) out = out.replace(pattern, replacement);
-    return out;
+    let out = value.replace(AUTH_SCHEME, `$1 ${REDACTED}`);
+    if (out.includes('@')) out = out.replace(URL_CREDENTIALS, `$1:${REDACTED}@`).replace(BARE_CREDENTIALS, `$1$2:${REDACTED}@`);
+    return params(out);
   };
   /** Strings masked, lists and maps walked (keys decide too); the same object back when nothing changed. */
   const any = (v: unknown, depth: number): unknown => {

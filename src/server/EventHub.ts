@@ -3,7 +3,7 @@ import type { Run } from '../core/Run.js';
 import type { RegistryEvent, RunRegistry } from '../core/RunRegistry.js';
 import { cardView } from './views.js';
 
-/** The live event types of the control API (plus a snapshot on connect and removal on cleanup). */
+/** The live event types (a snapshot on connect, the run lifecycle, and removal on cleanup). */
 export const LIVE_EVENT_TYPES = [
   'batch:snapshot',
   'batch:created',
@@ -15,10 +15,18 @@ export const LIVE_EVENT_TYPES = [
 ] as const;
 export type LiveEventType = (typeof LIVE_EVENT_TYPES)[number];
 
+const SSE_HEADERS = {
+  'content-type': 'text/event-stream; charset=utf-8',
+  'cache-control': 'no-cache, no-transform',
+  connection: 'keep-alive',
+  'x-accel-buffering': 'no',
+} as const;
+
 interface LiveEvent {
   readonly id: number;
   /** The whole SSE frame, serialised once for every client. */
   readonly frame: string;
+  readonly bytes: number;
 }
 
 export interface EventHubOptions {
@@ -26,8 +34,10 @@ export interface EventHubOptions {
   readonly progressIntervalMs?: number;
   /** A running run with no change still gets a progress event this often (ETA and items/s move). */
   readonly keepAliveProgressMs?: number;
-  /** Events kept for `Last-Event-ID` replay. */
+  /** Events kept for `Last-Event-ID` replay (default 1000). */
   readonly replaySize?: number;
+  /** Bytes of events kept for replay (default 4 MiB): the oldest go first when either bound is reached. */
+  readonly replayMaxBytes?: number;
   /** Comment line sent to idle connections so proxies keep them open. */
   readonly heartbeatMs?: number;
   /** A client that lets this much pile up unread is dropped (it reconnects with Last-Event-ID). */
@@ -43,8 +53,12 @@ export interface EventHubOptions {
  */
 export class EventHub {
   private readonly clients = new Set<ServerResponse>();
+  /** Replay ring: `ringSize` events from `ringHead` (the oldest), `ringBytes` of frames in all. */
   private readonly ring: (LiveEvent | undefined)[];
-  private ringNext = 0;
+  private ringHead = 0;
+  private ringSize = 0;
+  private ringBytes = 0;
+  private readonly replayMaxBytes: number;
   private pending = '';
   private flushScheduled = false;
   private lastId = 0;
@@ -66,7 +80,8 @@ export class EventHub {
     this.keepAliveProgressMs = options.keepAliveProgressMs ?? 2000;
     this.maxBufferedBytes = options.maxBufferedBytes ?? 1 << 20;
     this.maxClients = options.maxClients ?? 1000;
-    this.ring = new Array<LiveEvent | undefined>(options.replaySize ?? 1000);
+    this.ring = new Array<LiveEvent | undefined>(Math.max(1, options.replaySize ?? 1000));
+    this.replayMaxBytes = options.replayMaxBytes ?? 4 * 1024 * 1024;
     this.unsubscribe = registry.subscribe((event) => this.onRegistry(event));
     this.timer = setInterval(() => this.sampleProgress(), this.progressIntervalMs);
     this.timer.unref();
@@ -78,19 +93,24 @@ export class EventHub {
     return this.clients.size;
   }
 
+  /** Bytes of events held for replay (at most `replayMaxBytes`). */
+  get replayBytes(): number {
+    return this.ringBytes;
+  }
+
   /** Opens an event stream; replays from `Last-Event-ID` when the ring still has it, else sends a snapshot. */
   connect(req: IncomingMessage, res: ServerResponse, lastEventIdParam?: string | null): void {
+    if (req.method === 'HEAD') {
+      // The headers a GET would get, and no stream: a HEAD is never a live client.
+      res.writeHead(200, SSE_HEADERS).end();
+      return;
+    }
     if (this.clients.size >= this.maxClients) {
       res.writeHead(503, { 'content-type': 'application/json', 'retry-after': '5' });
       res.end(JSON.stringify({ success: false, error: 'too many live clients', details: { errors: [] } }));
       return;
     }
-    res.writeHead(200, {
-      'content-type': 'text/event-stream; charset=utf-8',
-      'cache-control': 'no-cache, no-transform',
-      connection: 'keep-alive',
-      'x-accel-buffering': 'no',
-    });
+    res.writeHead(200, SSE_HEADERS);
     res.socket?.setNoDelay(true);
     const header = req.headers['last-event-id'];
     const raw = (Array.isArray(header) ? header[0] : header) ?? lastEventIdParam ?? undefined;
@@ -148,15 +168,31 @@ export class EventHub {
   private publish(type: LiveEventType, data: unknown): void {
     const id = ++this.lastId;
     // `at`: when the server published it (epoch ms), for clients that show staleness or measure latency.
-    const event: LiveEvent = { id, frame: frame(id, type, { ...(data as object), at: Date.now() }) };
-    this.ring[this.ringNext] = event;
-    this.ringNext = (this.ringNext + 1) % this.ring.length;
+    const text = frame(id, type, { ...(data as object), at: Date.now() });
+    const event: LiveEvent = { id, frame: text, bytes: Buffer.byteLength(text) };
+    this.remember(event);
     // Events of one tick (a sampling pass, a burst of runs) go out as one write per client.
     this.pending += event.frame;
     if (!this.flushScheduled) {
       this.flushScheduled = true;
       setImmediate(() => this.flush());
     }
+  }
+
+  private remember(event: LiveEvent): void {
+    const cap = this.ring.length;
+    // An event larger than the whole budget empties the ring and is not kept, so every
+    // client from before it gets a snapshot rather than a replay with a hole.
+    while (this.ringSize > 0 && (this.ringSize === cap || this.ringBytes + event.bytes > this.replayMaxBytes)) {
+      this.ringBytes -= this.ring[this.ringHead]!.bytes;
+      this.ring[this.ringHead] = undefined;
+      this.ringHead = (this.ringHead + 1) % cap;
+      this.ringSize--;
+    }
+    if (event.bytes > this.replayMaxBytes) return;
+    this.ring[(this.ringHead + this.ringSize) % cap] = event;
+    this.ringSize++;
+    this.ringBytes += event.bytes;
   }
 
   private flush(): void {
@@ -182,9 +218,9 @@ export class EventHub {
   private since(id: number): LiveEvent[] | undefined {
     if (id > this.lastId) return undefined;
     const events: LiveEvent[] = [];
-    for (let i = 0; i < this.ring.length; i++) {
-      const event = this.ring[(this.ringNext + i) % this.ring.length];
-      if (event && event.id > id) events.push(event);
+    for (let i = 0; i < this.ringSize; i++) {
+      const event = this.ring[(this.ringHead + i) % this.ring.length]!;
+      if (event.id > id) events.push(event);
     }
     if (id < this.lastId && (events.length === 0 || events[0]!.id !== id + 1)) return undefined;
     return events;

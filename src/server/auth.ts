@@ -1,5 +1,6 @@
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
+import { z } from 'zod';
 import { HttpError } from './HttpError.js';
 
 /**
@@ -10,6 +11,41 @@ import { HttpError } from './HttpError.js';
 export type AuthOptions = { readonly token: string; readonly readToken?: string } | { readonly disabled: true };
 
 export type Access = 'none' | 'read' | 'write';
+
+const secret = (field: string) =>
+  z.string({ error: (issue) => `\`${field}\` must be a string of at least 16 characters, received ${describeValue(issue.input)}` }).min(16, {
+    error: (issue) => `\`${field}\` must be a string of at least 16 characters, received a string of ${String((issue.input as string).length)}`,
+  });
+
+const authSchema = z.union([
+  z.strictObject({ disabled: z.literal(true) }),
+  z
+    .strictObject({ token: secret('auth.token'), readToken: secret('auth.readToken').optional() })
+    .refine((a) => a.readToken === undefined || a.readToken !== a.token, { error: '`auth.readToken` must differ from `auth.token`, received the same value' }),
+]);
+
+/** Checks `auth` at construction; throws one message naming the field, what was expected and what was received. */
+export function parseAuth(auth: unknown): AuthOptions {
+  if (typeof auth !== 'object' || auth === null) {
+    throw new TypeError(`batchtel/server: \`auth\` is required: \`{ token: "..." }\`, or \`{ disabled: true }\` for loopback-only use; received ${describeValue(auth)}`);
+  }
+  const shape = 'disabled' in auth ? authSchema.options[0] : authSchema.options[1];
+  const parsed = shape.safeParse(auth);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    const message = issue.code === 'unrecognized_keys' ? `unknown field \`auth.${issue.keys[0]}\`: expected \`{ token, readToken? }\` or \`{ disabled: true }\`` : issue.message;
+    throw new TypeError(`batchtel/server: ${message}`);
+  }
+  return parsed.data;
+}
+
+/** A value as an error message shows it, without its content (it may be a secret). */
+function describeValue(value: unknown): string {
+  if (value === null) return 'null';
+  if (typeof value === 'number') return `a number`;
+  if (typeof value === 'string') return `a string of ${value.length}`;
+  return typeof value === 'object' ? (Array.isArray(value) ? 'an array' : 'an object') : typeof value;
+}
 
 const digest = (value: string): Buffer => createHash('sha256').update(value, 'utf8').digest();
 

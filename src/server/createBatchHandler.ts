@@ -1,4 +1,6 @@
+import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { diag } from '@opentelemetry/api';
 import type { z } from 'zod';
 import { trackBatch } from '../api/trackBatch.js';
 import type { RunOptionsInput } from '../api/options.js';
@@ -6,20 +8,23 @@ import { systemClock, type Clock } from '../core/clock.js';
 import type { Run } from '../core/Run.js';
 import { defaultRegistry, type RunRegistry } from '../core/RunRegistry.js';
 import { VERSION } from '../instrument/version.js';
-import { authorize, issueTicket, type AuthOptions } from './auth.js';
+import { authorize, issueTicket, parseAuth, type AuthOptions } from './auth.js';
 import { boardHtml } from './board.js';
 import type { Operation } from './defineOperation.js';
 import { EventHub, type EventHubOptions } from './EventHub.js';
-import { HttpError, validationError } from './HttpError.js';
+import { describeReceived, HttpError, validationError } from './HttpError.js';
 import { buildOpenApi } from './openapi.js';
 import { matchRoute, type RouteId } from './routes.js';
 import { RUN_STATUSES, type CreateBody, type HistoryQuery } from './schemas.js';
+import { checkHost, checkStateChange, hostName, isStateChanging } from './requestGuard.js';
 import { TokenBucket } from './TokenBucket.js';
 import { batchView, cardView, resultsView, vizView } from './views.js';
-import { describeValue } from '../api/check.js';
 
 export interface BatchHandlerOptions {
-  /** `{ token }` (Bearer), optionally with a read-only `readToken`; or `{ disabled: true }` for loopback-only use. Required. */
+  /**
+   * `{ token }` (Bearer), optionally with a read-only `readToken` (each a string of at least 16
+   * characters, checked here); or `{ disabled: true }` for loopback-only use. Required.
+   */
   readonly auth: AuthOptions;
   /** Defaults to `defaultRegistry`, where `trackBatch` and `createBatchProgress` register runs. */
   readonly registry?: RunRegistry;
@@ -36,6 +41,12 @@ export interface BatchHandlerOptions {
   readonly retentionDays?: number;
   /** Lifetime of SSE tickets, ms (default 5 minutes). */
   readonly ticketTtlMs?: number;
+  /**
+   * Host names (without port) this handler answers for, besides the loopback names. With auth
+   * disabled, `Host` is always checked (a DNS-rebound name gets 403) and these are the extra names
+   * allowed; with a token, setting this turns the check on.
+   */
+  readonly allowedHosts?: readonly string[];
   /** Time for rate limits, tickets and created_at; injected by tests. */
   readonly clock?: Clock;
 }
@@ -62,15 +73,12 @@ const DAY_MS = 86_400_000;
 
 /** The control API and board as one request listener. */
 export function createBatchHandler(options: BatchHandlerOptions): BatchHandler {
-  if (!options || typeof options.auth !== 'object' || options.auth === null) {
-    throw new TypeError(`batchtel/server: \`auth\` is required: \`{ token: "..." }\` (16+ characters), or \`{ disabled: true }\` for loopback-only use; got ${describeValue(options?.auth)}`);
+  const auth = parseAuth((options as { auth?: unknown } | undefined)?.auth);
+  if (options.allowedHosts !== undefined && !(Array.isArray(options.allowedHosts) && options.allowedHosts.every((h) => typeof h === 'string' && h.length > 0))) {
+    throw new TypeError(`batchtel/server: \`allowedHosts\` must be an array of host names, received ${describeReceived(options.allowedHosts)}`);
   }
-  const auth = options.auth;
-  if (!('disabled' in auth) && (typeof auth.token !== 'string' || auth.token.length < 16)) {
-    // The token is a secret: say its type and length, never its text.
-    const got = typeof auth.token === 'string' ? `a string of ${auth.token.length} characters` : describeValue(auth.token);
-    throw new TypeError(`batchtel/server: \`auth.token\` must be a string of at least 16 characters (e.g. from an environment variable), got ${got}`);
-  }
+  const allowedHosts = new Set((options.allowedHosts ?? []).map(hostName));
+  const checkHosts = 'disabled' in auth || options.allowedHosts !== undefined;
   const registry = options.registry ?? defaultRegistry;
   const clock = options.clock ?? systemClock;
   const maxBodyBytes = options.maxBodyBytes ?? 64 * 1024;
@@ -108,8 +116,19 @@ export function createBatchHandler(options: BatchHandlerOptions): BatchHandler {
   };
 
   const handlers: Record<RouteId, (ctx: Ctx) => Result | Promise<Result>> = {
-    board: ({ res }) => {
-      send(res, 200, boardHtml(), 'text/html; charset=utf-8', { 'content-security-policy': "default-src 'self'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src 'self' data:", 'referrer-policy': 'no-referrer' });
+    board: ({ req, res, url }) => {
+      // Mounted (express, connect) at /batchtel and opened without the slash: the page's relative
+      // URLs would resolve outside the mount, so send the browser to the folder. The Location is
+      // relative to the last segment, so it also holds behind a proxy that adds its own prefix.
+      const original = (req as { originalUrl?: unknown }).originalUrl;
+      if (typeof original === 'string') {
+        const path = original.split('?')[0]!;
+        if (path.length > 1 && !path.endsWith('/')) {
+          res.writeHead(302, { location: `${path.slice(path.lastIndexOf('/') + 1)}/${url.search}`, 'cache-control': 'no-store', 'content-length': '0' }).end();
+          return { handled: true };
+        }
+      }
+      send(res, 200, boardHtml(), 'text/html; charset=utf-8', { 'content-security-policy': "default-src 'self'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src 'self' data:; frame-ancestors 'none'", 'x-frame-options': 'DENY', 'referrer-policy': 'no-referrer' });
       return { handled: true };
     },
     openapi: ({ res }) => {
@@ -173,8 +192,18 @@ export function createBatchHandler(options: BatchHandlerOptions): BatchHandler {
       if (run.isFinished) {
         throw new HttpError(409, `run ${run.id} has already finished (${run.status})`, [{ path: 'params.id', message: `status is ${run.status}`, code: 'already_finished' }]);
       }
+      // Cancel aborts the run's signal; the run stops when its code next looks at it (batch.process()
+      // does between chunks, and passes it to each chunk). A loop that never looks keeps running, so
+      // this is a request, answered 202, and the status changes only when the run finishes.
       run.cancel('cancelled through the control API');
-      return { json: { success: true, message: 'Batch cancelled successfully', batch: batchView(run, created(run)) } };
+      return {
+        json: {
+          success: true,
+          cancelRequested: true,
+          message: `cancel requested: run ${run.id} stops when its code next checks its AbortSignal (batch.process() does between chunks); its status stays ${run.status} until then`,
+          batch: batchView(run, created(run)),
+        },
+      };
     },
     cleanup: ({ body }) => {
       const { daysToKeep } = body as { daysToKeep: number };
@@ -182,21 +211,24 @@ export function createBatchHandler(options: BatchHandlerOptions): BatchHandler {
       return { json: { success: true, deleted, daysToKeep } };
     },
     create: ({ body }) => {
+      const b = body as CreateBody;
+      const op = operations.get(b.operation);
+      if (!op) {
+        const known = `one of: ${[...operations.keys()].join(', ') || '(none registered)'}`;
+        const received = describeReceived(b.operation);
+        throw new HttpError(400, `unknown operation ${JSON.stringify(b.operation)}`, [
+          { path: 'body.operation', message: `expected ${known}, received ${received}`, code: 'unknown_operation', expected: known, received },
+        ]);
+      }
+      const parsed = op.input.safeParse(b.input ?? b.filters ?? {}, { reportInput: true });
+      if (!parsed.success) throw validationError(parsed.error as z.ZodError, b.input === undefined && b.filters !== undefined ? 'body.filters' : 'body.input', op.input);
+      const input = parsed.data;
+      // Only a valid create spends a slot: a client fixing its request is not locked out by its own typos.
       const wait = bucket.take();
       if (wait > 0) {
         const seconds = Math.max(1, Math.ceil(wait / 1000));
         throw new HttpError(429, 'too many runs created; slow down', [{ path: 'request', message: `retry after ${seconds} s`, code: 'rate_limited' }], { 'retry-after': String(seconds) });
       }
-      const b = body as CreateBody;
-      const op = operations.get(b.operation);
-      if (!op) {
-        throw new HttpError(400, `unknown operation ${JSON.stringify(b.operation)}`, [
-          { path: 'body.operation', message: `expected one of: ${[...operations.keys()].join(', ') || '(none registered)'}`, code: 'unknown_operation' },
-        ]);
-      }
-      const parsed = op.input.safeParse(b.input ?? b.filters ?? {});
-      if (!parsed.success) throw validationError(parsed.error as z.ZodError, b.input === undefined && b.filters !== undefined ? 'body.filters' : 'body.input');
-      const input = parsed.data;
       const total = b.total_items ?? op.total?.(input);
       const batch = trackBatch({
         display: 'none',
@@ -257,26 +289,28 @@ export function createBatchHandler(options: BatchHandlerOptions): BatchHandler {
       throw new HttpError(404, `no route for ${method} ${url.pathname}`, [{ path: 'url', message: 'see /api/batch/openapi.json', code: 'not_found' }]);
     }
     const { route } = match;
+    if (checkHosts) checkHost(req, allowedHosts);
     authorize(req, url, auth, route.access, route.id === 'events', clock.now());
+    if (isStateChanging(method)) checkStateChange(req, allowedHosts);
     let params: unknown = match.params;
     if (route.params) {
-      const p = route.params.safeParse(match.params);
-      if (!p.success) throw validationError(p.error, 'params');
+      const p = route.params.safeParse(match.params, { reportInput: true });
+      if (!p.success) throw validationError(p.error, 'params', route.params);
       params = p.data;
     }
     let query: unknown = {};
     if (route.query) {
       const raw: Record<string, string> = {};
       for (const [key, value] of url.searchParams) raw[key] = value;
-      const q = route.query.safeParse(raw);
-      if (!q.success) throw validationError(q.error, 'query');
+      const q = route.query.safeParse(raw, { reportInput: true });
+      if (!q.success) throw validationError(q.error, 'query', route.query);
       query = q.data;
     }
     let body: unknown;
     if (route.body) {
       const raw = await readJson(req, maxBodyBytes);
-      const b = route.body.safeParse(raw);
-      if (!b.success) throw validationError(b.error, 'body');
+      const b = route.body.safeParse(raw, { reportInput: true });
+      if (!b.success) throw validationError(b.error, 'body', route.body);
       body = b.data;
     }
     const result = await handlers[route.id]({ req, res, url, params: params as Record<string, string>, query, body });
@@ -286,7 +320,7 @@ export function createBatchHandler(options: BatchHandlerOptions): BatchHandler {
 
   const handler = ((req: IncomingMessage, res: ServerResponse, next?: (error?: unknown) => void) => {
     dispatch(req, res, next).catch((error: unknown) => {
-      const failure = error instanceof HttpError ? error : new HttpError(500, 'internal error', [{ path: 'server', message: String(error), code: 'internal' }]);
+      const failure = error instanceof HttpError ? error : internalError(error, req);
       if (res.headersSent) {
         res.destroy();
         return;
@@ -303,6 +337,14 @@ export function createBatchHandler(options: BatchHandlerOptions): BatchHandler {
   };
   Object.defineProperty(handler, 'events', { value: hub });
   return handler;
+}
+
+/** A 500 that tells the client only an id; the error itself goes to the diagnostic log under that id. */
+function internalError(error: unknown, req: IncomingMessage): HttpError {
+  const id = randomBytes(6).toString('hex');
+  const where = `${req.method ?? 'GET'} ${(req.url ?? '/').split('?')[0]!.slice(0, 200)}`;
+  diag.error(`batchtel/server: internal error ${id} on ${where}: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+  return new HttpError(500, 'internal error', [{ path: 'server', message: `see the server's diagnostic log for error ${id}`, code: 'internal' }]);
 }
 
 function send(res: ServerResponse, status: number, body: string, type: string, headers: Record<string, string> = {}): void {

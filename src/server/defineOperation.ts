@@ -2,7 +2,7 @@ import type { z } from 'zod';
 import type { BatchStats } from '../api/BatchStats.js';
 import type { BatchRun, ChunkHandler } from '../api/trackBatch.js';
 
-/** The control API's create options, validated. */
+/** The run options of a create request (`options` in its body), validated. */
 export interface CreateOptions {
   readonly batchSize: number;
   readonly retryAttempts: number;

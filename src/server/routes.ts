@@ -45,7 +45,7 @@ export const ROUTES: readonly Route[] = [
   { id: 'getBatch', method: 'GET', path: '/api/batch/:id', summary: 'Status and progress, with ETA, interval and confidence', access: 'read', params: idParams, produces: 'application/json', status: 200 },
   { id: 'getResults', method: 'GET', path: '/api/batch/:id/results', summary: 'Summary with performance metrics', access: 'read', params: idParams, produces: 'application/json', status: 200 },
   { id: 'getViz', method: 'GET', path: '/api/batch/:id/viz', summary: 'Overview, error and quality distributions, p50/p95/p99 durations', access: 'read', params: idParams, produces: 'application/json', status: 200 },
-  { id: 'cancel', method: 'POST', path: '/api/batch/:id/cancel', summary: "Cancel a run through its AbortSignal; it finishes as cancelled", access: 'write', params: idParams, produces: 'application/json', status: 200 },
+  { id: 'cancel', method: 'POST', path: '/api/batch/:id/cancel', summary: 'Request cancellation: aborts the run\'s AbortSignal and answers 202 with `cancelRequested: true` and the run as it is now. The run stops when its code next checks the signal (batch.process() does between chunks and passes it to each chunk); until then its status is unchanged, and it then finishes as cancelled. A loop that never checks its signal keeps running to its end, and still finishes as cancelled. 409 when the run has already finished.', access: 'write', params: idParams, produces: 'application/json', status: 202 },
 ];
 
 export interface Match {

@@ -1,7 +1,18 @@
 import { buildStats, type BatchStats } from '../api/BatchStats.js';
 import type { Run, RunStatus } from '../core/Run.js';
+import { LIMITS, truncate } from './limits.js';
 
 const iso = (ms: number | undefined): string | undefined => (ms === undefined || !(ms > 0) ? undefined : new Date(ms).toISOString());
+const label = (text: string | undefined): string | undefined => (text === undefined ? undefined : truncate(text, LIMITS.label));
+
+/** Error counts by type, the most frequent {@link LIMITS.errorTypes} with their types cut to {@link LIMITS.errorType}. */
+function errorCounts(entries: Iterable<readonly [string, number]>): Array<[string, number]> {
+  return [...entries]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, LIMITS.errorTypes)
+    .map(([type, count]) => [truncate(type, LIMITS.errorType), count]);
+}
+
 const round = (value: number, digits = 2): number => {
   const f = 10 ** digits;
   return Math.round(value * f) / f;
@@ -17,7 +28,10 @@ export interface EtaView {
   readonly confidence: number;
 }
 
-/** The control API's batch fields, plus what batchtel knows (ETA with interval and confidence). */
+/**
+ * A run as the API reports it, plus what batchtel knows (ETA with interval and confidence).
+ * Texts are cut to {@link LIMITS}: name 256 characters, operation and category 128.
+ */
 export interface BatchView {
   readonly id: string;
   readonly name: string;
@@ -69,9 +83,9 @@ export function batchView(run: Run, createdAtMs: number | undefined, nowMs: numb
   const progress = run.progress();
   return {
     id: run.id,
-    name: run.descriptor.name,
-    operation: run.descriptor.operation,
-    category: run.descriptor.category,
+    name: truncate(run.descriptor.name, LIMITS.name),
+    operation: truncate(run.descriptor.operation, LIMITS.label),
+    category: label(run.descriptor.category),
     status: run.status,
     progress: progress === undefined ? null : round(progress * 100, 1),
     created_at: iso(createdAtMs),
@@ -92,7 +106,7 @@ export function cardView(run: Run, createdAtMs: number | undefined, nowMs: numbe
   const d = s.chunkDurations;
   return {
     ...batchView(run, createdAtMs, nowMs),
-    errorsByType: Object.fromEntries(s.errorsByType),
+    errorsByType: Object.fromEntries(errorCounts(s.errorsByType)),
     errors: s.errors,
     rateLimitHits: s.rateLimitHits,
     rateLimitWaitMs: Math.round(s.rateLimitWaitMs),
@@ -105,7 +119,7 @@ export function cardView(run: Run, createdAtMs: number | undefined, nowMs: numbe
 
 /** GET /:id/results: the summary with performance metrics (items are not kept: memory follows concurrency, not run size). */
 export function resultsView(run: Run, createdAtMs: number | undefined, nowMs: number = run.clock.now()) {
-  const stats: BatchStats = buildStats(run, nowMs);
+  const stats = boundedStats(buildStats(run, nowMs));
   const minutes = stats.durationMs / 60_000;
   return {
     ...batchView(run, createdAtMs, nowMs),
@@ -135,7 +149,20 @@ export function resultsView(run: Run, createdAtMs: number | undefined, nowMs: nu
   };
 }
 
-/** GET /:id/viz: the control API's visualisation data. */
+/** BatchStats with its texts cut to {@link LIMITS}. */
+function boundedStats(stats: BatchStats): BatchStats {
+  return {
+    ...stats,
+    name: truncate(stats.name, LIMITS.name),
+    operation: truncate(stats.operation, LIMITS.label),
+    category: label(stats.category),
+    service: label(stats.service),
+    errorsByType: Object.fromEntries(errorCounts(Object.entries(stats.errorsByType))),
+    message: stats.message === undefined ? undefined : truncate(stats.message, LIMITS.errorText),
+  };
+}
+
+/** GET /:id/viz: data for charts: overview, error and quality distributions, percentiles, throughput. */
 export function vizView(run: Run, nowMs: number = run.clock.now()) {
   const stats = buildStats(run, nowMs);
   const s = run.stats;
@@ -153,8 +180,7 @@ export function vizView(run: Run, nowMs: number = run.clock.now()) {
       successRate: stats.processed > 0 ? round(stats.succeeded / stats.processed, 4) : 0,
       averageDuration: stats.batchTimes.avg,
     },
-    errorDistribution: [...s.errorsByType]
-      .sort((a, b) => b[1] - a[1])
+    errorDistribution: errorCounts(s.errorsByType)
       .map(([error, count]) => ({ error, count, percentage: errorTotal > 0 ? round((count * 100) / errorTotal, 1) : 0 })),
     qualityDistribution: [...s.qualityBuckets]
       .map((count, i) => ({ range: `${(i / 10).toFixed(1)}-${((i + 1) / 10).toFixed(1)}`, count, percentage: qualityTotal > 0 ? round((count * 100) / qualityTotal, 1) : 0 }))

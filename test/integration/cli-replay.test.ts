@@ -1,5 +1,7 @@
 import { execFile, spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { mkdtempSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -68,7 +70,86 @@ describe('batchtel spool', () => {
   });
 });
 
+/** A dead writer's spool file name; `claimed` is the record count its name says (not trusted). */
+async function deadName(seq: number, claimed: string | number): Promise<string> {
+  const dead = spawn(process.execPath, ['-e', '0']);
+  await new Promise((resolve) => dead.on('exit', resolve));
+  return `logs-${String(Date.now() - 60_000).padStart(15, '0')}-${dead.pid}-${String(seq).padStart(9, '0')}-${claimed}.json.otlp`;
+}
+
+describe('batchtel spool replay, what it keeps and what it trusts', () => {
+  it('an endpoint answering 500: the requests stay in the spool and the exit code is 1; --drop-rejected drops them, counted, still exit 1', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'batchtel-cli-spool-500-'));
+    writeFileSync(join(dir, await deadName(0, 4)), JsonLogsSerializer.serializeRequest(records(4))!);
+    writeFileSync(join(dir, await deadName(1, 3)), JsonLogsSerializer.serializeRequest(records(3))!);
+    const s = new OtlpSink();
+    sinks.push(s);
+    s.respondWith = () => ({ status: 500 });
+    const endpoint = await s.start();
+    const kept = await cli('spool', 'replay', '--dir', dir, '--endpoint', endpoint, '--timeout', '2000');
+    expect(kept.stdout).toContain('logs: 7 records found, 0 delivered, 0 lost, 0 still waiting, 7 refused (500) and kept');
+    expect(kept.code).toBe(1);
+    expect(readdirSync(dir).filter((f) => f.endsWith('.otlp'))).toHaveLength(2);
+    const dropped = await cli('spool', 'replay', '--dir', dir, '--endpoint', endpoint, '--timeout', '2000', '--drop-rejected');
+    expect(dropped.stdout).toContain('logs: 7 records found, 0 delivered, 7 (500) lost, 0 still waiting');
+    expect(dropped.code).toBe(1);
+    expect(readdirSync(dir).filter((f) => f.endsWith('.otlp'))).toHaveLength(0);
+  }, 60_000);
+
+  it('an endpoint that answers 200 and then drips a byte every 500 ms: --timeout 2000 ends the replay, the request is kept', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'batchtel-cli-spool-drip-'));
+    writeFileSync(join(dir, await deadName(0, 2)), JsonLogsSerializer.serializeRequest(records(2))!);
+    const server = createServer((request, response) => {
+      request.resume();
+      response.writeHead(200, { 'content-type': 'application/json' });
+      const drip = setInterval(() => response.write(' '), 500);
+      response.on('close', () => clearInterval(drip));
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const started = Date.now();
+      const result = await cli('spool', 'replay', '--dir', dir, '--endpoint', `http://127.0.0.1:${(server.address() as AddressInfo).port}`, '--timeout', '2000');
+      const took = Date.now() - started;
+      expect(result.stdout).toContain('logs: 2 records found, 0 delivered, 0 lost, 2 still waiting (last error: timeout)');
+      expect(result.code).toBe(1);
+      // tsx start-up included; before the fix it never ended.
+      expect(took).toBeLessThan(20_000);
+      expect(readdirSync(dir).filter((f) => f.endsWith('.otlp'))).toHaveLength(1);
+    } finally {
+      server.closeAllConnections();
+      server.close();
+    }
+  }, 60_000);
+
+  it('counts come from the content, not the name; a planted symlink is never read or sent', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'batchtel-cli-spool-trust-'));
+    writeFileSync(join(dir, await deadName(0, '99999999999999999999')), JsonLogsSerializer.serializeRequest(records(3))!);
+    symlinkSync('/etc/passwd', join(dir, await deadName(1, 1)));
+    const status = await cli('spool', 'status', '--dir', dir);
+    expect(status.stdout).toMatch(/logs: 3 records in 1 requests/);
+    const s = new OtlpSink();
+    sinks.push(s);
+    const replay = await cli('spool', 'replay', '--dir', dir, '--endpoint', await s.start());
+    expect(replay.stdout).toContain('logs: 3 records found, 3 delivered, 0 lost, 0 still waiting');
+    expect(replay.code).toBe(0);
+    expect(s.requests).toBe(1);
+    expect(s.allText()).not.toContain('root:');
+  }, 60_000);
+});
+
 describe('batchtel local', () => {
+  it('an endpoint answering 500: the lines stay and the exit code is 1', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'batchtel-cli-local-500-'));
+    writeFileSync(join(dir, 'logs.jsonl'), `${Buffer.from(JsonLogsSerializer.serializeRequest(records(2))!).toString('utf8')}\n`);
+    const s = new OtlpSink();
+    sinks.push(s);
+    s.respondWith = () => ({ status: 500 });
+    const result = await cli('local', 'replay', '--dir', dir, '--endpoint', await s.start(), '--timeout', '2000');
+    expect(result.stdout).toContain('logs: 1 requests found, 0 delivered, 0 lost, 0 still waiting, 1 refused (500) and kept');
+    expect(result.code).toBe(1);
+    expect((await cli('local', 'status', '--dir', dir)).stdout).toMatch(/logs: 1 requests/);
+  }, 60_000);
+
   it('status counts the lines written while no collector listened; replay sends them oldest first, keeps what the endpoint did not take and removes what it did', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'batchtel-cli-local-'));
     const line = (n: number, from: number) => Buffer.from(JsonLogsSerializer.serializeRequest(records(n, (i) => `local ${from + i}`))!).toString('utf8');
@@ -100,7 +181,7 @@ describe('batchtel local', () => {
       return undefined;
     };
     const endpoint = await s.start();
-    const partly = await cli('local', 'replay', '--dir', dir, '--endpoint', endpoint, '--timeout', '2000');
+    const partly = await cli('local', 'replay', '--dir', dir, '--endpoint', endpoint, '--timeout', '2000', '--drop-rejected');
     expect(partly.code).toBe(1);
     expect(partly.stdout).toContain('logs: 4 requests found, 1 delivered, 1 (400) lost, 2 still waiting (last error: 503)');
     expect(s.logRecords().map((r) => r.body?.stringValue)).toEqual(['local 0', 'local 1']);

@@ -29,6 +29,8 @@ export abstract class RateEstimator implements EtaEstimator {
   protected lastIntervalRate = 0;
   protected rateLimitWaitMs = 0;
   private waitAtLastObservation = 0;
+  /** Observations that saw progress: items arrive in steps of (lastCount - firstCount) / this. */
+  private progressSteps = 0;
   readonly errors: ForecastErrors = this.createErrors();
   /** Adaptive delegates to its models' errors and keeps none of its own. */
   protected scoresForecasts = true;
@@ -68,6 +70,7 @@ export abstract class RateEstimator implements EtaEstimator {
     this.update((dc / (dt - waited)), dt - waited, dc);
     this.lastTime = timeMs;
     this.lastCount = completed;
+    if (dc > 0) this.progressSteps++;
     // The forecast scored is of elapsed time, waits included, as the truth is.
     if (this.scoresForecasts) this.errors.record(timeMs, completed, this.perItemMs() + this.waitPerItemMs(), this.slope());
   }
@@ -97,8 +100,8 @@ export abstract class RateEstimator implements EtaEstimator {
     return work + (done > 0 ? (this.rateLimitWaitMs / done) * items : 0);
   }
 
-  estimate(nowMs: number, total: number): EtaCalculation | undefined {
-    return this.estimateWith(this, nowMs, total);
+  estimate(nowMs: number, total: number, completed?: number): EtaCalculation | undefined {
+    return this.estimateWith(this, nowMs, total, completed);
   }
 
   /**
@@ -112,15 +115,36 @@ export abstract class RateEstimator implements EtaEstimator {
     return [remaining * Math.exp(widen * errors.quantile((1 - LEVEL) / 2)), remaining * Math.exp(widen * errors.quantile(1 - (1 - LEVEL) / 2))];
   }
 
-  /** The estimate of `model`, reported under this estimator's method. */
-  protected estimateWith(model: RateEstimator, nowMs: number, total: number): EtaCalculation | undefined {
-    const items = Math.max(0, total - this.lastCount);
-    const remaining = model.remainingFor(items);
-    if (!Number.isFinite(remaining) || Number.isNaN(this.lastTime)) return undefined;
+  /**
+   * The estimate of `model`, reported under this estimator's method, at `nowMs` with
+   * `completed` items done (the count of the last observation when not given).
+   *
+   * Between observations the estimate stays current: items counted since are taken
+   * off, and time passed since that the items counted do not explain is work in
+   * flight on the next ones, credited up to one observation step's worth of work. So
+   * the completion time holds still while progress keeps its pace and moves only
+   * once progress is overdue.
+   */
+  protected estimateWith(model: RateEstimator, nowMs: number, total: number, completed?: number): EtaCalculation | undefined {
+    const done = completed !== undefined && completed > this.lastCount ? completed : this.lastCount;
+    const items = Math.max(0, total - done);
+    const work = model.remainingFor(items);
+    if (!Number.isFinite(work) || Number.isNaN(this.lastTime)) return undefined;
+    let remaining = work;
+    const since = nowMs - this.lastTime;
+    if (since > 0 && work > 0 && this.progressSteps > 0) {
+      const explained = done > this.lastCount ? Math.max(0, model.remainingFor(total - this.lastCount) - work) : 0;
+      const step = model.remainingFor((this.lastCount - this.firstCount) / this.progressSteps);
+      const credit = Math.min(Math.max(0, since - explained), Number.isFinite(step) ? step : 0, work);
+      remaining = work - credit;
+    }
     const errors = model.errors;
     const measured = errors.count >= MIN_ERRORS;
     const widen = measured ? Math.min(MAX_HORIZON_WIDENING, Math.max(1, Math.pow(items / Math.max(1, errors.meanHorizonItems), HORIZON_EXPONENT))) : 1;
-    const [low, high] = this.intervalFor(model, items, remaining, widen);
+    const [workLow, workHigh] = this.intervalFor(model, items, work, widen);
+    const scale = work > 0 ? remaining / work : 1;
+    const low = workLow * scale;
+    const high = workHigh * scale;
     const average = this.averageRate();
     const elapsed = this.lastTime - this.firstTime;
     return {

@@ -1,6 +1,6 @@
 export type EtaMethod = 'linear' | 'exponential' | 'adaptive';
 
-/** The file-progress tracker's ETA factors; throughputs in items per second. */
+/** What an ETA rests on. Throughputs are in items per second here (the ProgressTracker reports them per minute, as its other throughputs). */
 export interface EtaFactors {
   readonly currentThroughput: number;
   readonly averageThroughput: number;
@@ -34,6 +34,9 @@ export interface EtaEstimator {
   observe(timeMs: number, completed: number): void;
   /** Cumulative time spent waiting on rate limits. */
   observeRateLimitWait?(timeMs: number, totalWaitMs: number): void;
-  /** Undefined until there is enough data. */
-  estimate(nowMs: number, total: number): EtaCalculation | undefined;
+  /**
+   * Undefined until there is enough data. `completed`: items done at `nowMs`, when
+   * more than at the last observation (the estimate then takes them off).
+   */
+  estimate(nowMs: number, total: number, completed?: number): EtaCalculation | undefined;
 }

@@ -42,6 +42,8 @@ export interface DeliveryStats {
   readonly retries: Readonly<Record<string, number>>;
   /** Of the delivered, records written to the local folder because no collector answered at the implicit default. */
   readonly writtenLocally: number;
+  /** Records the local folder evicted past its size limit (they were counted delivered when written there). */
+  readonly localEvicted: number;
   readonly spoolBytes: number;
 }
 
@@ -62,6 +64,7 @@ export function deliveryStats(p: DeliveryPipeline): DeliveryStats {
     replayed: c.replayed,
     retries: { ...c.retries },
     writtenLocally: c.writtenLocally,
+    localEvicted: c.localEvicted,
     spoolBytes: p.spool.bytes(),
   };
 }

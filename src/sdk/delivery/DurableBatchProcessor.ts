@@ -20,6 +20,8 @@ export interface DurableBatchOptions<T> {
   readonly syncIntervalMs?: number;
   /** How soon a priority record is written and sent. */
   readonly priorityDelayMs?: number;
+  /** How long shutdown waits for the endpoint; then in-flight requests are aborted and the rest stays on disk. */
+  readonly shutdownTimeoutMs?: number;
   readonly now?: () => number;
 }
 
@@ -103,13 +105,39 @@ export class DurableBatchProcessor<T> {
     await this.options.sender.flush();
   }
 
+  /**
+   * Writes what is buffered, waits (at most `shutdownTimeoutMs`) for delivery,
+   * then closes the sender: requests in flight are aborted so none keeps the
+   * process alive, and the final accounting is reported.
+   */
   async shutdown(): Promise<void> {
     if (this.closed) return;
     this.write(TRIGGER.flush);
     this.closed = true;
     clearInterval(this.interval);
-    await this.options.sender.flush();
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, this.options.shutdownTimeoutMs ?? 5000);
+      timer.unref();
+    });
+    await Promise.race([this.options.sender.flush(), deadline]);
+    clearTimeout(timer);
     this.options.sender.close();
+    this.reportExit();
+  }
+
+  /** accepted + inherited = delivered + rejected + lost + left on disk, once, at exit. */
+  private reportExit(): void {
+    const c = this.options.sender.counts;
+    const lost: Record<string, number> = { ...c.dropped };
+    for (const [reason, n] of Object.entries(this.counts.refused)) if (reason !== DELIVERY_ERROR_TYPE_VALUES.shutdown) lost[reason] = (lost[reason] ?? 0) + n;
+    const lostTotal = Object.values(lost).reduce((a, b) => a + b, 0);
+    const left = this.options.sender.pending();
+    if (lostTotal === 0 && left === 0) return;
+    const byReason = Object.entries(lost).map(([reason, n]) => `${n} ${reason}`).join(', ');
+    const message = `batchtel: ${this.options.signal} at exit: accepted ${this.counts.accepted} + inherited ${c.inherited} = delivered ${c.delivered} + rejected ${c.rejected} + left in the spool ${left} + lost ${lostTotal}${byReason ? ` (${byReason})` : ''}`;
+    if (lostTotal > 0) diag.warn(message);
+    else diag.info(message);
   }
 
   private write(trigger: BatchtelWriteTrigger): void {

@@ -1,6 +1,6 @@
 import { diag } from '@opentelemetry/api';
 import { DELIVERY_ERROR_TYPE_VALUES } from '../../semconv.js';
-import type { OtlpHttpTransport, SendResult } from './OtlpHttpTransport.js';
+import { MAX_RETRY_WAIT_MS, type OtlpHttpTransport, type SendResult } from './OtlpHttpTransport.js';
 import { alive, parseSpoolName, type Spool, type SpoolFile } from './Spool.js';
 
 /** A request waiting for delivery: on disk, or in memory when the spool could not take it. */
@@ -16,6 +16,8 @@ interface Entry {
   failed: boolean;
   /** Evicted from the disk while its request was in flight. */
   evicted: boolean;
+  /** Already counted as lost (memory only at close): a late answer changes nothing. */
+  lost?: boolean;
 }
 
 /**
@@ -24,8 +26,8 @@ interface Entry {
  * and gets them later): a folder of OTLP JSON lines the collector can ingest.
  */
 export interface LocalFallback {
-  /** Appends one request as a line; throws if it cannot. */
-  append(request: Uint8Array): void;
+  /** Appends one request as a line; throws if it cannot. Returns the records it evicted (oldest first) to stay within its size limit. */
+  append(request: Uint8Array, records: number): { readonly records: number };
   /** How long the folder is used before the endpoint is tried again. */
   readonly recheckMs: number;
   /** Called at the first request that goes to the folder. */
@@ -46,6 +48,12 @@ export interface SpoolSenderOptions {
   readonly maxMemoryBytes?: number;
   readonly onExport?: (seconds: number, result: SendResult) => void;
   readonly local?: LocalFallback;
+  /**
+   * A request the endpoint refuses for good stays on disk (counted in
+   * `refused`, not lost) instead of being removed: the replay commands keep
+   * what was not accepted unless told to drop it.
+   */
+  readonly keepRefused?: boolean;
   readonly now?: () => number;
 }
 
@@ -65,6 +73,10 @@ export interface DeliveryCounts {
   retries: Record<string, number>;
   /** Of the delivered, records written to the local folder because no collector answered. */
   writtenLocally: number;
+  /** With `keepRefused`: records the endpoint refused for good, kept on disk, by error.type. */
+  refused: Record<string, number>;
+  /** Records the local folder evicted, oldest first, to stay within its size limit (delivered there earlier, lost now). */
+  localEvicted: number;
 }
 
 /** Request bodies kept in memory for their first send, so it needs no read from disk. */
@@ -82,7 +94,7 @@ const bump = (counts: Record<string, number>, key: string, n: number) => {
  * never retried: the request is removed, counted and reported once.
  */
 export class SpoolSender {
-  readonly counts: DeliveryCounts = { inherited: 0, delivered: 0, rejected: 0, dropped: {}, spooled: 0, replayed: 0, retries: {}, writtenLocally: 0 };
+  readonly counts: DeliveryCounts = { inherited: 0, delivered: 0, rejected: 0, dropped: {}, spooled: 0, replayed: 0, retries: {}, writtenLocally: 0, refused: {}, localEvicted: 0 };
   private readonly queue: Entry[] = [];
   private readonly inflight = new Set<Entry>();
   private readonly byFile = new Map<string, Entry>();
@@ -101,7 +113,7 @@ export class SpoolSender {
   private readonly now: () => number;
 
   constructor(private readonly options: SpoolSenderOptions) {
-    this.backoffMs = options.baseBackoffMs ?? 200;
+    this.backoffMs = Math.min(MAX_RETRY_WAIT_MS, options.baseBackoffMs ?? 200);
     this.now = options.now ?? Date.now;
     for (const file of options.spool.adopt()) {
       this.counts.inherited += file.records;
@@ -172,11 +184,29 @@ export class SpoolSender {
     return new Promise((resolve) => this.waiters.push(resolve));
   }
 
+  /**
+   * Stops sending: requests in flight are aborted (a pending request never
+   * keeps the process alive), what is on disk stays there for the next
+   * process, and what only memory held is lost now, and counted now.
+   */
   close(): void {
+    if (this.closed) return;
     this.closed = true;
+    this.options.transport.abort();
     this.options.spool.release();
     if (this.retryTimer) clearTimeout(this.retryTimer);
     this.retryTimer = undefined;
+    let lost = 0;
+    for (const entry of [...this.queue, ...this.inflight]) {
+      if (entry.file) continue;
+      lost += entry.records;
+      entry.lost = true;
+      this.inflight.delete(entry);
+      const index = this.queue.indexOf(entry);
+      if (index >= 0) this.queue.splice(index, 1);
+      if (entry.body) this.memoryBytes -= entry.body.length;
+    }
+    if (lost > 0) this.drop(DELIVERY_ERROR_TYPE_VALUES.spoolUnavailable, lost, 'the spool could not hold these requests and the process is ending');
     this.notify(true);
   }
 
@@ -199,7 +229,20 @@ export class SpoolSender {
   private pump(): void {
     if (this.closed || this.retryTimer) return;
     const limit = this.failing ? 1 : (this.options.concurrency ?? 4);
-    while (this.inflight.size < limit && this.queue.length > 0) void this.send(this.queue.shift()!);
+    while (this.inflight.size < limit && this.queue.length > 0) {
+      const entry = this.queue.shift()!;
+      // send() handles its own failures; this catches what would otherwise be an unhandled rejection in the host app.
+      this.send(entry).catch((error: unknown) => this.failed(entry, error));
+    }
+  }
+
+  /** A send that threw (a bug, not an answer): the request is lost, counted and reported once. */
+  private failed(entry: Entry, error: unknown): void {
+    if (entry.lost) return;
+    this.finish(entry);
+    this.drop('send_failed', entry.records, `a request could not be sent (${(error as Error)?.name ?? 'error'})`);
+    this.pump();
+    this.notify();
   }
 
   private async send(entry: Entry): Promise<void> {
@@ -216,7 +259,15 @@ export class SpoolSender {
     const started = performance.now();
     const epoch = this.failures;
     // A send that was still being compressed when another one failed waits its turn behind the retry.
-    const result = await this.options.transport.send(body, entry.encoding, () => this.failures === epoch);
+    const result = await this.options.transport.send(body, entry.encoding, () => this.failures === epoch && !this.closed);
+    if (entry.lost) return;
+    if (this.closed && !result?.ok) {
+      // Aborted at close: the file waits on disk for the next process (unless the spool evicted it meanwhile).
+      this.inflight.delete(entry);
+      if (entry.evicted) this.drop(DELIVERY_ERROR_TYPE_VALUES.evicted, entry.records, 'the spool reached its size limit; the oldest requests were evicted');
+      else this.queue.unshift(entry);
+      return;
+    }
     if (!result) {
       this.inflight.delete(entry);
       this.queue.unshift(entry);
@@ -224,7 +275,7 @@ export class SpoolSender {
       return;
     }
     this.options.onExport?.((performance.now() - started) / 1000, result);
-    if (!result.ok && result.status === undefined && this.options.local) {
+    if (!result.ok && result.retryable && result.status === undefined && this.options.local) {
       // Nobody listens: the local default's folder takes it, and the next ones for a while.
       this.localUntil = this.now() + this.options.local.recheckMs;
       this.options.local.announce();
@@ -232,14 +283,21 @@ export class SpoolSender {
     }
     if (result.ok) {
       this.finish(entry);
-      const rejected = this.readRejected(result, entry.encoding);
+      const rejected = this.readRejected(result, entry.encoding, entry.records);
       this.counts.delivered += entry.records - rejected;
       if (entry.failed) this.counts.replayed += entry.records - rejected;
       this.failing = false;
-      this.backoffMs = this.options.baseBackoffMs ?? 200;
+      this.backoffMs = Math.min(MAX_RETRY_WAIT_MS, this.options.baseBackoffMs ?? 200);
+    } else if (!result.retryable && !entry.evicted && this.options.keepRefused && entry.file) {
+      // Kept on disk, not retried by this process.
+      this.inflight.delete(entry);
+      this.byFile.delete(entry.file.name);
+      bump(this.counts.refused, result.reason, entry.records);
+      this.report(`refused_${result.reason}`, `the endpoint refused ${entry.records} ${this.options.signal} records with ${result.reason}; they stay in the spool`);
     } else if (!result.retryable || entry.evicted) {
       this.finish(entry);
       if (entry.evicted) this.drop(DELIVERY_ERROR_TYPE_VALUES.evicted, entry.records, 'the spool reached its size limit; the oldest requests were evicted');
+      else if (result.status === undefined) this.drop(result.reason, entry.records, `an export request cannot be made (${result.reason}: the endpoint must be an http:// or https:// URL)`);
       else this.drop(result.reason, entry.records, `the endpoint refused an export with ${result.reason}; such requests are not retried`);
     } else {
       this.inflight.delete(entry);
@@ -263,7 +321,11 @@ export class SpoolSender {
   private writeLocally(entry: Entry, body: Uint8Array): boolean {
     if (entry.encoding !== 'json') return false;
     try {
-      this.options.local!.append(body);
+      const evicted = this.options.local!.append(body, entry.records).records;
+      if (evicted > 0) {
+        this.counts.localEvicted += evicted;
+        this.report('local_evicted', `the local telemetry folder reached its size limit; the oldest ${this.options.signal} records are evicted (counted, not logged again)`);
+      }
     } catch (error) {
       this.report('local_write', `the local telemetry folder cannot be written (${(error as Error & { code?: string }).code ?? (error as Error).name}); requests wait in the spool`);
       return false;
@@ -293,8 +355,9 @@ export class SpoolSender {
 
   private scheduleRetry(retryAfterMs: number | undefined): void {
     if (this.closed || this.retryTimer) return;
-    const wait = Math.max(retryAfterMs ?? 0, (0.5 + Math.random() / 2) * this.backoffMs);
-    this.backoffMs = Math.min(this.options.maxBackoffMs ?? 30_000, this.backoffMs * 2);
+    // Clamped before setTimeout: a delay past 2^31-1 ms would fire after 1 ms instead.
+    const wait = Math.min(MAX_RETRY_WAIT_MS, Math.max(retryAfterMs ?? 0, (0.5 + Math.random() / 2) * this.backoffMs) || 0);
+    this.backoffMs = Math.min(MAX_RETRY_WAIT_MS, this.options.maxBackoffMs ?? 30_000, this.backoffMs * 2);
     this.retryTimer = setTimeout(() => {
       this.retryTimer = undefined;
       this.pump();
@@ -302,10 +365,13 @@ export class SpoolSender {
     this.retryTimer.unref();
   }
 
-  private readRejected(result: SendResult, encoding: 'protobuf' | 'json'): number {
+  private readRejected(result: SendResult, encoding: 'protobuf' | 'json', records: number): number {
     if (!result.body || result.body.length === 0) return 0;
-    const rejected = this.options.rejected(result.body, encoding);
-    if (!rejected || rejected.count === 0) return 0;
+    const answer = this.options.rejected(result.body, encoding);
+    // An endpoint's figure is not trusted beyond the request it answers.
+    const count = Math.min(records, Math.max(0, Math.floor(answer?.count ?? 0) || 0));
+    if (!answer || count === 0) return 0;
+    const rejected = { count, message: answer.message };
     this.counts.rejected += rejected.count;
     this.report(DELIVERY_ERROR_TYPE_VALUES.rejected, `the endpoint rejected ${rejected.count} ${this.options.signal} records: ${rejected.message} (further rejections are counted, not logged)`);
     return rejected.count;

@@ -29,6 +29,8 @@ export interface DurableDeliveryConfig {
   readonly fsync?: boolean;
   readonly syncIntervalMs?: number;
   readonly priorityDelayMs?: number;
+  /** How long shutdown waits for the endpoint before aborting what is in flight (the rest stays in the spool). */
+  readonly shutdownTimeoutMillis?: number;
   readonly maxBatchSize?: number;
   readonly maxQueueSize?: number;
   readonly concurrency?: number;
@@ -42,7 +44,7 @@ export interface DurableDeliveryConfig {
    * requests are appended to `<dir>/<signal>.jsonl` instead, and the endpoint
    * is tried again every `recheckMs` (30 s).
    */
-  readonly local?: { readonly dir: string; readonly recheckMs?: number; readonly announce: () => void };
+  readonly local?: { readonly dir: string; readonly recheckMs?: number; readonly announce: () => void; /** Per signal file; LOCAL_MAX_BYTES (64 MiB) by default. */ readonly maxBytes?: number };
   readonly now?: () => number;
 }
 
@@ -121,14 +123,15 @@ function createPipeline<T>(kind: SignalKind<T>, config: DurableDeliveryConfig): 
     ...(config.maxQueueSize === undefined ? {} : { maxQueueSize: config.maxQueueSize }),
     ...(config.syncIntervalMs === undefined ? {} : { syncIntervalMs: config.syncIntervalMs }),
     ...(config.priorityDelayMs === undefined ? {} : { priorityDelayMs: config.priorityDelayMs }),
+    ...(config.shutdownTimeoutMillis === undefined ? {} : { shutdownTimeoutMs: config.shutdownTimeoutMillis }),
     ...(config.now === undefined ? {} : { now: config.now }),
   });
   return { signal: kind.signal, encoding, processor: batch as DurableBatchProcessor<unknown>, sender, spool, batch };
 }
 
 function localFallback(signal: 'traces' | 'logs', local: NonNullable<DurableDeliveryConfig['local']>): LocalFallback {
-  const writer = new JsonLinesWriter(local.dir, `${signal}.jsonl`);
-  return { append: (request) => writer.append(request), recheckMs: local.recheckMs ?? 30_000, announce: local.announce };
+  const writer = new JsonLinesWriter(local.dir, `${signal}.jsonl`, signal, local.maxBytes);
+  return { append: (request, records) => writer.append(request, records), recheckMs: local.recheckMs ?? 30_000, announce: local.announce };
 }
 
 /** Spans: batched, written to the spool every sync interval, sent from it, never dropped on a full queue. */

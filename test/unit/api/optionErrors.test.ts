@@ -26,14 +26,14 @@ describe('option errors say what to do', () => {
   });
 
   it('an unset server token says it got undefined, and a short one says its length, not its text', () => {
-    expect(() => createBatchHandler({ auth: { token: undefined } } as never)).toThrow(/`auth.token` must be a string of at least 16 characters.*got undefined/);
+    expect(() => createBatchHandler({ auth: { token: undefined } } as never)).toThrow(/`auth.token` must be a string of at least 16 characters, received undefined/);
     let message = '';
     try {
       createBatchHandler({ auth: { token: 'hunter2' } });
     } catch (error) {
       message = (error as Error).message;
     }
-    expect(message).toContain('got a string of 7 characters');
+    expect(message).toContain('received a string of 7');
     expect(message).not.toContain('hunter2');
   });
 });

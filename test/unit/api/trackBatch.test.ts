@@ -128,9 +128,12 @@ describe('trackBatch().process', () => {
   });
 
   it('a whole-run timeout ends the run with result timeout', async () => {
-    const stats = await trackBatch({ ...opts(), name: 'slow', total: 100 }).process(
+    // The timeout runs on the run's clock: here the manual one, moved by the handler.
+    const clock = new ManualClock(0);
+    const stats = await trackBatch({ ...opts(clock), name: 'slow', total: 100 }).process(
       Array.from({ length: 100 }, (_, i) => i),
       async (_c, { signal }) => {
+        clock.advance(15);
         await new Promise<void>((resolve) => {
           const timer = setTimeout(resolve, 1000);
           signal.addEventListener('abort', () => { clearTimeout(timer); resolve(); }, { once: true });

@@ -63,7 +63,7 @@ describe('the batchtel command', () => {
     const { code, stdout, stderr } = await cli(['local', 'replay', '--dir', join(dir, 'otlp'), '--timeout', '2000'], { OTEL_EXPORTER_OTLP_ENDPOINT: endpoint });
     expect(code).toBe(1);
     expect(stdout).toContain(`to ${endpoint} (OTEL_EXPORTER_OTLP_ENDPOINT)`);
-    expect(stderr).toContain(`could not be delivered to ${endpoint}: is a collector listening there?`);
+    expect(stderr).toContain(`not everything was delivered to ${endpoint} (see above): is a collector listening there?`);
   }, 60_000);
 
   it('the install hint for the SDK peers matches package.json', () => {

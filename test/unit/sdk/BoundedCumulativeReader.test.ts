@@ -9,7 +9,7 @@ import {
   type ResourceMetrics,
   type SumMetricData,
 } from '@opentelemetry/sdk-metrics';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { BoundedCumulativeReader } from '../../../src/sdk/BoundedCumulativeReader.js';
 import { batchtelTemporalitySelector } from '../../../src/sdk/temporality.js';
 
@@ -90,5 +90,36 @@ describe('BoundedCumulativeReader', () => {
     expect(metric<SumMetricData>('oc').dataPoints[0]!.value).toBe(20);
     expect(metric<SumMetricData>('g').aggregationTemporality).toBe(AggregationTemporality.DELTA);
     await shutdown();
+  });
+
+  it('gives up on an export that never answers after the export timeout, so later exports still run', async () => {
+    vi.useFakeTimers();
+    try {
+      const calls: number[] = [];
+      const exporter: PushMetricExporter = {
+        // The first export hangs for ever; the later ones answer.
+        export: (_m, done) => {
+          calls.push(calls.length);
+          if (calls.length > 1) done({ code: ExportResultCode.SUCCESS });
+        },
+        forceFlush: () => Promise.resolve(),
+        shutdown: () => Promise.resolve(),
+        selectAggregationTemporality: batchtelTemporalitySelector,
+      };
+      const reader = new BoundedCumulativeReader({ exporter, exportIntervalMillis: 1000, exportTimeoutMillis: 500, cardinalityLimit: 10, exponentialHistograms: false });
+      const provider = new MeterProvider({ readers: [reader] });
+      provider.getMeter('test').createCounter('c').add(1);
+      await vi.advanceTimersByTimeAsync(1000);
+      expect(calls).toHaveLength(1);
+      await vi.advanceTimersByTimeAsync(2000);
+      expect(calls.length).toBeGreaterThanOrEqual(2);
+      const flushed = provider.forceFlush();
+      await vi.advanceTimersByTimeAsync(10);
+      await flushed;
+      expect(calls.length).toBeGreaterThanOrEqual(3);
+      await provider.shutdown();
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });

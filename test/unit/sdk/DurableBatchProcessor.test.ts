@@ -18,6 +18,8 @@ function setup(options: { maxBatchSize?: number; maxQueueSize?: number; syncInte
     },
     flush: () => Promise.resolve(),
     close: () => undefined,
+    counts: { inherited: 0, delivered: 0, rejected: 0, dropped: {}, spooled: 0, replayed: 0, retries: {}, writtenLocally: 0, refused: {} },
+    pending: () => 0,
   } as unknown as SpoolSender;
   const processor = new DurableBatchProcessor<number>({
     signal: 'logs',
@@ -96,6 +98,42 @@ describe('DurableBatchProcessor', () => {
     processor.add(2);
     expect(written).toEqual([[1]]);
     expect(processor.counts).toMatchObject({ accepted: 1, refused: { shutdown: 1 }, requests: { flush: 1 } });
+  });
+});
+
+describe('DurableBatchProcessor shutdown', () => {
+  beforeEach(() => vi.useFakeTimers());
+  afterEach(() => vi.useRealTimers());
+
+  it('gives up waiting for the endpoint at its deadline and closes the sender (aborting what is in flight): a pending request never outlives shutdown', async () => {
+    const spool = new Spool({ dir: mkdtempSync(join(tmpdir(), 'batchtel-unit-spool-')), prefix: 'logs', maxBytes: 1 << 30, encoding: 'json' });
+    let closed = false;
+    const sender = {
+      enqueue: () => undefined,
+      enqueueInMemory: () => undefined,
+      // An endpoint that never answers: delivery never settles.
+      flush: () => new Promise<void>(() => undefined),
+      close: () => (closed = true),
+      counts: { inherited: 0, delivered: 0, rejected: 0, dropped: {}, spooled: 0, replayed: 0, retries: {}, writtenLocally: 0, refused: {} },
+      pending: () => 1,
+    } as unknown as SpoolSender;
+    const processor = new DurableBatchProcessor<number>({
+      signal: 'logs',
+      encoding: 'json',
+      encode: (items) => Buffer.from(JSON.stringify(items)),
+      isPriority: () => false,
+      spool,
+      sender,
+      shutdownTimeoutMs: 2000,
+    });
+    processor.add(1);
+    let done = false;
+    const shutdown = processor.shutdown().then(() => (done = true));
+    await vi.advanceTimersByTimeAsync(1999);
+    expect(done).toBe(false);
+    await vi.advanceTimersByTimeAsync(1);
+    await shutdown;
+    expect(closed).toBe(true);
   });
 });
 

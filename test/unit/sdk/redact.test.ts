@@ -80,4 +80,51 @@ describe('redaction', () => {
     for (let i = 0; i < 20; i++) deep = { next: deep };
     expect(JSON.stringify(r.value('deep', deep))).not.toContain(CANARY);
   });
+
+  it.each([
+    [`dbPassword=${CANARY}`],
+    [`{"authToken": "${CANARY}"}`],
+    [`clientSecret: ${CANARY}`],
+    [`apiSecret=${CANARY}`],
+    [`https://x.test/cb?accessToken=${CANARY}&page=2`],
+    [`https://x.test/login?user=ada&pwd=${CANARY}`],
+    [`https://x.test/app;sessionid=${CANARY}`],
+    [`https://x.test/app?SessionId=${CANARY}`],
+    [`env: AWS_SECRET_ACCESS_KEY=${CANARY} AWS_REGION=eu-west-1`],
+    [`GET user:${CANARY}@db.internal:5432`],
+  ])('masks the secret in %s (camelCase, snake and kebab names alike)', (text) => {
+    const out = r.text(text);
+    expect(out).not.toContain(CANARY);
+    expect(out).toContain(REDACTED);
+  });
+
+  it('matches attribute keys whatever their case and separators', () => {
+    for (const key of ['dbPassword', 'app.authToken', 'clientSecret', 'apiSecret', 'AWS_SECRET_ACCESS_KEY', 'x-session-id', 'sessionId', 'PWD_HASH_NOT', 'db-pwd']) {
+      const secret = key !== 'PWD_HASH_NOT';
+      expect([key, r.value(key, CANARY)]).toEqual([key, secret ? REDACTED : CANARY]);
+    }
+    expect(r.value('meta', { dbPassword: CANARY, nested: { clientSecret: CANARY, rows: 3 } })).toEqual({ dbPassword: REDACTED, nested: { clientSecret: REDACTED, rows: 3 } });
+    // Names that only contain a secret word are not secrets.
+    for (const key of ['tokenizer', 'maxTokens', 'secretary', 'passwordPolicy.minLength', 'sortKey']) expect(r.value(key, 'x')).toBe('x');
+  });
+
+  it('takes time linear in the input length (long runs of letters and digits followed by a colon)', () => {
+    const hex = (n: number) => '0123456789abcdef'.repeat(Math.ceil(n / 16)).slice(0, n) + ':';
+    // The fastest of a few runs: a shared machine adds noise, never removes it.
+    const time = (text: string) => {
+      let best = Infinity;
+      for (let i = 0; i < 3; i++) {
+        const start = performance.now();
+        r.text(text);
+        best = Math.min(best, performance.now() - start);
+      }
+      return best;
+    };
+    time(hex(1000));
+    const small = Math.max(time(hex(40_000)), 0.1);
+    const large = time(hex(640_000));
+    // Quadratic would be 256x; linear is 16x.
+    expect(large / small).toBeLessThan(64);
+    expect(large).toBeLessThan(500);
+  });
 });

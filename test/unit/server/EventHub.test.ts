@@ -75,4 +75,27 @@ describe('EventHub', () => {
     hub.sampleProgress(t + 120_000); // due, unchanged, keep-alive not yet due
     return waitFor(() => count() === 2, 2000, 'two progress events').then(() => hub.close());
   });
+
+  it('bounds the replay ring by bytes as well as count, and cuts huge names, with no client connected', () => {
+    const registry = new RunRegistry();
+    const hub = new EventHub(registry, () => undefined, { progressIntervalMs: 1, keepAliveProgressMs: 1, replaySize: 1000, replayMaxBytes: 256 * 1024 });
+    const batch = trackBatch({ name: 'n'.repeat(10 * 1024 * 1024), operation: 'op', registry, display: 'none', total: 10_000 }).start();
+    batch.error(new Error('x'), { type: 't'.repeat(100_000) });
+    const t = Date.now();
+    for (let i = 1; i <= 1000; i++) {
+      batch.add(1);
+      hub.sampleProgress(t + i * 10);
+    }
+    expect(hub.replayBytes).toBeLessThanOrEqual(256 * 1024);
+    expect(hub.replayBytes).toBeGreaterThan(0);
+    // A client that connects now gets frames of bounded size.
+    const client = new FakeResponse();
+    hub.connect(fakeRequest() as never, client as never);
+    expect(client.written.length).toBeLessThan(8 * 1024);
+    const snapshot = JSON.parse(/data: (.*)\n/.exec(client.written)![1]!);
+    expect(snapshot.runs[0].name).toHaveLength(256);
+    expect(snapshot.runs[0].name.endsWith('…')).toBe(true);
+    expect(Object.keys(snapshot.runs[0].errorsByType)[0]).toHaveLength(128);
+    hub.close();
+  });
 });

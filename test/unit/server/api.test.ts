@@ -41,10 +41,10 @@ describe('POST /api/batch/create', () => {
   it('refuses an unknown operation with a field path', async () => {
     const res = await create({ operation: 'rm_rf' });
     expect(res.status).toBe(400);
-    expect(res.body).toEqual({
+    expect(res.body).toMatchObject({
       success: false,
       error: 'unknown operation "rm_rf"',
-      details: { errors: [{ path: 'body.operation', message: 'expected one of: gated', code: 'unknown_operation' }] },
+      details: { errors: [{ path: 'body.operation', message: 'expected one of: gated, received "rm_rf"', code: 'unknown_operation' }] },
     });
   });
 
@@ -54,7 +54,7 @@ describe('POST /api/batch/create', () => {
     expect(res.body.details.errors).toEqual([expect.objectContaining({ path: 'body.input.items', code: 'invalid_type' })]);
   });
 
-  it("accepts seed 004's `filters` for the input", async () => {
+  it("accepts `filters` as another name for the input", async () => {
     const res = await create({ operation: 'gated', filters: { items: 20 }, name: 'Monthly', options: { batchSize: 5, retryAttempts: 2, timeout: 60000 } });
     expect(res.status).toBe(202);
     expect(res.body.batch).toMatchObject({ name: 'Monthly', total_items: 20 });
@@ -94,10 +94,21 @@ describe('POST /api/batch/create', () => {
     expect((await create()).status).toBe(202);
     expect((await create()).status).toBe(429);
   });
+
+  it('spends no rate-limit slot on a create that fails validation', async () => {
+    await s.close();
+    s = await startTestServer({ createRateLimit: { capacity: 2, refillPerSecond: 0 } });
+    for (const bad of [{ operation: 'rm_rf' }, { operation: 'gated', input: { items: 'many' } }, { operation: 'gated', batchSize: 5 }, { operation: 'gated', input: { items: 0 } }]) {
+      expect((await create(bad)).status).toBe(400);
+    }
+    expect((await create()).status).toBe(202);
+    expect((await create()).status).toBe(202);
+    expect((await create()).status).toBe(429);
+  });
 });
 
 describe('GET /api/batch/:id, /results, /viz', () => {
-  it('reports status and progress with seed 004 fields, ETA with interval and confidence', async () => {
+  it('reports status and progress with the documented fields, ETA with interval and confidence', async () => {
     const run = trackBatch({ name: 'Import', operation: 'import', total: 1000, registry: s.registry, display: 'none' }).start();
     for (let i = 0; i < 20; i++) {
       const chunk = (s.registry.get(run.id)!).beginChunk(10);
@@ -119,7 +130,7 @@ describe('GET /api/batch/:id, /results, /viz', () => {
 
   it('answers 404 in the standard error shape for an unknown id', async () => {
     for (const suffix of ['', '/results', '/viz', '/cancel']) {
-      const res = await s.request(`/api/batch/nope${suffix}`, { method: suffix === '/cancel' ? 'POST' : 'GET' });
+      const res = await s.request(`/api/batch/nope${suffix}`, suffix === '/cancel' ? { method: 'POST', body: '{}' } : {});
       expect(res.status).toBe(404);
       expect(res.body).toMatchObject({ success: false, details: { errors: [{ path: 'params.id', code: 'not_found' }] } });
     }
@@ -230,9 +241,9 @@ describe('POST /api/batch/:id/cancel', () => {
     const created = await create();
     const id = created.body.batch.id as string;
     await waitFor(() => s.registry.get(id)?.completed === 10, 5000, 'progress');
-    const res = await s.request(`/api/batch/${id}/cancel`, { method: 'POST' });
-    expect(res.status).toBe(200);
-    expect(res.body).toMatchObject({ success: true, message: 'Batch cancelled successfully' });
+    const res = await s.request(`/api/batch/${id}/cancel`, { method: 'POST', body: '{}' });
+    expect(res.status).toBe(202);
+    expect(res.body).toMatchObject({ success: true, cancelRequested: true });
     const run = await waitFor(() => s.registry.get(id)?.isFinished && s.registry.get(id), 5000, 'cancelled');
     expect(run.status).toBe('cancelled');
     expect(run.signal.aborted).toBe(true);
@@ -244,10 +255,27 @@ describe('POST /api/batch/:id/cancel', () => {
     expect(span.attributes[ATTR_ERROR_TYPE]).toBe('cancelled');
     const duration = pointWith(await telemetry.metric(METRIC_BATCH_RUN_DURATION), { [ATTR_BATCH_RUN_RESULT]: 'cancellation' });
     expect(duration, 'batch.run.duration with batch.run.result=cancellation').toBeDefined();
-    const again = await s.request(`/api/batch/${id}/cancel`, { method: 'POST' });
+    const again = await s.request(`/api/batch/${id}/cancel`, { method: 'POST', body: '{}' });
     expect(again.status).toBe(409);
     expect(again.body.details.errors[0].code).toBe('already_finished');
     await telemetry.shutdown();
+  });
+
+  it('a loop that does not watch its signal: 202 cancelRequested, the status stays running until the loop stops', async () => {
+    const batch = trackBatch({ name: 'ticks', operation: 'ticks', total: 100, registry: s.registry, display: 'none' }).start();
+    batch.add(10);
+    const res = await s.request(`/api/batch/${batch.id}/cancel`, { method: 'POST', body: '{}' });
+    expect(res.status).toBe(202);
+    expect(res.body).toMatchObject({ success: true, cancelRequested: true, batch: { id: batch.id, status: 'running' } });
+    expect(res.body.message).toMatch(/signal/i);
+    expect(batch.signal.aborted).toBe(true);
+    batch.add(10); // the loop goes on
+    expect((await s.request(`/api/batch/${batch.id}`)).body.batch).toMatchObject({ status: 'running', processed_items: 20 });
+    const twice = await s.request(`/api/batch/${batch.id}/cancel`, { method: 'POST', body: '{}' });
+    expect(twice.status).toBe(202);
+    batch.finish(); // when the loop ends it finishes as cancelled
+    expect((await s.request(`/api/batch/${batch.id}`)).body.batch.status).toBe('cancelled');
+    expect((await s.request(`/api/batch/${batch.id}/cancel`, { method: 'POST', body: '{}' })).status).toBe(409);
   });
 });
 
