@@ -17,6 +17,11 @@ npx tsc -p tsconfig.json --noEmit
 mkdir -p test-output
 rm -f test-output/vitest-*.json
 status=0
+# Tests put their temporary files under TMPDIR (test/support/tempRoot.ts gives each file its
+# own root and removes it): this run's TMPDIR must be empty at the end.
+outer_tmp="${TMPDIR:-/tmp}"
+run_tmp="$(mktemp -d "$outer_tmp/batchtel-run-XXXXXX")"
+export TMPDIR="$run_tmp"
 # One project at a time: the real-stack suites should not fight unit tests for two cores.
 projects=(unit integration)
 [ -d test/e2e ] && projects+=(e2e)
@@ -25,6 +30,12 @@ for project in "${projects[@]}"; do
   npx vitest run --project "$project" --reporter=default --reporter=json \
     --outputFile.json="test-output/vitest-$project.json" "$@" || status=1
 done
+export TMPDIR="$outer_tmp"
+if [ -n "$(ls -A "$run_tmp")" ]; then
+  echo "batchtel: the tests left temporary files behind: $(ls -A "$run_tmp" | head -5 | tr '\n' ' ')" >&2
+  status=1
+fi
+rm -rf "$run_tmp"
 reports=()
 for project in "${projects[@]}"; do reports+=("test-output/vitest-$project.json"); done
 node scripts/test-summary.mjs "${reports[@]}" || status=1
