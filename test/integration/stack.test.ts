@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:net';
+import { createServer, type Server, type Socket } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -7,10 +7,18 @@ import { collectorBinary, composeCommand, ROOT, Stack, StartupExit } from '../su
 
 const pinned = (name: string) => new RegExp(`^${name}=.*:v(\\S+)$`, 'm').exec(readFileSync(join(ROOT, '.env'), 'utf8'))![1]!;
 
-async function occupy(): Promise<Server> {
-  const server = createServer();
+/** A listener that accepts and never answers; `release` drops its connections too. */
+async function occupy(): Promise<{ server: Server; release: () => Promise<void> }> {
+  const sockets = new Set<Socket>();
+  const server = createServer((socket) => {
+    sockets.add(socket);
+  });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return server;
+  const release = async () => {
+    for (const socket of sockets) socket.destroy();
+    await new Promise((resolve) => server.close(resolve));
+  };
+  return { server, release };
 }
 
 describe('the test stack', () => {
@@ -21,7 +29,7 @@ describe('the test stack', () => {
 
   it('a collector that cannot bind its port fails at once, with its output, not after the readiness deadline', async () => {
     const taken = await occupy();
-    const port = (taken.address() as AddressInfo).port;
+    const port = (taken.server.address() as AddressInfo).port;
     const started = Date.now();
     try {
       const error = await stack
@@ -32,7 +40,7 @@ describe('the test stack', () => {
       expect((error as StartupExit).message).toMatch(/address already in use/);
       expect(Date.now() - started).toBeLessThan(15_000);
     } finally {
-      await new Promise((resolve) => taken.close(resolve));
+      await taken.release();
     }
   });
 

@@ -77,7 +77,8 @@ export async function waitFor(what: string, check: () => Promise<boolean>, timeo
   throw new Error(`${what} did not become ready within ${timeoutMs} ms${logs ? `; its output:\n${logs().slice(-3000)}` : ''}`);
 }
 
-const httpOk = (url: string) => async () => (await fetch(url)).ok;
+// Each probe has its own deadline: something else on the port that never answers must not stall the wait.
+const httpOk = (url: string) => async () => (await fetch(url, { signal: AbortSignal.timeout(2000) })).ok;
 
 /** A component that exited while starting: its exit status and output say why. */
 export class StartupExit extends Error {
