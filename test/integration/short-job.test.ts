@@ -46,7 +46,7 @@ describe('a job that ends within one export interval, on the dashboard', () => {
     const dashboard = Object.values(DASHBOARDS).find((d) => promQueries(d).some((q) => q.startsWith(`sum(increase(${PROM.itemsProcessed}`)))!;
     const query = promQueries(dashboard).find((q) => q.startsWith(`sum(increase(${PROM.itemsProcessed}`))!;
     // Over the dashboard's default range (now-6h), the other variables as "All" would fill them.
-    const range = (dashboard['time'] as { from: string }).from.replace('now-', '');
+    const range = dashboard.time!.from.replace('now-', '');
     const expr = query.replaceAll('$__range', range).replace(/\$\w+/g, '.*');
     const series = `${PROM.itemsProcessed}{${PROM_LABEL.operation}="short_job"}`;
     // The export has arrived once the final value is there.
