@@ -39,6 +39,7 @@ build() {
       | while read -r r; do go mod edit -replace="$r"; done
     { echo '//go:build tools'; echo 'package tools'; echo 'import ('
       for pkg in "$@"; do echo "  _ \"$module/$pkg\""; done; echo ')'; } > tools.go
+    if [ "$module" = github.com/prometheus/alertmanager ]; then without_ui_assets "$module" "$modversion"; fi
     go mod tidy >&2
     for pkg in "$@"; do
       CGO_ENABLED=0 go build -trimpath -o "$work/bin/$(basename "$pkg")" -ldflags="-s -w \
@@ -52,6 +53,21 @@ build() {
   rm -rf "$out.tmp" && mv "$work/bin" "$out.tmp" && mv "$out.tmp" "$out"
   rm -rf "$work"
   echo "batchtel: built $(basename "$module") $version in $(batchtel_elapsed "$start")" >&2
+}
+
+# Alertmanager embeds its web UI's built assets (ui/app/dist), which its Go
+# module does not ship (they are built with npm and Elm in its release process).
+# The build uses a copy of the release's source with a placeholder page there:
+# the same server and API (what the tests use), without the web UI.
+without_ui_assets() {
+  local module=$1 modversion=$2 src
+  src=$(go mod download -json "$module@$modversion" | sed -n 's/^\t"Dir": "\(.*\)",$/\1/p')
+  cp -r "$src" am-src && chmod -R u+w am-src
+  for ui in elm mantine; do
+    mkdir -p "am-src/ui/app/dist/$ui"
+    echo '<!doctype html><title>Alertmanager</title><p>This build has no web UI (its assets are not part of the Go module); the API is at /api/v2/.' > "am-src/ui/app/dist/$ui/index.html"
+  done
+  go mod edit -replace="$module=./am-src"
 }
 
 prom_dir=".cache/prometheus/$prom_version"

@@ -1,9 +1,8 @@
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { prometheusTools } from '../support/stack.js';
+import { pinnedRelease, prometheusTools } from '../support/stack.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -12,8 +11,7 @@ const promtool = (...args: string[]) => execFileSync(prometheusTools().promtool,
 
 describe('alert rules under promtool', () => {
   it('is the promtool of the Prometheus release docker-compose.yml pins', () => {
-    const pinned = /PROMETHEUS_IMAGE=prom\/prometheus:v(\S+)/.exec(readFileSync(join(ROOT, '.env'), 'utf8'))![1]!;
-    expect(promtool('--version')).toContain(`version ${pinned}`);
+    expect(promtool('--version')).toContain(`version ${pinnedRelease('PROMETHEUS_IMAGE')}`);
   });
 
   it('check rules: valid PromQL and templates', () => {

@@ -1,11 +1,8 @@
-import { readFileSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
 import type { AddressInfo } from 'node:net';
-import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { collectorBinary, composeCommand, ROOT, Stack, StartupExit } from '../support/stack.js';
+import { collectorBinary, composeCommand, pinnedRelease, Stack, StartupExit } from '../support/stack.js';
 
-const pinned = (name: string) => new RegExp(`^${name}=.*:v(\\S+)$`, 'm').exec(readFileSync(join(ROOT, '.env'), 'utf8'))![1]!;
 
 /** A listener that accepts and never answers; `release` drops its connections too. */
 async function occupy(): Promise<{ server: Server; release: () => Promise<void> }> {
@@ -47,7 +44,7 @@ describe('the test stack', () => {
   it('Prometheus runs the release compose pins, with compose’s receivers and feature flags', async () => {
     const prom = await stack.prometheus({ ruleFiles: [] });
     const build = (await (await fetch(`${prom.url}/api/v1/status/buildinfo`)).json()) as { data: { version: string } };
-    expect(build.data.version).toBe(pinned('PROMETHEUS_IMAGE'));
+    expect(build.data.version).toBe(pinnedRelease('PROMETHEUS_IMAGE'));
     const flags = ((await (await fetch(`${prom.url}/api/v1/status/flags`)).json()) as { data: Record<string, string> }).data;
     for (const flag of composeCommand('prometheus')) {
       const [name, value] = flag.replace(/^--/, '').split('=');
@@ -62,6 +59,6 @@ describe('the test stack', () => {
   it('Alertmanager runs the release compose pins', async () => {
     const am = await stack.alertmanager('http://127.0.0.1:1/alerts');
     const status = (await (await fetch(`${am.url}/api/v2/status`)).json()) as { versionInfo: { version: string } };
-    expect(status.versionInfo.version).toBe(pinned('ALERTMANAGER_IMAGE'));
+    expect(status.versionInfo.version).toBe(pinnedRelease('ALERTMANAGER_IMAGE'));
   });
 });

@@ -27,29 +27,31 @@ export function collectorBinary(): string {
   return out.trim().split('\n').pop()!;
 }
 
-interface PrometheusBinaries {
-  prometheus: string;
-  promtool: string;
-  alertmanager: string;
+/** A release .env pins for compose: `PROMETHEUS_IMAGE=prom/prometheus:v3.14.0` → `3.14.0`. */
+export function pinnedRelease(variable: 'PROMETHEUS_IMAGE' | 'ALERTMANAGER_IMAGE'): string {
+  return new RegExp(`^${variable}=.*:v(\\S+)$`, 'm').exec(readFileSync(join(ROOT, '.env'), 'utf8'))![1]!;
 }
 
-let prometheusBinaries: PrometheusBinaries | undefined;
+/** Runs scripts/build-prometheus.sh (a no-op when both are cached): Prometheus's directory, then Alertmanager's binary. */
+function buildPrometheus(): [string, string] {
+  const out = execFileSync('bash', ['scripts/build-prometheus.sh'], { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+  return out.trim().split('\n').slice(-2) as [string, string];
+}
 
 /**
- * Prometheus, promtool and Alertmanager at compose's releases: from
- * $BATCHTEL_PROMETHEUS_DIR and $BATCHTEL_ALERTMANAGER when set, else built (or
- * found in the cache) by scripts/build-prometheus.sh.
+ * Prometheus and promtool at the release compose pins: from
+ * $BATCHTEL_PROMETHEUS_DIR, else the build cache, else built by scripts/build-prometheus.sh.
  */
-export function prometheusTools(): PrometheusBinaries {
-  if (prometheusBinaries) return prometheusBinaries;
-  let dir = process.env['BATCHTEL_PROMETHEUS_DIR'];
-  let alertmanager = process.env['BATCHTEL_ALERTMANAGER'];
-  if (!dir || !alertmanager || !existsSync(join(dir, 'prometheus')) || !existsSync(alertmanager)) {
-    const out = execFileSync('bash', ['scripts/build-prometheus.sh'], { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
-    [dir, alertmanager] = out.trim().split('\n').slice(-2) as [string, string];
-  }
-  prometheusBinaries = { prometheus: join(dir, 'prometheus'), promtool: join(dir, 'promtool'), alertmanager };
-  return prometheusBinaries;
+export function prometheusTools(): { prometheus: string; promtool: string } {
+  const cached = join(ROOT, '.cache/prometheus', pinnedRelease('PROMETHEUS_IMAGE'));
+  const dir = [process.env['BATCHTEL_PROMETHEUS_DIR'], cached].find((d) => d && existsSync(join(d, 'prometheus')) && existsSync(join(d, 'promtool'))) ?? buildPrometheus()[0];
+  return { prometheus: join(dir, 'prometheus'), promtool: join(dir, 'promtool') };
+}
+
+/** Alertmanager at the release compose pins: $BATCHTEL_ALERTMANAGER, else the build cache, else built. */
+export function alertmanagerBinary(): string {
+  const cached = join(ROOT, '.cache/alertmanager', pinnedRelease('ALERTMANAGER_IMAGE'), 'alertmanager');
+  return [process.env['BATCHTEL_ALERTMANAGER'], cached].find((b) => b && existsSync(b)) ?? buildPrometheus()[1];
 }
 
 /** A port nothing listens on right now (the OS picks it); see `startOnFreePorts` for the race. */
@@ -311,7 +313,7 @@ export class Stack {
     };
     const file = join(mkdtempSync(join(this.dir, 'am-config-')), 'alertmanager.yml');
     writeFileSync(file, stringify(config));
-    const binary = prometheusTools().alertmanager;
+    const binary = alertmanagerBinary();
     return onPorts(options.port, async (port) => {
       const proc = new Process('alertmanager', binary, [
         ...localFlags('alertmanager', {
