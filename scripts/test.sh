@@ -14,7 +14,7 @@ step() {
   local name=$1 t0; shift
   t0=$(date +%s)
   "$@"
-  steps+=("$(printf '%-28s %5d s' "$name" $(( $(date +%s) - t0 )))")
+  steps+=("$(printf '%-30s %5d s' "$name" $(( $(date +%s) - t0 )))")
   echo "batchtel: $name took $(( $(date +%s) - t0 )) s" >&2
 }
 step "npm packages" bash scripts/ensure-node-modules.sh
