@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseOptions } from '../../../src/api/options.js';
+import { parseOptions } from '../../../src/sdk/parseOptions.js';
 import { telemetrySetupSchema } from '../../../src/sdk/startTelemetry.js';
 
 const parse = (input: object) => () => parseOptions(telemetrySetupSchema, input, 'startTelemetry options');
