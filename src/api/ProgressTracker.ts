@@ -35,8 +35,10 @@ const configSchema = v.strictObject({
 
 registerOptionsPlace(configSchema, '`config` in the ProgressTracker options');
 
+/** The tracker's `config`: update intervals, alert thresholds, quality tracking. */
 export type ProgressTrackingConfig = Input<typeof configSchema>;
 
+/** One point of the tracker's throughput history. */
 export interface ThroughputDataPoint {
   readonly timestamp: Date;
   /** Files per minute. */
@@ -102,12 +104,17 @@ export interface ETACalculation {
   factors: ETAFactors;
 }
 
+/** Called by the tracker; an exception thrown by one is caught and reported, never surfaced. */
 export interface ProgressCallbacks {
+  /** Every `updateIntervalMs`, with the current metrics. */
   onProgressUpdate?(metrics: ProgressMetrics): void;
+  /** Every `etaUpdateIntervalMs` (5 s), with a fresh ETA. */
   onETAUpdate?(eta: ETACalculation): void;
+  /** When an alert starts firing. */
   onPerformanceAlert?(alert: Alert): void;
 }
 
+/** Options of `new ProgressTracker(sessionId, options)`. */
 export interface ProgressTrackerOptions {
   mode?: TrackingMode;
   config?: ProgressTrackingConfig;
@@ -206,6 +213,7 @@ export class ProgressTracker {
     return this.run.id;
   }
 
+  /** Registers or updates a file: its status, progress, stage and stage progress; `completed`, `failed` and `skipped` count it as done. */
   updateFileProgress(fileId: string, update: { status?: ItemStatus; progress?: number; stage?: string; stageProgress?: number } = {}): void {
     this.run.problems.guard('updateFileProgress', () => this.updateFile(fileId, update), undefined);
   }
@@ -221,26 +229,32 @@ export class ProgressTracker {
     this.maybeNotify();
   }
 
+  /** Reports an HTTP 429, with the wait the server asked for. */
   reportRateLimit(retryAfterMs?: number): void {
     this.run.problems.guard('reportRateLimit', () => this.run.recordRateLimit(retryAfterMs), undefined);
   }
 
+  /** Reports one API call and whether it succeeded. */
   reportApiCall(ok: boolean): void {
     this.run.problems.guard('reportApiCall', () => this.run.recordApiCall(Boolean(ok)), undefined);
   }
 
+  /** Reports a retry, by error type. */
   reportRetry(errorType?: string): void {
     this.run.problems.guard('reportRetry', () => this.run.recordRetry(errorType), undefined);
   }
 
+  /** Reports an error; its type, HTTP status and Retry-After are read from it. */
   reportError(error: unknown, options: { status?: number; type?: string } = {}): void {
     this.run.problems.guard('reportError', () => this.run.trackError(error, options), undefined);
   }
 
+  /** Adds tokens used and cost (US dollars). */
   reportUsage(usage: { inputTokens?: number; outputTokens?: number; cost?: number }): void {
     this.run.problems.guard('reportUsage', () => this.run.recordUsage(usage), undefined);
   }
 
+  /** Reports a quality score (0..1); ignored in `minimal` and `basic` modes. */
   reportQuality(score: number): void {
     if (this.mode === 'minimal' || this.mode === 'basic' || !this.config.enableQualityTracking) return;
     this.run.problems.guard('reportQuality', () => this.run.recordQuality(score), undefined);
@@ -267,6 +281,7 @@ export class ProgressTracker {
     };
   }
 
+  /** Files, progress, throughput (files per minute), quality, tokens and cost now. */
   getCurrentMetrics(): ProgressMetrics {
     const run = this.run;
     const now = run.clock.now();
@@ -324,6 +339,7 @@ export class ProgressTracker {
     return buildStats(this.run);
   }
 
+  /** The run's stats, as `createBatchProgress` reports them. */
   stats(): BatchStats {
     return buildStats(this.run);
   }

@@ -12,6 +12,7 @@ export type BatchProgressOptions = RunOptionsInput;
 export interface BatchProgress {
   readonly id: string;
   readonly signal: AbortSignal;
+  /** Starts the run: its span, the `batch.run.started` event and the terminal bar. */
   start(): void;
   /** `n` more items done (0 is fine), with messages to show. */
   update(n?: number, messages?: readonly string[]): void;
@@ -21,6 +22,7 @@ export interface BatchProgress {
   trackError(batchNum: number, error: unknown, fatal?: boolean, status?: number, type?: string): void;
   /** Ends the run; above `errorRateThreshold` (errors over items) a `high_error_rate` alert is raised first. */
   finish(options?: { message?: string; errorRateThreshold?: number }): BatchStats;
+  /** The stats so far, without finishing the run. */
   stats(): BatchStats;
 }
 

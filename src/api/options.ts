@@ -83,6 +83,7 @@ export const alertOptionsSchema = v.strictObject({
 });
 
 export type AlertOptions = Output<typeof alertOptionsSchema>;
+/** Thresholds of the in-process alerts (the `alerts` option); `enabled: false` turns them all off. */
 export type AlertOptionsInput = Input<typeof alertOptionsSchema>;
 
 const operationSchema = v
@@ -107,8 +108,10 @@ export const runOptionsSchema = v.strictObject({
   ...displayOptionsSchema.shape,
 });
 
+/** Options of `trackBatch` (and, with display settings, `createBatchProgress`): name, total, grouping, ETA, alerts, clock, registry, telemetry, display. */
 export type RunOptionsInput = Input<typeof runOptionsSchema>;
 export type RunOptions = Output<typeof runOptionsSchema>;
+/** The `telemetry` option: explicit providers, trace segmenting, item spans, chunk events. */
 export type TelemetryOptionsInput = Input<typeof telemetryOptionsSchema>;
 export type DisplayOptions = Output<typeof displayOptionsSchema>;
 
@@ -132,6 +135,7 @@ export const processOptionsSchema = v.strictObject({
   stopOnError: v.boolean().default(false),
 });
 
+/** Options of `process()`: chunk size, concurrency, retries, signal, timeout, stop on error. */
 export type ProcessOptionsInput = Input<typeof processOptionsSchema>;
 export type ProcessOptions = Output<typeof processOptionsSchema>;
 

@@ -17,6 +17,7 @@ export interface ChunkResult {
   readonly usage?: { readonly inputTokens?: number; readonly outputTokens?: number; readonly cost?: number };
 }
 
+/** What `process()` hands the chunk handler besides the chunk. */
 export interface ChunkContext {
   /** Chunk number, from 0. */
   readonly index: number;
@@ -26,6 +27,18 @@ export interface ChunkContext {
   readonly signal: AbortSignal;
 }
 
+/**
+ * Your code for one chunk: throw (or return `{ failed }`) for failures; the return value may report `skipped`, `quality` and `usage`.
+ *
+ * @example
+ * ```ts
+ * const handler: ChunkHandler<string> = async (emails, { signal }) => {
+ *   const res = await fetch('https://mail.example.com/send', { method: 'POST', body: JSON.stringify(emails), signal });
+ *   if (!res.ok) throw res; // 429 and Retry-After are read from the Response
+ *   return { quality: 1 };
+ * };
+ * ```
+ */
 export type ChunkHandler<T> = (chunk: T[], context: ChunkContext) => Promise<ChunkResult | void> | ChunkResult | void;
 
 /**
@@ -50,6 +63,7 @@ export class BatchRun {
     return this.run.signal;
   }
 
+  /** Starts the run (span, `batch.run.started`, bar) for a loop of your own; `process()` calls it itself. */
   start(): this {
     this.run.problems.guard('start', () => this.run.start(), undefined);
     return this;
@@ -71,14 +85,17 @@ export class BatchRun {
     return run.problems.guard('error', () => run.trackError(error, options), classifyError(undefined, { nowMs: run.clock.now() }));
   }
 
+  /** Reports an HTTP 429 the loop met, with the wait the server asked for. */
   rateLimited(retryAfterMs?: number): void {
     this.run.problems.guard('rateLimited', () => this.run.recordRateLimit(retryAfterMs), undefined);
   }
 
+  /** Reports a quality score (0..1) for an item or chunk. */
   quality(score: number): void {
     this.run.problems.guard('quality', () => this.run.recordQuality(score), undefined);
   }
 
+  /** Adds tokens used and cost (US dollars). */
   usage(usage: { inputTokens?: number; outputTokens?: number; cost?: number }): void {
     this.run.problems.guard('usage', () => this.run.recordUsage(usage), undefined);
   }
@@ -88,19 +105,23 @@ export class BatchRun {
     this.run.problems.guard('item', () => this.run.updateItem(id, update), undefined);
   }
 
+  /** Messages shown after the bar and kept on the run (the last 16). */
   message(...messages: string[]): void {
     this.run.problems.guard('message', () => this.run.setMessages(messages), undefined);
   }
 
+  /** Aborts `signal`: `process()` stops between chunks and the run finishes as cancelled. */
   cancel(reason?: string): void {
     this.run.problems.guard('cancel', () => this.run.cancel(reason), undefined);
   }
 
+  /** Ends the run (span, `batch.run.finished`, summary line) and returns its stats; a second call changes nothing. */
   finish(options: { result?: BatchRunResult; message?: string } = {}): BatchStats {
     this.run.problems.guard('finish', () => this.run.finish(options), undefined);
     return buildStats(this.run);
   }
 
+  /** The stats so far, without finishing the run. */
   stats(): BatchStats {
     return buildStats(this.run);
   }

@@ -13,6 +13,7 @@ import { Problems } from './problems.js';
 import { RunStats } from './RunStats.js';
 import type { Alert } from './alert.js';
 
+/** Where a run is: `pending` until started, `running`, then `completed`, `failed` or `cancelled`. */
 export type RunStatus = 'pending' | 'running' | 'completed' | 'failed' | 'cancelled';
 export type MetadataValue = string | number | boolean;
 
@@ -44,6 +45,7 @@ export interface RateLimitHit {
   readonly status: number | undefined;
 }
 
+/** Where an item (a file) is: `completed`, `failed` and `skipped` count it as done. */
 export type ItemStatus = 'pending' | 'processing' | 'completed' | 'failed' | 'skipped';
 
 export interface ItemProgress {

@@ -1,5 +1,6 @@
 import type { Run } from './Run.js';
 
+/** What a registry tells its subscribers. */
 export type RegistryEvent =
   | { readonly type: 'created'; readonly run: Run }
   | { readonly type: 'finished'; readonly run: Run }
@@ -39,6 +40,7 @@ export class RunRegistry {
     this.maxAgeMs = options.maxAgeMs ?? 60 * 60_000;
   }
 
+  /** Registers a run (runs register themselves with the registry they were given). */
   add(run: Run): void {
     let id: string;
     let now: number;
@@ -58,14 +60,17 @@ export class RunRegistry {
     while (this.runs.size > this.maxRuns) this.evictOne();
   }
 
+  /** The run with this id, if the registry still holds it. */
   get(id: string): Run | undefined {
     return typeof id === 'string' ? this.runs.get(id) : undefined;
   }
 
+  /** Every run held, oldest first. */
   list(): Run[] {
     return [...this.runs.values()];
   }
 
+  /** The runs not yet finished. */
   active(): Run[] {
     return this.list().filter((run) => !run.isFinished);
   }
@@ -83,6 +88,7 @@ export class RunRegistry {
     return removed;
   }
 
+  /** Forgets a run; returns whether it was there. */
   remove(id: string): boolean {
     const run = this.get(id);
     if (!run || !run.isFinished) return false;
@@ -90,6 +96,7 @@ export class RunRegistry {
     return true;
   }
 
+  /** Calls `listener` on every created, finished and removed run; returns the unsubscribe function. */
   subscribe(listener: (event: RegistryEvent) => void): () => void {
     if (typeof listener !== 'function') return () => false;
     this.listeners.add(listener);

@@ -1,5 +1,6 @@
 import type { BatchAlertGroup } from '../semconv.js';
 
+/** How urgent an alert is, as the `severity` label of the alert rules. */
 export type AlertSeverity = 'low' | 'medium' | 'high' | 'critical';
 
 /** One alert episode: raised once when its condition starts holding, resolved once when it clears. */

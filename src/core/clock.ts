@@ -1,5 +1,6 @@
 /** Milliseconds since the epoch, fractional allowed. Injected so tests never sleep. */
 export interface Clock {
+  /** Milliseconds since the epoch (or since any fixed origin, for a test clock). */
   now(): number;
   /** Waits, e.g. between retries; resolves early (no throw) when the signal aborts. */
   sleep?(ms: number, signal?: AbortSignal): Promise<void>;
@@ -101,13 +102,16 @@ export class ManualClock implements Clock {
   private readonly timers: Array<{ at: number; fn: () => void }> = [];
 
   constructor(private time = 0) {}
+  /** The time it was set to. */
   now(): number {
     return this.time;
   }
+  /** Moves time forward by `ms`, firing the timers due; returns the new time. */
   advance(ms: number): number {
     this.set(this.time + ms);
     return this.time;
   }
+  /** Sets the time, firing the timers due. */
   set(ms: number): void {
     this.time = ms;
     this.fire();

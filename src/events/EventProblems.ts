@@ -1,5 +1,6 @@
 import { diag } from '@opentelemetry/api';
 
+/** Kinds of bad input or failure `createEvents` counts in `stats().problems`. */
 export type EventProblemCode =
   | 'invalid_name'
   | 'invalid_priority'

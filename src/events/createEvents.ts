@@ -42,6 +42,7 @@ export interface EventOptions {
   readonly values?: Readonly<Record<string, number>>;
 }
 
+/** Counts of `createEvents` in process. */
 export interface EventsStats {
   /** Every call of `event()`. */
   readonly events: number;
@@ -53,6 +54,7 @@ export interface EventsStats {
   readonly problems: Partial<Record<EventProblemCode, number>>;
 }
 
+/** What `createEvents` returns. */
 export interface Events {
   /**
    * Records one analytics event: counted into `batch.events`, its `values` into
@@ -61,6 +63,7 @@ export interface Events {
    * attribute) and high-priority events are never sampled out. Never throws.
    */
   event(name: string, attributes?: Attributes, options?: EventOptions): void;
+  /** Counts so far: events, records emitted, sampled out, problems by kind. */
   stats(): EventsStats;
 }
 

@@ -45,6 +45,7 @@ export const eventsOptionsSchema = v.strictObject({
 
 registerOptionsPlace(eventsOptionsSchema, 'the createEvents options');
 
+/** Options of `createEvents`: sampling rates per event name, series limit, providers. */
 export type EventsOptionsInput = Omit<Input<typeof eventsOptionsSchema>, 'samplingRates'> & {
   samplingRates?: ReadonlyMap<string, number> | Readonly<Record<string, number>>;
 };

@@ -30,6 +30,7 @@ interface Accumulated {
   readonly series: Map<string, Series>;
 }
 
+/** Options of `new BoundedCumulativeReader(options)`. */
 export interface BoundedCumulativeReaderOptions {
   readonly exporter: PushMetricExporter;
   readonly exportIntervalMillis: number;

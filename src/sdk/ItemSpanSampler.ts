@@ -20,6 +20,7 @@ export class ItemSpanSampler implements Sampler {
     private readonly base: Sampler = new ParentBasedSampler({ root: new AlwaysOnSampler() }),
   ) {}
 
+  /** The wrapped sampler's decision, thinned for item spans to `ratio` by a hash of the run and item ids. */
   shouldSample(context: Context, traceId: string, spanName: string, spanKind: SpanKind, attributes: Attributes, links: Link[]): SamplingResult {
     const decision = this.base.shouldSample(context, traceId, spanName, spanKind, attributes, links);
     if (decision.decision !== SamplingDecision.RECORD_AND_SAMPLED || !spanName.startsWith(`${SPAN_BATCH_ITEM_PREFIX} `)) return decision;

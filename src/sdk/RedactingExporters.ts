@@ -175,6 +175,7 @@ export class RedactingMetricExporter implements PushMetricExporter {
   selectAggregationTemporality(instrumentType: InstrumentType): AggregationTemporality {
     return this.inner.selectAggregationTemporality?.(instrumentType) ?? AggregationTemporality.CUMULATIVE;
   }
+  /** The wrapped exporter's aggregation for this instrument type, or the default. */
   selectAggregation(instrumentType: InstrumentType): AggregationOption {
     return this.inner.selectAggregation?.(instrumentType) ?? { type: AggregationType.DEFAULT };
   }

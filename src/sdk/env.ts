@@ -129,6 +129,7 @@ class Problems {
   }
 }
 
+/** Reads and checks the standard `OTEL_*` variables as `startTelemetry` does; a malformed value is reported and its default applies. */
 export function readOtelEnv(env: NodeJS.ProcessEnv = process.env): OtelEnv {
   const signals: Signal[] = ['traces', 'metrics', 'logs'];
   const upper = (s: Signal) => s.toUpperCase();

@@ -5,6 +5,7 @@
  */
 export const REDACTED = '[REDACTED]';
 
+/** Attribute keys masked whole by default (matched by their words, whatever the case and separators). */
 export const DEFAULT_SECRET_KEYS = [
   'authorization',
   'proxy-authorization',
@@ -88,6 +89,7 @@ const MAY_HOLD_SECRET = /[=:]|bearer|basic|token/i;
 /** Nested maps and lists (log bodies and attributes may hold them) are walked this deep; deeper values are masked whole. */
 const MAX_DEPTH = 8;
 
+/** Masks secrets in text, attribute values and nested values; made by `createRedactor`. */
 export interface Redactor {
   /** Masks secrets inside free text. */
   text(value: string): string;
@@ -101,6 +103,15 @@ export interface Redactor {
   value(key: string, value: unknown): unknown;
 }
 
+/**
+ * A redactor for the built-in secret shapes plus `extraKeys` (attribute keys always masked).
+ *
+ * @example
+ * ```ts
+ * const redactor = createRedactor(['x-customer-key']);
+ * redactor.text('GET https://user:hunter2@api.example.com/?token=abc'); // credentials and token masked
+ * ```
+ */
 export function createRedactor(extraKeys: readonly string[] = []): Redactor {
   const keys = new Set([...DEFAULT_SECRET_KEYS, ...extraKeys].map((k) => k.toLowerCase()));
   const extraWords = new Set(extraKeys.map((k) => nameWords(k).join(' ')));

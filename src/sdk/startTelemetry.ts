@@ -115,6 +115,7 @@ export interface TelemetryHandle {
   readonly destination: string;
   /** Where the spans and log records handed to durable delivery went, per signal sent over OTLP. */
   deliveryStats(): DeliveryStats[];
+  /** Sends what is buffered now (spans, log records, metrics). */
   forceFlush(): Promise<void>;
   /** Flushes and shuts down once; later calls return the same promise. */
   shutdown(): Promise<void>;

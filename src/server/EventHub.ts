@@ -13,6 +13,7 @@ export const LIVE_EVENT_TYPES = [
   'batch:cancelled',
   'batch:removed',
 ] as const;
+/** The Server-Sent Event types the board and API clients receive. */
 export type LiveEventType = (typeof LIVE_EVENT_TYPES)[number];
 
 const SSE_HEADERS = {
@@ -29,6 +30,7 @@ interface LiveEvent {
   readonly bytes: number;
 }
 
+/** The `events` option of `createBatchHandler`: progress throttling and the replay buffer. */
 export interface EventHubOptions {
   /** Minimum time between progress events of one run. */
   readonly progressIntervalMs?: number;

@@ -11,6 +11,7 @@ export interface CreateOptions {
   readonly concurrency: number;
 }
 
+/** What an operation's function receives besides its input. */
 export interface OperationContext {
   /** The run, already registered (so the API and board see it) and not yet started. */
   readonly batch: BatchRun;
@@ -21,12 +22,14 @@ export interface OperationContext {
   process<T>(items: Iterable<T> | AsyncIterable<T>, handler: ChunkHandler<T>): Promise<BatchStats>;
 }
 
+/** An operation the control API may start; made by `defineOperation`. */
 export interface Operation<S extends z.ZodType = z.ZodType> {
   readonly name: string;
   readonly input: S;
   /** Expected item count for an input, when the app can tell before it starts. */
   readonly total?: (input: z.output<S>) => number | undefined;
   readonly category?: string;
+  /** The work, given the checked input; the run finishes when it returns or throws. */
   readonly run: (input: z.output<S>, context: OperationContext) => Promise<unknown> | unknown;
 }
 

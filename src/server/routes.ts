@@ -16,6 +16,7 @@ export type RouteId =
   | 'getViz'
   | 'cancel';
 
+/** One route of the control API, as the OpenAPI description lists it. */
 export interface Route {
   readonly id: RouteId;
   readonly method: 'GET' | 'POST' | 'DELETE';

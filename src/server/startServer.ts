@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { isLoopback, type AuthOptions } from './auth.js';
 import { createBatchHandler, type BatchHandler, type BatchHandlerOptions } from './createBatchHandler.js';
 
+/** Options of `startServer`: those of `createBatchHandler`, plus where to listen. */
 export interface StartServerOptions extends Omit<BatchHandlerOptions, 'auth'> {
   /** 0 picks a free port. Default 0. */
   readonly port?: number;
@@ -13,6 +14,7 @@ export interface StartServerOptions extends Omit<BatchHandlerOptions, 'auth'> {
   readonly auth?: AuthOptions;
 }
 
+/** What `startServer` resolves with. */
 export interface RunningServer {
   readonly server: Server;
   readonly handler: BatchHandler;

@@ -30,7 +30,7 @@ export interface EtaView {
 
 /**
  * A run as the API reports it, plus what batchtel knows (ETA with interval and confidence).
- * Texts are cut to {@link LIMITS}: name 256 characters, operation and category 128.
+ * Texts are cut to the server limits: name 256 characters, operation and category 128.
  */
 export interface BatchView {
   readonly id: string;
