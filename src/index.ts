@@ -26,4 +26,5 @@ export { classifyError, parseRetryAfter, type ErrorInfo } from './core/errors.js
 export type { Alert, AlertSeverity } from './core/alert.js';
 export type { RunStatus, ItemStatus } from './core/Run.js';
 export { RunRegistry, defaultRegistry, type RegistryEvent } from './core/RunRegistry.js';
+/** The telemetry contract: every span, metric, attribute and event name batchtel emits, and their Prometheus names (see the telemetry reference). */
 export * as semconv from './semconv.js';

@@ -2,7 +2,7 @@
  * How much of what callers pass is kept. Everything stored or sent (spans, logs,
  * the registry, the control server's stream, the terminal) is cut here, at the
  * source, so one 10 MB name costs 256 characters, not 10 MB per event.
- * The README's "Limits" section lists these.
+ * The "Limits" section of docs/configuration.md lists these.
  */
 export const LIMITS = {
   /** Run name. */
