@@ -141,6 +141,17 @@ const MODES: readonly TrackingMode[] = ['minimal', 'basic', 'enhanced', 'compreh
  * The file-progress tracker, over the same core as `createBatchProgress`: file-level
  * progress with stages, ETA with confidence, throughput history, quality,
  * tokens and cost, alerts and callbacks; the same telemetry.
+ *
+ * @example
+ * ```ts
+ * import { ProgressTracker } from 'batchtel';
+ *
+ * const tracker = new ProgressTracker('session-1', { mode: 'enhanced', total: 2 });
+ * tracker.updateFileProgress('a.pdf', { status: 'processing', stage: 'embedding', progress: 50 });
+ * tracker.updateFileProgress('a.pdf', { status: 'completed' });
+ * console.log(tracker.getCurrentMetrics().progressPercentage, tracker.calculateETA()?.confidence);
+ * tracker.stop();
+ * ```
  */
 export class ProgressTracker {
   readonly mode: TrackingMode;

@@ -26,6 +26,20 @@ export interface BatchProgress {
   stats(): BatchStats;
 }
 
+/**
+ * The Logtail `createBatchProgress` API on batchtel: the same calls, now spans, metrics and log events, a terminal bar and a summary.
+ *
+ * @example
+ * ```ts
+ * import { createBatchProgress } from 'batchtel';
+ *
+ * const progress = createBatchProgress({ name: 'Processing Transactions', total: 100, operation: 'process_txs' });
+ * progress.start();
+ * progress.completeBatch(1, 100, [], 1200);
+ * const stats = progress.finish({ message: 'Processed 100 transactions' });
+ * console.log(stats.batchTimes.p95);
+ * ```
+ */
 export function createBatchProgress(options: BatchProgressOptions): BatchProgress {
   const { run } = createRun(options, 'createBatchProgress options');
   return new ChunkBatchProgress(run);

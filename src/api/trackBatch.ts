@@ -32,6 +32,8 @@ export interface ChunkContext {
  *
  * @example
  * ```ts
+ * import type { ChunkHandler } from 'batchtel';
+ *
  * const handler: ChunkHandler<string> = async (emails, { signal }) => {
  *   const res = await fetch('https://mail.example.com/send', { method: 'POST', body: JSON.stringify(emails), signal });
  *   if (!res.ok) throw res; // 429 and Retry-After are read from the Response
@@ -284,7 +286,19 @@ export class BatchRun {
 const MAX_QUALITY_SCORES = 10_000;
 const STOP = Symbol('stop');
 
-/** Starts tracking a batch loop. */
+/**
+ * Starts tracking a batch loop.
+ *
+ * @example
+ * ```ts
+ * import { trackBatch } from 'batchtel';
+ *
+ * const ids = ['a', 'b', 'c'];
+ * const stats = await trackBatch({ name: 'Reindex', total: ids.length })
+ *   .process(ids, async (chunk) => { await Promise.resolve(chunk); }, { batchSize: 2 });
+ * console.log(stats.itemsPerSecond);
+ * ```
+ */
 export function trackBatch(options: RunOptionsInput): BatchRun {
   return new BatchRun(options);
 }

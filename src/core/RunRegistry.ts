@@ -21,6 +21,15 @@ export interface RunRegistryOptions {
  * runs never started are forgotten `maxAgeMs` (1 h) after they were created;
  * past `maxRuns` (2,000) in all the oldest are evicted, finished first, then
  * never started, then running, and counted in `evicted`.
+ *
+ * @example
+ * ```ts
+ * import { RunRegistry, trackBatch } from 'batchtel';
+ *
+ * const registry = new RunRegistry();
+ * trackBatch({ name: 'Import', registry, display: 'none' }).start();
+ * console.log(registry.active().length); // 1
+ * ```
  */
 export class RunRegistry {
   private readonly runs = new Map<string, Run>();

@@ -97,7 +97,20 @@ export function clockTimer(clock: Clock, ms: number, fn: () => void): () => void
   };
 }
 
-/** A clock the test moves by hand; its timers fire as it is moved. */
+/**
+ * A clock the test moves by hand; its timers fire as it is moved.
+ *
+ * @example
+ * ```ts
+ * import { ManualClock, trackBatch } from 'batchtel';
+ *
+ * const clock = new ManualClock(Date.UTC(2026, 0, 1));
+ * const run = trackBatch({ name: 'Test', total: 10, clock, display: 'none' }).start();
+ * run.add(5);
+ * clock.advance(1000);
+ * console.log(run.stats().itemsPerSecond); // 5
+ * ```
+ */
 export class ManualClock implements Clock {
   private readonly timers: Array<{ at: number; fn: () => void }> = [];
 

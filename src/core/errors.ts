@@ -129,6 +129,14 @@ function attempt<T>(read: () => T): T | undefined {
  * Never throws, whatever `error` is (a Proxy with throwing traps, throwing
  * getters, a Symbol): each part that cannot be read is left out. Texts are cut
  * to the documented limits.
+ *
+ * @example
+ * ```ts
+ * import { classifyError } from 'batchtel';
+ *
+ * const info = classifyError(Object.assign(new Error('Too Many Requests'), { status: 429, headers: { 'retry-after': '2' } }), { nowMs: Date.now() });
+ * console.log(info.errorType, info.rateLimited, info.retryAfterMs); // '429' true 2000
+ * ```
  */
 export function classifyError(error: unknown, options: ClassifyOptions): ErrorInfo {
   const status = asStatus(options.status) ?? attempt(() => statusOf(error));

@@ -72,6 +72,15 @@ export interface Events {
  * sampling per event name with errors and high priority always kept, exact
  * counts and value histograms through the metrics SDK. Options are checked
  * here; nothing after construction throws.
+ *
+ * @example
+ * ```ts
+ * import { createEvents } from 'batchtel';
+ *
+ * const events = createEvents({ samplingRates: { cache_hit: 0.05 } });
+ * events.event('command.used', { 'command.name': 'help' }, { values: { durationMs: 250 } });
+ * events.event('cache_hit', {}, { priority: 'low' });
+ * ```
  */
 export function createEvents(options: EventsOptionsInput = {}): Events {
   return new EventsRecorder(parseOptions(eventsOptionsSchema, normalizeEventsInput(options), 'createEvents options'));

@@ -108,6 +108,8 @@ export interface Redactor {
  *
  * @example
  * ```ts
+ * import { createRedactor } from 'batchtel/sdk';
+ *
  * const redactor = createRedactor(['x-customer-key']);
  * redactor.text('GET https://user:hunter2@api.example.com/?token=abc'); // credentials and token masked
  * ```

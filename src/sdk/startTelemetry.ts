@@ -165,6 +165,15 @@ function disabledHandle(): TelemetryHandle {
  * providers with OTLP/HTTP exporters (protobuf by default, gzip on), the
  * standard OTEL_* variables honoured, secrets masked before export, and a
  * flush on shutdown. Registers the global providers: only call it in an app.
+ *
+ * @example
+ * ```ts
+ * import { startTelemetry } from 'batchtel/sdk';
+ *
+ * const telemetry = startTelemetry({ serviceName: 'billing-sync' });
+ * // … run batches …
+ * await telemetry.shutdown();
+ * ```
  */
 export function startTelemetry(input: TelemetrySetup = {}): TelemetryHandle {
   const options = parseOptions(telemetrySetupSchema, input, 'startTelemetry options');

@@ -71,7 +71,18 @@ type Result = { status?: number; json?: unknown; handled?: true };
 
 const DAY_MS = 86_400_000;
 
-/** The control API and board as one request listener. */
+/**
+ * The control API and board as one request listener.
+ *
+ * @example
+ * ```ts
+ * import { createServer } from 'node:http';
+ * import { createBatchHandler } from 'batchtel/server';
+ *
+ * const handler = createBatchHandler({ auth: { token: process.env['BATCHTEL_TOKEN']! } });
+ * createServer((req, res) => handler(req, res, () => res.writeHead(404).end())).listen(4480, '127.0.0.1');
+ * ```
+ */
 export function createBatchHandler(options: BatchHandlerOptions): BatchHandler {
   const auth = parseAuth((options as { auth?: unknown } | undefined)?.auth);
   if (options.allowedHosts !== undefined && !(Array.isArray(options.allowedHosts) && options.allowedHosts.every((h) => typeof h === 'string' && h.length > 0))) {

@@ -36,6 +36,17 @@ export interface Operation<S extends z.ZodType = z.ZodType> {
 /**
  * An operation `POST /api/batch/create` may start: a name, a zod schema for its
  * input, and the code that processes it. Only registered operations can be started.
+ *
+ * @example
+ * ```ts
+ * import { defineOperation, startServer } from 'batchtel/server';
+ * import { z } from 'zod';
+ *
+ * const reindex = defineOperation('reindex', z.strictObject({ ids: z.array(z.string()) }),
+ *   async ({ ids }, { process }) => { await process(ids, async (chunk) => { await Promise.resolve(chunk); }); },
+ *   { total: ({ ids }) => ids.length });
+ * await startServer({ operations: [reindex] });
+ * ```
  */
 export function defineOperation<S extends z.ZodType>(
   name: string,

@@ -30,7 +30,18 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-/** Starts the control API and board stand-alone, on 127.0.0.1 unless told otherwise. */
+/**
+ * Starts the control API and board stand-alone, on 127.0.0.1 unless told otherwise.
+ *
+ * @example
+ * ```ts
+ * import { startServer } from 'batchtel/server';
+ *
+ * const server = await startServer();
+ * console.log(`board: ${server.boardUrl}`);
+ * await server.close();
+ * ```
+ */
 export async function startServer(options: StartServerOptions = {}): Promise<RunningServer> {
   const host = options.host ?? '127.0.0.1';
   const auth: AuthOptions = options.auth ?? { token: randomBytes(24).toString('base64url') };

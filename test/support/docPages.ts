@@ -36,3 +36,28 @@ export function codeBlocks(page: string, text: string): Block[] {
   return blocks;
 }
 
+
+/** Source files of the public entry points and everything under them (doc comments become the API reference). */
+export function sourceFiles(dir = join(ROOT, 'src')): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) return sourceFiles(path);
+    return entry.name.endsWith('.ts') ? [path] : [];
+  });
+}
+
+/** The code blocks of the `@example`s in a source file's doc comments, with the comment's ` * ` stripped. */
+export function exampleBlocks(page: string, text: string): Block[] {
+  const blocks: Block[] = [];
+  for (const comment of text.matchAll(/\/\*\*[\s\S]*?\*\//g)) {
+    if (!comment[0].includes('@example')) continue;
+    const line = text.slice(0, comment.index).split('\n').length;
+    const body = comment[0]
+      .slice(3, -2)
+      .split('\n')
+      .map((l) => l.replace(/^\s*\* ?/, ''))
+      .join('\n');
+    for (const block of codeBlocks(page, body)) blocks.push({ ...block, line: line + block.line - 1 });
+  }
+  return blocks;
+}

@@ -3,7 +3,7 @@ import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { codeBlocks, pages, type Block } from '../../support/docPages.js';
+import { codeBlocks, exampleBlocks, pages, sourceFiles, type Block } from '../../support/docPages.js';
 
 const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
 
@@ -24,13 +24,17 @@ function entryPaths(): Record<string, string[]> {
   return paths;
 }
 
-describe('code in the README and docs/', () => {
-  const blocks = pages().flatMap((page) => codeBlocks(relative(ROOT, page), readFileSync(page, 'utf8')));
+describe('code in the README, docs/ and the @examples of the API reference', () => {
+  const blocks = [
+    ...pages().flatMap((page) => codeBlocks(relative(ROOT, page), readFileSync(page, 'utf8'))),
+    ...sourceFiles().flatMap((file) => exampleBlocks(relative(ROOT, file), readFileSync(file, 'utf8'))),
+  ];
   const ts = blocks.filter(isTs);
 
   it('finds the TypeScript blocks, and few of them are fragments', () => {
     expect(ts.length).toBeGreaterThan(10);
     expect(ts.filter(isFragment).length).toBeLessThanOrEqual(Math.max(2, Math.floor(ts.length / 10)));
+    expect(ts.filter((block) => block.page.startsWith('src/')).length).toBeGreaterThanOrEqual(10);
   });
 
   it('every TypeScript block type-checks against the package source', () => {
