@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # System packages the test suite and benchmarks use, from Debian: Prometheus
 # and promtool, Alertmanager, Chromium (the board's browser test), tmux (the
-# terminal test), tqdm (the per-item benchmark's comparison). Idempotent: apt
+# terminal test), Redis (distributed runs on BullMQ), tqdm (the per-item benchmark's comparison). Idempotent: apt
 # runs only when something is missing, with one `apt-get update`. Installing
 # prometheus starts no daemon here (no init system); the tests start their own
 # processes on loopback with their own data directories.
 set -euo pipefail
 need=()
 command -v tmux >/dev/null 2>&1 || need+=(tmux)
+# batchtel/bullmq's tests start their own throwaway Redis on a Unix socket.
+command -v redis-server >/dev/null 2>&1 && command -v redis-cli >/dev/null 2>&1 || need+=(redis-server)
 /usr/bin/python3 -c 'import tqdm' >/dev/null 2>&1 || need+=(python3-tqdm)
 command -v prometheus >/dev/null 2>&1 && command -v promtool >/dev/null 2>&1 || need+=(prometheus)
 command -v prometheus-alertmanager >/dev/null 2>&1 || need+=(prometheus-alertmanager)

@@ -95,7 +95,9 @@ export class Instruments {
   }
 
   /** Starts counting a run's items into its series and reporting its gauges. */
-  track(run: Run, base: Attributes, perRun: Attributes): void {
+  track(run: Run, base: Attributes, perRun: Attributes, parts: { items?: boolean; gauges?: boolean } = {}): void {
+    if (parts.gauges !== false) this.live.set(run, { run, perRun, etaAttrs: undefined });
+    if (parts.items === false) return;
     const key = seriesKey(base);
     let series = this.series.get(key);
     if (!series) {
@@ -111,7 +113,6 @@ export class Instruments {
       this.series.set(key, series);
     }
     series.runs.add(run);
-    this.live.set(run, { run, perRun, etaAttrs: undefined });
   }
 
   /** Folds a finished run's counts into its series and stops its gauges. */

@@ -2,6 +2,7 @@ import { diag, DiagConsoleLogger, metrics, trace } from '@opentelemetry/api';
 import { logs } from '@opentelemetry/api-logs';
 import { OTLPMetricExporter as OTLPMetricExporterJson } from '@opentelemetry/exporter-metrics-otlp-http';
 import { OTLPMetricExporter as OTLPMetricExporterProto } from '@opentelemetry/exporter-metrics-otlp-proto';
+import { randomUUID } from 'node:crypto';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { BatchLogRecordProcessor, ConsoleLogRecordExporter, LoggerProvider, type LogRecordProcessor } from '@opentelemetry/sdk-logs';
 import {
@@ -21,6 +22,7 @@ import { BoundedCumulativeReader } from './BoundedCumulativeReader.js';
 import { readOtelEnv, type ExporterChoice, type Protocol, type Signal } from './env.js';
 import { FallbackExporter } from './FallbackExporter.js';
 import { ItemSpanSampler } from './ItemSpanSampler.js';
+import { PresetIdGenerator } from './PresetIdGenerator.js';
 import { samplerFromEnv } from './samplerFromEnv.js';
 import { LocalFileMetricExporter } from './LocalFileExporter.js';
 import { DeliveryMetrics, deliveryStats, type DeliveryPipeline, type DeliveryStats } from './delivery/DeliveryMetrics.js';
@@ -149,6 +151,8 @@ export function startTelemetry(input: TelemetrySetup = {}): TelemetryHandle {
   const resource = resourceFromAttributes({
     ...(Object.fromEntries(resourceAttributes) as Record<string, string | number | boolean>),
     'service.name': options.serviceName ?? env.serviceName ?? env.resourceAttributes['service.name'] ?? 'unknown_service:node',
+    // One per process, so the workers of a distributed run stay apart in Prometheus and traces.
+    'service.instance.id': (Object.fromEntries(resourceAttributes) as Record<string, string>)['service.instance.id'] ?? randomUUID(),
     'telemetry.distro.name': 'batchtel',
     'telemetry.distro.version': VERSION,
   });
@@ -251,6 +255,7 @@ export function startTelemetry(input: TelemetrySetup = {}): TelemetryHandle {
   const tracerProvider = new TracerProvider({
     resource,
     sampler,
+    idGenerator: new PresetIdGenerator(),
     spanProcessors: spanProcessor ? [spanProcessor] : [],
   });
   const loggerProvider = new LoggerProvider({

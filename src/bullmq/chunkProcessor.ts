@@ -1,0 +1,276 @@
+import { trace, type MeterProvider, type TracerProvider } from '@opentelemetry/api';
+import type { LoggerProvider } from '@opentelemetry/api-logs';
+import { Queue, Worker, type ConnectionOptions, type Job } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { ChunkContext, ChunkResult } from '../api/trackBatch.js';
+import { systemClock } from '../core/clock.js';
+import type { ErrorInfo } from '../core/errors.js';
+import { Problems } from '../core/problems.js';
+import { Run, type Chunk } from '../core/Run.js';
+import { diagSink } from '../instrument/diagSink.js';
+import { RunTelemetry } from '../instrument/RunTelemetry.js';
+import { ATTR_BATCH_CHUNK_ATTEMPT, ATTR_BATCH_CHUNK_SIZE, SPAN_EVENT_CHUNK_RETRY } from '../semconv.js';
+import type { ChunkOutcome } from './ChunkOutcome.js';
+import { openRedis, type RedisConnection } from './redis.js';
+import { RunLedger } from './RunLedger.js';
+import { chunkRefOf, runSpanParent, type ChunkJobData, type ChunkRef } from './RunContext.js';
+
+/** What a distributed chunk's handler gets besides its items. */
+export interface DistributedChunkContext extends ChunkContext {
+  readonly runId: string;
+  /** The BullMQ job that carries the chunk. */
+  readonly job: Job;
+  /** Records an error of one item (the item still counts by what the handler returns). */
+  error(error: unknown, options?: { status?: number; type?: string }): void;
+}
+
+export type DistributedChunkHandler<T> = (items: T[], context: DistributedChunkContext) => Promise<ChunkResult | void> | ChunkResult | void;
+
+export interface ChunkProcessorOptions {
+  /** The Redis the queue lives on (ioredis options or a client). */
+  readonly connection: RedisConnection;
+  /** BullMQ key prefix, if the queue uses one of its own. */
+  readonly prefix?: string;
+  /** How often active chunks look for a cancel of their run (ms). */
+  readonly cancelPollMs?: number;
+  /** Rate-limit pause when a 429 carries no Retry-After (ms). */
+  readonly defaultRetryAfterMs?: number;
+  readonly tracerProvider?: TracerProvider;
+  readonly meterProvider?: MeterProvider;
+  readonly loggerProvider?: LoggerProvider;
+  /** Emit a `batch.chunk.completed` log event per chunk (as a local run does). */
+  readonly chunkEvents?: boolean;
+}
+
+/** A BullMQ processor function, and `close()` to finish this process's share of the runs. */
+export interface ChunkProcessor<T> {
+  (job: Job<ChunkJobData<T>>, token?: string, signal?: AbortSignal): Promise<ChunkOutcome>;
+  close(): Promise<void>;
+}
+
+/** This process's share of one run: a local run whose telemetry is chunk spans and counts, under the run's trace. */
+interface Share {
+  readonly run: Run;
+  readonly telemetry: RunTelemetry;
+  readonly ledger: RunLedger;
+  readonly active: Set<AbortController>;
+  cancelled: boolean;
+}
+
+/** A chunk failed on its final attempt, or for good: BullMQ keeps the message, the follower reads the type back from it. */
+export class ChunkFailedError extends Error {
+  override readonly name = 'ChunkFailedError';
+  constructor(
+    readonly errorType: string,
+    message: string,
+  ) {
+    super(`[${errorType}] ${message}`);
+  }
+}
+
+/** The `error.type` a failed chunk's reason names ("[type] message"), for the follower. */
+export function errorTypeOfReason(reason: string | undefined): string | undefined {
+  const match = /^\[([^\]]{1,64})\] /.exec(reason ?? '');
+  return match?.[1];
+}
+
+/**
+ * Wraps a chunk handler as a BullMQ processor. The handler gets its chunk; the
+ * run gets a chunk span parented (across processes) to the run span, item
+ * counts by outcome, errors by `error.type`, quality and usage. The job's
+ * return value carries the chunk's counts for the follower.
+ *
+ * A 429 with Retry-After pauses the queue's rate limiter for that long (every
+ * worker backs off) and puts the chunk back without using an attempt.
+ */
+export function chunkProcessor<T>(handler: DistributedChunkHandler<T>, options: ChunkProcessorOptions): ChunkProcessor<T> {
+  const redis: Redis = openRedis(options.connection);
+  const prefix = options.prefix ?? 'bull';
+  const shares = new Map<string, Share>();
+  const queues = new Map<string, Queue>();
+  const cancelPollMs = options.cancelPollMs ?? 250;
+  const defaultRetryAfterMs = options.defaultRetryAfterMs ?? 1000;
+  let poll: NodeJS.Timeout | undefined;
+
+  const shareOf = (ref: ChunkRef, queueName: string): Share => {
+    let share = shares.get(ref.runId);
+    if (!share) {
+      const run = new Run({
+        descriptor: { id: ref.runId, name: ref.name, operation: ref.operation, category: undefined, service: undefined, total: undefined, metadata: {} },
+        clock: systemClock,
+        problems: new Problems(diagSink),
+        etaMethod: 'none',
+      });
+      const telemetry = new RunTelemetry(
+        run,
+        {
+          tracerProvider: options.tracerProvider,
+          meterProvider: options.meterProvider,
+          loggerProvider: options.loggerProvider,
+          // The follower owns the run's trace; chunk spans stay under the run span.
+          maxChunksPerTrace: Number.MAX_SAFE_INTEGER,
+          maxTraceAgeMs: Number.MAX_SAFE_INTEGER,
+          itemSpanRatio: 0,
+          chunkEvents: options.chunkEvents ?? true,
+          exceptionSpanEvents: false,
+          role: 'contributor',
+        },
+        runSpanParent(ref),
+      );
+      run.addListener(telemetry);
+      run.start();
+      share = { run, telemetry, ledger: new RunLedger(redis, prefix, queueName, ref.runId), active: new Set(), cancelled: false };
+      shares.set(ref.runId, share);
+    }
+    return share;
+  };
+
+  const queueOf = (name: string): Queue => {
+    let queue = queues.get(name);
+    if (!queue) {
+      queue = new Queue(name, { connection: options.connection as ConnectionOptions, prefix });
+      queues.set(name, queue);
+    }
+    return queue;
+  };
+
+  // One poll for all active chunks, whatever the job rate: a cancel costs no round trip per job.
+  const checkCancels = async () => {
+    for (const share of shares.values()) {
+      if (share.active.size === 0 || share.cancelled) continue;
+      if (await share.ledger.isCancelled().catch(() => false)) {
+        share.cancelled = true;
+        for (const controller of share.active) controller.abort(new Error(`run ${share.run.id} cancelled`));
+      }
+    }
+  };
+  const watch = (share: Share, controller: AbortController) => {
+    share.active.add(controller);
+    poll ??= setInterval(() => void checkCancels(), cancelPollMs).unref();
+  };
+  const unwatch = (share: Share, controller: AbortController) => {
+    share.active.delete(controller);
+    if (poll && [...shares.values()].every((s) => s.active.size === 0)) {
+      clearInterval(poll);
+      poll = undefined;
+    }
+  };
+
+  const processor = async (job: Job<ChunkJobData<T>>, _token?: string, signal?: AbortSignal): Promise<ChunkOutcome> => {
+    const ref = chunkRefOf(job.data);
+    if (!ref) throw new ChunkFailedError('invalid_chunk', `job ${job.id ?? '?'} carries no batchtel chunk (enqueue chunks with startRun)`);
+    const share = shareOf(ref, job.queueName);
+    const run = share.run;
+    const outcome = (succeeded: number, failed: number, skipped: number, durationMs: number, extra: Partial<ChunkOutcome> = {}): ChunkOutcome => ({
+      batchtel: 1,
+      runId: ref.runId,
+      chunk: ref.chunk,
+      size: ref.size,
+      succeeded,
+      failed,
+      skipped,
+      durationMs,
+      ...extra,
+    });
+    if (share.cancelled) {
+      run.add(ref.size, 'skipped');
+      return outcome(0, 0, ref.size, 0);
+    }
+    const controller = new AbortController();
+    const onAbort = () => controller.abort(signal?.reason);
+    signal?.addEventListener('abort', onAbort, { once: true });
+    watch(share, controller);
+    // Counts go to the local run when the chunk settles, not when it opens: an attempt that is retried counts nothing.
+    const chunk: Chunk = run.beginChunk(0, ref.chunk);
+    const errors: Record<string, number> = {};
+    const started = performance.now();
+    const attempt = job.attemptsMade + 1;
+    const context: DistributedChunkContext = {
+      index: ref.chunk,
+      attempt,
+      signal: controller.signal,
+      runId: ref.runId,
+      job,
+      error: (error, o = {}) => {
+        const info = run.trackError(error, { chunk, ...o });
+        errors[info.errorType] = (errors[info.errorType] ?? 0) + 1;
+      },
+    };
+    try {
+      const result = await share.telemetry.withChunk(chunk, () => {
+        const span = trace.getActiveSpan();
+        span?.setAttribute(ATTR_BATCH_CHUNK_SIZE, ref.size);
+        // A chunk seen before: failed earlier, or its worker died (BullMQ's stalled-job recovery).
+        if (job.attemptsMade > 0 || (job.stalledCounter ?? 0) > 0) {
+          span?.addEvent(SPAN_EVENT_CHUNK_RETRY, { [ATTR_BATCH_CHUNK_ATTEMPT]: attempt + (job.stalledCounter ?? 0) });
+          run.recordRetry();
+        }
+        return handler(job.data.items, context);
+      });
+      const failed = clampCount(result?.failed, ref.size);
+      const skipped = clampCount(result?.skipped, ref.size - failed);
+      const durationMs = performance.now() - started;
+      run.endChunk(chunk, { failed });
+      chunk.failed = failed;
+      run.add(ref.size - failed - skipped);
+      if (failed > 0) run.add(failed, 'failure');
+      if (skipped > 0) run.add(skipped, 'skipped');
+      const extra: { usage?: ChunkOutcome['usage']; quality?: ChunkOutcome['quality'] } = {};
+      if (result?.usage) {
+        run.recordUsage(result.usage);
+        extra.usage = { inputTokens: result.usage.inputTokens ?? 0, outputTokens: result.usage.outputTokens ?? 0, cost: result.usage.cost ?? 0 };
+      }
+      if (result?.quality !== undefined) {
+        const scores = typeof result.quality === 'number' ? [result.quality] : result.quality;
+        let sum = 0;
+        let count = 0;
+        for (const score of scores) {
+          if (score >= 0 && score <= 1) {
+            sum += score;
+            count++;
+          }
+          run.recordQuality(score);
+        }
+        extra.quality = { sum, count };
+      }
+      return outcome(ref.size - failed - skipped, failed, skipped, durationMs, { errors, ...extra });
+    } catch (error) {
+      const durationMs = performance.now() - started;
+      if (controller.signal.aborted) {
+        // Cancelled (the run, or this job by BullMQ): the chunk's items are skipped, and the job completes.
+        run.endChunk(chunk, {});
+        run.add(ref.size, 'skipped');
+        return outcome(0, 0, ref.size, durationMs);
+      }
+      const info: ErrorInfo = run.trackError(error, { chunk });
+      if (info.rateLimited) {
+        const waitMs = info.retryAfterMs ?? defaultRetryAfterMs;
+        run.endChunk(chunk, { error: info });
+        // BullMQ's limiter is the queue's: every worker waits, not only the one that was told.
+        await queueOf(job.queueName).rateLimit(waitMs);
+        await share.ledger.recordRateLimit(waitMs).catch(() => undefined);
+        throw Worker.RateLimitError();
+      }
+      run.endChunk(chunk, { error: info });
+      const attempts = job.opts.attempts ?? 1;
+      if (attempt >= attempts) run.add(ref.size, 'failure');
+      throw new ChunkFailedError(info.errorType, info.message);
+    } finally {
+      signal?.removeEventListener('abort', onAbort);
+      unwatch(share, controller);
+    }
+  };
+
+  const close = async (): Promise<void> => {
+    if (poll) clearInterval(poll);
+    for (const share of shares.values()) if (!share.run.isFinished) share.run.finish();
+    shares.clear();
+    await Promise.all([...queues.values()].map((queue) => queue.close()));
+    redis.disconnect();
+  };
+  return Object.assign(processor, { close });
+}
+
+function clampCount(value: unknown, max: number): number {
+  return typeof value === 'number' && Number.isInteger(value) && value > 0 ? Math.min(value, max) : 0;
+}
