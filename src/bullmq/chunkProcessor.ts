@@ -1,6 +1,6 @@
 import { trace, type MeterProvider, type TracerProvider } from '@opentelemetry/api';
 import type { LoggerProvider } from '@opentelemetry/api-logs';
-import { Queue, Worker, type ConnectionOptions, type Job } from 'bullmq';
+import { Queue, Worker, type ConnectionOptions, type Job, type WorkerOptions } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { ChunkContext, ChunkResult } from '../api/trackBatch.js';
 import { systemClock } from '../core/clock.js';
@@ -81,7 +81,9 @@ export function errorTypeOfReason(reason: string | undefined): string | undefine
  * return value carries the chunk's counts for the follower.
  *
  * A 429 with Retry-After pauses the queue's rate limiter for that long (every
- * worker backs off) and puts the chunk back without using an attempt.
+ * worker backs off) and puts the chunk back without using an attempt. BullMQ
+ * holds that pause only in workers with a `limiter`: create the Worker with
+ * {@link workerOptions}.
  */
 export function chunkProcessor<T>(handler: DistributedChunkHandler<T>, options: ChunkProcessorOptions): ChunkProcessor<T> {
   const redis: Redis = openRedis(options.connection);
@@ -269,6 +271,18 @@ export function chunkProcessor<T>(handler: DistributedChunkHandler<T>, options: 
     redis.disconnect();
   };
   return Object.assign(processor, { close });
+}
+
+/** A limiter that never limits by count: only the pause a 429 sets. */
+const PAUSE_ONLY_LIMITER = { max: 2 ** 50, duration: 60_000 };
+
+/**
+ * Worker options for a wrapped processor: BullMQ honours a rate-limit pause
+ * (`queue.rateLimit`) only in workers that have a `limiter`, so one that never
+ * limits by count is added when the options have none.
+ */
+export function workerOptions<O extends WorkerOptions>(options: O): O {
+  return options.limiter ? options : { ...options, limiter: PAUSE_ONLY_LIMITER };
 }
 
 function clampCount(value: unknown, max: number): number {

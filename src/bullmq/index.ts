@@ -7,6 +7,7 @@
 export { startRun, DistributedRun, chunkJobId, type StartRunOptionsInput as StartRunOptions, type EnqueueResult } from './startRun.js';
 export {
   chunkProcessor,
+  workerOptions,
   ChunkFailedError,
   type ChunkProcessor,
   type ChunkProcessorOptions,
