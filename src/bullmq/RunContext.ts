@@ -85,16 +85,20 @@ export function runContextFromEnv(env: NodeJS.ProcessEnv = process.env): RunCont
   return parseRunContext(env[RUN_CONTEXT_ENV]);
 }
 
-/** The chunk reference inside a job's data, or undefined when the job is not a batchtel chunk. */
+/**
+ * The chunk reference inside a job's data, or undefined when the job is not a
+ * batchtel chunk. Checked in place, without a copy: this runs once per job.
+ */
 export function chunkRefOf(data: unknown): ChunkRef | undefined {
   if (typeof data !== 'object' || data === null) return undefined;
-  const ref = (data as { batchtel?: unknown }).batchtel;
-  const ctx = parseRunContext(ref);
-  if (!ctx) return undefined;
-  const r = ref as Record<string, unknown>;
+  const r = (data as { batchtel?: unknown }).batchtel as Record<string, unknown> | undefined;
+  if (typeof r !== 'object' || r === null || r['v'] !== 1) return undefined;
+  if (!nonEmpty(r['runId']) || !nonEmpty(r['name']) || !nonEmpty(r['operation']) || !nonEmpty(r['queue']) || !nonEmpty(r['traceparent'])) return undefined;
   const chunk = r['chunk'];
   const size = r['size'];
   if (typeof chunk !== 'number' || !Number.isInteger(chunk) || chunk < 0) return undefined;
   if (typeof size !== 'number' || !Number.isInteger(size) || size < 0) return undefined;
-  return { ...ctx, chunk, size };
+  return r as unknown as ChunkRef;
 }
+
+const nonEmpty = (value: unknown): boolean => typeof value === 'string' && value.length > 0;

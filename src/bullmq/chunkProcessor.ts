@@ -1,6 +1,6 @@
 import { trace, type MeterProvider, type TracerProvider } from '@opentelemetry/api';
 import type { LoggerProvider } from '@opentelemetry/api-logs';
-import { Queue, Worker, type ConnectionOptions, type Job, type WorkerOptions } from 'bullmq';
+import { QueueKeys, Worker, type Job, type WorkerOptions } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { ChunkContext, ChunkResult } from '../api/trackBatch.js';
 import { systemClock } from '../core/clock.js';
@@ -42,9 +42,14 @@ export interface ChunkProcessorOptions {
   readonly chunkEvents?: boolean;
 }
 
-/** A BullMQ processor function, and `close()` to finish this process's share of the runs. */
+/**
+ * A BullMQ processor function, and `close()` to finish this process's share of
+ * the runs. It takes no per-job signal from BullMQ (that would cost an
+ * AbortController per job): the handler's signal is the run's, aborted when the
+ * run is cancelled.
+ */
 export interface ChunkProcessor<T> {
-  (job: Job<ChunkJobData<T>>, token?: string, signal?: AbortSignal): Promise<ChunkOutcome>;
+  (job: Job<ChunkJobData<T>>, token?: string): Promise<ChunkOutcome>;
   close(): Promise<void>;
 }
 
@@ -53,7 +58,9 @@ interface Share {
   readonly run: Run;
   readonly telemetry: RunTelemetry;
   readonly ledger: RunLedger;
-  readonly active: Set<AbortController>;
+  /** One signal for all of this process's chunks of the run: a cancel aborts them all. */
+  readonly controller: AbortController;
+  active: number;
   cancelled: boolean;
 }
 
@@ -89,7 +96,6 @@ export function chunkProcessor<T>(handler: DistributedChunkHandler<T>, options: 
   const redis: Redis = openRedis(options.connection);
   const prefix = options.prefix ?? 'bull';
   const shares = new Map<string, Share>();
-  const queues = new Map<string, Queue>();
   const cancelPollMs = options.cancelPollMs ?? 250;
   const defaultRetryAfterMs = options.defaultRetryAfterMs ?? 1000;
   let poll: NodeJS.Timeout | undefined;
@@ -121,44 +127,27 @@ export function chunkProcessor<T>(handler: DistributedChunkHandler<T>, options: 
       );
       run.addListener(telemetry);
       run.start();
-      share = { run, telemetry, ledger: new RunLedger(redis, prefix, queueName, ref.runId), active: new Set(), cancelled: false };
+      share = { run, telemetry, ledger: new RunLedger(redis, prefix, queueName, ref.runId), controller: new AbortController(), active: 0, cancelled: false };
+      poll ??= setInterval(() => void checkCancels(), cancelPollMs).unref();
       shares.set(ref.runId, share);
     }
     return share;
   };
 
-  const queueOf = (name: string): Queue => {
-    let queue = queues.get(name);
-    if (!queue) {
-      queue = new Queue(name, { connection: options.connection as ConnectionOptions, prefix });
-      queues.set(name, queue);
-    }
-    return queue;
-  };
+  const keys = new QueueKeys(prefix);
 
   // One poll for all active chunks, whatever the job rate: a cancel costs no round trip per job.
   const checkCancels = async () => {
     for (const share of shares.values()) {
-      if (share.active.size === 0 || share.cancelled) continue;
+      if (share.active === 0 || share.cancelled) continue;
       if (await share.ledger.isCancelled().catch(() => false)) {
         share.cancelled = true;
-        for (const controller of share.active) controller.abort(new Error(`run ${share.run.id} cancelled`));
+        share.controller.abort(new Error(`run ${share.run.id} cancelled`));
       }
     }
   };
-  const watch = (share: Share, controller: AbortController) => {
-    share.active.add(controller);
-    poll ??= setInterval(() => void checkCancels(), cancelPollMs).unref();
-  };
-  const unwatch = (share: Share, controller: AbortController) => {
-    share.active.delete(controller);
-    if (poll && [...shares.values()].every((s) => s.active.size === 0)) {
-      clearInterval(poll);
-      poll = undefined;
-    }
-  };
 
-  const processor = async (job: Job<ChunkJobData<T>>, _token?: string, signal?: AbortSignal): Promise<ChunkOutcome> => {
+  const processor = async (job: Job<ChunkJobData<T>>, _token?: string): Promise<ChunkOutcome> => {
     const ref = chunkRefOf(job.data);
     if (!ref) throw new ChunkFailedError('invalid_chunk', `job ${job.id ?? '?'} carries no batchtel chunk (enqueue chunks with startRun)`);
     const share = shareOf(ref, job.queueName);
@@ -178,10 +167,8 @@ export function chunkProcessor<T>(handler: DistributedChunkHandler<T>, options: 
       run.add(ref.size, 'skipped');
       return outcome(0, 0, ref.size, 0);
     }
-    const controller = new AbortController();
-    const onAbort = () => controller.abort(signal?.reason);
-    signal?.addEventListener('abort', onAbort, { once: true });
-    watch(share, controller);
+    const signal = share.controller.signal;
+    share.active++;
     // Counts go to the local run when the chunk settles, not when it opens: an attempt that is retried counts nothing.
     const chunk: Chunk = run.beginChunk(0, ref.chunk);
     const errors: Record<string, number> = {};
@@ -190,7 +177,7 @@ export function chunkProcessor<T>(handler: DistributedChunkHandler<T>, options: 
     const context: DistributedChunkContext = {
       index: ref.chunk,
       attempt,
-      signal: controller.signal,
+      signal,
       runId: ref.runId,
       job,
       error: (error, o = {}) => {
@@ -238,7 +225,7 @@ export function chunkProcessor<T>(handler: DistributedChunkHandler<T>, options: 
       return outcome(ref.size - failed - skipped, failed, skipped, durationMs, { errors, ...extra });
     } catch (error) {
       const durationMs = performance.now() - started;
-      if (controller.signal.aborted) {
+      if (signal.aborted) {
         // Cancelled (the run, or this job by BullMQ): the chunk's items are skipped, and the job completes.
         run.endChunk(chunk, {});
         run.add(ref.size, 'skipped');
@@ -248,8 +235,9 @@ export function chunkProcessor<T>(handler: DistributedChunkHandler<T>, options: 
       if (info.rateLimited) {
         const waitMs = info.retryAfterMs ?? defaultRetryAfterMs;
         run.endChunk(chunk, { error: info });
-        // BullMQ's limiter is the queue's: every worker waits, not only the one that was told.
-        await queueOf(job.queueName).rateLimit(waitMs);
+        // BullMQ's limiter is the queue's: every worker waits, not only the one that was told. This is
+        // `queue.rateLimit(ms)` through a connection that is already up: the pause starts now, not after a connect.
+        await redis.set(keys.toKey(job.queueName, 'limiter'), Number.MAX_SAFE_INTEGER, 'PX', Math.max(1, Math.round(waitMs)));
         await share.ledger.recordRateLimit(waitMs).catch(() => undefined);
         throw Worker.RateLimitError();
       }
@@ -258,8 +246,7 @@ export function chunkProcessor<T>(handler: DistributedChunkHandler<T>, options: 
       if (attempt >= attempts) run.add(ref.size, 'failure');
       throw new ChunkFailedError(info.errorType, info.message);
     } finally {
-      signal?.removeEventListener('abort', onAbort);
-      unwatch(share, controller);
+      share.active--;
     }
   };
 
@@ -267,7 +254,6 @@ export function chunkProcessor<T>(handler: DistributedChunkHandler<T>, options: 
     if (poll) clearInterval(poll);
     for (const share of shares.values()) if (!share.run.isFinished) share.run.finish();
     shares.clear();
-    await Promise.all([...queues.values()].map((queue) => queue.close()));
     redis.disconnect();
   };
   return Object.assign(processor, { close });

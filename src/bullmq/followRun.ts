@@ -93,7 +93,7 @@ export class RunFollower {
   async cancel(): Promise<void> {
     this.run.cancel();
     await cancelChunks(this.queue, this.ledger);
-    this.refresh();
+    await this.refresh();
   }
 
   /** Stops following (the run goes on); the local view is left as it is. */
@@ -107,20 +107,20 @@ export class RunFollower {
     this.redis.disconnect();
   }
 
-  /** @internal */
-  begin(): void {
+  /** @internal Resolves once the totals in Redis are applied: a follower starts at the run's real count. */
+  begin(): Promise<void> {
     this.events.on('completed', ({ jobId, returnvalue }, eventId) => {
       if (!this.isOurs(jobId)) return;
       const outcome = parseChunkOutcome(returnvalue);
-      if (outcome) void this.ledger.settle(outcome, eventId).then(() => this.refresh(), () => undefined);
+      if (outcome) void this.ledger.settle(outcome, eventId).then(() => void this.refresh(), () => undefined);
     });
     this.events.on('failed', ({ jobId, failedReason }, eventId) => {
-      if (this.isOurs(jobId)) void this.settleFailed(jobId, failedReason, eventId).then(() => this.refresh(), () => undefined);
+      if (this.isOurs(jobId)) void this.settleFailed(jobId, failedReason, eventId).then(() => void this.refresh(), () => undefined);
     });
-    this.timer = setInterval(() => this.refresh(), this.options.refreshMs).unref();
+    this.timer = setInterval(() => void this.refresh(), this.options.refreshMs).unref();
     this.reconcileTimer = setInterval(() => void this.reconcile().catch(() => undefined), this.options.reconcileMs).unref();
     void this.reconcile().catch(() => undefined);
-    this.refresh();
+    return this.refresh();
   }
 
   private isOurs(jobId: string): boolean {
@@ -155,15 +155,15 @@ export class RunFollower {
         }
       }
     }
-    this.refresh();
+    await this.refresh();
   }
 
   /** Reads the totals and applies what changed; one read at a time, the next one coalesced. */
-  private refresh(): void {
-    if (this.closed || this.run.isFinished) return;
+  private refresh(): Promise<void> {
+    if (this.closed || this.run.isFinished) return Promise.resolve();
     if (this.refreshing) {
       this.again = true;
-      return;
+      return this.refreshing;
     }
     this.refreshing = this.ledger
       .read()
@@ -173,9 +173,10 @@ export class RunFollower {
         this.refreshing = undefined;
         if (this.again) {
           this.again = false;
-          this.refresh();
+          void this.refresh();
         }
       });
+    return this.refreshing;
   }
 
   private apply(state: LedgerState): void {
@@ -290,7 +291,7 @@ export async function followRun(input: FollowRunOptionsInput): Promise<RunFollow
     lastEventId: state.lastEventId ?? '0',
   });
   const follower = new RunFollower(run, queue, events, redis, ledger, options);
-  follower.begin();
+  await follower.begin();
   return follower;
 }
 

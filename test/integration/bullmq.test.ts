@@ -192,4 +192,103 @@ describe('distributed runs on BullMQ (real Redis, real bullmq, worker processes)
     await run.close();
     await queue.close();
   });
+
+  it('B: a worker killed (kill -9) mid-chunk: the run completes with exact totals, the chunk counted once, its retry a span event', async () => {
+    const name = 'scenario-b';
+    const total = 3000;
+    const ws = await workers(3, name, { CONCURRENCY: '2', CHUNK_DELAY_MS: '300', FAIL_EVERY: '5', LOCK_MS: '2000', STALLED_INTERVAL_MS: '1000' });
+    const queue = new Queue(name, { connection: redis.connection });
+    const run = await startRun({ queue, name: 'Scenario B', operation: 'scenario_b', total, batchSize: 50 });
+    const follower = spawnProcess(`${name}-follower`, FOLLOWER, { QUEUE: name, RUN_ID: run.id, SERVICE_NAME: 'batchtel-test-follower' });
+    await follower.waitFor('following', (p) => p.events.some((e) => e.ev === 'following'), 60_000);
+    await run.enqueue(Array.from({ length: total }, (_, i) => i));
+    const victim = ws[0]!;
+    const unfinished = (p: FixtureProcess) => {
+      const done = new Set(p.events.filter((e) => e.ev === 'done').map((e) => e['chunk']));
+      return p.events.filter((e) => e.ev === 'start' && !done.has(e['chunk'])).map((e) => Number(e['chunk']));
+    };
+    await victim.waitFor('a chunk in progress after a few done', (p) => p.events.filter((e) => e.ev === 'done').length >= 2 && unfinished(p).length > 0, 60_000);
+    victim.kill9();
+    await victim.exited;
+    const killed = unfinished(victim);
+    expect(killed.length).toBeGreaterThan(0);
+
+    await follower.waitFor('summary', (p) => summaryOf(p) !== undefined, 120_000);
+    const summary = summaryOf(follower)!;
+    expect(summary.result).toBe('success');
+    expect(summary.succeeded + summary.failed + summary.skipped).toBe(total);
+    expect(summary.failed).toBe(12);
+    expect(Number((await ledger(name, run.id))['settled'])).toBe(60);
+    // The killed chunks ran again elsewhere, and count once.
+    for (const chunk of killed) {
+      expect(ws.slice(1).some((w) => w.events.some((e) => e.ev === 'start' && e['chunk'] === chunk))).toBe(true);
+    }
+    await Promise.all(ws.slice(1).map((w) => w.stop()));
+    await follower.exited;
+    const retried = receivedSpans().filter(
+      (s) => s.name === sc.spanNameChunk('scenario_b') && killed.includes(Number(attr(s, sc.ATTR_BATCH_CHUNK_INDEX))) && (s.events ?? []).some((e) => e.name === sc.SPAN_EVENT_CHUNK_RETRY),
+    );
+    expect(retried.length).toBeGreaterThan(0);
+    await run.close();
+    await queue.close();
+  });
+
+  it('C: the follower killed (kill -9) mid-run: a new one attaches by run ID, resumes at the right count, and finishes with exact totals and one summary', async () => {
+    const name = 'scenario-c';
+    const total = 10_000;
+    const ws = await workers(2, name, { CONCURRENCY: '4', CHUNK_DELAY_MS: '150', FAIL_EVERY: '5' });
+    const queue = new Queue(name, { connection: redis.connection });
+    const run = await startRun({ queue, name: 'Scenario C', operation: 'scenario_c', total, batchSize: 50 });
+    const first = spawnProcess(`${name}-follower-1`, FOLLOWER, { QUEUE: name, RUN_ID: run.id, SERVICE_NAME: 'batchtel-test-follower' });
+    await first.waitFor('following', (p) => p.events.some((e) => e.ev === 'following'), 60_000);
+    await run.enqueue(Array.from({ length: total }, (_, i) => i));
+    await first.waitFor('progress past 20%', (p) => progressOf(p, total).some((n) => n >= 2000), 60_000);
+    first.kill9();
+    await first.exited;
+    const lastSeen = Math.max(...progressOf(first, total));
+
+    const second = spawnProcess(`${name}-follower-2`, FOLLOWER, { QUEUE: name, RUN_ID: run.id, SERVICE_NAME: 'batchtel-test-follower' });
+    await second.waitFor('following', (p) => p.events.some((e) => e.ev === 'following'), 60_000);
+    const resumedAt = Number(second.events.find((e) => e.ev === 'following')!['completed']);
+    expect(resumedAt).toBeGreaterThanOrEqual(lastSeen);
+    expect(resumedAt).toBeLessThanOrEqual(total);
+    await second.waitFor('summary', (p) => summaryOf(p) !== undefined, 120_000);
+    const summary = summaryOf(second)!;
+    expect(summary.result).toBe('success');
+    expect(summary.succeeded + summary.failed + summary.skipped).toBe(total);
+    expect(summary.failed).toBe(40);
+    expect(summaryOf(first)).toBeUndefined();
+    await second.exited;
+    await Promise.all(ws.map((w) => w.stop()));
+    const runSpans = receivedSpans().filter((s) => s.name === sc.spanNameRun('scenario_c'));
+    expect(runSpans).toHaveLength(1);
+    expect(runSpans[0]!.spanId).toBe(run.context.traceparent.split('-')[2]);
+    await run.close();
+    await queue.close();
+  });
+
+  it('D: cancel mid-run: waiting jobs removed, active handlers see the abort, result cancelled, counts exact', async () => {
+    const name = 'scenario-d';
+    const total = 5000;
+    const ws = await workers(2, name, { CONCURRENCY: '2', CHUNK_DELAY_MS: '400', FAIL_EVERY: '5' });
+    const queue = new Queue(name, { connection: redis.connection });
+    const run = await startRun({ queue, name: 'Scenario D', operation: 'scenario_d', total, batchSize: 50 });
+    const follower = spawnProcess(`${name}-follower`, FOLLOWER, { QUEUE: name, RUN_ID: run.id, SERVICE_NAME: 'batchtel-test-follower' });
+    await follower.waitFor('following', (p) => p.events.some((e) => e.ev === 'following'), 60_000);
+    await run.enqueue(Array.from({ length: total }, (_, i) => i));
+    await follower.waitFor('some progress', (p) => progressOf(p, total).some((n) => n >= 500), 60_000);
+    await run.cancel();
+    expect(await queue.getWaitingCount()).toBe(0);
+    await follower.waitFor('summary', (p) => summaryOf(p) !== undefined, 60_000);
+    const summary = summaryOf(follower)!;
+    expect(summary.result).toBe('cancellation');
+    expect(summary.succeeded + summary.failed + summary.skipped).toBe(total);
+    expect(summary.skipped).toBeGreaterThan(0);
+    expect(ws.some((w) => w.events.some((e) => e.ev === 'abort'))).toBe(true);
+    expect(await queue.getWaitingCount()).toBe(0);
+    expect(await queue.getActiveCount()).toBe(0);
+    await Promise.all(ws.map((w) => w.stop()));
+    await run.close();
+    await queue.close();
+  });
 });
