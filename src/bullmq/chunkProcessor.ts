@@ -173,7 +173,8 @@ export function chunkProcessor<T>(handler: DistributedChunkHandler<T>, options: 
     const chunk: Chunk = run.beginChunk(0, ref.chunk);
     const errors: Record<string, number> = {};
     const started = performance.now();
-    const attempt = job.attemptsMade + 1;
+    // BullMQ counts every start, a stalled or rate-limited one too.
+    const attempt = Math.max(job.attemptsMade + 1, job.attemptsStarted ?? 0);
     const context: DistributedChunkContext = {
       index: ref.chunk,
       attempt,
@@ -190,8 +191,8 @@ export function chunkProcessor<T>(handler: DistributedChunkHandler<T>, options: 
         const span = trace.getActiveSpan();
         span?.setAttribute(ATTR_BATCH_CHUNK_SIZE, ref.size);
         // A chunk seen before: failed earlier, or its worker died (BullMQ's stalled-job recovery).
-        if (job.attemptsMade > 0 || (job.stalledCounter ?? 0) > 0) {
-          span?.addEvent(SPAN_EVENT_CHUNK_RETRY, { [ATTR_BATCH_CHUNK_ATTEMPT]: attempt + (job.stalledCounter ?? 0) });
+        if (attempt > 1 || (job.stalledCounter ?? 0) > 0) {
+          span?.addEvent(SPAN_EVENT_CHUNK_RETRY, { [ATTR_BATCH_CHUNK_ATTEMPT]: attempt });
           run.recordRetry();
         }
         return handler(job.data.items, context);
@@ -242,8 +243,7 @@ export function chunkProcessor<T>(handler: DistributedChunkHandler<T>, options: 
         throw Worker.RateLimitError();
       }
       run.endChunk(chunk, { error: info });
-      const attempts = job.opts.attempts ?? 1;
-      if (attempt >= attempts) run.add(ref.size, 'failure');
+      if (job.attemptsMade + 1 >= (job.opts.attempts ?? 1)) run.add(ref.size, 'failure');
       throw new ChunkFailedError(info.errorType, info.message);
     } finally {
       share.active--;
