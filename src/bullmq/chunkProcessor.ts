@@ -1,4 +1,4 @@
-import { trace, type MeterProvider, type TracerProvider } from '@opentelemetry/api';
+import type { MeterProvider, TracerProvider } from '@opentelemetry/api';
 import type { LoggerProvider } from '@opentelemetry/api-logs';
 import { QueueKeys, Worker, type Job, type WorkerOptions } from 'bullmq';
 import type { Redis } from 'ioredis';
@@ -188,7 +188,7 @@ export function chunkProcessor<T>(handler: DistributedChunkHandler<T>, options: 
     };
     try {
       const result = await share.telemetry.withChunk(chunk, () => {
-        const span = trace.getActiveSpan();
+        const span = share.telemetry.chunkSpan(chunk);
         span?.setAttribute(ATTR_BATCH_CHUNK_SIZE, ref.size);
         // A chunk seen before: failed earlier, or its worker died (BullMQ's stalled-job recovery).
         if (attempt > 1 || (job.stalledCounter ?? 0) > 0) {

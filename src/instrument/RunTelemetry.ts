@@ -154,6 +154,11 @@ export class RunTelemetry implements RunListener {
     return slot ? contextApi.with(slot.context, fn) : fn();
   }
 
+  /** The chunk's span, for callers that add to it without relying on a context manager. */
+  chunkSpan(chunk: Chunk): Span | undefined {
+    return (chunk.slot as ChunkSlot | undefined)?.span;
+  }
+
   /** The context of the run span, for callers that start their own spans under the run. */
   get context(): Context {
     return this.runContext;

@@ -170,7 +170,7 @@ describe('distributed runs on BullMQ (real Redis, real bullmq, worker processes)
     for (const hit of hits) {
       // The pause is set a moment after the 429 (chunks may start in between): then no worker starts a chunk for Retry-After.
       const retryAfter = Number(hit['retryAfterMs']);
-      const after = starts.filter((at) => at >= hit.at - 5);
+      const after = [hit.at, ...starts.filter((at) => at >= hit.at)];
       const gaps = after.slice(1).map((at, i) => ({ from: after[i]!, length: at - after[i]! }));
       const pause = gaps.find((g) => g.from <= hit.at + 500 && g.length >= retryAfter - 20);
       expect(pause, `no pause of ${retryAfter} ms across the workers after the 429 at ${hit.at}: ${JSON.stringify(gaps.slice(0, 8))}`).toBeDefined();
