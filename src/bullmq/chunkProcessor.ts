@@ -38,7 +38,7 @@ export interface ChunkProcessorOptions {
   readonly tracerProvider?: TracerProvider;
   readonly meterProvider?: MeterProvider;
   readonly loggerProvider?: LoggerProvider;
-  /** Emit a `batch.chunk.completed` log event per chunk (as a local run does). */
+  /** Also emit a `batch.chunk.completed` log event per chunk, as a local run does (default off: the chunk span says the same). */
   readonly chunkEvents?: boolean;
 }
 
@@ -119,7 +119,8 @@ export function chunkProcessor<T>(handler: DistributedChunkHandler<T>, options: 
           maxChunksPerTrace: Number.MAX_SAFE_INTEGER,
           maxTraceAgeMs: Number.MAX_SAFE_INTEGER,
           itemSpanRatio: 0,
-          chunkEvents: options.chunkEvents ?? true,
+          // Off by default here: a distributed run has many chunks and each already has its span.
+          chunkEvents: options.chunkEvents ?? false,
           exceptionSpanEvents: false,
           role: 'contributor',
         },
