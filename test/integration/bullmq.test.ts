@@ -140,8 +140,23 @@ describe('distributed runs on BullMQ (real Redis, real bullmq, worker processes)
     await follower.waitFor('board', (p) => p.events.some((e) => e.ev === 'board'), 60_000);
     const board = readBoardEvents(String(follower.events.find((e) => e.ev === 'board')!['url']), 'test-token-0123456789');
     await follower.waitFor('following', (p) => p.events.some((e) => e.ev === 'following'), 30_000);
+    // BullMQ's limiter key, sampled through the run: the pause a 429 set, as Redis holds it.
+    const probe = new Redis(redis.connection);
+    let maxPauseMs = 0;
+    let probing = true;
+    const probed = (async () => {
+      while (probing) {
+        // A pause is the key at MAX_SAFE_INTEGER; otherwise it is the limiter's job counter.
+        const [[, value], [, pttl]] = (await probe.multi().get(`bull:${name}:limiter`).pttl(`bull:${name}:limiter`).exec()) as [[null, string | null], [null, number]];
+        if (Number(value) >= 2 ** 50) maxPauseMs = Math.max(maxPauseMs, pttl);
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+    })();
     await run.enqueue(Array.from({ length: total }, (_, i) => i));
     await follower.waitFor('summary', (p) => summaryOf(p) !== undefined, 120_000);
+    probing = false;
+    await probed;
+    probe.disconnect();
     board.stop();
     const summary = summaryOf(follower)!;
 
@@ -166,17 +181,20 @@ describe('distributed runs on BullMQ (real Redis, real bullmq, worker processes)
     const hits = all.filter((e) => e.ev === '429');
     expect(hits.length).toBeGreaterThanOrEqual(3);
     expect(summary.rateLimitHits).toBe(hits.length);
+    expect(maxPauseMs).toBeGreaterThan(900);
+    expect(maxPauseMs).toBeLessThanOrEqual(1000);
     const starts = all.filter((e) => e.ev === 'start').map((e) => e.at).sort((a, b) => a - b);
     for (const hit of hits) {
       // The pause is set a moment after the 429 (chunks may start in between): then no worker starts a chunk for Retry-After.
       const retryAfter = Number(hit['retryAfterMs']);
       const after = [hit.at, ...starts.filter((at) => at >= hit.at)];
       const gaps = after.slice(1).map((at, i) => ({ from: after[i]!, length: at - after[i]! }));
-      // On a loaded machine the worker sets the pause a little after its 429 line: allow it 2 s to begin.
-      const pause = gaps.find((g) => g.from <= hit.at + 2000 && g.length >= retryAfter - 20);
+      // Start lines are printed when a handler runs, a moment after BullMQ handed out the job: on a loaded
+      // machine that lag blurs the edges of the pause by up to a few hundred ms (its length in Redis is checked above).
+      const pause = gaps.find((g) => g.from <= hit.at + 2000 && g.length >= retryAfter - 250);
       expect(pause, `no pause of ${retryAfter} ms across the workers after the 429 at ${hit.at}: ${JSON.stringify(gaps.filter((g) => g.length > 50).slice(0, 12))}`).toBeDefined();
       const again = all.find((e) => e.ev === 'start' && e['chunk'] === hit['chunk'] && e.at > hit.at);
-      expect(again!.at - hit.at).toBeGreaterThanOrEqual(retryAfter - 20);
+      expect(again!.at - hit.at).toBeGreaterThanOrEqual(retryAfter - 250);
     }
 
     // One trace: the run span and every chunk span, parented across processes, from four service.instance.ids.
