@@ -39,8 +39,8 @@ export const telemetryOptionsSchema = z.strictObject({
   maxTraceAgeMs: z.number().int().min(1000).default(10 * 60_000),
   /** Share of tracked items that get their own span. */
   itemSpanRatio: z.number().min(0).max(1).default(0),
-  /** One `batch.chunk.completed` log event per chunk. */
-  chunkEvents: z.boolean().default(true),
+  /** One `batch.chunk.completed` log event per chunk. Opt-in: it repeats what the chunk span carries, at about half the chunk's cost again. */
+  chunkEvents: z.boolean().default(false),
   /** Exceptions also as span events (deprecated in semconv 1.40). */
   exceptionSpanEvents: z.boolean().default(false),
 });
