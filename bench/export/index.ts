@@ -138,8 +138,20 @@ async function row(setup: Setup, signal: 'spans' | 'logs', loop: Loop): Promise<
   };
 }
 
+/** The machine's own stalls: the paced loop with no telemetry, so a stall figure can be read against what the machine does anyway. */
+function machineFloor(): { stallMaxMs: number; stallP99Ms: number } {
+  const out = execFileSync(process.execPath, ['--import', 'tsx', here('./producer.ts'), 'none', 'spans', 'paced', String(COUNTS.spans), ENDPOINT, compression], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'ignore'],
+    timeout: 180_000,
+  });
+  return JSON.parse(out.trim().split('\n').pop()!) as { stallMaxMs: number; stallP99Ms: number };
+}
+
 const rows: Row[] = [];
+let floor: { stallMaxMs: number; stallP99Ms: number } | undefined;
 try {
+  floor = machineFloor();
   for (const signal of ['spans', 'logs'] as const)
     for (const loop of ['tight', 'yielding', 'paced'] as const)
       for (const setup of baseline ? (['stock', 'baseline', 'batchtel'] as const) : (['stock', 'batchtel'] as const)) rows.push(await row(setup, signal, loop));
@@ -151,6 +163,7 @@ try {
 const k = (n: number) => `${(n / 1000).toFixed(1)}k`;
 console.log(`export benchmark, node ${process.version}, OTLP/HTTP protobuf, compression ${compression}, endpoint in another process on loopback`);
 if (baseline) console.log(`baseline: batchtel at ${baseline.label}`);
+console.log(`machine floor (the paced loop, no telemetry): stall max ${floor!.stallMaxMs.toFixed(1)} ms, p99 ${floor!.stallP99Ms.toFixed(1)} ms`);
 const setupLabel = (setup: Setup) => (setup === 'baseline' ? 'batchtel (baseline)' : setup);
 console.log(
   `  ${'signal'.padEnd(6)} ${'loop'.padEnd(9)} ${'setup'.padEnd(19)} ${'sent'.padStart(8)} ${'delivered'.padStart(10)} ${'dropped'.padStart(8)} ${'per second'.padStart(11)} ${'bytes/rec'.padStart(10)} ${'wire/rec'.padStart(9)} ${'loop ms'.padStart(8)} ${'app ms/1k'.padStart(10)} ${'stall max'.padStart(10)} ${'stall p99'.padStart(10)}`,

@@ -1,5 +1,5 @@
 /**
- * One benchmark row, in a fresh process: `setup` (stock | batchtel | baseline) emits
+ * One benchmark row, in a fresh process: `setup` (none | stock | batchtel | baseline) emits
  * `count` spans or log records in a tight synchronous loop, one that yields
  * every 512 (setImmediate), or one paced at 512 per 10 ms, then flushes and shuts down. Prints one JSON line: loop and total
  * time, and what the pipeline says it dropped.
@@ -30,12 +30,15 @@ import { BatchSpanProcessor, TracerProvider } from '@opentelemetry/sdk-trace';
 const [setup, signal, loop, countArg, endpoint, compression, baselineRoot] = process.argv.slice(2) as [string, 'spans' | 'logs', 'tight' | 'yielding' | 'paced', string, string, 'gzip' | 'none', string | undefined];
 const count = Number(countArg);
 
-let tracer: Tracer;
-let logger: Logger;
+let tracer: Tracer | undefined;
+let logger: Logger | undefined;
 let finish: () => Promise<void>;
 let dropped = () => 0;
 
-if (setup === 'stock') {
+if (setup === 'none') {
+  // The machine's own floor: the same loop with no telemetry at all.
+  finish = async () => {};
+} else if (setup === 'stock') {
   const tracerProvider = new TracerProvider({
     spanProcessors: [new BatchSpanProcessor({ exporter: new OTLPTraceExporter({ url: `${endpoint}/v1/traces`, compression: compression as never }) })],
   });
@@ -67,9 +70,11 @@ if (setup === 'stock') {
 }
 
 const emit =
-  signal === 'spans'
-    ? (i: number) => tracer.startSpan('bench.record', { attributes: { seq: i, 'batch.operation': 'bench' } }).end()
-    : (i: number) => logger.emit({ body: 'record processed', attributes: { seq: i, 'batch.operation': 'bench' } });
+  setup === 'none'
+    ? (_i: number) => {}
+    : signal === 'spans'
+      ? (i: number) => tracer!.startSpan('bench.record', { attributes: { seq: i, 'batch.operation': 'bench' } }).end()
+      : (i: number) => logger!.emit({ body: 'record processed', attributes: { seq: i, 'batch.operation': 'bench' } });
 
 // Measured from inside the event loop, so the utilization covers the loop itself.
 await new Promise<void>((resolve) => setImmediate(resolve));
