@@ -16,6 +16,7 @@ import { fileURLToPath } from 'node:url';
 import { trackBatch } from '../src/api/trackBatch.js';
 import { RunRegistry } from '../src/core/RunRegistry.js';
 import { startServer } from '../src/server/index.js';
+import { EventHub } from '../src/server/EventHub.js';
 
 export interface LoadOptions {
   readonly clients: number;
@@ -148,6 +149,35 @@ export async function measure(options: LoadOptions): Promise<LoadReport> {
   }
 }
 
+export interface ReplayMemory {
+  readonly events: number;
+  /** Bytes held for replay and heap growth, a 20-character name vs a 10 MB one, no client connected. */
+  readonly short: { readonly replayBytes: number; readonly heapGrowthBytes: number };
+  readonly huge: { readonly replayBytes: number; readonly heapGrowthBytes: number };
+}
+
+/** The replay ring's memory with `events` progress events and no client, for an ordinary and a 10 MB run name, side by side. */
+export function replayMemory(events = 1000): ReplayMemory {
+  const one = (name: string) => {
+    const registry = new RunRegistry();
+    const hub = new EventHub(registry, () => undefined, { progressIntervalMs: 3_600_000, keepAliveProgressMs: 1 });
+    const batch = trackBatch({ name, operation: 'replay', total: events * 2, registry, display: 'none', alerts: { enabled: false } }).start();
+    globalThis.gc?.();
+    const before = process.memoryUsage().heapUsed;
+    const t = Date.now();
+    for (let i = 1; i <= events; i++) {
+      batch.add(1);
+      hub.sampleProgress(t + i * 3_600_000);
+    }
+    globalThis.gc?.();
+    const result = { replayBytes: hub.replayBytes, heapGrowthBytes: Math.max(0, process.memoryUsage().heapUsed - before) };
+    batch.finish();
+    hub.close();
+    return result;
+  };
+  return { events, short: one('Nightly invoice sync'), huge: one('n'.repeat(10 * 1024 * 1024)) };
+}
+
 /** The child: opens `count` SSE streams and times every event from its `at` to arrival. */
 async function clientProcess(url: string, token: string, count: number): Promise<void> {
   const latencies: number[] = [];
@@ -219,4 +249,7 @@ if (process.argv[2] === CLIENT_FLAG) {
   console.log(`  event latency publish→client p50 ${r.events.p50Ms} ms, p99 ${r.events.p99Ms} ms, max ${r.events.maxMs} ms`);
   console.log(`  CPU of loops+server process  ${r.cpu.baselinePercent}% without clients, ${r.cpu.loadedPercent}% with (of one core)`);
   console.log(`  CPU of the client process    ${r.cpu.clientProcessPercent}%`);
+  const m = replayMemory();
+  const mib = (n: number) => `${(n / 1048576).toFixed(2)} MiB`;
+  console.log(`  replay buffer, ${m.events} progress events, no client: ${mib(m.short.replayBytes)} (heap +${mib(m.short.heapGrowthBytes)}) with a 20-character name, ${mib(m.huge.replayBytes)} (heap +${mib(m.huge.heapGrowthBytes)}) with a 10 MiB name (ratio ${(m.huge.replayBytes / m.short.replayBytes).toFixed(2)})`);
 }

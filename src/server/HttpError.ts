@@ -81,8 +81,10 @@ export function validationError(error: z.ZodError, where: string, schema?: z.Zod
         };
       });
     }
-    const expected = expectedOf(issue);
     const received = describeReceived(issue.input);
+    const params = issue.code === 'custom' ? (issue.params as { code?: string; expected?: string } | undefined) : undefined;
+    if (params?.code) return [{ path: base, message: `${issue.message} (received ${received})`, code: params.code, ...(params.expected ? { expected: params.expected } : {}), received }];
+    const expected = expectedOf(issue);
     return [{ path: base, message: expected ? `expected ${expected}, received ${received}` : `${issue.message}, received ${received}`, code: issue.code, ...(expected ? { expected } : {}), received }];
   });
   const first = errors[0];

@@ -135,6 +135,10 @@ button.cancel[data-armed="1"] { background: var(--bad); border-color: var(--bad)
   const m = /(?:^#|&)token=([^&]+)/.exec(location.hash);
   if (m) { sessionStorage.setItem(KEY, decodeURIComponent(m[1])); history.replaceState(null, '', location.pathname + location.search); }
   let token = sessionStorage.getItem(KEY) || '';
+  // The API lives next to the board, wherever the app mounted it: /batchtel and /batchtel/ both
+  // mean the folder /batchtel/ (a relative URL from /batchtel would otherwise escape the mount).
+  const base = location.pathname.endsWith('/') ? location.pathname : location.pathname + '/';
+  const api = (path) => base + path;
   const runs = new Map();
   const cards = new Map();
   const $ = (id) => document.getElementById(id);
@@ -155,6 +159,8 @@ button.cancel[data-armed="1"] { background: var(--bad); border-color: var(--bad)
   function toast(text) { const t = $('toast'); t.textContent = text; t.style.display = 'block'; clearTimeout(toast.t); toast.t = setTimeout(() => t.style.display = 'none', 3500); }
   function setConn(state, text) { $('conn').dataset.state = state; $('connText').textContent = text; }
   const headers = () => token ? { authorization: 'Bearer ' + token } : {};
+  // State-changing requests are JSON (the server refuses others: no cross-site form or no-cors fetch can send them).
+  const post = (path) => fetch(api(path), { method: 'POST', headers: { ...headers(), 'content-type': 'application/json' }, body: '{}' });
 
   function card(run) {
     let el = cards.get(run.id);
@@ -245,9 +251,11 @@ button.cancel[data-armed="1"] { background: var(--bad); border-color: var(--bad)
     button.textContent = 'Cancel';
     button.disabled = true;
     try {
-      const res = await fetch('api/batch/' + encodeURIComponent(id) + '/cancel', { method: 'POST', headers: headers() });
+      const res = await post('api/batch/' + encodeURIComponent(id) + '/cancel');
       const body = await res.json().catch(() => ({}));
       if (!res.ok) toast('Cancel failed: ' + (body.error || res.status));
+      // 202: the run stops when its code next checks its signal; the card turns cancelled then.
+      else toast('Cancel requested');
     } catch (e) { toast('Cancel failed: ' + e); }
     finally { setTimeout(() => { button.disabled = false; }, 1500); }
   }
@@ -259,7 +267,7 @@ button.cancel[data-armed="1"] { background: var(--bad); border-color: var(--bad)
     const q = [];
     if (ticket) q.push('ticket=' + encodeURIComponent(ticket));
     if (lastEventId) q.push('lastEventId=' + encodeURIComponent(lastEventId));
-    es = new EventSource('api/batch/events' + (q.length ? '?' + q.join('&') : ''));
+    es = new EventSource(api('api/batch/events' + (q.length ? '?' + q.join('&') : '')));
     es.onopen = () => setConn('live', 'live');
     es.onerror = () => {
       setConn('down', 'reconnecting…');
@@ -275,7 +283,7 @@ button.cancel[data-armed="1"] { background: var(--bad); border-color: var(--bad)
   }
 
   async function start() {
-    const res = await fetch('api/batch/events/ticket', { method: 'POST', headers: headers() }).catch(() => null);
+    const res = await post('api/batch/events/ticket').catch(() => null);
     if (res && res.status === 401) { $('login').style.display = 'grid'; setConn('down', 'token required'); return; }
     if (!res || !res.ok) { setConn('down', 'server unreachable'); clearTimeout(retryTimer); retryTimer = setTimeout(start, 3000); return; }
     $('login').style.display = 'none';

@@ -16,11 +16,15 @@ import { describeReceived, HttpError, validationError } from './HttpError.js';
 import { buildOpenApi } from './openapi.js';
 import { matchRoute, type RouteId } from './routes.js';
 import { RUN_STATUSES, type CreateBody, type HistoryQuery } from './schemas.js';
+import { checkHost, checkStateChange, hostName, isStateChanging } from './requestGuard.js';
 import { TokenBucket } from './TokenBucket.js';
 import { batchView, cardView, resultsView, vizView } from './views.js';
 
 export interface BatchHandlerOptions {
-  /** `{ token }` (Bearer), optionally with a read-only `readToken`; or `{ disabled: true }` for loopback-only use. Required. */
+  /**
+   * `{ token }` (Bearer), optionally with a read-only `readToken` (each a string of at least 16
+   * characters, checked here); or `{ disabled: true }` for loopback-only use. Required.
+   */
   readonly auth: AuthOptions;
   /** Defaults to `defaultRegistry`, where `trackBatch` and `createBatchProgress` register runs. */
   readonly registry?: RunRegistry;
@@ -37,6 +41,12 @@ export interface BatchHandlerOptions {
   readonly retentionDays?: number;
   /** Lifetime of SSE tickets, ms (default 5 minutes). */
   readonly ticketTtlMs?: number;
+  /**
+   * Host names (without port) this handler answers for, besides the loopback names. With auth
+   * disabled, `Host` is always checked (a DNS-rebound name gets 403) and these are the extra names
+   * allowed; with a token, setting this turns the check on.
+   */
+  readonly allowedHosts?: readonly string[];
   /** Time for rate limits, tickets and created_at; injected by tests. */
   readonly clock?: Clock;
 }
@@ -64,6 +74,11 @@ const DAY_MS = 86_400_000;
 /** The control API and board as one request listener. */
 export function createBatchHandler(options: BatchHandlerOptions): BatchHandler {
   const auth = parseAuth((options as { auth?: unknown } | undefined)?.auth);
+  if (options.allowedHosts !== undefined && !(Array.isArray(options.allowedHosts) && options.allowedHosts.every((h) => typeof h === 'string' && h.length > 0))) {
+    throw new TypeError(`batchtel/server: \`allowedHosts\` must be an array of host names, received ${describeReceived(options.allowedHosts)}`);
+  }
+  const allowedHosts = new Set((options.allowedHosts ?? []).map(hostName));
+  const checkHosts = 'disabled' in auth || options.allowedHosts !== undefined;
   const registry = options.registry ?? defaultRegistry;
   const clock = options.clock ?? systemClock;
   const maxBodyBytes = options.maxBodyBytes ?? 64 * 1024;
@@ -101,8 +116,19 @@ export function createBatchHandler(options: BatchHandlerOptions): BatchHandler {
   };
 
   const handlers: Record<RouteId, (ctx: Ctx) => Result | Promise<Result>> = {
-    board: ({ res }) => {
-      send(res, 200, boardHtml(), 'text/html; charset=utf-8', { 'content-security-policy': "default-src 'self'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src 'self' data:", 'referrer-policy': 'no-referrer' });
+    board: ({ req, res, url }) => {
+      // Mounted (express, connect) at /batchtel and opened without the slash: the page's relative
+      // URLs would resolve outside the mount, so send the browser to the folder. The Location is
+      // relative to the last segment, so it also holds behind a proxy that adds its own prefix.
+      const original = (req as { originalUrl?: unknown }).originalUrl;
+      if (typeof original === 'string') {
+        const path = original.split('?')[0]!;
+        if (path.length > 1 && !path.endsWith('/')) {
+          res.writeHead(302, { location: `${path.slice(path.lastIndexOf('/') + 1)}/${url.search}`, 'cache-control': 'no-store', 'content-length': '0' }).end();
+          return { handled: true };
+        }
+      }
+      send(res, 200, boardHtml(), 'text/html; charset=utf-8', { 'content-security-policy': "default-src 'self'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src 'self' data:; frame-ancestors 'none'", 'x-frame-options': 'DENY', 'referrer-policy': 'no-referrer' });
       return { handled: true };
     },
     openapi: ({ res }) => {
@@ -263,7 +289,9 @@ export function createBatchHandler(options: BatchHandlerOptions): BatchHandler {
       throw new HttpError(404, `no route for ${method} ${url.pathname}`, [{ path: 'url', message: 'see /api/batch/openapi.json', code: 'not_found' }]);
     }
     const { route } = match;
+    if (checkHosts) checkHost(req, allowedHosts);
     authorize(req, url, auth, route.access, route.id === 'events', clock.now());
+    if (isStateChanging(method)) checkStateChange(req, allowedHosts);
     let params: unknown = match.params;
     if (route.params) {
       const p = route.params.safeParse(match.params, { reportInput: true });

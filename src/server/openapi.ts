@@ -59,15 +59,19 @@ function operation(route: Route): Json {
   const errors: Record<string, Json> = {};
   const errorResponse = (description: string): Json => ({ description, content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } });
   if (route.params || route.query || route.body) errors['400'] = errorResponse('Invalid request (field paths in details.errors)');
-  if (route.access !== 'none') {
-    errors['401'] = errorResponse('Missing or invalid bearer token');
-    errors['403'] = errorResponse('Token lacks the right (read-only token on a write route), or non-loopback client with auth disabled');
-  }
+  const changes = route.method !== 'GET';
+  if (route.access !== 'none') errors['401'] = errorResponse('Missing or invalid bearer token');
+  errors['403'] = errorResponse(
+    [
+      ...(route.access !== 'none' ? ['the token lacks the right (read-only token on a write route)', 'a non-loopback client with auth disabled'] : []),
+      'a Host that is not a loopback name or one of allowedHosts (checked with auth disabled, or when allowedHosts is set)',
+      ...(changes ? ['a request from another origin (Sec-Fetch-Site other than same-origin, or an Origin that is not this host)'] : []),
+    ].join('; or '),
+  );
   if (route.params) errors['404'] = errorResponse('No such run');
-  if (route.body) {
-    errors['413'] = errorResponse('Body too large');
-    errors['415'] = errorResponse('Body is not application/json');
-  }
+  if (route.body) errors['413'] = errorResponse('Body too large');
+  if (changes) errors['415'] = errorResponse('Not sent as application/json: every request that changes state must be, with or without a body');
+  errors['500'] = errorResponse("Internal error: the body carries only an id, the error is in the server's diagnostic log under it");
   if (route.id === 'create') errors['429'] = errorResponse('Rate limit on create; see Retry-After');
   if (route.id === 'cancel') errors['409'] = errorResponse('The run has already finished');
   const success: Json = {
@@ -81,7 +85,9 @@ function operation(route: Route): Json {
     parameters: parameters(route),
     ...(route.body
       ? { requestBody: { required: true, content: { 'application/json': { schema: toSchema(route.body, 'input') } } } }
-      : {}),
+      : changes
+        ? { requestBody: { required: false, description: 'Not read; send `{}` (or nothing) as application/json', content: { 'application/json': { schema: { type: 'object' } } } } }
+        : {}),
     responses: { [String(route.status)]: success, ...errors },
   };
 }

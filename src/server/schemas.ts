@@ -28,14 +28,24 @@ export const cleanupBody = z.strictObject({
   daysToKeep: z.number().int().min(0).max(36_500).describe('Finished runs that ended longer ago than this are forgotten'),
 });
 
+/** Fields of the create body itself; one of these under `options` is a mistake worth naming. */
+const CREATE_FIELDS = ['operation', 'name', 'description', 'input', 'filters', 'total_items'] as const;
+
 export const createOptions = z
-  .object({
+  .looseObject({
     batchSize: z.number().int().min(1).max(100_000).default(50).describe('Items per chunk'),
     retryAttempts: z.number().int().min(0).max(20).default(3).describe('Retries of a failed chunk after its first attempt'),
     timeout: z.number().int().min(1).max(7 * 24 * 3_600_000).optional().describe('Whole-run deadline, ms'),
     concurrency: z.number().int().min(1).max(64).default(1).describe('Chunks in flight'),
   })
-  .describe('How the run processes its items; other keys are accepted and ignored');
+  .superRefine((options, ctx) => {
+    for (const key of CREATE_FIELDS) {
+      if (Object.hasOwn(options, key)) {
+        ctx.addIssue({ code: 'custom', path: [key], input: options[key], message: `\`${key}\` belongs at the top level of the body, not under \`options\``, params: { code: 'misplaced_field', expected: `\`${key}\` at the top level` } });
+      }
+    }
+  })
+  .describe('How the run processes its items; other keys are accepted and ignored (the fields of the body itself are refused here)');
 
 export const createBody = z.strictObject({
   operation: z.string().min(1).max(64).describe('A registered operation'),

@@ -35,7 +35,9 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
   if ('disabled' in auth && !(isLoopback(host) || host === 'localhost')) {
     throw new TypeError(`batchtel/server: auth may only be disabled on a loopback host, not ${JSON.stringify(host)}`);
   }
-  const handler = createBatchHandler({ ...options, auth });
+  // With auth disabled, Host is checked: the bound name is answered along with the loopback names.
+  const allowedHosts = 'disabled' in auth ? [...(options.allowedHosts ?? []), host] : options.allowedHosts;
+  const handler = createBatchHandler({ ...options, auth, ...(allowedHosts ? { allowedHosts } : {}) });
   const server = createServer(handler);
   server.keepAliveTimeout = 5_000;
   server.headersTimeout = 10_000;

@@ -6,7 +6,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { trackBatch } from '../../src/api/trackBatch.js';
 import { ManualClock } from '../../src/core/clock.js';
 import { RunRegistry } from '../../src/core/RunRegistry.js';
-import { startServer, type RunningServer } from '../../src/server/index.js';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import express from 'express';
+import { createBatchHandler, startServer, type RunningServer } from '../../src/server/index.js';
 
 /**
  * The board in real headless Chromium (Debian's `chromium`, installed by
@@ -170,5 +173,141 @@ describe('the board', () => {
     await page.click('#login button');
     await page.locator('#conn[data-state="live"]').waitFor({ timeout: 10_000 });
     await page.close();
+  });
+});
+
+describe('the board mounted under a prefix', () => {
+  const TOKEN = 'mounted-board-token-0123456789';
+  let mounted: RunningApp[] = [];
+  interface RunningApp {
+    server: Server;
+    base: string;
+    close: () => Promise<void>;
+  }
+  const listen = async (server: Server, close: () => void): Promise<RunningApp> => {
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const app = {
+      server,
+      base: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+      close: () =>
+        new Promise<void>((resolve) => {
+          close();
+          server.closeAllConnections();
+          server.close(() => resolve());
+        }),
+    };
+    mounted.push(app);
+    return app;
+  };
+  afterAll(async () => {
+    await Promise.all(mounted.map((app) => app.close()));
+    mounted = [];
+  });
+
+  it('in express, with and without the trailing slash: the page reaches its API inside the mount', async () => {
+    const registry = new RunRegistry();
+    const handler = createBatchHandler({ auth: { token: TOKEN }, registry, events: { progressIntervalMs: 200 } });
+    const app = express();
+    app.get('/', (_req, res) => res.send('the app'));
+    app.use('/batchtel', handler);
+    const { base } = await listen(createServer(app), () => handler.close());
+    const batch = trackBatch({ name: 'Mounted run', operation: 'mounted', total: 1000, registry, display: 'none' }).start();
+    batch.add(10);
+
+    for (const path of ['/batchtel', '/batchtel/']) {
+      const page = await context.newPage();
+      const failed: string[] = [];
+      page.on('response', (response) => {
+        if (response.status() >= 400) failed.push(`${response.status()} ${response.url()}`);
+      });
+      await page.goto(`${base}${path}#token=${TOKEN}`);
+      await page.locator('#conn[data-state="live"]').waitFor({ timeout: 10_000 });
+      const card = page.locator(`[data-id="${batch.id}"]`);
+      await card.waitFor({ timeout: 10_000 });
+      expect(await card.locator('.name').textContent()).toBe('Mounted run');
+      expect(new URL(page.url()).pathname).toBe('/batchtel/');
+      expect(failed, path).toEqual([]);
+      await page.close();
+    }
+
+    // Cancel goes through the mount too (a JSON POST, same origin).
+    const page = await context.newPage();
+    await page.goto(`${base}/batchtel#token=${TOKEN}`);
+    const card = page.locator(`[data-id="${batch.id}"]`);
+    await card.waitFor({ timeout: 10_000 });
+    await card.locator('button.cancel').click();
+    await card.locator('button.cancel').click();
+    await expect.poll(() => batch.signal.aborted, { timeout: 10_000 }).toBe(true);
+    batch.finish();
+    await expect.poll(() => card.getAttribute('data-status'), { timeout: 10_000 }).toBe('cancelled');
+    await page.close();
+  });
+
+  it('behind a mount that hides its prefix (no originalUrl), opened without the slash', async () => {
+    const registry = new RunRegistry();
+    const handler = createBatchHandler({ auth: { token: TOKEN }, registry, events: { progressIntervalMs: 200 } });
+    const server = createServer((req, res) => {
+      if (req.url === '/plain' || req.url?.startsWith('/plain/') || req.url?.startsWith('/plain?')) {
+        req.url = req.url.slice('/plain'.length) || '/';
+        if (req.url.startsWith('?')) req.url = `/${req.url}`;
+        handler(req, res);
+      } else res.writeHead(404).end();
+    });
+    const { base } = await listen(server, () => handler.close());
+    const batch = trackBatch({ name: 'Plain run', operation: 'plain', registry, display: 'none' }).start();
+    const page = await context.newPage();
+    await page.goto(`${base}/plain#token=${TOKEN}`);
+    await page.locator('#conn[data-state="live"]').waitFor({ timeout: 10_000 });
+    await page.locator(`[data-id="${batch.id}"]`).waitFor({ timeout: 10_000 });
+    expect(new URL(page.url()).pathname).toBe('/plain');
+    await page.close();
+    batch.finish();
+  });
+});
+
+describe('auth disabled (loopback-only): another origin cannot change runs', () => {
+  it("a page from another origin neither cancels nor creates with no-cors fetches; the board itself still cancels", async () => {
+    const registry = new RunRegistry();
+    const { defineOperation } = await import('../../src/server/index.js');
+    const { z } = await import('zod');
+    const op = defineOperation('noop', z.strictObject({}), () => undefined);
+    const target = await startServer({ registry, auth: { disabled: true }, operations: [op], events: { progressIntervalMs: 200 } });
+    const victim = trackBatch({ name: 'Victim', operation: 'victim', registry, display: 'none' }).start();
+    const attack = `<!doctype html><script>
+      const api = ${JSON.stringify(target.url)} + '/api/batch/';
+      const shots = [
+        fetch(api + ${JSON.stringify(victim.id)} + '/cancel', { method: 'POST', mode: 'no-cors', body: new Blob(['{}']) }),
+        fetch(api + 'create', { method: 'POST', mode: 'no-cors', body: new Blob([JSON.stringify({ operation: 'noop', input: {} })]) }),
+        fetch(api + 'create', { method: 'POST', mode: 'no-cors', headers: { 'content-type': 'text/plain' }, body: JSON.stringify({ operation: 'noop', input: {} }) }),
+        fetch(api + 'create', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ operation: 'noop', input: {} }) }),
+      ];
+      Promise.allSettled(shots).then(() => { document.title = 'done'; });
+    </script>`;
+    const evil = createServer((_req, res) => res.writeHead(200, { 'content-type': 'text/html' }).end(attack));
+    await new Promise<void>((resolve) => evil.listen(0, '127.0.0.1', resolve));
+    const page = await context.newPage();
+    try {
+      const hits: string[] = [];
+      page.on('response', (response) => hits.push(`${response.status()} ${response.request().method()} ${new URL(response.url()).pathname}`));
+      // localhost:<other port> is another origin (and the same site) as 127.0.0.1:<target port>.
+      await page.goto(`http://localhost:${(evil.address() as AddressInfo).port}/`);
+      await expect.poll(() => page.title(), { timeout: 10_000 }).toBe('done');
+      expect(victim.signal.aborted).toBe(false);
+      expect(registry.list().map((r) => r.descriptor.name)).toEqual(['Victim']);
+      // The requests did reach the server, and were refused there.
+      expect(hits.filter((h) => h.includes('/api/batch/')).every((h) => /^(403|415) /.test(h) || h.startsWith('0 '))).toBe(true);
+
+      await page.goto(`${target.url}/`);
+      const card = page.locator(`[data-id="${victim.id}"]`);
+      await card.waitFor({ timeout: 10_000 });
+      await card.locator('button.cancel').click();
+      await card.locator('button.cancel').click();
+      await expect.poll(() => victim.signal.aborted, { timeout: 10_000 }).toBe(true);
+    } finally {
+      await page.close();
+      evil.closeAllConnections();
+      await new Promise((resolve) => evil.close(resolve));
+      await target.close();
+    }
   });
 });

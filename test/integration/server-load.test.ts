@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { measure } from '../../bench/server-load.js';
+import { measure, replayMemory } from '../../bench/server-load.js';
 
 /**
  * The small version of `npm run bench:server`: 100 SSE clients (in a child
@@ -14,4 +14,11 @@ describe('control server under load', () => {
     expect(r.events.p99Ms).toBeLessThan(1000);
     expect(r.efficiencyRatio).toBeGreaterThan(0.6);
   }, 60_000);
+
+  it('holds a bounded replay buffer with no client, whatever the run name', () => {
+    const m = replayMemory(1000);
+    expect(m.huge.replayBytes).toBeLessThanOrEqual(4 * 1024 * 1024);
+    expect(m.huge.replayBytes).toBeLessThan(m.short.replayBytes * 2);
+    expect(m.huge.heapGrowthBytes).toBeLessThan(64 * 1024 * 1024);
+  });
 });

@@ -54,7 +54,7 @@ describe('POST /api/batch/create', () => {
     expect(res.body.details.errors).toEqual([expect.objectContaining({ path: 'body.input.items', code: 'invalid_type' })]);
   });
 
-  it("accepts seed 004's `filters` for the input", async () => {
+  it("accepts `filters` as another name for the input", async () => {
     const res = await create({ operation: 'gated', filters: { items: 20 }, name: 'Monthly', options: { batchSize: 5, retryAttempts: 2, timeout: 60000 } });
     expect(res.status).toBe(202);
     expect(res.body.batch).toMatchObject({ name: 'Monthly', total_items: 20 });
@@ -108,7 +108,7 @@ describe('POST /api/batch/create', () => {
 });
 
 describe('GET /api/batch/:id, /results, /viz', () => {
-  it('reports status and progress with seed 004 fields, ETA with interval and confidence', async () => {
+  it('reports status and progress with the documented fields, ETA with interval and confidence', async () => {
     const run = trackBatch({ name: 'Import', operation: 'import', total: 1000, registry: s.registry, display: 'none' }).start();
     for (let i = 0; i < 20; i++) {
       const chunk = (s.registry.get(run.id)!).beginChunk(10);

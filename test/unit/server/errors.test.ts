@@ -58,6 +58,16 @@ describe('validation errors name the field, what was expected, what was received
     ]);
   });
 
+  it('says so when a top-level field was put under `options` (other option keys are accepted and ignored)', async () => {
+    s = await startTestServer();
+    const res = await create({ operation: 'gated', input: { items: 1 }, options: { batchSize: 5, total_items: 10, model: 'gpt-4' } });
+    expect(res.status).toBe(400);
+    expect(res.body.details.errors).toEqual([
+      expect.objectContaining({ path: 'body.options.total_items', code: 'misplaced_field', received: '10', message: expect.stringContaining('`total_items` belongs at the top level') }),
+    ]);
+    expect((await create({ operation: 'gated', input: { items: 1 }, options: { batchSize: 5, model: 'gpt-4' } })).status).toBe(202);
+  });
+
   it('a wrong type or range reports expected and received', async () => {
     s = await startTestServer();
     const res = await create({ operation: 'gated', input: { items: 1 }, options: { batchSize: 0 } });

@@ -63,7 +63,9 @@ export async function startTestServer(options: Partial<StartServerOptions> = {})
       const { token = TOKEN, ...rest } = init;
       const headers = new Headers(rest.headers);
       if (token !== null) headers.set('authorization', `Bearer ${token}`);
-      if (rest.body !== undefined && !headers.has('content-type')) headers.set('content-type', 'application/json');
+      // As the board and API clients do: state-changing requests are JSON, with or without a body.
+      const method = (rest.method ?? 'GET').toUpperCase();
+      if ((rest.body !== undefined || (method !== 'GET' && method !== 'HEAD')) && !headers.has('content-type')) headers.set('content-type', 'application/json');
       const res = await fetch(server.url + path, { ...rest, headers });
       const text = await res.text();
       let body: unknown = text;

@@ -55,7 +55,7 @@ describe('OpenAPI description', () => {
     const body = create.requestBody.content['application/json'].schema;
     expect(body.required).toEqual(['operation']);
     expect(body.properties.options.properties.batchSize).toMatchObject({ type: 'integer', minimum: 1 });
-    expect(Object.keys(create.responses).sort()).toEqual(['202', '400', '401', '403', '413', '415', '429']);
+    expect(Object.keys(create.responses).sort()).toEqual(['202', '400', '401', '403', '413', '415', '429', '500']);
     const cleanup = spec.paths['/api/batch/cleanup'].delete.requestBody.content['application/json'].schema;
     expect(cleanup).toMatchObject({ type: 'object', required: ['daysToKeep'], additionalProperties: false });
     for (const route of ROUTES) {
@@ -63,4 +63,19 @@ describe('OpenAPI description', () => {
       expect(op.security, route.id).toEqual(route.access === 'none' ? [] : [{ bearer: [] }]);
     }
   });
+
+  it('documents the cancel semantics, the guards on state-changing routes, and the bounded texts', async () => {
+    const spec = (await s.request('/api/batch/openapi.json')).body;
+    const cancel = spec.paths['/api/batch/{id}/cancel'].post;
+    expect(Object.keys(cancel.responses)).toContain('202');
+    expect(cancel.responses['202'].description).toMatch(/cancelRequested/);
+    expect(cancel.responses['202'].description).toMatch(/status is unchanged/);
+    for (const [path, method] of [['/api/batch/{id}/cancel', 'post'], ['/api/batch/events/ticket', 'post'], ['/api/batch/create', 'post'], ['/api/batch/cleanup', 'delete']] as const) {
+      expect(spec.paths[path][method].responses['415'], `${method} ${path}`).toBeDefined();
+      expect(spec.paths[path][method].responses['403'].description, `${method} ${path}`).toMatch(/another origin/);
+    }
+    expect(spec.info.description).toMatch(/256 characters/);
+    expect(JSON.stringify(spec)).not.toMatch(/seed/i);
+  });
 });
+
