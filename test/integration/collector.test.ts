@@ -13,11 +13,9 @@ import { RunRegistry, trackBatch } from '../../src/index.js';
 import { startTelemetry } from '../../src/sdk/index.js';
 import * as sc from '../../src/semconv.js';
 import { OtlpSink } from '../support/otlpSink.js';
-import { collectorBinary, promQuery, Stack, waitFor, type Process } from '../support/stack.js';
+import { collectorBinary, otlpUrl, promQuery, Stack, waitFor, type Collector, type Prometheus } from '../support/stack.js';
 
 const CANARY = 'canary-col-4e2b';
-const PROM = 19090;
-const AGENT = { grpc: 14317, http: 14318, health: 14133, metrics: 18888 };
 
 let binary: string;
 beforeAll(() => {
@@ -49,11 +47,11 @@ describe('the real collector, Prometheus and the trace/log backends', () => {
   const stack = new Stack();
   const tempo = new OtlpSink();
   const loki = new OtlpSink();
-  let agent: Process;
+  let agent: Collector;
+  let prom: Prometheus;
+  let PROM: number;
+  let tempoUrl: string;
   const agentEnv: Record<string, string> = {
-    BATCHTEL_TRACES_URL: 'http://127.0.0.1:14418/v1/traces',
-    BATCHTEL_LOGS_URL: 'http://127.0.0.1:14100/v1/logs',
-    BATCHTEL_PROMETHEUS_RW_URL: `http://127.0.0.1:${PROM}/api/v1/write`,
     BATCHTEL_OTLP_ENCODING: 'json',
     BATCHTEL_DECISION_WAIT: '1s',
     // Keep only errors and slow chunks, so the test can see tail sampling drop the rest.
@@ -63,10 +61,14 @@ describe('the real collector, Prometheus and the trace/log backends', () => {
   };
 
   beforeAll(async () => {
-    await tempo.start(14418);
-    await loki.start(14100);
-    await stack.prometheus(PROM, { scrape: [AGENT.metrics] });
-    agent = await stack.collector('agent.yaml', AGENT, agentEnv, binary);
+    tempoUrl = await tempo.start();
+    agentEnv['BATCHTEL_TRACES_URL'] = `${tempoUrl}/v1/traces`;
+    agentEnv['BATCHTEL_LOGS_URL'] = `${await loki.start()}/v1/logs`;
+    prom = await stack.prometheus();
+    PROM = prom.port;
+    agentEnv['BATCHTEL_PROMETHEUS_OTLP_URL'] = otlpUrl(prom);
+    agent = await stack.collector('agent.yaml', agentEnv, { binary });
+    prom.scrape(agent.ports.metrics);
   }, 120_000);
 
   afterAll(async () => {
@@ -85,7 +87,7 @@ describe('the real collector, Prometheus and the trace/log backends', () => {
   });
 
   it('a batch job through batchtel/sdk: metrics in Prometheus, the error trace and its logs at the backends, healthy traces sampled out, secrets masked', async () => {
-    const telemetry = startTelemetry({ serviceName: 'collector-check', spoolDir: mkdtempSync(join(tmpdir(), 'batchtel-spool-')), endpoint: `http://127.0.0.1:${AGENT.http}`, handleSignals: false, metricExportIntervalMillis: 1000 });
+    const telemetry = startTelemetry({ serviceName: 'collector-check', spoolDir: mkdtempSync(join(tmpdir(), 'batchtel-spool-')), endpoint: agent.endpoint, handleSignals: false, metricExportIntervalMillis: 1000 });
     const failing = trackBatch({ name: 'collector check', operation: 'collector_check', total: 40, display: 'none', registry: new RunRegistry() });
     await failing.process(Array.from({ length: 40 }, (_, i) => i), async (_chunk, { index }) => {
       if (index === 2) throw Object.assign(new Error('upstream 503'), { status: 503 });
@@ -93,7 +95,7 @@ describe('the real collector, Prometheus and the trace/log backends', () => {
     const healthy = trackBatch({ name: 'healthy check', operation: 'healthy_check', total: 10, display: 'none', registry: new RunRegistry() });
     await healthy.process(Array.from({ length: 10 }, (_, i) => i), async () => {}, { batchSize: 5 });
     await telemetry.shutdown();
-    const rawSpans = await sendUnredacted(`http://127.0.0.1:${AGENT.http}`, 3, true);
+    const rawSpans = await sendUnredacted(agent.endpoint, 3, true);
 
     // Metrics, under the Prometheus names the contract says.
     const items = `sum(${sc.PROM.itemsProcessed}{${sc.PROM_LABEL.operation}="collector_check"})`;
@@ -151,7 +153,7 @@ describe('the real collector, Prometheus and the trace/log backends', () => {
       process.env = saved;
     }
     const { execFileSync } = await import('node:child_process');
-    const out = execFileSync(process.execPath, ['--import', 'tsx', 'src/cli/batchtel.ts', 'local', 'replay', '--dir', dir, '--endpoint', `http://127.0.0.1:${AGENT.http}`], {
+    const out = execFileSync(process.execPath, ['--import', 'tsx', 'src/cli/batchtel.ts', 'local', 'replay', '--dir', dir, '--endpoint', agent.endpoint], {
       cwd: join(import.meta.dirname, '../..'),
       encoding: 'utf8',
     });
@@ -171,20 +173,20 @@ describe('the real collector, Prometheus and the trace/log backends', () => {
   it('a backend outage and a collector restart during it lose nothing (persistent queue)', async () => {
     const before = tempo.spans().filter((s) => s.name === 'raw parent').length;
     await tempo.stop();
-    const sent = await sendUnredacted(`http://127.0.0.1:${AGENT.http}`, 20, true);
+    const sent = await sendUnredacted(agent.endpoint, 20, true);
     // Wait until the decisions are made and the spans sit in the on-disk queue, then restart the collector.
     await waitFor(
       'spans queued for the unreachable backend',
       async () => {
-        const text = await (await fetch(`http://127.0.0.1:${AGENT.metrics}/metrics`)).text();
+        const text = await (await fetch(`http://127.0.0.1:${agent.ports.metrics}/metrics`)).text();
         const line = text.split('\n').find((l) => l.startsWith('otelcol_exporter_queue_size') && l.includes('tempo'));
         return line !== undefined && Number(line.split(' ').pop()) > 0;
       },
       30_000,
     );
     await agent.stop();
-    agent = await stack.collector('agent.yaml', AGENT, agentEnv, binary);
-    await tempo.start(14418);
+    agent = await stack.collector('agent.yaml', agentEnv, { binary, ports: agent.ports });
+    await tempo.start(Number(new URL(tempoUrl).port));
     await waitFor('every queued span delivered after the restart', async () => tempo.spans().filter((s) => s.name === 'raw parent').length >= before + sent, 60_000);
     const received = tempo.spans().filter((s) => s.name === 'raw parent').length - before;
     console.log(`backend outage + collector restart: sent ${sent} spans, received ${received}`);
