@@ -192,13 +192,14 @@ export class Run {
     this.listeners.push(listener);
   }
 
-  start(): void {
+  /** `startTimeMs` (a hook for runs that began elsewhere, e.g. a follower of a distributed run) defaults to now. */
+  start(startTimeMs?: number): void {
     if (this.state !== STATE_PENDING) {
       this.problems.report('call_after_finish', `batchtel: start() called on run ${this.id} that is already ${this.status}`);
       return;
     }
     this.state = STATE_RUNNING;
-    this.startTimeMs = this.clock.now();
+    this.startTimeMs = startTimeMs !== undefined && Number.isFinite(startTimeMs) ? startTimeMs : this.clock.now();
     this.lastProgressAtMs = this.startTimeMs;
     this.lastObservedAt = this.startTimeMs;
     this.estimator?.observe(this.startTimeMs, 0);
@@ -248,7 +249,15 @@ export class Run {
       this.inactiveCall('beginChunk');
       return chunk;
     }
-    this.emit('onChunkStart', (l) => l.onChunkStart?.(this, chunk));
+    // Per chunk: the listeners are called directly, without the closure emit() takes.
+    for (const listener of this.listeners) {
+      if (listener.onChunkStart === undefined) continue;
+      try {
+        listener.onChunkStart(this, chunk);
+      } catch (error) {
+        this.listenerThrew('onChunkStart', error);
+      }
+    }
     return chunk;
   }
 
@@ -278,7 +287,14 @@ export class Run {
     // At most one estimator observation per etaObserveIntervalMs: a loop of many
     // small chunks must not pay the estimator on each of them.
     this.observeProgress(end);
-    this.emit('onChunkEnd', (l) => l.onChunkEnd?.(this, chunk));
+    for (const listener of this.listeners) {
+      if (listener.onChunkEnd === undefined) continue;
+      try {
+        listener.onChunkEnd(this, chunk);
+      } catch (error) {
+        this.listenerThrew('onChunkEnd', error);
+      }
+    }
   }
 
   /**
@@ -606,9 +622,13 @@ export class Run {
       try {
         call(listener);
       } catch (error) {
-        this.problems.report('callback_threw', `batchtel: a run listener threw in ${name}: ${String(error)}`);
+        this.listenerThrew(name, error);
       }
     }
+  }
+
+  private listenerThrew(name: keyof RunListener, error: unknown): void {
+    this.problems.report('callback_threw', `batchtel: a run listener threw in ${name}: ${String(error)}`);
   }
 
   private inactiveCall(what: string): void {

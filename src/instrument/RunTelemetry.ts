@@ -84,16 +84,28 @@ export interface TelemetryOptions {
   readonly maxTraceAgeMs: number;
   /** Share of tracked items (updateItem) that get their own span, 0..1, decided per item. */
   readonly itemSpanRatio: number;
-  /** Emit a `batch.chunk.completed` log event per chunk. */
+  /** Emit a `batch.chunk.completed` log event per chunk (opt-in: the chunk span carries the same). */
   readonly chunkEvents: boolean;
   /** Also record exceptions as span events (deprecated in semconv 1.40; opt-in). */
   readonly exceptionSpanEvents: boolean;
+  /**
+   * A run split across processes (`batchtel/bullmq`): `contributor` (a worker)
+   * emits chunk spans under the given parent and counts its own items, errors and
+   * rate limits, but no run span, run events or run gauges; `coordinator` (the
+   * follower) emits the run span, run events and the per-run gauges, and leaves
+   * the counting to the contributors so Prometheus sums each item once.
+   */
+  readonly role?: 'run' | 'coordinator' | 'contributor' | undefined;
 }
 
+/** A chunk's span; its context is made on first use (most chunks never need it). */
 interface ChunkSlot {
   readonly span: Span;
-  readonly context: Context;
+  readonly parent: Context;
+  context: Context | undefined;
 }
+
+const chunkContext = (slot: ChunkSlot): Context => (slot.context ??= trace.setSpan(slot.parent, slot.span));
 
 interface Segment {
   readonly index: number;
@@ -144,7 +156,12 @@ export class RunTelemetry implements RunListener {
   /** Runs `fn` with the chunk's span active, so the caller's own spans nest under it. */
   withChunk<T>(chunk: Chunk, fn: () => T): T {
     const slot = chunk.slot as ChunkSlot | undefined;
-    return slot ? contextApi.with(slot.context, fn) : fn();
+    return slot ? contextApi.with(chunkContext(slot), fn) : fn();
+  }
+
+  /** The chunk's span, for callers that add to it without relying on a context manager. */
+  chunkSpan(chunk: Chunk): Span | undefined {
+    return (chunk.slot as ChunkSlot | undefined)?.span;
   }
 
   /** The context of the run span, for callers that start their own spans under the run. */
@@ -152,7 +169,16 @@ export class RunTelemetry implements RunListener {
     return this.runContext;
   }
 
+  private get counts(): boolean {
+    return this.options.role !== 'coordinator';
+  }
+
   onStart(run: Run): void {
+    if (this.options.role === 'contributor') {
+      this.segment = { index: 0, span: undefined, context: this.runContext, startTimeMs: run.startTimeMs, chunks: 0 };
+      this.instruments.track(run, this.base, this.identity, { gauges: false });
+      return;
+    }
     const d = run.descriptor;
     const attributes: Attributes = { ...this.identity };
     if (d.total !== undefined) attributes[ATTR_BATCH_ITEMS_TOTAL] = d.total;
@@ -166,11 +192,12 @@ export class RunTelemetry implements RunListener {
     this.runContext = trace.setSpan(parent, this.runSpan);
     this.segment = { index: 0, span: undefined, context: this.runContext, startTimeMs: run.startTimeMs, chunks: 0 };
     this.instruments.runsActive.add(1, this.base);
-    this.instruments.track(run, this.base, this.identity);
+    this.instruments.track(run, this.base, this.identity, { items: this.counts });
     this.emit(EVENT_BATCH_RUN_STARTED, SeverityNumber.INFO, attributes, this.runContext, run.startTimeMs);
   }
 
   onChunkStart(_run: Run, chunk: Chunk): void {
+    if (!this.counts) return;
     const parent = this.segmentFor(chunk.startTimeMs);
     parent.chunks++;
     const span = this.tracer.startSpan(
@@ -187,12 +214,13 @@ export class RunTelemetry implements RunListener {
       },
       parent.context,
     );
-    // One context per chunk, shared by the handler and the chunk's log events.
-    const slot: ChunkSlot = { span, context: trace.setSpan(parent.context, span) };
+    // The chunk's context (for the handler and the chunk's log events) is made only when one of them needs it.
+    const slot: ChunkSlot = { span, parent: parent.context, context: undefined };
     chunk.slot = slot;
   }
 
   onChunkEnd(_run: Run, chunk: Chunk): void {
+    if (!this.counts) return;
     const slot = chunk.slot as ChunkSlot | undefined;
     const span = slot?.span;
     const seconds = Math.max(0, chunk.endTimeMs - chunk.startTimeMs) / 1000;
@@ -220,13 +248,14 @@ export class RunTelemetry implements RunListener {
         EVENT_BATCH_CHUNK_COMPLETED,
         errorType === undefined ? SeverityNumber.INFO : SeverityNumber.WARN,
         attributes,
-        slot?.context ?? this.runContext,
+        slot ? chunkContext(slot) : this.runContext,
         chunk.endTimeMs,
       );
     }
   }
 
   onError(_run: Run, error: ErrorInfo, chunk: Chunk | undefined): void {
+    if (!this.counts) return;
     const attrs = this.withError(error.errorType);
     this.instruments.errors.add(1, attrs);
     const slot = chunk?.slot as ChunkSlot | undefined;
@@ -241,7 +270,7 @@ export class RunTelemetry implements RunListener {
     if (error.status !== undefined) attributes[ATTR_HTTP_RESPONSE_STATUS_CODE] = error.status;
     if (chunk) attributes[ATTR_BATCH_CHUNK_INDEX] = chunk.index;
     if (error.retryAfterMs !== undefined) attributes[ATTR_BATCH_RATE_LIMIT_RETRY_AFTER] = error.retryAfterMs / 1000;
-    this.emit(EVENT_EXCEPTION, SeverityNumber.ERROR, attributes, slot?.context ?? this.runContext);
+    this.emit(EVENT_EXCEPTION, SeverityNumber.ERROR, attributes, slot ? chunkContext(slot) : this.runContext);
     if (this.options.exceptionSpanEvents && span) {
       span.addEvent(SPAN_EVENT_EXCEPTION, {
         [ATTR_EXCEPTION_TYPE]: error.exceptionType,
@@ -252,6 +281,7 @@ export class RunTelemetry implements RunListener {
   }
 
   onRateLimit(_run: Run, hit: RateLimitHit, chunk: Chunk | undefined): void {
+    if (!this.counts) return;
     this.instruments.rateLimitHits.add(1, this.base);
     const attributes: Attributes = {};
     if (hit.status !== undefined) attributes[ATTR_HTTP_RESPONSE_STATUS_CODE] = hit.status;
@@ -264,14 +294,17 @@ export class RunTelemetry implements RunListener {
   }
 
   onRetry(_run: Run, errorType: string): void {
+    if (!this.counts) return;
     this.instruments.retries.add(1, this.withError(errorType));
   }
 
   onQuality(_run: Run, score: number): void {
+    if (!this.counts) return;
     this.instruments.itemQuality.record(score, this.base);
   }
 
   onUsage(_run: Run, usage: { inputTokens: number; outputTokens: number; cost: number }): void {
+    if (!this.counts) return;
     if (usage.inputTokens > 0) {
       this.instruments.tokens.add(usage.inputTokens, { ...this.base, [ATTR_GEN_AI_TOKEN_TYPE]: GEN_AI_TOKEN_TYPE_VALUES.input });
     }
@@ -336,6 +369,10 @@ export class RunTelemetry implements RunListener {
   }
 
   onFinish(run: Run, summary: RunSummary): void {
+    if (this.options.role === 'contributor') {
+      this.instruments.untrack(run);
+      return;
+    }
     const stats = run.stats;
     const durations = stats.chunkDurations;
     const attributes: Attributes = {
