@@ -16,6 +16,29 @@ function relativeLinks(text: string): string[] {
     .filter((target) => !/^[a-z]+:/i.test(target) && !target.startsWith('#'));
 }
 
+/** Links with a fragment, as [file, anchor] (file '' for the same page). */
+function relativeLinksWithAnchors(text: string): Array<[string, string]> {
+  const prose = text.replace(/^```[\s\S]*?^```$/gm, '');
+  return [...prose.matchAll(/\]\(([^)\s]*)#([^)\s]+)\)/g)]
+    .filter((m) => !/^[a-z]+:/i.test(m[1]!))
+    .map((m) => [m[1]!, m[2]!]);
+}
+
+/** The anchors GitHub gives a page: each heading's slug (numbered when repeated) and every `<a id>`. */
+function anchors(text: string): Set<string> {
+  const prose = text.replace(/^```[\s\S]*?^```$/gm, '');
+  const found = new Set<string>();
+  const seen = new Map<string, number>();
+  for (const m of prose.matchAll(/^#{1,6}\s+(.+)$/gm)) {
+    const slug = m[1]!.trim().toLowerCase().replace(/[^\p{L}\p{N}\s_-]/gu, '').replace(/\s/g, '-');
+    const n = seen.get(slug) ?? 0;
+    seen.set(slug, n + 1);
+    found.add(n === 0 ? slug : `${slug}-${n}`);
+  }
+  for (const m of prose.matchAll(/<a id="([^"]+)"><\/a>/g)) found.add(m[1]!);
+  return found;
+}
+
 describe('the README and docs/', () => {
   it('the README is a front door: short, with the data-path diagram, the board and the bar', () => {
     expect(readme.split('\n').length).toBeLessThanOrEqual(250);
@@ -30,6 +53,16 @@ describe('the README and docs/', () => {
     const missing = relativeLinks(readFileSync(page, 'utf8'))
       .map((target) => target.split('#')[0]!)
       .filter((target) => target !== '' && !existsSync(join(dirname(page), decodeURIComponent(target))));
+    expect(missing).toEqual([]);
+  });
+
+  it.each(pages().map((page) => [relative(ROOT, page), page]))('%s: every anchor it links to exists', (_name, page) => {
+    const missing = relativeLinksWithAnchors(readFileSync(page, 'utf8'))
+      .filter(([file, anchor]) => {
+        const target = file === '' ? page : join(dirname(page), decodeURIComponent(file));
+        return target.endsWith('.md') && existsSync(target) && !anchors(readFileSync(target, 'utf8')).has(anchor);
+      })
+      .map(([file, anchor]) => `${file}#${anchor}`);
     expect(missing).toEqual([]);
   });
 
