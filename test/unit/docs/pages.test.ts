@@ -3,6 +3,7 @@ import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { DASHBOARDS } from '../../../grafana/src/dashboards.js';
+import { createBatchProgress } from '../../../src/index.js';
 import { pages } from '../../support/docPages.js';
 
 const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
@@ -74,5 +75,17 @@ describe('the README and docs/', () => {
       .sort();
     expect(described).toEqual(panels);
     for (const d of Object.values(DASHBOARDS)) expect(page).toContain(`## ${(d as { title: string }).title}`);
+  });
+
+  it('docs/configuration.md quotes the error a wrong option really gets', () => {
+    const page = readFileSync(join(ROOT, 'docs/configuration.md'), 'utf8');
+    let message = '';
+    try {
+      createBatchProgress({ name: 'x', total: -1, barLenght: 3 } as never);
+    } catch (error) {
+      message = String(error);
+    }
+    expect(message).toMatch(/^TypeError: batchtel: /);
+    expect(page).toContain(`\n${message}\n`);
   });
 });
