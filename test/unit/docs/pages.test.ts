@@ -88,4 +88,13 @@ describe('the README and docs/', () => {
     expect(message).toMatch(/^TypeError: batchtel: /);
     expect(page).toContain(`\n${message}\n`);
   });
+
+  it.each(pages().map((page) => [relative(ROOT, page), page]))('%s: every npm script and repository path it names exists', (_name, page) => {
+    const text = readFileSync(page, 'utf8');
+    const scripts = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts;
+    const named = [...text.matchAll(/npm run ([a-z][\w:-]*)/g)].map((m) => m[1]!);
+    expect(named.filter((name) => !(name in scripts))).toEqual([]);
+    const paths = [...text.matchAll(/`((?:src|test|scripts|bench|examples|grafana|prometheus|collector-config)\/[\w./-]+)`/g)].map((m) => m[1]!);
+    expect(paths.filter((path) => !existsSync(join(ROOT, path)))).toEqual([]);
+  });
 });
