@@ -1,6 +1,7 @@
 import { BATCH_ALERT_GROUP_VALUES as G, type BatchAlertGroup } from '../../semconv.js';
 import type { Alert, AlertSeverity } from '../alert.js';
 import type { ItemProgress, ItemStatus, Run, RunListener } from '../Run.js';
+import { RingCursor } from '../RingCursor.js';
 import type { AlertThresholds } from './AlertThresholds.js';
 
 const SEVERITY: Record<BatchAlertGroup, AlertSeverity> = {
@@ -30,8 +31,7 @@ export class AlertEvaluator implements RunListener {
   private episodes = 0;
   /** Times of the last `hits + 1` rate limits: more than `hits` in the window iff the oldest is inside it. */
   private readonly hitTimes: Float64Array;
-  private hitHead = 0;
-  private hitCount = 0;
+  private readonly hits: RingCursor;
   /** The run's first chunk times; their median is the baseline, fixed once they are in. */
   private readonly baselineTimes: Float64Array;
   private baselineCount = 0;
@@ -39,11 +39,9 @@ export class AlertEvaluator implements RunListener {
   /** Scratch space for the median of the recent chunks: sorted in place, no allocation. */
   private readonly scratch: Float64Array;
   private readonly recent: Float64Array;
-  private recentHead = 0;
-  private recentCount = 0;
+  private readonly recentRing: RingCursor;
   private readonly quality: Float64Array;
-  private qualityHead = 0;
-  private qualityCount = 0;
+  private readonly qualityRing: RingCursor;
   private etaReference: number | undefined;
   private etaStableSince: number | undefined;
   private lastSlowCheck = Number.NEGATIVE_INFINITY;
@@ -60,6 +58,9 @@ export class AlertEvaluator implements RunListener {
     this.scratch = new Float64Array(thresholds.slowPerformance.recentChunks);
     this.baselineTimes = new Float64Array(thresholds.slowPerformance.baselineChunks);
     this.quality = new Float64Array(thresholds.qualityDegradation.minSamples);
+    this.hits = new RingCursor(this.hitTimes.length);
+    this.recentRing = new RingCursor(this.recent.length);
+    this.qualityRing = new RingCursor(this.quality.length);
   }
 
   onStart(): void {
@@ -78,9 +79,7 @@ export class AlertEvaluator implements RunListener {
 
   onRateLimit(run: Run): void {
     const now = run.clock.now();
-    this.hitTimes[this.hitHead] = now;
-    this.hitHead = (this.hitHead + 1) % this.hitTimes.length;
-    if (this.hitCount < this.hitTimes.length) this.hitCount++;
+    this.hitTimes[this.hits.advance()] = now;
     this.evaluate(now);
   }
 
@@ -95,9 +94,7 @@ export class AlertEvaluator implements RunListener {
       this.baselineTimes[this.baselineCount++] = duration;
       if (this.baselineCount === slow.baselineChunks) this.baseline = median(this.baselineTimes, this.baselineTimes.length);
     } else {
-      this.recent[this.recentHead] = duration;
-      this.recentHead = (this.recentHead + 1) % this.recent.length;
-      if (this.recentCount < this.recent.length) this.recentCount++;
+      this.recent[this.recentRing.advance()] = duration;
     }
     // Alerts are about conditions that last seconds to minutes: a fast loop need
     // not be checked after every chunk.
@@ -118,9 +115,7 @@ export class AlertEvaluator implements RunListener {
   }
 
   onQuality(run: Run, score: number): void {
-    this.quality[this.qualityHead] = score;
-    this.qualityHead = (this.qualityHead + 1) % this.quality.length;
-    if (this.qualityCount < this.quality.length) this.qualityCount++;
+    this.quality[this.qualityRing.advance()] = score;
     this.evaluate(run.clock.now());
   }
 
@@ -132,7 +127,7 @@ export class AlertEvaluator implements RunListener {
 
     // rate_limit: more than N hits within the window.
     const windowStart = now - t.rateLimit.windowMs;
-    const oldest = this.hitCount === this.hitTimes.length ? this.hitTimes[this.hitHead]! : Number.NEGATIVE_INFINITY;
+    const oldest = this.hits.full ? this.hitTimes[this.hits.slot(0)]! : Number.NEGATIVE_INFINITY;
     const hitsInWindow = this.countHitsSince(windowStart);
     // Clears only when the window holds clearly fewer hits again, so a steady rate at the threshold does not flap.
     const rateCleared = hitsInWindow <= Math.floor(t.rateLimit.hits * HYSTERESIS);
@@ -151,7 +146,7 @@ export class AlertEvaluator implements RunListener {
     // slow_performance: the median of the recent chunks against the median of the first ones.
     // Medians: one retried or rate-limited chunk is not a slowdown.
     let factor = 0;
-    if (this.baseline > 0 && this.recentCount === this.recent.length) {
+    if (this.baseline > 0 && this.recentRing.full) {
       this.scratch.set(this.recent);
       factor = median(this.scratch, this.scratch.length) / this.baseline;
     }
@@ -167,10 +162,10 @@ export class AlertEvaluator implements RunListener {
     }
 
     // quality_degradation: average of the recent scores.
-    if (this.qualityCount >= this.quality.length) {
+    if (this.qualityRing.full) {
       let mean = 0;
-      for (let i = 0; i < this.qualityCount; i++) mean += this.quality[i]!;
-      mean /= this.qualityCount;
+      for (let i = 0; i < this.qualityRing.count; i++) mean += this.quality[i]!;
+      mean /= this.qualityRing.count;
       const q = t.qualityDegradation.threshold;
       this.check(G.qualityDegradation, mean < q, mean >= q + (1 - q) * (1 - HYSTERESIS), now, mean, q,
       () => `average quality ${mean.toFixed(2)} below ${q}`);
@@ -221,7 +216,7 @@ export class AlertEvaluator implements RunListener {
 
   private countHitsSince(since: number): number {
     let count = 0;
-    for (let i = 0; i < this.hitCount; i++) if (this.hitTimes[i]! >= since) count++;
+    for (let i = 0; i < this.hits.count; i++) if (this.hitTimes[i]! >= since) count++;
     return count;
   }
 
