@@ -4,7 +4,8 @@ import type { ItemStatus, Run } from '../core/Run.js';
 import { BATCH_ALERT_GROUP_VALUES } from '../semconv.js';
 import { buildStats, type BatchStats } from './BatchStats.js';
 import { createRun } from './createRun.js';
-import { parseOptions, type AlertOptionsInput, type RunOptionsInput, type TelemetryOptionsInput } from './options.js';
+import { parseOptions } from '../core/parseOptions.js';
+import { type AlertOptionsInput, type RunOptionsInput, type TelemetryOptionsInput } from './options.js';
 
 /** The file-progress tracker's modes: each one switches work off, not just output. */
 export type TrackingMode = 'minimal' | 'basic' | 'enhanced' | 'comprehensive';

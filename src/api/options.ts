@@ -2,6 +2,9 @@ import type { MeterProvider, TracerProvider } from '@opentelemetry/api';
 import type { LoggerProvider } from '@opentelemetry/api-logs';
 import { z } from 'zod';
 import type { Clock } from '../core/clock.js';
+import { isObject } from '../core/isObject.js';
+import { providerSchema } from '../core/parseOptions.js';
+import { displayOptionsSchema } from '../progress/displayOptions.js';
 import type { RunRegistry } from '../core/RunRegistry.js';
 
 /**
@@ -10,20 +13,11 @@ import type { RunRegistry } from '../core/RunRegistry.js';
  * expected and what was given.
  */
 
-const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null;
-
 const clockSchema = z.custom<Clock>((value) => isObject(value) && typeof value['now'] === 'function', {
   message: 'expected an object with a now() method',
 });
-const providerSchema = <T>(method: string) =>
-  z.custom<T>((value) => isObject(value) && typeof value[method] === 'function', {
-    message: `expected an OpenTelemetry provider with ${method}()`,
-  });
 const registrySchema = z.custom<RunRegistry>((value) => isObject(value) && typeof value['add'] === 'function', {
   message: 'expected a RunRegistry',
-});
-const streamSchema = z.custom<NodeJS.WritableStream>((value) => isObject(value) && typeof value['write'] === 'function', {
-  message: 'expected a writable stream',
 });
 
 export const metadataSchema = z.record(z.string(), z.union([z.string(), z.number(), z.boolean()]));
@@ -43,20 +37,6 @@ export const telemetryOptionsSchema = z.strictObject({
   chunkEvents: z.boolean().default(true),
   /** Exceptions also as span events (deprecated in semconv 1.40). */
   exceptionSpanEvents: z.boolean().default(false),
-});
-
-export const displayOptionsSchema = z.strictObject({
-  /** `auto`: a bar on a TTY, plain lines otherwise; `none`: nothing printed. */
-  display: z.enum(['auto', 'tty', 'plain', 'none']).default('auto'),
-  stream: streamSchema.optional(),
-  progressChar: z.string().min(1).default('█'),
-  emptyChar: z.string().min(1).default('░'),
-  barLength: z.number().int().min(5).max(200).default(20),
-  displayErrors: z.boolean().default(true),
-  /** Minimum time between TTY redraws. */
-  throttleMs: z.number().int().min(0).default(250),
-  /** Non-TTY: one line every this many percent. */
-  updateInterval: z.number().min(1).max(100).default(10),
 });
 
 /**
@@ -112,7 +92,6 @@ export const runOptionsSchema = z.strictObject({
 export type RunOptionsInput = z.input<typeof runOptionsSchema>;
 export type RunOptions = z.output<typeof runOptionsSchema>;
 export type TelemetryOptionsInput = z.input<typeof telemetryOptionsSchema>;
-export type DisplayOptions = z.output<typeof displayOptionsSchema>;
 
 export const retryOptionsSchema = z.strictObject({
   /** Attempts per chunk including the first. */
@@ -136,34 +115,3 @@ export const processOptionsSchema = z.strictObject({
 
 export type ProcessOptionsInput = z.input<typeof processOptionsSchema>;
 export type ProcessOptions = z.output<typeof processOptionsSchema>;
-
-const describe = (value: unknown): string => {
-  if (value === undefined) return 'undefined';
-  if (typeof value === 'function') return 'a function';
-  let shown: string;
-  try {
-    shown = typeof value === 'string' ? JSON.stringify(value) : (JSON.stringify(value) ?? String(value));
-  } catch {
-    shown = String(value);
-  }
-  if (shown.length > 60) shown = `${shown.slice(0, 57)}...`;
-  return `${shown} (${Array.isArray(value) ? 'array' : value === null ? 'null' : typeof value})`;
-};
-
-const valueAt = (input: unknown, path: readonly PropertyKey[]): unknown =>
-  path.reduce<unknown>((value, key) => (isObject(value) ? value[key as string] : undefined), input);
-
-/** Validates, or throws one readable error naming each bad field. */
-export function parseOptions<S extends z.ZodType>(schema: S, input: unknown, what: string): z.output<S> {
-  const result = schema.safeParse(input ?? {});
-  if (result.success) return result.data;
-  const problems = result.error.issues.map((issue) => {
-    if (issue.code === 'unrecognized_keys') {
-      const where = issue.path.length ? `${issue.path.join('.')}.` : '';
-      return issue.keys.map((key) => `unknown option \`${where}${key}\``).join('; ');
-    }
-    const field = issue.path.join('.') || '(options)';
-    return `\`${field}\`: ${issue.message}, got ${describe(valueAt(input, issue.path))}`;
-  });
-  throw new TypeError(`batchtel: invalid ${what}: ${problems.join('; ')}`);
-}

@@ -1,5 +1,6 @@
 import { ERROR_TYPE_VALUES } from '../semconv.js';
 import { MAX_WAIT_MS } from './clock.js';
+import { isObject } from './isObject.js';
 import { LIMITS, safeText } from './limits.js';
 
 /** What the tracker needs to know about a failure, whatever shape it came in. */
@@ -16,9 +17,6 @@ export interface ErrorInfo {
 }
 
 type HeaderSource = { get(name: string): string | null } | Record<string, unknown>;
-
-const isObject = (value: unknown): value is Record<string, unknown> =>
-  typeof value === 'object' && value !== null;
 
 const asStatus = (value: unknown): number | undefined => {
   const n = typeof value === 'string' ? Number(value) : value;

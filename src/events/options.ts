@@ -1,18 +1,13 @@
 import type { MeterProvider } from '@opentelemetry/api';
 import type { LoggerProvider } from '@opentelemetry/api-logs';
 import { z } from 'zod';
+import { isObject } from '../core/isObject.js';
+import { providerSchema } from '../core/parseOptions.js';
 
 /**
  * The options of `createEvents`, with their defaults. Checked at construction
  * by `parseOptions`: a wrong option throws one message naming the field.
  */
-
-const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null;
-
-const providerSchema = <T>(method: string) =>
-  z.custom<T>((value) => isObject(value) && typeof value[method] === 'function', {
-    message: `expected an OpenTelemetry provider with ${method}()`,
-  });
 
 /** Event names are metric attribute values: short identifiers the app's code spells, never ids or free text. */
 export const EVENT_NAME_PATTERN = /^[A-Za-z0-9_.:-]{1,128}$/;

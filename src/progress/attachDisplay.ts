@@ -1,5 +1,5 @@
 import type { Run } from '../core/Run.js';
-import type { DisplayOptions } from '../api/options.js';
+import type { DisplayOptions } from './displayOptions.js';
 import { PlainRenderer } from './PlainRenderer.js';
 import { TtyRenderer, type TtyStream } from './TtyRenderer.js';
 

@@ -14,7 +14,7 @@ import {
 } from '@opentelemetry/sdk-metrics';
 import { BatchSpanProcessor, ConsoleSpanExporter, TracerProvider, type SpanProcessor } from '@opentelemetry/sdk-trace';
 import { z } from 'zod';
-import { parseOptions } from '../api/options.js';
+import { parseOptions } from '../core/parseOptions.js';
 import { SCOPE_NAME } from '../semconv.js';
 import { VERSION } from '../instrument/version.js';
 import { BoundedCumulativeReader } from './BoundedCumulativeReader.js';
