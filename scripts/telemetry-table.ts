@@ -5,6 +5,7 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import * as prom from '../src/prometheusNames.js';
 import * as sc from '../src/semconv.js';
 
 export const BEGIN = '<!-- telemetry:begin (generated from src/semconv.ts by scripts/telemetry-table.ts) -->';
@@ -17,12 +18,12 @@ export function renderTelemetryTable(): string {
   lines.push('#### Metrics', '');
   lines.push('| OTel name | instrument | unit | Prometheus name | attributes | description |', '|---|---|---|---|---|---|');
   for (const def of Object.values(sc.BATCH_METRICS)) {
-    lines.push(`| ${code(def.name)} | ${def.instrument.replace('_', ' ')} | ${code(def.unit)} | ${sc.prometheusSeriesNames(def).map(code).join('<br>')} | ${def.attributes.map(code).join(', ')} | ${def.description} |`);
+    lines.push(`| ${code(def.name)} | ${def.instrument.replace('_', ' ')} | ${code(def.unit)} | ${prom.prometheusSeriesNames(def).map(code).join('<br>')} | ${def.attributes.map(code).join(', ')} | ${def.description} |`);
   }
   lines.push('', '#### Pipeline self-telemetry (`batchtel/sdk`)', '');
   lines.push('| OTel name | instrument | unit | Prometheus name | attributes | description |', '|---|---|---|---|---|---|');
   for (const def of Object.values(sc.DELIVERY_METRICS)) {
-    lines.push(`| ${code(def.name)} | ${def.instrument.replace('_', ' ')} | ${code(def.unit)} | ${sc.prometheusSeriesNames(def).map(code).join('<br>')} | ${def.attributes.map(code).join(', ')} | ${def.description} |`);
+    lines.push(`| ${code(def.name)} | ${def.instrument.replace('_', ' ')} | ${code(def.unit)} | ${prom.prometheusSeriesNames(def).map(code).join('<br>')} | ${def.attributes.map(code).join(', ')} | ${def.description} |`);
   }
   lines.push('', '#### Spans', '');
   lines.push('| name | when | attributes |', '|---|---|---|');

@@ -14,6 +14,9 @@ if [ -f collector-config/builder-config.yaml ]; then
   echo "batchtel: collector at $BATCHTEL_OTELCOL" >&2
 fi
 npx tsc -p tsconfig.json --noEmit
+# House rules (Biome) and the public API against api-report/ (npm run api:update after an intended change).
+npm run --silent lint
+bash scripts/api-report.sh
 mkdir -p test-output
 rm -f test-output/vitest-*.json
 status=0

@@ -26,4 +26,3 @@ export { classifyError, parseRetryAfter, type ErrorInfo } from './core/errors.js
 export type { Alert, AlertSeverity } from './core/alert.js';
 export type { RunStatus, ItemStatus } from './core/Run.js';
 export { RunRegistry, defaultRegistry, type RegistryEvent } from './core/RunRegistry.js';
-export * as semconv from './semconv.js';

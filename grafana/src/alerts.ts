@@ -4,7 +4,8 @@
  * Grafana-managed alert provisioning, plus promtool unit tests from the
  * scenarios written beside each rule. Names come from src/semconv.ts.
  */
-import { BATCH_ALERT_GROUP_VALUES as G, BATCH_ITEM_OUTCOME_VALUES, PROM, PROM_LABEL } from '../../src/semconv.js';
+import { PROM, PROM_LABEL } from '../../src/prometheusNames.js';
+import { BATCH_ALERT_GROUP_VALUES as G, BATCH_ITEM_OUTCOME_VALUES } from '../../src/semconv.js';
 import { COLLECTOR } from './collectorMetrics.js';
 
 export type Severity = 'low' | 'medium' | 'high' | 'critical';

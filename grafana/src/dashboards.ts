@@ -3,7 +3,8 @@
  * metric and label comes from src/semconv.ts (or, for the collector's own
  * metrics, collectorMetrics.ts).
  */
-import { BATCH_ITEM_OUTCOME_VALUES, COMPONENT_TYPE_DURABLE_PROCESSOR, PROM, PROM_LABEL as L } from '../../src/semconv.js';
+import { PROM, PROM_LABEL as L } from '../../src/prometheusNames.js';
+import { BATCH_ITEM_OUTCOME_VALUES, COMPONENT_TYPE_DURABLE_PROCESSOR } from '../../src/semconv.js';
 import { dashboard, LOKI, type PanelSpec } from './builder.js';
 import { COLLECTOR } from './collectorMetrics.js';
 

@@ -9,7 +9,7 @@ import { clampWait } from './clock.js';
 import { classifyError, type ErrorInfo } from './errors.js';
 import { LIMITS, safeText } from './limits.js';
 import { createEstimator, type EtaCalculation, type EtaEstimator, type EtaMethod } from './eta/index.js';
-import { Problems } from './problems.js';
+import type { Problems } from './problems.js';
 import { RunStats } from './RunStats.js';
 import type { Alert } from './alert.js';
 

@@ -11,6 +11,7 @@ import { BatchSpanProcessor, TracerProvider } from '@opentelemetry/sdk-trace';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RunRegistry, trackBatch } from '../../src/index.js';
 import { startTelemetry } from '../../src/sdk/index.js';
+import * as prom from '../../src/prometheusNames.js';
 import * as sc from '../../src/semconv.js';
 import { OtlpSink } from '../support/otlpSink.js';
 import { collectorBinary, promQuery, Stack, waitFor, type Process } from '../support/stack.js';
@@ -96,14 +97,14 @@ describe('the real collector, Prometheus and the trace/log backends', () => {
     const rawSpans = await sendUnredacted(`http://127.0.0.1:${AGENT.http}`, 3, true);
 
     // Metrics, under the Prometheus names the contract says.
-    const items = `sum(${sc.PROM.itemsProcessed}{${sc.PROM_LABEL.operation}="collector_check"})`;
+    const items = `sum(${prom.PROM.itemsProcessed}{${prom.PROM_LABEL.operation}="collector_check"})`;
     await waitFor('items in Prometheus', async () => (await promQuery(PROM, items))[0]?.value[1] === '40', 30_000);
-    expect((await promQuery(PROM, `sum(${sc.PROM.itemsProcessed}{${sc.PROM_LABEL.operation}="collector_check", ${sc.PROM_LABEL.outcome}="failure"})`))[0]?.value[1]).toBe('5');
-    for (const name of [`${sc.PROM.chunkDuration}_bucket`, `${sc.PROM.runDuration}_count`, sc.PROM.errors]) {
-      const result = await promQuery(PROM, `${name}{${sc.PROM_LABEL.operation}="collector_check"}`);
+    expect((await promQuery(PROM, `sum(${prom.PROM.itemsProcessed}{${prom.PROM_LABEL.operation}="collector_check", ${prom.PROM_LABEL.outcome}="failure"})`))[0]?.value[1]).toBe('5');
+    for (const name of [`${prom.PROM.chunkDuration}_bucket`, `${prom.PROM.runDuration}_count`, prom.PROM.errors]) {
+      const result = await promQuery(PROM, `${name}{${prom.PROM_LABEL.operation}="collector_check"}`);
       expect(result.length, name).toBeGreaterThan(0);
     }
-    expect((await promQuery(PROM, `${sc.PROM.errors}{${sc.PROM_LABEL.operation}="collector_check"}`))[0]?.metric[sc.PROM_LABEL.errorType]).toBe('503');
+    expect((await promQuery(PROM, `${prom.PROM.errors}{${prom.PROM_LABEL.operation}="collector_check"}`))[0]?.metric[prom.PROM_LABEL.errorType]).toBe('503');
 
     // Traces: the failing run's whole trace is kept (tail sampling keeps errors), the healthy one is not.
     await waitFor('the error trace at the trace backend', async () => tempo.spans().some((s) => s.name === 'batch collector_check'), 30_000);
@@ -163,7 +164,7 @@ describe('the real collector, Prometheus and the trace/log backends', () => {
     await waitFor('the replayed error trace at the trace backend', async () => tempo.spans().filter((s) => s.name === 'batch.chunk offline_check').length === 4, 30_000);
     expect(tempo.spans().some((s) => s.name === 'batch offline_check')).toBe(true);
     await waitFor('the replayed exception at the log backend', async () => loki.logRecords().some((l) => l.eventName === sc.EVENT_EXCEPTION && JSON.stringify(l).includes('offline_check')), 30_000);
-    const items = `sum(${sc.PROM.itemsProcessed}{${sc.PROM_LABEL.operation}="offline_check"})`;
+    const items = `sum(${prom.PROM.itemsProcessed}{${prom.PROM_LABEL.operation}="offline_check"})`;
     await waitFor('the replayed metrics in Prometheus', async () => (await promQuery(PROM, items))[0]?.value[1] === '20', 30_000);
     console.log(`local replay through the collector: ${out.trim().split('\n').join('; ')}`);
   });

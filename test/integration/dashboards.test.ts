@@ -6,7 +6,7 @@ import { promQueries } from '../../grafana/src/builder.js';
 import { COLLECTOR } from '../../grafana/src/collectorMetrics.js';
 import { DASHBOARDS } from '../../grafana/src/dashboards.js';
 import { RunRegistry, trackBatch } from '../../src/index.js';
-import { PROM as SEMCONV_PROM } from '../../src/semconv.js';
+import { PROM as SEMCONV_PROM } from '../../src/prometheusNames.js';
 import { startTelemetry } from '../../src/sdk/index.js';
 import { OtlpSink } from '../support/otlpSink.js';
 import { collectorBinary, promQuery, Stack, waitFor } from '../support/stack.js';

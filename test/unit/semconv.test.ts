@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import * as upstream from '@opentelemetry/semantic-conventions';
 import * as incubating from '@opentelemetry/semantic-conventions/incubating';
 import { describe, expect, it } from 'vitest';
+import * as prom from '../../src/prometheusNames.js';
 import * as sc from '../../src/semconv.js';
 import { VERSION } from '../../src/instrument/version.js';
 import { withTable } from '../../scripts/telemetry-table.js';
@@ -28,20 +29,20 @@ describe('the telemetry contract', () => {
   });
 
   it('maps to the Prometheus names the collector translator produces', () => {
-    expect(sc.PROM.itemsProcessed).toBe('batch_items_processed_total');
-    expect(sc.PROM.chunkDuration).toBe('batch_chunk_duration_seconds');
-    expect(sc.prometheusSeriesNames(sc.BATCH_METRICS.chunkDuration)).toEqual([
+    expect(prom.PROM.itemsProcessed).toBe('batch_items_processed_total');
+    expect(prom.PROM.chunkDuration).toBe('batch_chunk_duration_seconds');
+    expect(prom.prometheusSeriesNames(sc.BATCH_METRICS.chunkDuration)).toEqual([
       'batch_chunk_duration_seconds_bucket',
       'batch_chunk_duration_seconds_sum',
       'batch_chunk_duration_seconds_count',
     ]);
-    expect(sc.PROM.runsActive).toBe('batch_runs_active');
-    expect(sc.PROM.runProgress).toBe('batch_run_progress_ratio');
-    expect(sc.PROM.runEta).toBe('batch_run_eta_seconds');
-    expect(sc.PROM.itemQuality).toBe('batch_item_quality');
-    expect(sc.PROM.rateLimitRetryAfter).toBe('batch_rate_limit_retry_after_seconds');
-    expect(sc.PROM.spanExported).toBe('otel_sdk_exporter_span_exported_total');
-    expect(sc.PROM_LABEL.errorType).toBe('error_type');
+    expect(prom.PROM.runsActive).toBe('batch_runs_active');
+    expect(prom.PROM.runProgress).toBe('batch_run_progress_ratio');
+    expect(prom.PROM.runEta).toBe('batch_run_eta_seconds');
+    expect(prom.PROM.itemQuality).toBe('batch_item_quality');
+    expect(prom.PROM.rateLimitRetryAfter).toBe('batch_rate_limit_retry_after_seconds');
+    expect(prom.PROM.spanExported).toBe('otel_sdk_exporter_span_exported_total');
+    expect(prom.PROM_LABEL.errorType).toBe('error_type');
   });
 
   it('names taken from the OpenTelemetry semantic conventions are spelled as the published package spells them', () => {

@@ -8,7 +8,8 @@ import { promQueries } from '../../../grafana/src/builder.js';
 import { COLLECTOR } from '../../../grafana/src/collectorMetrics.js';
 import { DASHBOARDS } from '../../../grafana/src/dashboards.js';
 import { generatedFiles } from '../../../grafana/src/generate.js';
-import { ALL_METRICS, BATCH_ALERT_GROUP_VALUES, PROM_LABEL, prometheusSeriesNames } from '../../../src/semconv.js';
+import { PROM_LABEL, prometheusSeriesNames } from '../../../src/prometheusNames.js';
+import { ALL_METRICS, BATCH_ALERT_GROUP_VALUES } from '../../../src/semconv.js';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const KNOWN_METRICS = new Set([...ALL_METRICS.flatMap((m) => prometheusSeriesNames(m)), ...Object.values(COLLECTOR)]);
