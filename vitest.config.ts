@@ -2,6 +2,9 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
+    // A promise left unhandled anywhere (the delivery path included) is an uncaught
+    // exception in the forks that run the tests (projects cannot set execArgv each).
+    poolOptions: { forks: { execArgv: ['--unhandled-rejections=strict'] } },
     projects: [
       {
         test: {

@@ -8,7 +8,8 @@
 import { existsSync, lstatSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { OtlpHttpTransport } from '../sdk/delivery/OtlpHttpTransport.js';
-import { alive, readOwnFile } from '../sdk/delivery/Spool.js';
+import { readOwnFile } from '../sdk/delivery/ownFile.js';
+import { alive } from '../sdk/delivery/Spool.js';
 import { readOtelEnv } from '../sdk/env.js';
 import { keptByReason, lostByReason, replayTransport, type ReplayOptions } from './replayTarget.js';
 

@@ -7,7 +7,8 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { countRecords } from '../sdk/delivery/countRecords.js';
-import { alive, parseSpoolName, readOwnFile, Spool } from '../sdk/delivery/Spool.js';
+import { readOwnFile } from '../sdk/delivery/ownFile.js';
+import { alive, parseSpoolName, Spool } from '../sdk/delivery/Spool.js';
 import { SpoolSender } from '../sdk/delivery/SpoolSender.js';
 import { readOtelEnv } from '../sdk/env.js';
 import { keptByReason, lostByReason, replayTransport, type ReplayOptions } from './replayTarget.js';

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { diag } from '@opentelemetry/api';
 import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
 import { countRecords } from './delivery/countRecords.js';
-import { readOwnFile } from './delivery/Spool.js';
+import { readOwnFile } from './delivery/ownFile.js';
 import { JsonMetricsSerializer } from '@opentelemetry/otlp-transformer';
 import type { PushMetricExporter, ResourceMetrics } from '@opentelemetry/sdk-metrics';
 import { batchtelTemporalitySelector } from './temporality.js';
@@ -30,6 +30,9 @@ const NONE: Evicted = { requests: 0, records: 0 };
  */
 export class JsonLinesWriter {
   private ready = false;
+  /** Records of the lines this writer appended, oldest first: the file's tail while it is the size this writer left it. */
+  private known: number[] = [];
+  private expectedSize = -1;
 
   constructor(
     readonly dir: string,
@@ -38,7 +41,8 @@ export class JsonLinesWriter {
     private readonly maxBytes: number = LOCAL_MAX_BYTES,
   ) {}
 
-  append(request: Uint8Array): Evicted {
+  /** Appends one request of `records` spans or log records (0 for metrics). */
+  append(request: Uint8Array, records = 0): Evicted {
     if (!this.ready) {
       mkdirSync(this.dir, { recursive: true, mode: 0o700 });
       this.ready = true;
@@ -51,28 +55,47 @@ export class JsonLinesWriter {
     } catch {
       // not there yet (or taken by a replay)
     }
-    const evicted = size + Buffer.byteLength(line) > this.maxBytes ? this.evict(path) : NONE;
+    // Another writer or a replay changed the file: what this writer knew of its lines no longer holds.
+    if (size !== this.expectedSize) this.known = [];
+    let evicted = NONE;
+    if (size + Buffer.byteLength(line) > this.maxBytes) {
+      const after = this.evict(path);
+      evicted = after.evicted;
+      size = after.size;
+    }
     appendFileSync(path, line, { mode: 0o600 });
+    this.known.push(records);
+    this.expectedSize = size + Buffer.byteLength(line);
     return evicted;
   }
 
-  /** Drops the oldest lines until the file holds at most half the limit; counts them from their content. */
-  private evict(path: string): Evicted {
+  /**
+   * Drops the oldest lines until the file holds at most half the limit.
+   * Records are counted from what this writer knows of its own lines; lines
+   * it did not write are read for their count.
+   */
+  private evict(path: string): { evicted: Evicted; size: number } {
     const text = readOwnFile(path)?.toString('utf8');
-    if (text === undefined) return NONE;
+    if (text === undefined) return { evicted: NONE, size: 0 };
     const lines = text.split('\n').filter((l) => l !== '');
+    if (this.known.length > lines.length) this.known = [];
+    const unknown = lines.length - this.known.length;
     let bytes = Buffer.byteLength(text);
     let dropped = 0;
     let records = 0;
     while (dropped < lines.length && bytes > this.maxBytes / 2) {
-      const line = lines[dropped++]!;
+      const line = lines[dropped]!;
       bytes -= Buffer.byteLength(line) + 1;
-      if (this.signal !== 'metrics') records += countRecords(Buffer.from(line, 'utf8'), 'json', this.signal) ?? 0;
+      if (dropped >= unknown) records += this.known[dropped - unknown]!;
+      else if (this.signal !== 'metrics') records += countRecords(Buffer.from(line, 'utf8'), 'json', this.signal) ?? 0;
+      dropped++;
     }
+    this.known = this.known.slice(Math.max(0, dropped - unknown));
+    const kept = lines.slice(dropped).map((l) => `${l}\n`).join('');
     const temporary = `${path}.${process.pid}.tmp`;
-    writeFileSync(temporary, lines.slice(dropped).map((l) => `${l}\n`).join(''), { mode: 0o600 });
+    writeFileSync(temporary, kept, { mode: 0o600 });
     renameSync(temporary, path);
-    return { requests: dropped, records };
+    return { evicted: { requests: dropped, records }, size: Buffer.byteLength(kept) };
   }
 }
 

@@ -80,9 +80,9 @@ const LOG_LEVELS: Readonly<Record<string, DiagLogLevel>> = {
 };
 
 /** A header name as HTTP allows it (RFC 9110 token); a value without control characters. */
-const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+export const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 // eslint-disable-next-line no-control-regex
-const HEADER_VALUE = /^[^\u0000-\u0008\u000a-\u001f\u007f]*$/;
+export const HEADER_VALUE = /^[^\u0000-\u0008\u000a-\u001f\u007f]*$/;
 
 /**
  * `key1=value1,key2=value2` with percent-encoded values (W3C Baggage octet

@@ -67,15 +67,17 @@ function wordsNameSecret(words: readonly string[]): boolean {
 
 // Every pattern below is linear in the input: each either starts only at a
 // boundary its first character cannot continue (so a long run of letters and
-// digits is scanned once, not once per start position) or begins with a literal.
+// digits is scanned once, not once per start position) or begins with a
+// literal; runs are matched whole, never backtracked into (`(?=(x+))\1` is an
+// atomic group: a 10 MB run costs no backtracking stack).
 /** `Bearer xxx`, `Basic xxx`, `Token xxx`: the scheme is kept. */
 const AUTH_SCHEME = /\b(Bearer|Basic|Token)\s+[A-Za-z0-9\-._~+/]+=*/gi;
 /** `scheme://user:password@host` (a scheme never starts inside a word: the look-behind keeps this linear). */
-const URL_CREDENTIALS = /(?<![a-z0-9+.-])([a-z][a-z0-9+.-]*:\/\/[^\s:/@]+):[^\s@/]+@/gi;
+const URL_CREDENTIALS = /(?<![a-z0-9+.-])((?=([a-z][a-z0-9+.-]*))\2:\/\/(?=([^\s:/@]+))\3):(?=([^\s@/]+))\4@/gi;
 /** `user:password@host` with no scheme, as a word of its own (`GET user:pw@db:5432`). */
-const BARE_CREDENTIALS = /(^|[\s"'(<,;=])([A-Za-z0-9._%+-]+):[^\s@/:"'<>]+@(?=[A-Za-z0-9[])/g;
+const BARE_CREDENTIALS = /(^|[\s"'(<,;=])(?=([A-Za-z0-9._%+-]+))\2:(?=([^\s@/:"'<>]+))\3@(?=[A-Za-z0-9[])/g;
 /** A `name=value` / `name: value` / `"name": "value"` name, after a delimiter; its value is found separately. */
-const PARAM_NAME = /(?:[?&;\s"'{,(]|^)([A-Za-z][A-Za-z0-9_.-]*)["']?\s*[=:]/g;
+const PARAM_NAME = /(?:[?&;\s"'{,(]|^)(?=([A-Za-z][A-Za-z0-9_.-]*))\1["']?\s*[=:]/g;
 const PARAM_GAP = /\s*["']?/y;
 const PARAM_VALUE = /[^\s&;"',}]+/y;
 /** A value that starts with an auth scheme was masked above and keeps its scheme. */

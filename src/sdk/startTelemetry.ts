@@ -1,4 +1,5 @@
 import { diag, DiagConsoleLogger, metrics, trace } from '@opentelemetry/api';
+import { join } from 'node:path';
 import { logs } from '@opentelemetry/api-logs';
 import { OTLPMetricExporter as OTLPMetricExporterJson } from '@opentelemetry/exporter-metrics-otlp-http';
 import { OTLPMetricExporter as OTLPMetricExporterProto } from '@opentelemetry/exporter-metrics-otlp-proto';
@@ -18,7 +19,7 @@ import { parseOptions } from '../core/parseOptions.js';
 import { SCOPE_NAME } from '../semconv.js';
 import { VERSION } from '../instrument/version.js';
 import { BoundedCumulativeReader } from './BoundedCumulativeReader.js';
-import { readOtelEnv, type ExporterChoice, type Protocol, type Signal } from './env.js';
+import { HEADER_NAME, HEADER_VALUE, readOtelEnv, type ExporterChoice, type OtelEnv, type Protocol, type Signal } from './env.js';
 import { FallbackExporter } from './FallbackExporter.js';
 import { ItemSpanSampler } from './ItemSpanSampler.js';
 import { samplerFromEnv } from './samplerFromEnv.js';
@@ -29,8 +30,36 @@ import type { SendResult } from './delivery/OtlpHttpTransport.js';
 import { createRedactor } from './redact.js';
 import { RedactingLogRecordExporter, RedactingMetricExporter, RedactingSpanExporter } from './RedactingExporters.js';
 import { batchtelTemporalitySelector } from './temporality.js';
+import { registerGlobalContext } from './globalContext.js';
+import { untraced, UntracedLogRecordProcessor, UntracedSpanProcessor } from './Untraced.js';
 
 const DEFAULT_ENDPOINT = 'http://127.0.0.1:4318';
+
+/**
+ * Attribute limits unless OTEL_*_LIMIT variables say otherwise: a string
+ * attribute value is cut to this many characters, so one record cannot stall
+ * the event loop when it is masked and encoded (the SDK's default is no limit).
+ */
+export const DEFAULT_ATTRIBUTE_VALUE_LENGTH_LIMIT = 16 * 1024;
+export const DEFAULT_ATTRIBUTE_COUNT_LIMIT = 128;
+
+function limitsOf(env: OtelEnv) {
+  const l = env.limits;
+  const valueLength = l.attributeValueLengthLimit ?? DEFAULT_ATTRIBUTE_VALUE_LENGTH_LIMIT;
+  const count = l.attributeCountLimit ?? DEFAULT_ATTRIBUTE_COUNT_LIMIT;
+  return {
+    spanLimits: {
+      attributeValueLengthLimit: l.spanAttributeValueLengthLimit ?? valueLength,
+      attributeCountLimit: l.spanAttributeCountLimit ?? count,
+      ...(l.spanEventCountLimit === undefined ? {} : { eventCountLimit: l.spanEventCountLimit }),
+      ...(l.spanLinkCountLimit === undefined ? {} : { linkCountLimit: l.spanLinkCountLimit }),
+    },
+    logRecordLimits: {
+      attributeValueLengthLimit: l.logRecordAttributeValueLengthLimit ?? valueLength,
+      attributeCountLimit: l.logRecordAttributeCountLimit ?? count,
+    },
+  };
+}
 
 const exporterChoice = z.enum(['otlp', 'console', 'none']);
 
@@ -40,7 +69,7 @@ export const telemetrySetupSchema = z.strictObject({
   /** OTLP/HTTP base URL (`/v1/<signal>` is appended); else OTEL_EXPORTER_OTLP_ENDPOINT; else 127.0.0.1:4318 with a local fallback. */
   endpoint: z.url().optional(),
   protocol: z.enum(['http/protobuf', 'http/json']).optional(),
-  headers: z.record(z.string(), z.string()).optional(),
+  headers: z.record(z.string().regex(HEADER_NAME, 'an HTTP header name'), z.string().regex(HEADER_VALUE, 'a header value without control characters')).optional(),
   compression: z.enum(['gzip', 'none']).optional(),
   timeoutMillis: z.number().int().min(1).optional(),
   traces: exporterChoice.optional(),
@@ -141,7 +170,15 @@ export function startTelemetry(input: TelemetrySetup = {}): TelemetryHandle {
   const env = readOtelEnv();
   // As the SDK specification (and NodeSDK) read them: the SDK's own log level, and a switch that turns it all off.
   if (env.logLevel !== undefined) diag.setLogger(new DiagConsoleLogger(), { logLevel: env.logLevel, suppressOverrideMessage: true });
+  // A malformed variable never stops the app: it is named once, and its default applies.
+  for (const problem of env.problems) diag.warn(problem);
   if (env.sdkDisabled) return disabledHandle();
+  // Before anything else: the pipelines below are built, and their timers started, with tracing suppressed.
+  const undoGlobalContext = registerGlobalContext(env.propagators);
+  return untraced(() => start(options, env, undoGlobalContext));
+}
+
+function start(options: z.output<typeof telemetrySetupSchema>, env: OtelEnv, undoGlobalContext: () => void): TelemetryHandle {
   const r = resolve(options, env);
   const redactor = createRedactor(options.redactKeys);
   // The resource goes out with every request: secrets in OTEL_RESOURCE_ATTRIBUTES are masked too.
@@ -212,11 +249,28 @@ export function startTelemetry(input: TelemetrySetup = {}): TelemetryHandle {
 
   // Console output is for a look while developing: the stock batch processors, a queue large enough for a demo.
   const batchOptions = { maxQueueSize: 65_536, maxExportBatchSize: options.maxExportBatchSize };
+  // An unusable spool folder (a regular file, no permission) must not stop the app: delivery then works from memory only.
+  let spoolWarned = false;
+  const withSpool = <T>(signal: 'traces' | 'logs', create: (config: ReturnType<typeof durable>) => T): T => {
+    const config = durable(signal);
+    try {
+      return create(config);
+    } catch (error) {
+      if (!spoolWarned) {
+        spoolWarned = true;
+        diag.warn(
+          `batchtel: spoolDir ${options.spoolDir} cannot be used (${(error as NodeJS.ErrnoException).code ?? String(error)}); spans and logs are delivered from memory only (what memory cannot hold is counted as spool_unavailable)`,
+        );
+      }
+      // A folder under the unusable one: every spool write fails, and the sender keeps those requests in memory.
+      return create({ ...config, spoolDir: join(options.spoolDir, '.unusable') });
+    }
+  };
   let spanProcessor: SpanProcessor | undefined;
   switch (describe('traces')) {
     case 'otlp': {
       // Nothing handed over is lost: spool first, retry, replay (and the local folder while no collector runs).
-      const durableSpans = createDurableSpanPipeline(durable('traces'));
+      const durableSpans = withSpool('traces', createDurableSpanPipeline);
       pipelines.push(durableSpans.pipeline);
       spanProcessor = durableSpans.processor;
       break;
@@ -227,7 +281,7 @@ export function startTelemetry(input: TelemetrySetup = {}): TelemetryHandle {
   let logProcessor: LogRecordProcessor | undefined;
   switch (describe('logs')) {
     case 'otlp': {
-      const durableLogs = createDurableLogPipeline(durable('logs'));
+      const durableLogs = withSpool('logs', createDurableLogPipeline);
       pipelines.push(durableLogs.pipeline);
       logProcessor = durableLogs.processor;
       break;
@@ -249,14 +303,17 @@ export function startTelemetry(input: TelemetrySetup = {}): TelemetryHandle {
   }
 
   const sampler = new ItemSpanSampler(options.itemSpanRatio, samplerFromEnv(env.sampler, env.samplerArg));
+  const limits = limitsOf(env);
   const tracerProvider = new TracerProvider({
     resource,
     sampler,
-    spanProcessors: spanProcessor ? [spanProcessor] : [],
+    spanLimits: limits.spanLimits,
+    spanProcessors: spanProcessor ? [new UntracedSpanProcessor(spanProcessor)] : [],
   });
   const loggerProvider = new LoggerProvider({
     resource,
-    processors: logProcessor ? [logProcessor] : [],
+    logRecordLimits: limits.logRecordLimits,
+    processors: logProcessor ? [new UntracedLogRecordProcessor(logProcessor)] : [],
   });
   const views: ViewOptions[] = options.exponentialHistograms
     ? [{ instrumentType: InstrumentType.HISTOGRAM, aggregation: { type: AggregationType.EXPONENTIAL_HISTOGRAM } }]
@@ -269,6 +326,7 @@ export function startTelemetry(input: TelemetrySetup = {}): TelemetryHandle {
           new BoundedCumulativeReader({
             exporter: new RedactingMetricExporter(metricExporter, redactor),
             exportIntervalMillis: options.metricExportIntervalMillis ?? env.metricExportIntervalMillis ?? 10_000,
+            exportTimeoutMillis: env.metricExportTimeoutMillis ?? 30_000,
             cardinalityLimit: options.cardinalityLimit,
             exponentialHistograms: options.exponentialHistograms,
           }),
@@ -296,11 +354,11 @@ export function startTelemetry(input: TelemetrySetup = {}): TelemetryHandle {
   const handle: TelemetryHandle = {
     destination: destinations.join('; '),
     deliveryStats: () => pipelines.map(deliveryStats),
-    forceFlush: async () => {
+    forceFlush: () => untraced(async () => {
       await Promise.all([tracerProvider.forceFlush(), loggerProvider.forceFlush(), meterProvider.forceFlush()]);
-    },
+    }),
     shutdown: () => {
-      shutdownPromise ??= (async () => {
+      shutdownPromise ??= untraced(async () => {
         removeHandlers();
         let timer: NodeJS.Timeout | undefined;
         const deadline = new Promise<void>((resolveDeadline) => {
@@ -319,7 +377,8 @@ export function startTelemetry(input: TelemetrySetup = {}): TelemetryHandle {
         trace.disable();
         logs.disable();
         metrics.disable();
-      })();
+        undoGlobalContext();
+      });
       return shutdownPromise;
     },
   };

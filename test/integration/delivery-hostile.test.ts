@@ -10,7 +10,7 @@
  * loudly without it).
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readdirSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type RequestListener, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -18,7 +18,6 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { countRecords } from '../../src/sdk/delivery/countRecords.js';
-import { readOwnFile } from '../../src/sdk/delivery/Spool.js';
 import { OtlpSink } from '../support/otlpSink.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -61,10 +60,10 @@ function produce(endpoint: string, env: Record<string, string>, stop?: (child: C
   child.stdout!.on('data', (c: Buffer) => (out += c.toString()));
   child.stderr!.on('data', (c: Buffer) => (err += c.toString()));
   stop?.(child);
-  return new Promise((resolve) =>
+  return new Promise((resolve, reject) =>
     child.on('close', (code) => {
       const line = out.split('\n').find((l) => l.startsWith('stats '));
-      if (!line) throw new Error(`the producer printed no stats (exit ${code}):\n${out.slice(-1000)}\n${err.slice(-2000)}`);
+      if (!line) return reject(new Error(`the producer printed no stats (exit ${code}):\n${out.slice(-1000)}\n${err.slice(-2000)}`));
       resolve({ stats: JSON.parse(line.slice('stats '.length)) as Stats, stderr: err, ms: Date.now() - started, code });
     }),
   );
@@ -100,7 +99,7 @@ function onDisk(dir: string): { records: number; invalid: number; temporary: num
   for (const name of readdirSync(dir)) {
     if (name.endsWith('.tmp')) temporary++;
     if (!name.endsWith('.otlp')) continue;
-    const n = countRecords(readOwnFile(join(dir, name)) ?? new Uint8Array(), name.includes('.json.') ? 'json' : 'protobuf', 'logs');
+    const n = countRecords(readFileSync(join(dir, name)), name.includes('.json.') ? 'json' : 'protobuf', 'logs');
     if (n === undefined) invalid++;
     else records += n;
   }
@@ -142,13 +141,15 @@ describe('durable delivery under hostile conditions (a real producer process, lo
   it('read-only spool: memory-only delivery, and what the endpoint (down) did not take is counted lost at exit, not left "pending"', async () => {
     const dir = tmpfs('size=1m,ro');
     const down = await sink(() => ({ status: 503 }));
-    const result = await produce(down.endpoint, { COUNT: '40000', SPOOL_DIR: dir, MAX_BACKOFF_MS: '200' });
+    const result = await produce(down.endpoint, { COUNT: '40000', SPOOL_DIR: dir, MAX_BACKOFF_MS: '200', OTEL_LOG_LEVEL: 'warn' });
     expect(result.code).toBe(0);
     const disk = onDisk(dir);
     account('read-only spool', result.stats, disk.records);
     expect(disk.records).toBe(0);
     expect(result.stats.dropped).toEqual({ spool_unavailable: 40_000 });
-    expect(result.stderr.match(/spool .* cannot be (used|written)/g)?.length ?? 0).toBeLessThanOrEqual(1);
+    expect(result.stderr.match(/spool .* cannot be (used|written)/g)).toHaveLength(1);
+    // The exit path says where everything went.
+    expect(result.stderr).toContain('logs at exit: accepted 40000 + inherited 0 = delivered 0 + rejected 0 + left in the spool 0 + lost 40000 (40000 spool_unavailable)');
   }, 60_000);
 
   it('slow drip: an endpoint that answers 200 then a byte every 500 ms; requests end at the timeout, the process exits, nothing is lost', async () => {
@@ -217,5 +218,28 @@ describe('durable delivery under hostile conditions (a real producer process, lo
     expect(s.requests).toBe(1);
     expect(result.stderr).not.toContain('TimeoutOverflowWarning');
     expect(disk.records).toBe(1);
+  }, 60_000);
+
+  it('an endpoint that cannot be requested (no scheme): the app runs on and exits normally, the loss counted by error.type and reported once', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'batchtel-hostile-url-'));
+    const result = await produce('collector:4318', { COUNT: '5000', SPOOL_DIR: dir, OTEL_LOG_LEVEL: 'info' });
+    expect(result.code).toBe(0);
+    const disk = onDisk(dir);
+    account('endpoint without a scheme', result.stats, disk.records);
+    expect(result.stats.dropped).toEqual({ ERR_INVALID_PROTOCOL: 5000 });
+    expect(result.stderr).not.toMatch(/unhandled|ERR_INVALID_PROTOCOL]/i);
+    expect(result.stderr.match(/cannot be made/g)).toHaveLength(1);
+  }, 60_000);
+
+  it('a spool folder that is a regular file: startTelemetry does not fail, delivery runs from memory, one warning', async () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'batchtel-hostile-file-')), 'spool');
+    writeFileSync(file, 'not a folder');
+    const { sink: s, endpoint } = await sink();
+    const result = await produce(endpoint, { COUNT: '10000', SPOOL_DIR: file, OTEL_LOG_LEVEL: 'warn' });
+    expect(result.code).toBe(0);
+    account('spool folder is a file', result.stats, 0, `; endpoint received ${s.logRecords().length}`);
+    expect(result.stats.delivered).toBe(10_000);
+    expect(s.logRecords()).toHaveLength(10_000);
+    expect(result.stderr.match(/cannot be used/g)).toHaveLength(1);
   }, 60_000);
 });

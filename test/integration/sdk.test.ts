@@ -1,10 +1,14 @@
-import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { execFile, spawn } from 'node:child_process';
+import { subscribe, unsubscribe } from 'node:diagnostics_channel';
+import { createServer, type ClientRequest } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { diag, DiagLogLevel } from '@opentelemetry/api';
+import { context, diag, DiagLogLevel, propagation, trace } from '@opentelemetry/api';
+import { isTracingSuppressed } from '@opentelemetry/core';
 import { logs } from '@opentelemetry/api-logs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { RunRegistry, trackBatch } from '../../src/index.js';
@@ -285,4 +289,194 @@ describe('startTelemetry against a real OTLP/HTTP endpoint', () => {
     expect(points.get(`${sc.METRIC_OTEL_SDK_EXPORTER_OPERATION_DURATION}{400}`)).toBe(1);
     expect(points.get(`${sc.METRIC_OTEL_SDK_EXPORTER_OPERATION_DURATION}{503}`)).toBe(1);
   });
+});
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+
+/** Every variable the SDK reads, each with a value it cannot use. */
+const MALFORMED: ReadonlyArray<[string, string]> = [
+  ['OTEL_RESOURCE_ATTRIBUTES', 'novalue,=x'],
+  ['OTEL_EXPORTER_OTLP_ENDPOINT', 'collector:4318'],
+  ['OTEL_EXPORTER_OTLP_PROTOCOL', 'grpc'],
+  ['OTEL_EXPORTER_OTLP_HEADERS', 'bad header=1'],
+  ['OTEL_EXPORTER_OTLP_TIMEOUT', 'soon'],
+  ['OTEL_EXPORTER_OTLP_COMPRESSION', 'brotli'],
+  ...(['TRACES', 'METRICS', 'LOGS'] as const).flatMap((s): Array<[string, string]> => [
+    [`OTEL_EXPORTER_OTLP_${s}_ENDPOINT`, `collector:4318/v1/${s.toLowerCase()}`],
+    [`OTEL_EXPORTER_OTLP_${s}_PROTOCOL`, 'grpc'],
+    [`OTEL_EXPORTER_OTLP_${s}_HEADERS`, 'x-crlf=a%0D%0Ab'],
+    [`OTEL_EXPORTER_OTLP_${s}_TIMEOUT`, '-1'],
+    [`OTEL_EXPORTER_OTLP_${s}_COMPRESSION`, 'zstd'],
+    [`OTEL_${s}_EXPORTER`, 'zipkin'],
+  ]),
+  ['OTEL_TRACES_SAMPLER', 'jaeger_remote'],
+  ['OTEL_TRACES_SAMPLER_ARG', 'half'],
+  ['OTEL_METRIC_EXPORT_INTERVAL', '0'],
+  ['OTEL_METRIC_EXPORT_TIMEOUT', 'never'],
+  ['OTEL_LOG_LEVEL', 'chatty'],
+  ['OTEL_SDK_DISABLED', 'yes'],
+  ['OTEL_PROPAGATORS', 'b3'],
+  ['OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT', '-1'],
+  ['OTEL_ATTRIBUTE_COUNT_LIMIT', 'many'],
+  ['OTEL_SPAN_ATTRIBUTE_VALUE_LENGTH_LIMIT', '1.5'],
+  ['OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT', 'x'],
+  ['OTEL_SPAN_EVENT_COUNT_LIMIT', '-3'],
+  ['OTEL_SPAN_LINK_COUNT_LIMIT', 'y'],
+  ['OTEL_LOGRECORD_ATTRIBUTE_VALUE_LENGTH_LIMIT', 'z'],
+  ['OTEL_LOGRECORD_ATTRIBUTE_COUNT_LIMIT', '-'],
+];
+
+function runEnvApp(env: Record<string, string>): Promise<{ code: number | null; out: string }> {
+  const base = Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith('OTEL_')));
+  const child = spawn(process.execPath, ['--unhandled-rejections=strict', '--import', 'tsx', 'test/fixtures/sdk/env-app.ts'], {
+    cwd: ROOT,
+    env: { ...base, APP_SPOOL: tempSpool(), APP_LOCAL: tempSpool(), ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  child.stdout.on('data', (c: Buffer) => (out += c.toString()));
+  child.stderr.on('data', (c: Buffer) => (out += c.toString()));
+  const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
+  return new Promise((resolveRun) =>
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      resolveRun({ code, out });
+    }),
+  );
+}
+
+describe('a malformed OTEL_* variable never takes the app down', () => {
+  it('each variable the SDK reads, malformed, in a real process: the app runs on, one warning names the variable', async () => {
+    const [, url] = await sink();
+    const results: Array<[string, string, { code: number | null; out: string }]> = [];
+    const queue = [...MALFORMED];
+    // A few processes at a time: the machine is shared.
+    await Promise.all(
+      Array.from({ length: 4 }, async () => {
+        for (let next = queue.shift(); next; next = queue.shift()) {
+          const [name, value] = next;
+          // The common endpoint is the sink unless it is the variable under test.
+          const env = name === 'OTEL_EXPORTER_OTLP_ENDPOINT' ? { [name]: value } : { OTEL_EXPORTER_OTLP_ENDPOINT: url, [name]: value };
+          results.push([name, value, await runEnvApp(env)]);
+        }
+      }),
+    );
+    for (const [name, value, { code, out }] of results) {
+      expect({ name, value, code, alive: out.includes('ALIVE') }).toEqual({ name, value, code: 0, alive: true });
+      const warnings = out.split('\n').filter((line) => line.includes(`${name}=`));
+      expect({ name, warnings: warnings.length }).toEqual({ name, warnings: 1 });
+    }
+  });
+});
+
+describe('trace context with startTelemetry alone', () => {
+  it('a chunk handler has an active span whose traceparent reaches a real HTTP server; the export itself runs untraced', async () => {
+    const [s, url] = await sink();
+    const received: string[] = [];
+    const server = createServer((req, res) => {
+      received.push(String(req.headers['traceparent'] ?? ''));
+      res.end('ok');
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const port = (server.address() as AddressInfo).port;
+    // What an HTTP instrumentation would see when batchtel sends its export requests.
+    const exportRequests: Array<{ suppressed: boolean; activeSpan: boolean }> = [];
+    const sinkPort = new URL(url).port;
+    const onRequest = (message: unknown) => {
+      const request = (message as { request: ClientRequest }).request;
+      if (String(request.getHeader('host') ?? '').endsWith(`:${sinkPort}`)) {
+        exportRequests.push({ suppressed: isTracingSuppressed(context.active()), activeSpan: trace.getActiveSpan() !== undefined });
+      }
+    };
+    subscribe('http.client.request.start', onRequest);
+    try {
+      const telemetry = startTelemetry({ serviceName: 'ctx-test', spoolDir: tempSpool(), endpoint: url, protocol: 'http/json', handleSignals: false, syncIntervalMillis: 10 });
+      const run = trackBatch({ name: 'ctx', operation: 'ctx_check', total: 2, display: 'none', registry: new RunRegistry() });
+      const chunkSpans: string[] = [];
+      await run.process(
+        [1, 2],
+        async () => {
+          const active = trace.getActiveSpan();
+          chunkSpans.push(active?.spanContext().spanId ?? 'none');
+          const headers: Record<string, string> = {};
+          propagation.inject(context.active(), headers);
+          await fetch(`http://127.0.0.1:${port}/downstream`, { headers });
+          // Give the delivery a chance to send while this chunk's span is active.
+          await telemetry.forceFlush();
+        },
+        { batchSize: 1 },
+      );
+      await telemetry.shutdown();
+      // A second shutdown waits for the first one's flush: it is the same work.
+      await telemetry.shutdown();
+      const chunks = (s.spans() as unknown as Array<{ name: string; traceId: string; spanId: string }>).filter((x) => x.name === 'batch.chunk ctx_check');
+      expect(chunks).toHaveLength(2);
+      expect(received).toHaveLength(2);
+      for (const [i, header] of received.entries()) {
+        const [, traceId, parentId] = header.split('-');
+        const chunk = chunks.find((c) => c.spanId === parentId);
+        expect(chunk, `traceparent ${header} names a chunk span`).toBeDefined();
+        expect(chunk!.traceId).toBe(traceId);
+        expect(chunkSpans[i]).not.toBe('none');
+      }
+      expect(exportRequests.length).toBeGreaterThan(0);
+      expect(exportRequests.filter((r) => !r.suppressed || r.activeSpan)).toEqual([]);
+    } finally {
+      unsubscribe('http.client.request.start', onRequest);
+      server.close();
+    }
+  });
+
+  it('a second shutdown() resolves only once the first one has delivered', async () => {
+    const [s, url] = await sink();
+    const telemetry = startTelemetry({ serviceName: 'twice', spoolDir: tempSpool(), endpoint: url, protocol: 'http/json', handleSignals: false });
+    trace.getTracer('t').startSpan('last words').end();
+    void telemetry.shutdown();
+    await telemetry.shutdown();
+    expect(s.spans().map((x) => x.name)).toContain('last words');
+  });
+
+  it('a spoolDir that is a regular file: no throw, one warning, spans delivered from memory', async () => {
+    const [s, url] = await sink();
+    const file = join(tempSpool(), 'not-a-folder');
+    writeFileSync(file, 'x');
+    const output: string[] = [];
+    diag.setLogger({ error: (...a) => output.push(a.join(' ')), warn: (...a) => output.push(a.join(' ')), info: () => {}, debug: () => {}, verbose: () => {} }, DiagLogLevel.WARN);
+    const telemetry = startTelemetry({ serviceName: 'spool-file', spoolDir: file, endpoint: url, protocol: 'http/json', handleSignals: false });
+    trace.getTracer('t').startSpan('from memory').end();
+    await telemetry.shutdown();
+    expect(output.filter((line) => line.includes('spoolDir'))).toHaveLength(1);
+    expect(s.spans().map((x) => x.name)).toContain('from memory');
+  });
+});
+
+describe('one record is bounded', () => {
+  it('attribute values and log bodies are cut to the documented limits; OTEL_SPAN_ATTRIBUTE_VALUE_LENGTH_LIMIT is honoured', async () => {
+    const [s, url] = await sink();
+    const huge = 'h'.repeat(1024 * 1024);
+    const telemetry = startTelemetry({ serviceName: 'limits', spoolDir: tempSpool(), endpoint: url, protocol: 'http/json', handleSignals: false });
+    trace.getTracer('t').startSpan('big', { attributes: { dump: huge } }).end();
+    logs.getLogger('t').emit({ body: huge, attributes: { dump: huge } });
+    await telemetry.shutdown();
+    const span = s.spans().find((x) => x.name === 'big')!;
+    expect(String(span.attributes.find((a) => a.key === 'dump')!.value['stringValue'])).toHaveLength(16 * 1024);
+    const record = s.logRecords().find((l) => l.body?.stringValue?.startsWith('hhh'))!;
+    expect(record.body!.stringValue!.length).toBeLessThan(64 * 1024 + 100);
+    expect(String(record.attributes.find((a) => a.key === 'dump')!.value['stringValue'])).toHaveLength(16 * 1024);
+
+    process.env['OTEL_SPAN_ATTRIBUTE_VALUE_LENGTH_LIMIT'] = '100';
+    try {
+      const [s2, url2] = await sink();
+      const again = startTelemetry({ serviceName: 'limits', spoolDir: tempSpool(), endpoint: url2, protocol: 'http/json', handleSignals: false });
+      trace.getTracer('t').startSpan('small', { attributes: { dump: huge } }).end();
+      await again.shutdown();
+      expect(String(s2.spans().find((x) => x.name === 'small')!.attributes.find((a) => a.key === 'dump')!.value['stringValue'])).toHaveLength(100);
+    } finally {
+      delete process.env['OTEL_SPAN_ATTRIBUTE_VALUE_LENGTH_LIMIT'];
+    }
+  });
+});
+
+it('the integration suite runs with --unhandled-rejections=strict', () => {
+  expect(process.execArgv).toContain('--unhandled-rejections=strict');
 });

@@ -24,7 +24,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gunzipSync } from 'node:zlib';
-import { metrics } from '@opentelemetry/api';
+import { metrics, trace } from '@opentelemetry/api';
 import { logs } from '@opentelemetry/api-logs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startTelemetry } from '../../src/sdk/index.js';
@@ -196,6 +196,11 @@ describe('secrets never leave the process (canaries, diagnostics at DEBUG, a 401
     expect(everything).toContain(`https://svc:${REDACTED}@nested.example/v1`);
     expect(everything).toContain(`https://svc:${REDACTED}@meta.example/v1`);
     expect(everything).toContain(`https://items.example/v1?access_token=${REDACTED}`);
+    // The shapes named by words: span names, query parameters, an environment dump, a JSON log body.
+    expect(everything).toContain(`GET https://ada:${REDACTED}@names.example/v1`);
+    expect(everything).toContain(`connect ada:${REDACTED}@db.internal:5432`);
+    expect(everything).toContain(`?accessToken=${REDACTED}&pwd=${REDACTED};sessionid=${REDACTED} failed; env AWS_SECRET_ACCESS_KEY=${REDACTED} AWS_REGION=eu-west-1`);
+    expect(everything).toContain(`{"authToken": "${REDACTED}", "apiSecret": "${REDACTED}", "attempt": 2}`.replace(/"/g, protocol === 'http/json' ? '\\"' : '"'));
     if (protocol === 'http/json') expectMaskedFields(captured, maskedUrl);
   });
 });
@@ -277,3 +282,37 @@ describe('secrets outside spans and log strings', () => {
     expect(telemetry.destination).toContain(`otlpuser:${REDACTED}@`);
   });
 });
+
+describe('secret shapes in the local JSONL folder', () => {
+  it('with no collector at the default endpoint, the local files hold the masked forms only', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'batchtel-security-local-'));
+    dirs.push(dir);
+    const localDir = join(dir, 'otlp');
+    const c = canaries(randomBytes(6).toString('hex'));
+    const saved = { ...process.env };
+    for (const key of Object.keys(process.env)) if (key.startsWith('OTEL_')) delete process.env[key];
+    try {
+      // Nothing listens on the default 127.0.0.1:4318 in the test environment: the stack tests use other ports.
+      const telemetry = startTelemetry({ serviceName: 'security-local', localDir, spoolDir: join(dir, 'spool'), timeoutMillis: 500, handleSignals: false });
+      const tracer = trace.getTracer('security-local');
+      for (const name of c.spanNames) tracer.startSpan(name, { attributes: { dbPassword: c.attrDbPassword, 'app.authToken': c.attrAuthToken, clientSecret: c.attrClientSecret, apiSecret: c.attrApiSecret } }).end();
+      const logger = logs.getLogger('security-local');
+      logger.emit({ body: c.shapesMessage });
+      logger.emit({ body: c.shapesLogBody, attributes: { meta: { dbPassword: c.metaDbPassword, clientSecret: c.metaClientSecret } } });
+      metrics.getMeter('security-local').createCounter('security_local.calls').add(1, { url: c.shapesMessage });
+      await telemetry.shutdown();
+    } finally {
+      process.env = saved;
+    }
+    const files = filesUnder(localDir);
+    const text = files.map((f) => f.content.toString('utf8')).join('\n');
+    expect(files.map((f) => f.path.split('/').pop()).sort()).toEqual(expect.arrayContaining(['logs.jsonl', 'traces.jsonl']));
+    expect(found(text, c.all)).toEqual([]);
+    expect(text).toContain(`GET https://ada:${REDACTED}@names.example/v1`);
+    expect(text).toContain(`connect ada:${REDACTED}@db.internal:5432`);
+    expect(text).toContain(`AWS_SECRET_ACCESS_KEY=${REDACTED}`);
+    // The spool under the same folder holds nothing readable either.
+    for (const file of filesUnder(join(dir, 'spool'))) expect(found(file.content.toString('utf8'), c.all), file.path).toEqual([]);
+  });
+});
+

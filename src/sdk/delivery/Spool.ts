@@ -1,7 +1,8 @@
-import { chmodSync, closeSync, constants, fstatSync, fsyncSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import { accessSync, chmodSync, closeSync, constants, fsyncSync, lstatSync, mkdirSync, openSync, readdirSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { diag } from '@opentelemetry/api';
 import { countRecords } from './countRecords.js';
+import { isOwnFile, readOwnFile } from './ownFile.js';
 
 export type SpoolEncoding = 'protobuf' | 'json';
 
@@ -30,6 +31,8 @@ const EXTENSION = { protobuf: 'pb', json: 'json' } as const;
 let sequence = 0;
 /** Files this process's spools hold: the others with this pid are a dead predecessor's (a reused pid). */
 const heldHere = new Set<string>();
+/** Spool problems already reported, by folder and cause: the traces and logs spools share a folder and say it once. */
+const warned = new Set<string>();
 
 /** What a spool file's name says: `<prefix>-<ms>-<pid>-<seq>-<records>.<pb|json>.otlp` (the record count is a hint for people; counts come from the content). */
 export function parseSpoolName(name: string): { prefix: string; ms: number; pid: number; file: SpoolFile } | undefined {
@@ -47,38 +50,6 @@ export function alive(pid: number): boolean {
     return true;
   } catch (error) {
     return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
-/** The uid files must have to be read (others' files in the folder are never sent); undefined where there are no uids. */
-const uid = process.getuid?.();
-
-/**
- * Reads a spool or local file only if it is a regular file owned by this
- * user, opened without following a symlink: a link planted in the folder
- * (to /etc/passwd, say) is never read, let alone sent with the credentials.
- */
-export function readOwnFile(path: string, maxBytes = Number.MAX_SAFE_INTEGER): Buffer | undefined {
-  let fd: number | undefined;
-  try {
-    fd = openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
-    const stat = fstatSync(fd);
-    if (!stat.isFile() || (uid !== undefined && stat.uid !== uid) || stat.size > maxBytes) return undefined;
-    return readFileSync(fd);
-  } catch {
-    return undefined;
-  } finally {
-    if (fd !== undefined) closeSync(fd);
-  }
-}
-
-/** A regular file owned by this user, by lstat (symlinks, folders, sockets and others' files are not). */
-function isOwnFile(path: string): boolean {
-  try {
-    const stat = lstatSync(path);
-    return stat.isFile() && (uid === undefined || stat.uid === uid);
-  } catch {
-    return false;
   }
 }
 
@@ -116,7 +87,6 @@ export class Spool {
   /** Records per file this spool wrote or adopted (known, not read from a name). */
   private readonly records = new Map<string, number>();
   private readonly usable: boolean;
-  private readonly reported = new Set<string>();
 
   constructor(private readonly options: SpoolOptions) {
     this.dir = options.dir;
@@ -266,11 +236,13 @@ export class Spool {
       if (created !== undefined) chmodSync(this.dir, 0o700);
       const stat = lstatSync(this.dir);
       if (!stat.isDirectory()) throw Object.assign(new Error('not a folder'), { code: 'ENOTDIR' });
+      // Read-only (EROFS) or not ours to write (EACCES): memory-only from the start, said once.
+      accessSync(this.dir, constants.R_OK | constants.W_OK | constants.X_OK);
       readdirSync(this.dir);
       return true;
     } catch (error) {
       const code = (error as { code?: string }).code ?? (error as Error).name;
-      this.warn('unusable', `the spool folder ${this.dir} cannot be used (${code}); ${this.prefix} are sent from memory only, and what is not delivered by exit is lost, counted as spool_unavailable`);
+      this.warn('unusable', `the spool folder ${this.dir} cannot be used (${code}); telemetry is sent from memory only, and what is not delivered by exit is lost, counted as spool_unavailable`);
       return false;
     }
   }
@@ -307,10 +279,11 @@ export class Spool {
     }
   }
 
-  /** Once per cause per spool: a full disk is a warning, not a log flood. */
+  /** Once per folder and cause in this process: a full disk is a warning, not a log flood. */
   private warn(cause: string, message: string): void {
-    if (this.reported.has(cause)) return;
-    this.reported.add(cause);
+    const key = `${this.dir}\0${cause}`;
+    if (warned.has(key)) return;
+    warned.add(key);
     diag.warn(`batchtel: ${message}`);
   }
 

@@ -27,7 +27,7 @@ interface Entry {
  */
 export interface LocalFallback {
   /** Appends one request as a line; throws if it cannot. Returns the records it evicted (oldest first) to stay within its size limit. */
-  append(request: Uint8Array): { readonly records: number };
+  append(request: Uint8Array, records: number): { readonly records: number };
   /** How long the folder is used before the endpoint is tried again. */
   readonly recheckMs: number;
   /** Called at the first request that goes to the folder. */
@@ -262,9 +262,10 @@ export class SpoolSender {
     const result = await this.options.transport.send(body, entry.encoding, () => this.failures === epoch && !this.closed);
     if (entry.lost) return;
     if (this.closed && !result?.ok) {
-      // Aborted at close: the file waits on disk for the next process.
+      // Aborted at close: the file waits on disk for the next process (unless the spool evicted it meanwhile).
       this.inflight.delete(entry);
-      this.queue.unshift(entry);
+      if (entry.evicted) this.drop(DELIVERY_ERROR_TYPE_VALUES.evicted, entry.records, 'the spool reached its size limit; the oldest requests were evicted');
+      else this.queue.unshift(entry);
       return;
     }
     if (!result) {
@@ -296,6 +297,7 @@ export class SpoolSender {
     } else if (!result.retryable || entry.evicted) {
       this.finish(entry);
       if (entry.evicted) this.drop(DELIVERY_ERROR_TYPE_VALUES.evicted, entry.records, 'the spool reached its size limit; the oldest requests were evicted');
+      else if (result.status === undefined) this.drop(result.reason, entry.records, `an export request cannot be made (${result.reason}: the endpoint must be an http:// or https:// URL)`);
       else this.drop(result.reason, entry.records, `the endpoint refused an export with ${result.reason}; such requests are not retried`);
     } else {
       this.inflight.delete(entry);
@@ -319,7 +321,7 @@ export class SpoolSender {
   private writeLocally(entry: Entry, body: Uint8Array): boolean {
     if (entry.encoding !== 'json') return false;
     try {
-      const evicted = this.options.local!.append(body).records;
+      const evicted = this.options.local!.append(body, entry.records).records;
       if (evicted > 0) {
         this.counts.localEvicted += evicted;
         this.report('local_evicted', `the local telemetry folder reached its size limit; the oldest ${this.options.signal} records are evicted (counted, not logged again)`);

@@ -131,7 +131,7 @@ function createPipeline<T>(kind: SignalKind<T>, config: DurableDeliveryConfig): 
 
 function localFallback(signal: 'traces' | 'logs', local: NonNullable<DurableDeliveryConfig['local']>): LocalFallback {
   const writer = new JsonLinesWriter(local.dir, `${signal}.jsonl`, signal, local.maxBytes);
-  return { append: (request) => writer.append(request), recheckMs: local.recheckMs ?? 30_000, announce: local.announce };
+  return { append: (request, records) => writer.append(request, records), recheckMs: local.recheckMs ?? 30_000, announce: local.announce };
 }
 
 /** Spans: batched, written to the spool every sync interval, sent from it, never dropped on a full queue. */

@@ -99,6 +99,8 @@ describe('Spool', () => {
     expect(spool.write(request(1), 1)).toBeUndefined();
     expect(spool.names()).toEqual([]);
     expect(spool.bytes()).toBe(0);
+    // The traces spool on the same folder does not say it again.
+    expect(new Spool({ dir: file, prefix: 'traces', maxBytes: 1 << 20, encoding: 'json' }).write(request(1), 1)).toBeUndefined();
     expect(lines).toHaveLength(1);
     expect(lines[0]).toMatch(/spool/);
   });
