@@ -17,6 +17,7 @@ const sendEmails = defineOperation(
     await process(recipients, async (chunk, { signal }) => {
       await new Promise((resolve) => setTimeout(resolve, 20 * chunk.length)); // your mail API here, honouring `signal`
       if (signal.aborted) return { skipped: chunk.length };
+      return undefined;
     });
   },
   { total: ({ recipients }) => recipients.length },

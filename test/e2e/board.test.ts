@@ -88,7 +88,7 @@ describe('the board', () => {
     let calls = 0;
     const done = batch.process(
       Array.from({ length: 5000 }, (_, i) => i),
-      async (chunk, { signal }) => {
+      async (_chunk, { signal }) => {
         calls++;
         await new Promise<void>((resolve) => {
           const timer = setTimeout(resolve, 20 + (calls % 7) * 5);

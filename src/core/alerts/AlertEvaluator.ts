@@ -87,7 +87,7 @@ export class AlertEvaluator implements RunListener {
     this.evaluate(run.clock.now());
   }
 
-  onChunkEnd(run: Run, chunk: { startTimeMs: number; endTimeMs: number }): void {
+  onChunkEnd(_run: Run, chunk: { startTimeMs: number; endTimeMs: number }): void {
     const duration = Math.max(0, chunk.endTimeMs - chunk.startTimeMs);
     const slow = this.thresholds.slowPerformance;
     if (this.baselineCount < slow.baselineChunks) {

@@ -196,7 +196,7 @@ describe('metrics', () => {
   });
 
   it('no count is lost across many concurrent runs sharing a series', async () => {
-    const runs = Array.from({ length: 20 }, (_, i) => trackBatch({ ...base(), name: 'shared', operation: 'shared', total: 1000 }).start());
+    const runs = Array.from({ length: 20 }, () => trackBatch({ ...base(), name: 'shared', operation: 'shared', total: 1000 }).start());
     let expected = 0;
     for (const [i, run] of runs.entries()) {
       for (let k = 0; k < 100 + i; k++) run.tick();

@@ -31,7 +31,7 @@ describe('SpoolSender', () => {
   it('never waits longer than MAX_RETRY_WAIT_MS, whatever Retry-After or maxBackoffMs say: no setTimeout overflow, no retry storm', async () => {
     const delays: number[] = [];
     const real = globalThis.setTimeout;
-    vi.spyOn(globalThis, 'setTimeout').mockImplementation(((fn: () => void, ms?: number) => {
+    vi.spyOn(globalThis, 'setTimeout').mockImplementation(((_fn: () => void, ms?: number) => {
       delays.push(ms ?? 0);
       return real(() => undefined, 0);
     }) as typeof setTimeout);
