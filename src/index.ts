@@ -24,5 +24,5 @@ export type { EventProblemCode } from './events/EventProblems.js';
 export { ManualClock, systemClock, type Clock } from './core/clock.js';
 export { classifyError, parseRetryAfter, type ErrorInfo } from './core/errors.js';
 export type { Alert, AlertSeverity } from './core/alert.js';
-export type { RunStatus, ItemStatus } from './core/Run.js';
+export type { RunStatus, ItemStatus } from './core/runTypes.js';
 export { RunRegistry, defaultRegistry, type RegistryEvent } from './core/RunRegistry.js';

@@ -1,5 +1,6 @@
 import type { BatchRunResult } from '../semconv.js';
-import type { Run, RunStatus } from '../core/Run.js';
+import type { Run } from '../core/Run.js';
+import type { RunStatus } from '../core/runTypes.js';
 
 /** Chunk ("batch") durations in milliseconds, from a fixed-size sketch. */
 export interface DurationStats {

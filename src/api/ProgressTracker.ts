@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { Alert } from '../core/alert.js';
-import type { ItemStatus, Run } from '../core/Run.js';
+import type { Run } from '../core/Run.js';
+import type { ItemStatus } from '../core/runTypes.js';
 import { BATCH_ALERT_GROUP_VALUES } from '../semconv.js';
 import { buildStats, type BatchStats } from './BatchStats.js';
 import { createRun } from './createRun.js';

@@ -1,4 +1,5 @@
-import type { Chunk, Run } from '../core/Run.js';
+import type { Run } from '../core/Run.js';
+import type { Chunk } from '../core/runTypes.js';
 import { safeText } from '../core/limits.js';
 import { BATCH_ALERT_GROUP_VALUES } from '../semconv.js';
 import { buildStats, type BatchStats } from './BatchStats.js';

@@ -1,7 +1,8 @@
 import { clampWait, clockTimer, realSleep } from '../core/clock.js';
 import { safeText } from '../core/limits.js';
 import { classifyError, type ErrorInfo } from '../core/errors.js';
-import type { Chunk, ItemStatus, Run } from '../core/Run.js';
+import type { Run } from '../core/Run.js';
+import type { Chunk, ItemStatus } from '../core/runTypes.js';
 import type { RunTelemetry } from '../instrument/RunTelemetry.js';
 import { BATCH_RUN_RESULT_VALUES, ERROR_TYPE_VALUES, type BatchItemOutcome, type BatchRunResult } from '../semconv.js';
 import { buildStats, type BatchStats } from './BatchStats.js';

@@ -13,7 +13,8 @@ import {
 import { logs, SeverityNumber, type Logger, type LoggerProvider } from '@opentelemetry/api-logs';
 import type { Alert } from '../core/alert.js';
 import type { ErrorInfo } from '../core/errors.js';
-import type { Chunk, ItemProgress, ItemStatus, RateLimitHit, Run, RunListener, RunSummary } from '../core/Run.js';
+import type { Run } from '../core/Run.js';
+import type { Chunk, ItemProgress, ItemStatus, RateLimitHit, RunListener, RunSummary } from '../core/runTypes.js';
 import {
   ATTR_BATCH_ALERT_GROUP,
   ATTR_BATCH_ALERT_MESSAGE,

@@ -1,5 +1,6 @@
 import { buildStats, type BatchStats } from '../api/BatchStats.js';
-import type { Run, RunStatus } from '../core/Run.js';
+import type { Run } from '../core/Run.js';
+import type { RunStatus } from '../core/runTypes.js';
 import { LIMITS, truncate } from './limits.js';
 
 const iso = (ms: number | undefined): string | undefined => (ms === undefined || !(ms > 0) ? undefined : new Date(ms).toISOString());

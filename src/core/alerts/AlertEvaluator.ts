@@ -1,6 +1,7 @@
 import { BATCH_ALERT_GROUP_VALUES as G, type BatchAlertGroup } from '../../semconv.js';
 import type { Alert, AlertSeverity } from '../alert.js';
-import type { ItemProgress, ItemStatus, Run, RunListener } from '../Run.js';
+import type { Run } from '../Run.js';
+import type { ItemProgress, ItemStatus, RunListener } from '../runTypes.js';
 import { RingCursor } from '../RingCursor.js';
 import type { AlertThresholds } from './AlertThresholds.js';
 

@@ -1,7 +1,8 @@
 import { describe, expect, it, vi } from 'vitest';
 import { ManualClock } from '../../../src/core/clock.js';
 import { Problems } from '../../../src/core/problems.js';
-import { Run, type RunListener } from '../../../src/core/Run.js';
+import { Run } from '../../../src/core/Run.js';
+import type { RunListener } from '../../../src/core/runTypes.js';
 
 function makeRun(total?: number) {
   const clock = new ManualClock(1_000_000);
