@@ -14,7 +14,7 @@ import type { Clock } from './clock.js';
 import { clampWait } from './clock.js';
 import { classifyError, type ErrorInfo } from './errors.js';
 import { LIMITS, safeText } from './limits.js';
-import type { EtaCalculation, EtaMethod } from './eta/index.js';
+import type { EtaEstimate, EtaMethod } from './eta/index.js';
 import { RunEtaFeed } from './RunEtaFeed.js';
 import type { Problems } from './problems.js';
 import { RunStats } from './RunStats.js';
@@ -406,7 +406,7 @@ export class Run {
    * The ETA now: from the last observation (a fresh one at most every observation
    * interval, or now when `fresh`), brought up to the items done and the time passed.
    */
-  eta(nowMs: number = this.clock.now(), fresh = false): EtaCalculation | undefined {
+  eta(nowMs: number = this.clock.now(), fresh = false): EtaEstimate | undefined {
     const total = this.total;
     if (this.state !== STATE_RUNNING || total === undefined || !this.etaFeed.enabled) return undefined;
     this.observeProgress(nowMs, fresh);

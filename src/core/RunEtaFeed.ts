@@ -1,4 +1,4 @@
-import { createEstimator, type EtaCalculation, type EtaEstimator, type EtaMethod } from './eta/index.js';
+import { createEstimator, type EtaEstimate, type EtaEstimator, type EtaMethod } from './eta/index.js';
 
 /** Observations per elapsed time at least: the ETA of a short run is measured as soon as that of a long one. */
 const OBSERVATIONS_PER_ELAPSED = 128;
@@ -54,7 +54,7 @@ export class RunEtaFeed {
     this.estimator?.observeRateLimitWait?.(nowMs, totalWaitMs);
   }
 
-  estimate(nowMs: number, total: number, completed: number): EtaCalculation | undefined {
+  estimate(nowMs: number, total: number, completed: number): EtaEstimate | undefined {
     return this.estimator?.estimate(nowMs, total, completed);
   }
 }
