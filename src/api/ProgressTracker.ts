@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { Alert } from '../core/alert.js';
+import { firingAlert, type Alert } from '../core/alert.js';
 import type { Run } from '../core/Run.js';
 import type { ItemStatus } from '../core/runTypes.js';
 import { BATCH_ALERT_GROUP_VALUES } from '../semconv.js';
@@ -369,7 +369,7 @@ export class ProgressTracker {
     const now = this.run.clock.now();
     if (durationMs > limit && !this.slowFiles && !this.run.activeAlerts.has(group)) {
       this.slowFiles = true;
-      this.run.raiseAlert({ id: `${this.run.id}:${group}:file:${now}`, group, severity: 'low', state: 'firing', message: `a file took ${Math.round(durationMs)} ms (over ${limit} ms)`, value: durationMs, threshold: limit, raisedAtMs: now, resolvedAtMs: undefined });
+      this.run.raiseAlert(firingAlert({ id: `${this.run.id}:${group}:file:${now}`, group, severity: 'low', message: `a file took ${Math.round(durationMs)} ms (over ${limit} ms)`, value: durationMs, threshold: limit, raisedAtMs: now }));
     } else if (durationMs <= limit && this.slowFiles) {
       this.slowFiles = false;
       const open = this.run.activeAlerts.get(group);

@@ -1,3 +1,4 @@
+import { firingAlert } from '../core/alert.js';
 import type { Run } from '../core/Run.js';
 import type { Chunk } from '../core/runTypes.js';
 import { safeText } from '../core/limits.js';
@@ -104,17 +105,17 @@ class ChunkBatchProgress implements BatchProgress {
       const ratio = seen > 0 ? errors / seen : 0;
       if (ratio > threshold && !run.activeAlerts.has(BATCH_ALERT_GROUP_VALUES.highErrorRate)) {
         const now = run.clock.now();
-        run.raiseAlert({
-          id: `${run.id}:${BATCH_ALERT_GROUP_VALUES.highErrorRate}:finish`,
-          group: BATCH_ALERT_GROUP_VALUES.highErrorRate,
-          severity: 'high',
-          state: 'firing',
-          message: `error rate ${(ratio * 100).toFixed(1)}% above ${(threshold * 100).toFixed(0)}% at finish`,
-          value: ratio,
-          threshold,
-          raisedAtMs: now,
-          resolvedAtMs: undefined,
-        });
+        run.raiseAlert(
+          firingAlert({
+            id: `${run.id}:${BATCH_ALERT_GROUP_VALUES.highErrorRate}:finish`,
+            group: BATCH_ALERT_GROUP_VALUES.highErrorRate,
+            severity: 'high',
+            message: `error rate ${(ratio * 100).toFixed(1)}% above ${(threshold * 100).toFixed(0)}% at finish`,
+            value: ratio,
+            threshold,
+            raisedAtMs: now,
+          }),
+        );
       }
     }
     run.finish(options.message === undefined ? {} : { message: options.message });

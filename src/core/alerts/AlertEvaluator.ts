@@ -1,5 +1,5 @@
 import { BATCH_ALERT_GROUP_VALUES as G, type BatchAlertGroup } from '../../semconv.js';
-import type { Alert, AlertSeverity } from '../alert.js';
+import { firingAlert, type Alert, type AlertSeverity } from '../alert.js';
 import type { Run } from '../Run.js';
 import type { ItemProgress, ItemStatus, RunListener } from '../runTypes.js';
 import { RingCursor } from '../RingCursor.js';
@@ -225,17 +225,7 @@ export class AlertEvaluator implements RunListener {
   private check(group: BatchAlertGroup, firing: boolean, cleared: boolean, now: number, value: number, threshold: number, message: () => string): void {
     const open = this.active.get(group);
     if (!open && firing) {
-      const alert: Alert = {
-        id: `${this.run.id}:${group}:${++this.episodes}`,
-        group,
-        severity: SEVERITY[group],
-        state: 'firing',
-        message: message(),
-        value,
-        threshold,
-        raisedAtMs: now,
-        resolvedAtMs: undefined,
-      };
+      const alert = firingAlert({ id: `${this.run.id}:${group}:${++this.episodes}`, group, severity: SEVERITY[group], message: message(), value, threshold, raisedAtMs: now });
       this.active.set(group, alert);
       this.run.raiseAlert(alert);
     } else if (open && cleared && !firing && now - open.raisedAtMs >= this.thresholds.minEpisodeMs) {

@@ -44,4 +44,14 @@ describe('QuantileSketch', () => {
     expect(sketch.quantile(0.5)).toBe(0);
     expect(sketch.max).toBe(10);
   });
+
+  it('spreadPercent: max over min in percent, undefined when empty or min is 0', () => {
+    const sketch = new QuantileSketch();
+    expect(sketch.spreadPercent).toBeUndefined();
+    sketch.add(100);
+    sketch.add(150);
+    expect(sketch.spreadPercent).toBe(50);
+    sketch.add(0);
+    expect(sketch.spreadPercent).toBeUndefined();
+  });
 });
