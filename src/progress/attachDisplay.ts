@@ -29,7 +29,7 @@ export function attachDisplay(run: Run, options: DisplayOptions): void {
   }
   let renderer = renderers.get(stream);
   if (!renderer || renderer.active.length === 0) {
-    const shared = stream !== process.stdout && (process.stdout as { isTTY?: boolean }).isTTY ? [process.stdout as unknown as TtyStream] : [];
+    const shared: TtyStream[] = stream !== process.stdout && process.stdout.isTTY ? [process.stdout] : [];
     renderer = new TtyRenderer(stream, run.clock, style, options.throttleMs, shared);
     renderers.set(stream, renderer);
   }
