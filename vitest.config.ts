@@ -10,12 +10,14 @@ export default defineConfig({
         test: {
           name: 'unit',
           include: ['test/unit/**/*.test.ts'],
+          setupFiles: ['test/support/tempRoot.ts'],
         },
       },
       {
         test: {
           name: 'integration',
           include: ['test/integration/**/*.test.ts'],
+          setupFiles: ['test/support/tempRoot.ts'],
           testTimeout: 180_000,
           hookTimeout: 300_000,
           // Real processes on fixed loopback ports: one file at a time.
@@ -27,6 +29,7 @@ export default defineConfig({
         test: {
           name: 'e2e',
           include: ['test/e2e/**/*.test.ts'],
+          setupFiles: ['test/support/tempRoot.ts'],
           testTimeout: 120_000,
           hookTimeout: 120_000,
           pool: 'forks',

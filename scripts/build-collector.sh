@@ -4,13 +4,14 @@
 # .cache/otelcol/<sha256 of the manifest>/. Prints the binary's path last.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. scripts/lib/go.sh
 manifest=collector-config/builder-config.yaml
 version=$(sed -n 's/^  version: *//p' "$manifest")
 hash=$(sha256sum "$manifest" | cut -c1-16)
 out=".cache/otelcol/$hash"
 bin="$out/otelcol-batchtel"
 if [ ! -x "$bin" ]; then
-  command -v go >/dev/null 2>&1 || { echo "batchtel: Go is needed to build the collector (apt-get install golang-go, or go.dev)" >&2; exit 1; }
+  batchtel_require_go "the collector $version"
   gobin="$(go env GOPATH)/bin"
   builder="$gobin/builder-v$version"
   if [ ! -x "$builder" ]; then
@@ -29,6 +30,6 @@ if [ ! -x "$bin" ]; then
   mkdir -p "$out"
   mv "$work/otelcol-batchtel" "$bin"
   rm -rf "$work" "$work.yaml"
-  echo "batchtel: collector built in $(( $(date +%s) - start )) s" >&2
+  echo "batchtel: collector built in $(batchtel_elapsed "$start")" >&2
 fi
 echo "$(pwd)/$bin"

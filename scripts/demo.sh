@@ -4,7 +4,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/ensure-node-modules.sh
-if [ -f dist/cli/batchtel.js ] && [ dist/cli/batchtel.js -nt src/cli/batchtel.ts ]; then
+# The build, when it is newer than every source file; else the sources through tsx.
+if [ -f dist/cli/batchtel.js ] && [ -z "$(find src -newer dist/cli/batchtel.js -print -quit)" ]; then
   exec node dist/cli/batchtel.js demo "$@"
 fi
 exec npx tsx src/cli/batchtel.ts demo "$@"

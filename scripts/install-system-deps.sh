@@ -1,16 +1,15 @@
 #!/usr/bin/env bash
-# System packages the test suite and benchmarks use, from Debian: Prometheus
-# and promtool, Alertmanager, Chromium (the board's browser test), tmux (the
-# terminal test), tqdm (the per-item benchmark's comparison). Idempotent: apt
-# runs only when something is missing, with one `apt-get update`. Installing
-# prometheus starts no daemon here (no init system); the tests start their own
-# processes on loopback with their own data directories.
+# System packages the test suite and benchmarks use, from Debian: Chromium (the
+# board's browser test), tmux (the terminal test), tqdm (the per-item
+# benchmark's comparison). Idempotent: apt runs only when something is
+# missing, with one `apt-get update`. Debian's Prometheus (2.x) is not used:
+# the tests run compose's Prometheus 3 release, built from its Go module. Go
+# itself is not installed here: Debian 12's golang-go is 1.19, older than the
+# 1.21 the build scripts need to fetch newer toolchains (scripts/lib/go.sh).
 set -euo pipefail
 need=()
 command -v tmux >/dev/null 2>&1 || need+=(tmux)
 /usr/bin/python3 -c 'import tqdm' >/dev/null 2>&1 || need+=(python3-tqdm)
-command -v prometheus >/dev/null 2>&1 && command -v promtool >/dev/null 2>&1 || need+=(prometheus)
-command -v prometheus-alertmanager >/dev/null 2>&1 || need+=(prometheus-alertmanager)
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
 # Compose v1 validates docker-compose.yml offline (`config`); no Docker engine is needed or used.
 command -v docker-compose >/dev/null 2>&1 || need+=(docker-compose)
@@ -19,8 +18,4 @@ if [ "${#need[@]}" -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then sudo=sudo; else sudo=; fi
   $sudo apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
-fi
-# Debian's package starts Prometheus under systemd where there is one; the tests need the ports.
-if command -v systemctl >/dev/null 2>&1 && systemctl is-active --quiet prometheus 2>/dev/null; then
-  echo "batchtel: note: a system Prometheus is running; the tests use their own ports (19090+)" >&2
 fi

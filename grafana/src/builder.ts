@@ -1,10 +1,38 @@
 /**
- * A small typed builder for Grafana dashboard JSON: only what our dashboards
- * use, so generate.ts stays readable and the JSON is reviewable.
+ * Dashboards from short specs, typed against Grafana's own dashboard schema
+ * (@grafana/grafana-foundation-sdk): the output is a `Dashboard`, each query is
+ * built by the datasource's query builder. A new panel set is a `PanelSpec[]`
+ * in a file of its own (grafana/src/panels/), added to a dashboard in
+ * dashboards.ts.
  */
-export type Datasource = { type: 'prometheus' | 'loki' | 'tempo'; uid: string };
+import type { DataSourceRef } from '@grafana/grafana-foundation-sdk/common';
+import type { Dataquery } from '@grafana/grafana-foundation-sdk/cog';
+import {
+  DashboardLinkType,
+  VariableRefresh,
+  VariableSort,
+  VariableType,
+  type Dashboard,
+  type DashboardLink,
+  type DataTransformerConfig,
+  type Panel,
+} from '@grafana/grafana-foundation-sdk/dashboard';
+import { DataqueryBuilder as LokiQuery } from '@grafana/grafana-foundation-sdk/loki';
+import { DataqueryBuilder as PrometheusQuery, PromQueryFormat, type Dataquery as PrometheusDataquery } from '@grafana/grafana-foundation-sdk/prometheus';
+
+/** The Grafana release .env pins; a test fails when the pin moves without this. */
+export const GRAFANA_RELEASE = '13.2.0';
+/**
+ * The dashboard schema version for that release, as the foundation SDK's
+ * dashboard schema sets it (defaultDashboard()): Grafana runs no migration on load.
+ */
+export const SCHEMA_VERSION = 42;
+
+export type Datasource = { type: 'prometheus' | 'loki' | 'tempo'; uid: string } & DataSourceRef;
+/** The uids grafana/provisioning/datasources/datasources.yaml gives the datasources. */
 export const PROMETHEUS: Datasource = { type: 'prometheus', uid: 'prometheus' };
 export const LOKI: Datasource = { type: 'loki', uid: 'loki' };
+export const TEMPO: Datasource = { type: 'tempo', uid: 'tempo' };
 
 export interface Query {
   readonly expr: string;
@@ -25,7 +53,7 @@ export interface PanelSpec {
   readonly datasource?: Datasource;
   readonly options?: Record<string, unknown>;
   readonly fieldConfig?: Record<string, unknown>;
-  readonly transformations?: readonly Record<string, unknown>[];
+  readonly transformations?: readonly DataTransformerConfig[];
 }
 
 export interface Variable {
@@ -41,16 +69,36 @@ export interface DashboardSpec {
   readonly tags: readonly string[];
   readonly variables: readonly Variable[];
   readonly panels: readonly PanelSpec[];
-  readonly links?: readonly Record<string, unknown>[];
+  /** Links to the other batchtel dashboards (by tag). */
+  readonly links?: readonly Pick<DashboardLink, 'title' | 'tags' | 'asDropdown'>[];
 }
 
 const REF_IDS = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ';
+const FORMATS: Record<NonNullable<Query['format']>, PromQueryFormat> = {
+  time_series: PromQueryFormat.TimeSeries,
+  table: PromQueryFormat.Table,
+  heatmap: PromQueryFormat.Heatmap,
+};
 
-export function dashboard(spec: DashboardSpec): Record<string, unknown> {
+function target(query: Query, refId: string, datasource: Datasource): Dataquery {
+  if (datasource.type === 'loki') {
+    const loki = new LokiQuery().refId(refId).datasource(datasource).expr(query.expr);
+    if (query.legend) loki.legendFormat(query.legend);
+    return loki.build();
+  }
+  const prom = new PrometheusQuery().refId(refId).datasource(datasource).expr(query.expr);
+  if (query.legend) prom.legendFormat(query.legend);
+  if (query.instant) prom.instant();
+  if (query.format) prom.format(FORMATS[query.format]);
+  if (query.exemplar) prom.exemplar(true);
+  return prom.build();
+}
+
+export function dashboard(spec: DashboardSpec): Dashboard {
   let x = 0;
   let y = 0;
   let rowHeight = 0;
-  const panels = spec.panels.map((panel, index) => {
+  const panels = spec.panels.map((panel, index): Panel => {
     const w = panel.width ?? 12;
     const h = panel.height ?? 8;
     if (x + w > 24) {
@@ -69,36 +117,29 @@ export function dashboard(spec: DashboardSpec): Record<string, unknown> {
       ...(panel.description ? { description: panel.description } : {}),
       datasource,
       gridPos,
-      targets: panel.queries.map((q, i) => ({
-        refId: REF_IDS[i],
-        datasource,
-        expr: q.expr,
-        ...(q.legend ? { legendFormat: q.legend } : {}),
-        ...(q.instant ? { instant: true, range: false } : {}),
-        ...(q.format ? { format: q.format } : {}),
-        ...(q.exemplar ? { exemplar: true } : {}),
-      })),
+      targets: panel.queries.map((q, i) => target(q, REF_IDS[i]!, datasource)),
       fieldConfig: { defaults: { ...(panel.unit ? { unit: panel.unit } : {}), ...(panel.fieldConfig ?? {}) }, overrides: [] },
       options: panel.options ?? {},
-      ...(panel.transformations ? { transformations: panel.transformations } : {}),
+      ...(panel.transformations ? { transformations: [...panel.transformations] } : {}),
     };
   });
   return {
     uid: spec.uid,
     title: spec.title,
     description: spec.description,
-    tags: spec.tags,
+    tags: [...spec.tags],
     editable: false,
-    schemaVersion: 39,
+    schemaVersion: SCHEMA_VERSION,
     time: { from: 'now-6h', to: 'now' },
     refresh: '30s',
     timezone: 'browser',
-    links: spec.links ?? [],
+    links: (spec.links ?? []).map((l) => ({ ...l, tags: [...l.tags], type: DashboardLinkType.Dashboards, icon: 'external link', tooltip: '', targetBlank: false, includeVars: true, keepTime: true })),
+    annotations: { list: [] },
     templating: {
       list: spec.variables.map((v) => ({
         name: v.name,
         label: v.label,
-        type: 'query',
+        type: VariableType.Query,
         datasource: PROMETHEUS,
         query: { query: v.query, refId: `${v.name}-var` },
         definition: v.query,
@@ -106,8 +147,8 @@ export function dashboard(spec: DashboardSpec): Record<string, unknown> {
         allValue: '.*',
         multi: true,
         current: { text: 'All', value: '$__all' },
-        refresh: 2,
-        sort: 1,
+        refresh: VariableRefresh.OnTimeRangeChanged,
+        sort: VariableSort.AlphabeticalAsc,
       })),
     },
     panels,
@@ -115,8 +156,8 @@ export function dashboard(spec: DashboardSpec): Record<string, unknown> {
 }
 
 /** Every PromQL expression of a dashboard, for the parse and contract tests. */
-export function promQueries(d: Record<string, unknown>): string[] {
-  return (d['panels'] as Array<{ datasource: Datasource; targets: Array<{ expr: string }> }>).flatMap((p) =>
-    p.datasource.type === 'prometheus' ? p.targets.map((t) => t.expr) : [],
+export function promQueries(d: Dashboard): string[] {
+  return (d.panels ?? []).flatMap((p) =>
+    'targets' in p && p.datasource?.type === 'prometheus' ? (p.targets ?? []).map((t) => (t as PrometheusDataquery).expr) : [],
   );
 }

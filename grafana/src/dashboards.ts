@@ -194,7 +194,7 @@ export const DASHBOARDS = {
     tags: ['batchtel'],
     variables,
     panels: overviewPanels,
-    links: [{ title: 'Run detail', type: 'dashboards', tags: ['batchtel'], asDropdown: false }],
+    links: [{ title: 'Run detail', tags: ['batchtel'], asDropdown: false }],
   }),
   'batch-run-detail': dashboard({
     uid: 'batchtel-run-detail',

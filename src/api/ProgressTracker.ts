@@ -1,41 +1,42 @@
-import { z } from 'zod';
 import { firingAlert, type Alert } from '../core/alert.js';
 import type { Run } from '../core/Run.js';
 import type { ItemStatus } from '../core/runTypes.js';
 import { BATCH_ALERT_GROUP_VALUES } from '../semconv.js';
 import { buildStats, type BatchStats } from './BatchStats.js';
 import { createRun } from './createRun.js';
-import { parseOptions } from '../core/parseOptions.js';
-import type { AlertOptionsInput, RunOptionsInput, TelemetryOptionsInput } from './options.js';
+import { v, type Input, type Output } from '../core/check.js';
+import { parseOptions, registerOptionsPlace, type AlertOptionsInput, type RunOptionsInput, type TelemetryOptionsInput } from './options.js';
 
 /** The file-progress tracker's modes: each one switches work off, not just output. */
 export type TrackingMode = 'minimal' | 'basic' | 'enhanced' | 'comprehensive';
 
-const configSchema = z.strictObject({
+const configSchema = v.strictObject({
   /** Most often `onProgressUpdate` is called (also on a timer while files are in flight). */
-  updateIntervalMs: z.number().int().min(0).default(1000),
+  updateIntervalMs: v.number().int().min(0).default(1000),
   /** How often `onETAUpdate` is called with a freshly observed ETA, whatever `updateIntervalMs` is. */
-  etaUpdateIntervalMs: z.number().int().min(0).default(5000),
-  throughputWindowMs: z.number().int().min(1000).default(60_000),
-  enableRealTimeUpdates: z.boolean().default(true),
-  enablePerformanceAlerts: z.boolean().default(true),
+  etaUpdateIntervalMs: v.number().int().min(0).default(5000),
+  throughputWindowMs: v.number().int().min(1000).default(60_000),
+  enableRealTimeUpdates: v.boolean().default(true),
+  enablePerformanceAlerts: v.boolean().default(true),
   /** Adaptive ETA when on, linear when off. */
-  enableETAOptimization: z.boolean().default(true),
-  enableQualityTracking: z.boolean().default(true),
-  alertThresholds: z
+  enableETAOptimization: v.boolean().default(true),
+  enableQualityTracking: v.boolean().default(true),
+  alertThresholds: v
     .strictObject({
       /** A file slower than this raises slow_performance. */
-      slowProcessingMs: z.number().int().min(1).default(60_000),
-      highErrorRate: z.number().gt(0).max(1).default(0.1),
+      slowProcessingMs: v.number().int().min(1).default(60_000),
+      highErrorRate: v.number().gt(0).max(1).default(0.1),
       /** Files per minute. */
-      lowThroughput: z.number().gt(0).optional(),
-      etaDeviationPercent: z.number().gt(0).default(50),
-      qualityScoreThreshold: z.number().gt(0).max(1).default(0.7),
+      lowThroughput: v.number().gt(0).optional(),
+      etaDeviationPercent: v.number().gt(0).default(50),
+      qualityScoreThreshold: v.number().gt(0).max(1).default(0.7),
     })
     .default(() => ({ slowProcessingMs: 60_000, highErrorRate: 0.1, etaDeviationPercent: 50, qualityScoreThreshold: 0.7 })),
 });
 
-export type ProgressTrackingConfig = z.input<typeof configSchema>;
+registerOptionsPlace(configSchema, '`config` in the ProgressTracker options');
+
+export type ProgressTrackingConfig = Input<typeof configSchema>;
 
 export interface ThroughputDataPoint {
   readonly timestamp: Date;
@@ -138,7 +139,7 @@ const MODES: readonly TrackingMode[] = ['minimal', 'basic', 'enhanced', 'compreh
 export class ProgressTracker {
   readonly mode: TrackingMode;
   private readonly run: Run;
-  private readonly config: z.output<typeof configSchema>;
+  private readonly config: Output<typeof configSchema>;
   private readonly callbacks: ProgressCallbacks;
   private lastProgressCall = Number.NEGATIVE_INFINITY;
   private lastEtaCall = Number.NEGATIVE_INFINITY;

@@ -1,117 +1,177 @@
 import type { MeterProvider, TracerProvider } from '@opentelemetry/api';
 import type { LoggerProvider } from '@opentelemetry/api-logs';
-import { z } from 'zod';
 import type { Clock } from '../core/clock.js';
-import { isObject } from '../core/isObject.js';
-import { providerSchema } from '../core/parseOptions.js';
-import { displayOptionsSchema } from '../progress/displayOptions.js';
 import type { RunRegistry } from '../core/RunRegistry.js';
+import { describeValue, isObject, type StrictObject, v, type Input, type Issue, type Output, type Schema } from '../core/check.js';
+import { displayOptionsSchema } from '../progress/displayOptions.js';
 
 /**
  * Every option of every surface, with its default, in one place. Checked at
  * construction: a wrong option throws one message naming the field, what was
- * expected and what was given.
+ * expected and what was given, and where a known option put in the wrong place belongs.
  */
 
-const clockSchema = z.custom<Clock>((value) => isObject(value) && typeof value['now'] === 'function', {
-  message: 'expected an object with a now() method',
-});
-const registrySchema = z.custom<RunRegistry>((value) => isObject(value) && typeof value['add'] === 'function', {
-  message: 'expected a RunRegistry',
-});
+const clockSchema = v.custom<Clock>((value) => isObject(value) && typeof value['now'] === 'function', 'expected an object with a now() method');
+const providerSchema = <T>(method: string) =>
+  v.custom<T>((value) => isObject(value) && typeof value[method] === 'function', `expected an OpenTelemetry provider with ${method}()`);
+const registrySchema = v.custom<RunRegistry>((value) => isObject(value) && typeof value['add'] === 'function', 'expected a RunRegistry');
 
-export const metadataSchema = z.record(z.string(), z.union([z.string(), z.number(), z.boolean()]));
+export const metadataSchema = v.record(
+  v.custom<string | number | boolean>((value) => ['string', 'number', 'boolean'].includes(typeof value), 'expected a string, number or boolean'),
+  'expected an object of attribute name → string, number or boolean',
+);
 
-export const telemetryOptionsSchema = z.strictObject({
+export const telemetryOptionsSchema = v.strictObject({
   /** Defaults to the global providers at run start (a no-op until an SDK is installed). */
   tracerProvider: providerSchema<TracerProvider>('getTracer').optional(),
   meterProvider: providerSchema<MeterProvider>('getMeter').optional(),
   loggerProvider: providerSchema<LoggerProvider>('getLogger').optional(),
   /** Chunks in one trace before the run continues in a linked trace. */
-  maxChunksPerTrace: z.number().int().min(1).default(500),
+  maxChunksPerTrace: v.number().int().min(1).default(500),
   /** Age of one trace before the run continues in a linked trace (ms). Tail samplers decide within seconds to minutes. */
-  maxTraceAgeMs: z.number().int().min(1000).default(10 * 60_000),
+  maxTraceAgeMs: v.number().int().min(1000).default(10 * 60_000),
   /** Share of tracked items that get their own span. */
-  itemSpanRatio: z.number().min(0).max(1).default(0),
+  itemSpanRatio: v.number().min(0).max(1).default(0),
   /** One `batch.chunk.completed` log event per chunk. */
-  chunkEvents: z.boolean().default(true),
+  chunkEvents: v.boolean().default(true),
   /** Exceptions also as span events (deprecated in semconv 1.40). */
-  exceptionSpanEvents: z.boolean().default(false),
+  exceptionSpanEvents: v.boolean().default(false),
 });
+
 
 /**
  * In-process alert thresholds (the `createBatchProgress` groups and the file-progress tracker's); every alert fires once per episode
  * and resolves with hysteresis (the condition must fall back clearly, by a fifth of its margin).
  * Counts are capped: the evaluator keeps rings of these sizes.
  */
-export const alertOptionsSchema = z.strictObject({
-  enabled: z.boolean().default(true),
+export const alertOptionsSchema = v.strictObject({
+  enabled: v.boolean().default(true),
   /** An episode lasts at least this long before it can resolve: a condition hovering at its threshold raises at most one alert per this period. */
-  minEpisodeMs: z.number().int().min(0).default(30_000),
+  minEpisodeMs: v.number().int().min(0).default(30_000),
   /** rate_limit: more than `hits` rate-limit responses within `windowMs`. */
-  rateLimit: z.strictObject({ hits: z.number().int().min(1).max(10_000).default(5), windowMs: z.number().int().min(1000).default(15 * 60_000) }).default(() => ({ hits: 5, windowMs: 15 * 60_000 })),
+  rateLimit: v.strictObject({ hits: v.number().int().min(1).max(10_000).default(5), windowMs: v.number().int().min(1000).default(15 * 60_000) }).default(() => ({ hits: 5, windowMs: 15 * 60_000 })),
   /** high_error_rate: errors over items above `ratio`, once `minItems` were processed. */
-  highErrorRate: z.strictObject({ ratio: z.number().gt(0).max(1).default(0.1), minItems: z.number().int().min(1).default(20) }).default(() => ({ ratio: 0.1, minItems: 20 })),
+  highErrorRate: v.strictObject({ ratio: v.number().gt(0).max(1).default(0.1), minItems: v.number().int().min(1).default(20) }).default(() => ({ ratio: 0.1, minItems: 20 })),
   /** slow_performance: median of the last `recentChunks` chunk times over the median of the run's first `baselineChunks` above `factor` (the slowdown factor). */
-  slowPerformance: z.strictObject({ factor: z.number().gt(1).default(2), baselineChunks: z.number().int().min(1).max(10_000).default(5), recentChunks: z.number().int().min(1).max(10_000).default(5) }).default(() => ({ factor: 2, baselineChunks: 5, recentChunks: 5 })),
+  slowPerformance: v.strictObject({ factor: v.number().gt(1).default(2), baselineChunks: v.number().int().min(1).max(10_000).default(5), recentChunks: v.number().int().min(1).max(10_000).default(5) }).default(() => ({ factor: 2, baselineChunks: 5, recentChunks: 5 })),
   /** low_throughput: items per second below this after the first baseline chunks; off unless set. */
-  lowThroughput: z.strictObject({ itemsPerSecond: z.number().gt(0).optional() }).default(() => ({})),
+  lowThroughput: v.strictObject({ itemsPerSecond: v.number().gt(0).optional() }).default(() => ({})),
   /** eta_deviation: the estimated completion time moved by more than `percent` of the remaining time; resolved once it held still for `stableMs`. */
-  etaDeviation: z.strictObject({ percent: z.number().gt(0).default(50), stableMs: z.number().int().min(0).default(60_000) }).default(() => ({ percent: 50, stableMs: 60_000 })),
+  etaDeviation: v.strictObject({ percent: v.number().gt(0).default(50), stableMs: v.number().int().min(0).default(60_000) }).default(() => ({ percent: 50, stableMs: 60_000 })),
   /** quality_degradation: average of the last quality scores below `threshold`, after `minSamples`. */
-  qualityDegradation: z.strictObject({ threshold: z.number().gt(0).max(1).default(0.7), minSamples: z.number().int().min(1).max(10_000).default(10) }).default(() => ({ threshold: 0.7, minSamples: 10 })),
+  qualityDegradation: v.strictObject({ threshold: v.number().gt(0).max(1).default(0.7), minSamples: v.number().int().min(1).max(10_000).default(10) }).default(() => ({ threshold: 0.7, minSamples: 10 })),
   /** stalled: no progress for `afterMs` while the run is active. */
-  stalled: z.strictObject({ afterMs: z.number().int().min(1000).default(5 * 60_000) }).default(() => ({ afterMs: 5 * 60_000 })),
+  stalled: v.strictObject({ afterMs: v.number().int().min(1000).default(5 * 60_000) }).default(() => ({ afterMs: 5 * 60_000 })),
 });
 
-export type AlertOptions = z.output<typeof alertOptionsSchema>;
-export type AlertOptionsInput = z.input<typeof alertOptionsSchema>;
+export type AlertOptions = Output<typeof alertOptionsSchema>;
+export type AlertOptionsInput = Input<typeof alertOptionsSchema>;
 
-const operationSchema = z
+const operationSchema = v
   .string()
   .regex(/^[A-Za-z0-9_.:-]{1,64}$/, 'expected 1-64 characters of letters, digits and _ . : - (a low-cardinality identifier)');
 
-export const runOptionsSchema = z.strictObject({
-  name: z.string().min(1, 'expected a non-empty string'),
-  total: z.number().int().min(0).optional(),
+export const runOptionsSchema = v.strictObject({
+  name: v.string().min(1),
+  total: v.number().int().min(0).optional(),
   /** Low-cardinality identifier; defaults to the name made into a slug. */
   operation: operationSchema.optional(),
-  category: z.string().min(1).max(64).optional(),
-  service: z.string().min(1).max(128).optional(),
+  category: v.string().min(1).max(64).optional(),
+  service: v.string().min(1).max(128).optional(),
   metadata: metadataSchema.default({}),
-  id: z.string().min(1).max(128).optional(),
+  id: v.string().min(1).max(128).optional(),
   /** `none` turns ETA work off. */
-  eta: z.enum(['linear', 'exponential', 'adaptive', 'none']).default('adaptive'),
+  eta: v.enum(['linear', 'exponential', 'adaptive', 'none']).default('adaptive'),
   clock: clockSchema.optional(),
   registry: registrySchema.optional(),
-  telemetry: telemetryOptionsSchema.default(() => telemetryOptionsSchema.parse({})),
-  alerts: alertOptionsSchema.default(() => alertOptionsSchema.parse({})),
+  telemetry: telemetryOptionsSchema.default(() => defaults(telemetryOptionsSchema)),
+  alerts: alertOptionsSchema.default(() => defaults(alertOptionsSchema)),
   ...displayOptionsSchema.shape,
 });
 
-export type RunOptionsInput = z.input<typeof runOptionsSchema>;
-export type RunOptions = z.output<typeof runOptionsSchema>;
-export type TelemetryOptionsInput = z.input<typeof telemetryOptionsSchema>;
+export type RunOptionsInput = Input<typeof runOptionsSchema>;
+export type RunOptions = Output<typeof runOptionsSchema>;
+export type TelemetryOptionsInput = Input<typeof telemetryOptionsSchema>;
 
-export const retryOptionsSchema = z.strictObject({
+export const retryOptionsSchema = v.strictObject({
   /** Attempts per chunk including the first. */
-  attempts: z.number().int().min(1).max(100).default(1),
-  baseDelayMs: z.number().min(0).default(250),
-  maxDelayMs: z.number().min(0).default(30_000),
+  attempts: v.number().int().min(1).max(100).default(1),
+  baseDelayMs: v.number().min(0).default(250),
+  maxDelayMs: v.number().min(0).default(30_000),
   /** Which failures to retry; default: rate limits, 5xx, timeouts and network errors. */
-  retryOn: z.custom<(error: unknown) => boolean>((value) => typeof value === 'function', { message: 'expected a function' }).optional(),
+  retryOn: v.custom<(error: unknown) => boolean>((value) => typeof value === 'function', 'expected a function').optional(),
 });
 
-export const processOptionsSchema = z.strictObject({
-  batchSize: z.number().int().min(1).default(1),
-  concurrency: z.number().int().min(1).max(1024).default(1),
-  signal: z.custom<AbortSignal>((value) => isObject(value) && typeof value['aborted'] === 'boolean', { message: 'expected an AbortSignal' }).optional(),
-  retry: retryOptionsSchema.default(() => retryOptionsSchema.parse({})),
+export const processOptionsSchema = v.strictObject({
+  batchSize: v.number().int().min(1).default(1),
+  concurrency: v.number().int().min(1).max(1024).default(1),
+  signal: v.custom<AbortSignal>((value) => isObject(value) && typeof value['aborted'] === 'boolean', 'expected an AbortSignal').optional(),
+  retry: retryOptionsSchema.default(() => defaults(retryOptionsSchema)),
   /** Whole-run deadline; the run ends with result `timeout`. */
-  timeoutMs: z.number().int().min(1).optional(),
+  timeoutMs: v.number().int().min(1).optional(),
   /** Stop after the first chunk that still fails after its retries. */
-  stopOnError: z.boolean().default(false),
+  stopOnError: v.boolean().default(false),
 });
 
-export type ProcessOptionsInput = z.input<typeof processOptionsSchema>;
-export type ProcessOptions = z.output<typeof processOptionsSchema>;
+export type ProcessOptionsInput = Input<typeof processOptionsSchema>;
+export type ProcessOptions = Output<typeof processOptionsSchema>;
+
+/** An object schema's defaults, as parsing `{}` gives them. */
+function defaults<S extends StrictObject<Record<string, Schema<unknown, unknown>>>>(schema: S): Output<S> {
+  return schema.check({}, [], []);
+}
+
+/** Where each option lives, to point at the right place when one is given in the wrong one. */
+const places = (): ReadonlyArray<readonly [StrictObject<Record<string, Schema<unknown, unknown>>>, string]> => [
+  [runOptionsSchema, 'the batch options (trackBatch, createBatchProgress)'],
+  [telemetryOptionsSchema, '`telemetry` in the batch options'],
+  [alertOptionsSchema, '`alerts` in the batch options'],
+  [processOptionsSchema, 'the process() options: `run.process(items, handler, { … })`'],
+  [retryOptionsSchema, '`retry` in the process() options'],
+  ...extraPlaces,
+];
+const extraPlaces: Array<readonly [StrictObject<Record<string, Schema<unknown, unknown>>>, string]> = [];
+
+/** Lets another surface's options (events, the file-progress tracker) take part in "belongs in" hints. */
+export function registerOptionsPlace(schema: StrictObject<Record<string, Schema<unknown, unknown>>>, where: string): void {
+  extraPlaces.push([schema, where]);
+}
+
+const valueAt = (input: unknown, path: readonly string[]): unknown =>
+  path.reduce<unknown>((value, key) => (isObject(value) ? value[key] : undefined), input);
+
+/** Edit distance up to 2, for "did you mean" on a misspelt option. */
+function near(a: string, b: string): boolean {
+  if (Math.abs(a.length - b.length) > 2) return false;
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const row = [i];
+    for (let j = 1; j <= b.length; j++) row[j] = Math.min(previous[j]! + 1, row[j - 1]! + 1, previous[j - 1]! + (a[i - 1]!.toLowerCase() === b[j - 1]!.toLowerCase() ? 0 : 1));
+    previous = row;
+  }
+  return previous[b.length]! <= 2;
+}
+
+function unknownOption(issue: Issue): string {
+  const key = issue.unknownKey!;
+  const field = [...issue.path, key].join('.');
+  const home = places().find(([schema]) => schema !== issue.owner && Object.hasOwn(schema.shape, key));
+  if (home) return `unknown option \`${field}\` here: it belongs in ${home[1]}`;
+  const close = issue.owner ? Object.keys(issue.owner.shape).filter((name) => near(key, name)) : [];
+  const where = issue.path.length ? `\`${issue.path.join('.')}\` takes` : 'known options are';
+  const known = issue.owner ? Object.keys(issue.owner.shape).join(', ') : '';
+  return close.length ? `unknown option \`${field}\`: did you mean \`${[...issue.path, close[0]].join('.')}\`?` : `unknown option \`${field}\` (${where} ${known})`;
+}
+
+/** Validates, or throws one readable error naming each bad field, what it expects and what it got. */
+export function parseOptions<S extends Schema<unknown, unknown>>(schema: S, input: unknown, what: string): Output<S> {
+  const issues: Issue[] = [];
+  const parsed = schema.check(input ?? {}, [], issues);
+  if (issues.length === 0) return parsed as Output<S>;
+  const problems = issues.map((issue) => {
+    if (issue.unknownKey !== undefined) return unknownOption(issue);
+    const field = issue.path.join('.') || '(options)';
+    return `\`${field}\`: ${issue.message}, got ${describeValue(issue.path.length ? valueAt(input, issue.path) : input)}`;
+  });
+  throw new TypeError(`batchtel: invalid ${what}: ${problems.join('; ')}`);
+}

@@ -3,33 +3,44 @@
  * The `batchtel` command. Subcommands: `demo`, `spool status|replay`, `local status|replay`.
  */
 import { parseArgs } from 'node:util';
+import { VERSION } from '../instrument/version.js';
 import type { ReplayOptions } from './replayTarget.js';
+import { SDK_PEERS } from './sdkPeers.js';
 
-const HELP = `usage: batchtel <command> [options]
-
-commands:
-  demo      concurrent runs against a fake rate-limited API, with the terminal
+/** Each command's help, shown by `batchtel help`, `batchtel <command> --help` and on a usage error. */
+const COMMAND_HELP: Record<string, string> = {
+  demo: `  demo      concurrent runs against a fake rate-limited API, with the terminal
             bar, the live board and telemetry to a collector when one answers
             --duration <s>   stop after this many seconds (default 75)
             --port <n>       board/API port on 127.0.0.1 (default 4477; a free one if taken)
             --no-auth        no token (loopback only)
-  spool status [--dir <d>]
+`,
+  spool: `  spool status [--dir <d>]
             what the spool holds: records, bytes, age and owner per signal
             (default dir .batchtel/spool)
   spool replay [--dir <d>] [--endpoint <url>] [--timeout <ms>] [--drop-rejected]
             send what processes that are gone left in the spool, oldest first;
-            endpoint defaults to OTEL_EXPORTER_OTLP_ENDPOINT, headers come from
-            OTEL_EXPORTER_OTLP_HEADERS; --timeout bounds each whole request
-            (default 10000); what the endpoint refuses for good (400, 500, ...)
-            stays in the spool unless --drop-rejected; exits 1 if anything was
-            not delivered (lost, refused or still waiting)
-  local status [--dir <d>]
+            endpoint defaults to OTEL_EXPORTER_OTLP_ENDPOINT, else
+            http://127.0.0.1:4318; headers come from OTEL_EXPORTER_OTLP_HEADERS;
+            --timeout bounds each whole request (default 10000); what the
+            endpoint refuses for good (400, 500, ...) stays in the spool unless
+            --drop-rejected; exits 1 if anything was not delivered (lost,
+            refused or still waiting)
+`,
+  local: `  local status [--dir <d>]
             the OTLP JSON lines written while no collector listened
             (default dir .batchtel/otlp)
   local replay [--dir <d>] [--endpoint <url>] [--timeout <ms>] [--drop-rejected]
             send them to a collector, oldest first, and remove what it took;
             the same endpoint, headers and exit codes as spool replay
-  help      this text
+`,
+};
+
+const HELP = `usage: batchtel <command> [options]
+
+commands:
+${Object.values(COMMAND_HELP).join('')}  help      this text (also: batchtel <command> --help)
+  version   the batchtel version (also: --version, -v)
 `;
 
 type Command = (args: string[]) => Promise<number>;
@@ -67,7 +78,13 @@ const commands: Record<string, Command> = {
     process.stdout.write(HELP);
     return 0;
   },
+  version: async () => {
+    process.stdout.write(`${VERSION}\n`);
+    return 0;
+  },
 };
+
+const ALIASES: Record<string, string> = { '--help': 'help', '-h': 'help', '--version': 'version', '-v': 'version' };
 
 /** `<command> status|replay [--dir] [--endpoint] [--timeout] [--drop-rejected]`, shared by `spool` and `local`. */
 async function statusOrReplay(
@@ -82,7 +99,7 @@ async function statusOrReplay(
     args: rest,
     options: {
       dir: { type: 'string', default: defaultDir },
-      endpoint: { type: 'string', default: process.env['OTEL_EXPORTER_OTLP_ENDPOINT'] ?? 'http://127.0.0.1:4318' },
+      endpoint: { type: 'string' },
       timeout: { type: 'string', default: '10000' },
       'drop-rejected': { type: 'boolean', default: false },
     },
@@ -90,14 +107,20 @@ async function statusOrReplay(
   });
   if (action === 'status') return status(values.dir, process.stdout);
   if (action !== 'replay') return usage(`${command} needs "status" or "replay", got ${JSON.stringify(action ?? '')}`);
+  const envEndpoint = process.env['OTEL_EXPORTER_OTLP_ENDPOINT'];
+  const [endpoint, source] =
+    values.endpoint !== undefined ? [values.endpoint, '--endpoint'] : envEndpoint ? [envEndpoint, 'OTEL_EXPORTER_OTLP_ENDPOINT'] : ['http://127.0.0.1:4318', 'the default; set --endpoint or OTEL_EXPORTER_OTLP_ENDPOINT'];
   const timeoutMillis = Number(values.timeout);
   if (!(timeoutMillis > 0)) return usage(`--timeout must be a number of milliseconds > 0, got ${JSON.stringify(values.timeout)}`);
   try {
-    new URL(values.endpoint);
+    new URL(endpoint);
   } catch {
-    return usage(`--endpoint must be a URL, got ${JSON.stringify(values.endpoint)}`);
+    return usage(`the endpoint (${source}) must be a URL, got ${JSON.stringify(endpoint)}`);
   }
-  return replay({ dir: values.dir, endpoint: values.endpoint, timeoutMillis, dropRejected: values['drop-rejected'], out: process.stdout });
+  process.stdout.write(`replaying ${values.dir} to ${endpoint} (${source})\n`);
+  const code = await replay({ dir: values.dir, endpoint, timeoutMillis, dropRejected: values['drop-rejected'], out: process.stdout });
+  if (code !== 0) process.stderr.write(`batchtel: not everything was delivered to ${endpoint} (see above): is a collector listening there?\n`);
+  return code;
 }
 
 function usage(message: string): number {
@@ -105,14 +128,34 @@ function usage(message: string): number {
   return 2;
 }
 
+/** The optional SDK peers the demo and the replay commands load; the instrumentation entry needs none. */
+function missingPeer(error: unknown): string | undefined {
+  const { code, message } = error as { code?: string; message?: string };
+  if (code !== 'ERR_MODULE_NOT_FOUND') return undefined;
+  return /Cannot find package '((?:@[^/']+\/)?[^/']+)/.exec(message ?? '')?.[1];
+}
+
 async function main(argv: string[]): Promise<number> {
-  const [name = 'help', ...rest] = argv;
-  const command = commands[name === '--help' || name === '-h' ? 'help' : name];
-  if (!command) return usage(`unknown command ${JSON.stringify(name)}`);
+  const [given = 'help', ...rest] = argv;
+  const name = ALIASES[given] ?? given;
+  const command = commands[name];
+  if (!command) return usage(`unknown command ${JSON.stringify(given)}`);
+  if (rest.includes('--help') || rest.includes('-h')) {
+    process.stdout.write(`usage: batchtel ${name} [options]\n\n${COMMAND_HELP[name] ?? HELP}`);
+    return 0;
+  }
   try {
     return await command(rest);
   } catch (error) {
     if ((error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) return usage((error as Error).message);
+    const peer = missingPeer(error);
+    if (peer) {
+      process.stderr.write(
+        `batchtel: \`batchtel ${name}\` needs the OpenTelemetry SDK packages, optional peers of batchtel; ${peer} is not installed.\n` +
+          `Install them beside batchtel: npm install ${SDK_PEERS.join(' ')}\n`,
+      );
+      return 1;
+    }
     throw error;
   }
 }

@@ -1,6 +1,6 @@
 import { ERROR_TYPE_VALUES } from '../semconv.js';
 import { MAX_WAIT_MS } from './clock.js';
-import { isObject } from './isObject.js';
+import { isObject } from './check.js';
 import { LIMITS, safeText } from './limits.js';
 
 /** What the tracker needs to know about a failure, whatever shape it came in. */

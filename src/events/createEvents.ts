@@ -1,6 +1,6 @@
 import { metrics, type Attributes, type AttributeValue, type Histogram } from '@opentelemetry/api';
 import { logs, SeverityNumber, type Logger } from '@opentelemetry/api-logs';
-import { parseOptions } from '../core/parseOptions.js';
+import { parseOptions } from '../api/options.js';
 import {
   ATTR_BATCH_EVENT_MEASURE,
   ATTR_BATCH_EVENT_NAME,

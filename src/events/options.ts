@@ -1,13 +1,15 @@
 import type { MeterProvider } from '@opentelemetry/api';
 import type { LoggerProvider } from '@opentelemetry/api-logs';
-import { z } from 'zod';
-import { isObject } from '../core/isObject.js';
-import { providerSchema } from '../core/parseOptions.js';
+import { isObject, v, type Input, type Output } from '../core/check.js';
+import { registerOptionsPlace } from '../api/options.js';
 
 /**
  * The options of `createEvents`, with their defaults. Checked at construction
  * by `parseOptions`: a wrong option throws one message naming the field.
  */
+
+const providerSchema = <T>(method: string) =>
+  v.custom<T>((value) => isObject(value) && typeof value[method] === 'function', `expected an OpenTelemetry provider with ${method}()`);
 
 /** Event names are metric attribute values: short identifiers the app's code spells, never ids or free text. */
 export const EVENT_NAME_PATTERN = /^[A-Za-z0-9_.:-]{1,128}$/;
@@ -15,16 +17,15 @@ export const EVENT_NAME_PATTERN = /^[A-Za-z0-9_.:-]{1,128}$/;
 export const MEASURE_PATTERN = /^[A-Za-z][A-Za-z0-9_.]{0,63}$/;
 
 const RATE = 'expected a sampling rate from 0 to 1';
-const rateSchema = z.number({ error: RATE }).min(0, RATE).max(1, RATE);
-const ratesSchema = z
-  .record(z.string(), rateSchema, { error: (issue) => (issue.code === 'invalid_type' ? 'expected a Map or an object of event name → sampling rate' : undefined) })
-  .superRefine((rates, context) => {
-    for (const name of Object.keys(rates)) {
-      if (!EVENT_NAME_PATTERN.test(name)) context.addIssue({ code: 'custom', message: `${JSON.stringify(name)} is not an event name (1-128 letters, digits and _ . : -)` });
-    }
+const rateSchema = v.custom<number>((value) => typeof value === 'number' && value >= 0 && value <= 1, RATE);
+const ratesSchema = v
+  .record(rateSchema, 'expected a Map or an object of event name → sampling rate')
+  .refine((rates) => {
+    const bad = Object.keys(rates).find((name) => !EVENT_NAME_PATTERN.test(name));
+    return bad === undefined ? undefined : `${JSON.stringify(bad)} is not an event name (1-128 letters, digits and _ . : -)`;
   });
 
-export const eventsOptionsSchema = z.strictObject({
+export const eventsOptionsSchema = v.strictObject({
   /** Share of each event name's records kept (`samplingRates`): a Map or an object, name → 0..1. */
   samplingRates: ratesSchema.default({}),
   /** Share kept of names not in `samplingRates`. */
@@ -34,18 +35,20 @@ export const eventsOptionsSchema = z.strictObject({
   /** Defaults to the global meter provider at the first event. */
   meterProvider: providerSchema<MeterProvider>('getMeter').optional(),
   /** Uniform in [0, 1), like Math.random (the default); inject one for deterministic tests. */
-  random: z.custom<() => number>((value) => typeof value === 'function', { message: 'expected a function returning a number in [0, 1)' }).optional(),
+  random: v.custom<() => number>((value) => typeof value === 'function', 'expected a function returning a number in [0, 1)').optional(),
   /**
    * Distinct event names, error types and measures kept apart, together; past it new ones are
    * folded into `_OTHER` (counted, reported once): memory and series stay bounded whatever the app passes.
    */
-  maxSeries: z.number().int().min(10).max(100_000).default(2000),
+  maxSeries: v.number().int().min(10).max(100_000).default(2000),
 });
 
-export type EventsOptionsInput = Omit<z.input<typeof eventsOptionsSchema>, 'samplingRates'> & {
+registerOptionsPlace(eventsOptionsSchema, 'the createEvents options');
+
+export type EventsOptionsInput = Omit<Input<typeof eventsOptionsSchema>, 'samplingRates'> & {
   samplingRates?: ReadonlyMap<string, number> | Readonly<Record<string, number>>;
 };
-export type EventsOptions = z.output<typeof eventsOptionsSchema>;
+export type EventsOptions = Output<typeof eventsOptionsSchema>;
 
 /** A Map of sampling rates is read as the object it describes, so errors can name the entry. */
 export function normalizeEventsInput(input: unknown): unknown {

@@ -15,7 +15,9 @@ const env = (name: string): boolean => {
 export function attachDisplay(run: Run, options: DisplayOptions): void {
   if (options.display === 'none') return;
   const stream = (options.stream ?? process.stderr) as NodeJS.WritableStream & TtyStream & { isTTY?: boolean };
-  const tty = options.display === 'tty' || (options.display === 'auto' && stream.isTTY === true && !env('CI'));
+  // A terminal that reports no size (0×0, as some pseudo-terminals do) gets plain lines: a live block cannot fit.
+  const sized = (stream.columns ?? 0) > 0 && (stream.rows === undefined || stream.rows > 0);
+  const tty = options.display === 'tty' || (options.display === 'auto' && stream.isTTY === true && sized && !env('CI'));
   const style = {
     progressChar: options.progressChar,
     emptyChar: options.emptyChar,

@@ -70,6 +70,8 @@ export function formatLine(run: Run, nowMs: number, style: LineStyle, width: num
   } else {
     parts.push(`${run.completed}`);
   }
+  // Skipped items count as done: say so, or the count looks like successes.
+  if (run.skipped > 0) parts.push(`${run.skipped} skipped`);
   parts.push(`${formatRate(run.itemsPerSecond(nowMs))}/s`);
   const eta = run.eta(nowMs);
   if (eta) {
@@ -103,6 +105,7 @@ export function formatSummary(run: Run, style: LineStyle, width: number): string
     `in ${formatDuration(run.elapsedMs(run.endTimeMs))}`,
   ];
   if (run.failed > 0) parts.push(`${run.failed} failed`);
+  if (run.skipped > 0) parts.push(`${run.skipped} skipped`);
   if (stats.errors > 0 && style.displayErrors) {
     const byType = [...stats.errorsByType.entries()].map(([type, count]) => `${type}×${count}`).join(' ');
     parts.push(`errors ${byType}`);

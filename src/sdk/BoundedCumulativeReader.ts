@@ -1,5 +1,5 @@
 import { diag, type Attributes, type HrTime } from '@opentelemetry/api';
-import { ExportResultCode, millisToHrTime, type ExportResult, type InstrumentationScope } from '@opentelemetry/core';
+import { ExportResultCode, hrTimeToMilliseconds, millisToHrTime, type ExportResult, type InstrumentationScope } from '@opentelemetry/core';
 import {
   AggregationTemporality,
   AggregationType,
@@ -84,6 +84,8 @@ function instrumentOf(metric: MetricData): InstrumentType | undefined {
  */
 export class BoundedCumulativeReader extends MetricReader {
   private readonly state = new Map<string, Accumulated>();
+  /** What an observable cumulative series counts from (see `withStart`). */
+  private readonly startedAt = millisToHrTime(Date.now());
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
 
@@ -164,7 +166,7 @@ export class BoundedCumulativeReader extends MetricReader {
       for (const metric of metrics) {
         const type = instrumentOf(metric);
         if (metric.aggregationTemporality !== AggregationTemporality.DELTA || type === undefined || !this.accumulates(type)) {
-          entry.metrics.push(metric);
+          entry.metrics.push(this.withStart(metric));
           continue;
         }
         this.add(`${key}\u0000${metric.descriptor.name}`, scope, metric);
@@ -177,6 +179,21 @@ export class BoundedCumulativeReader extends MetricReader {
       scopeOf(accumulated.scope).entry.metrics.push({ ...accumulated.template, aggregationTemporality: AggregationTemporality.CUMULATIVE, dataPoints } as MetricData);
     }
     return { resource: collected.resource, scopeMetrics: [...scopes.values()].filter((s) => s.metrics.length > 0) };
+  }
+
+  /**
+   * The SDK starts an observable counter's cumulative series at the collection
+   * that first sees it, so a job shorter than one export interval arrives with
+   * start = time: no start for a backend to store as a zero sample, and its
+   * single value shows no increase. Its value counts from no earlier than this
+   * reader's start, which is the truthful start there.
+   */
+  private withStart(metric: MetricData): MetricData {
+    if (metric.aggregationTemporality !== AggregationTemporality.CUMULATIVE || metric.dataPointType === DataPointType.GAUGE) return metric;
+    const starts = (p: DataPoint<unknown>) => hrTimeToMilliseconds(p.startTime) >= hrTimeToMilliseconds(p.endTime) && hrTimeToMilliseconds(this.startedAt) < hrTimeToMilliseconds(p.endTime);
+    if (!(metric.dataPoints as Array<DataPoint<unknown>>).some(starts)) return metric;
+    const dataPoints = (metric.dataPoints as Array<DataPoint<unknown>>).map((p) => (starts(p) ? { ...p, startTime: this.startedAt } : p));
+    return { ...metric, dataPoints } as MetricData;
   }
 
   private add(id: string, scope: InstrumentationScope, metric: MetricData): void {

@@ -1,3 +1,5 @@
+// Its declarations use Node types (process.env, node:http): TypeScript users load them with the entry.
+/// <reference types="node" preserve="true" />
 /**
  * batchtel/sdk: OpenTelemetry SDK setup for apps that have none.
  * (The instrumentation itself is in `batchtel` and needs only the API.)

@@ -15,7 +15,7 @@ import {
 } from '@opentelemetry/sdk-metrics';
 import { BatchSpanProcessor, ConsoleSpanExporter, TracerProvider, type SpanProcessor } from '@opentelemetry/sdk-trace';
 import { z } from 'zod';
-import { parseOptions } from '../core/parseOptions.js';
+import { parseOptions } from './parseOptions.js';
 import { SCOPE_NAME } from '../semconv.js';
 import { VERSION } from '../instrument/version.js';
 import { BoundedCumulativeReader } from './BoundedCumulativeReader.js';
@@ -67,7 +67,7 @@ export const telemetrySetupSchema = z.strictObject({
   /** `service.name`; else OTEL_SERVICE_NAME; else `unknown_service:node`. */
   serviceName: z.string().min(1).optional(),
   /** OTLP/HTTP base URL (`/v1/<signal>` is appended); else OTEL_EXPORTER_OTLP_ENDPOINT; else 127.0.0.1:4318 with a local fallback. */
-  endpoint: z.url().optional(),
+  endpoint: z.url({ protocol: /^https?$/, error: 'an http:// or https:// URL' }).optional(),
   protocol: z.enum(['http/protobuf', 'http/json']).optional(),
   headers: z.record(z.string().regex(HEADER_NAME, 'an HTTP header name'), z.string().regex(HEADER_VALUE, 'a header value without control characters')).optional(),
   compression: z.enum(['gzip', 'none']).optional(),
@@ -251,7 +251,7 @@ function start(options: z.output<typeof telemetrySetupSchema>, env: OtelEnv, und
   const batchOptions = { maxQueueSize: 65_536, maxExportBatchSize: options.maxExportBatchSize };
   // An unusable spool folder (a regular file, no permission) must not stop the app: delivery then works from memory only.
   let spoolWarned = false;
-  const withSpool = <T>(signal: 'traces' | 'logs', create: (config: ReturnType<typeof durable>) => T): T => {
+  const withSpool = <T>(signal: 'traces' | 'logs', create: (config: ReturnType<typeof durable>) => T): T | undefined => {
     const config = durable(signal);
     try {
       return create(config);
@@ -263,7 +263,12 @@ function start(options: z.output<typeof telemetrySetupSchema>, env: OtelEnv, und
         );
       }
       // A folder under the unusable one: every spool write fails, and the sender keeps those requests in memory.
-      return create({ ...config, spoolDir: join(options.spoolDir, '.unusable') });
+      try {
+        return create({ ...config, spoolDir: join(options.spoolDir, '.unusable') });
+      } catch (again) {
+        diag.warn(`batchtel: ${signal} are not exported: their delivery could not start (${String(again)})`);
+        return undefined;
+      }
     }
   };
   let spanProcessor: SpanProcessor | undefined;
@@ -271,8 +276,8 @@ function start(options: z.output<typeof telemetrySetupSchema>, env: OtelEnv, und
     case 'otlp': {
       // Nothing handed over is lost: spool first, retry, replay (and the local folder while no collector runs).
       const durableSpans = withSpool('traces', createDurableSpanPipeline);
-      pipelines.push(durableSpans.pipeline);
-      spanProcessor = durableSpans.processor;
+      if (durableSpans) pipelines.push(durableSpans.pipeline);
+      spanProcessor = durableSpans?.processor;
       break;
     }
     case 'console':
@@ -282,8 +287,8 @@ function start(options: z.output<typeof telemetrySetupSchema>, env: OtelEnv, und
   switch (describe('logs')) {
     case 'otlp': {
       const durableLogs = withSpool('logs', createDurableLogPipeline);
-      pipelines.push(durableLogs.pipeline);
-      logProcessor = durableLogs.processor;
+      if (durableLogs) pipelines.push(durableLogs.pipeline);
+      logProcessor = durableLogs?.processor;
       break;
     }
     case 'console':

@@ -1,3 +1,5 @@
+// Its declarations use Node types (process.env, node:http): TypeScript users load them with the entry.
+/// <reference types="node" preserve="true" />
 /**
  * batchtel/server: the control API and the live board over the
  * in-process run registry. A plain Node `http` handler, so it mounts in

@@ -48,11 +48,23 @@ describe('batchtel demo', () => {
     const stats = await fetch(`${url}/api/batch/stats`, { headers: { authorization: `Bearer ${decodeURIComponent(token!)}` } });
     expect(stats.status).toBe(200);
     expect(((await stats.json()) as { stats: { total: number } }).stats.total).toBeGreaterThanOrEqual(3);
+    // A run started through the control API gets a terminal line and a summary like the demo's own.
+    const created = await fetch(`${url}/api/batch/create`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${decodeURIComponent(token!)}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ operation: 'resize_images', name: 'Resize via API', input: { count: 20 } }),
+    });
+    expect(created.status, await created.clone().text()).toBeLessThan(300);
     const code = await Promise.race([demo.exit, new Promise((resolve) => setTimeout(() => resolve('hung'), 30_000))]);
     expect(code, demo.output()).toBe(0);
     expect(demo.output()).toMatch(/summaries \(\d+ s, time limit reached\)/);
     expect(demo.output()).toMatch(/Sync users to CRM: cancelled/);
-    expect(demo.output()).toMatch(/\ntelemetry → traces → http:\/\/127\.0\.0\.1:4318\/v1\/traces \(http\/json, else \.batchtel\/otlp\)/);
+    expect(demo.output()).toMatch(/\n {2}Resize via API: (completed|cancelled), \d+\/20 ok/);
+    expect(demo.output()).toMatch(/(✔|■) Resize via API, (completed|cancelled)/);
+    // The closing lines say where the telemetry went, with counts: no collector answered, so to the folder.
+    expect(demo.output()).toMatch(/\ntelemetry:\n {2}traces \(spans\): [1-9]\d* written to \.batchtel\/otlp \(no collector answered at http:\/\/127\.0\.0\.1:4318\/v1\/traces/);
+    expect(demo.output()).toMatch(/\n {2}logs \(log records\): [1-9]\d* written to \.batchtel\/otlp/);
+    expect(demo.output()).not.toMatch(/\d+ sent to/);
     // With no collector the runs' spans went to the folder as OTLP JSON requests, and nothing waits in the spool.
     const traces = readFileSync(join(demo.cwd, '.batchtel/otlp/traces.jsonl'), 'utf8').trim().split('\n');
     expect(traces.some((line) => (JSON.parse(line) as { resourceSpans: unknown[] }).resourceSpans.length > 0)).toBe(true);

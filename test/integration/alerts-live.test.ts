@@ -8,11 +8,8 @@ import { stringify } from 'yaml';
 import { ALERT_RULES } from '../../grafana/src/alerts.js';
 import { RunRegistry, trackBatch } from '../../src/index.js';
 import { startTelemetry } from '../../src/sdk/index.js';
-import { collectorBinary, Stack, waitFor } from '../support/stack.js';
+import { collectorBinary, otlpUrl, Stack, waitFor, type Collector } from '../support/stack.js';
 
-const PROM = 19190;
-const ALERTMANAGER = 19193;
-const AGENT = { grpc: 16317, http: 16318, health: 16133, metrics: 16888 };
 const STALL_SECONDS = 5;
 
 /**
@@ -39,6 +36,9 @@ describe('alerts, live: a scripted job through the collector into Prometheus and
   const stack = new Stack();
   const received: Received[] = [];
   let webhook: Server;
+  let PROM: number;
+  let ALERTMANAGER: number;
+  let agent: Collector;
 
   beforeAll(async () => {
     const binary = collectorBinary();
@@ -52,14 +52,16 @@ describe('alerts, live: a scripted job through the collector into Prometheus and
     });
     await new Promise<void>((resolve) => webhook.listen(0, '127.0.0.1', resolve));
     const hook = `http://127.0.0.1:${(webhook.address() as AddressInfo).port}/alerts`;
-    await stack.alertmanager(ALERTMANAGER, hook);
-    await stack.prometheus(PROM, { ruleFiles: [testRules(stack.dir)], alertmanagerPort: ALERTMANAGER, evaluationInterval: '1s' });
-    await stack.collector('agent.yaml', AGENT, {
-      BATCHTEL_PROMETHEUS_RW_URL: `http://127.0.0.1:${PROM}/api/v1/write`,
+    ALERTMANAGER = (await stack.alertmanager(hook)).port;
+    const prom = await stack.prometheus({ ruleFiles: [testRules(stack.dir)], alertmanagerPort: ALERTMANAGER, evaluationInterval: '1s' });
+    PROM = prom.port;
+    agent = await stack.collector('agent.yaml', {
+      BATCHTEL_PROMETHEUS_OTLP_URL: otlpUrl(prom),
       BATCHTEL_TRACES_URL: 'http://127.0.0.1:1/v1/traces',
       BATCHTEL_LOGS_URL: 'http://127.0.0.1:1/v1/logs',
       BATCHTEL_STORAGE_DIR: mkdtempSync(join(tmpdir(), 'batchtel-alerts-')),
-    }, binary);
+    }, { binary });
+    prom.scrape(agent.ports.metrics);
   }, 900_000);
 
   afterAll(async () => {
@@ -68,7 +70,7 @@ describe('alerts, live: a scripted job through the collector into Prometheus and
   });
 
   it('rate limiting, an error burst and a stall reach the webhook; the healthy job raises nothing', async () => {
-    const telemetry = startTelemetry({ serviceName: 'alerts-live', spoolDir: mkdtempSync(join(tmpdir(), 'batchtel-spool-')), endpoint: `http://127.0.0.1:${AGENT.http}`, handleSignals: false, metricExportIntervalMillis: 500 });
+    const telemetry = startTelemetry({ serviceName: 'alerts-live', spoolDir: mkdtempSync(join(tmpdir(), 'batchtel-spool-')), endpoint: agent.endpoint, handleSignals: false, metricExportIntervalMillis: 500 });
     const registry = new RunRegistry();
     const items = (n: number) => Array.from({ length: n }, (_, i) => i);
     // Jobs last a few seconds, as real ones do: a counter that first appears at its

@@ -11,14 +11,12 @@ import { BatchSpanProcessor, TracerProvider } from '@opentelemetry/sdk-trace';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RunRegistry, trackBatch } from '../../src/index.js';
 import { startTelemetry } from '../../src/sdk/index.js';
-import * as prom from '../../src/prometheusNames.js';
+import * as promNames from '../../src/prometheusNames.js';
 import * as sc from '../../src/semconv.js';
 import { OtlpSink } from '../support/otlpSink.js';
-import { collectorBinary, promQuery, Stack, waitFor, type Process } from '../support/stack.js';
+import { collectorBinary, otlpUrl, promQuery, Stack, waitFor, type Collector, type Prometheus } from '../support/stack.js';
 
 const CANARY = 'canary-col-4e2b';
-const PROM = 19090;
-const AGENT = { grpc: 14317, http: 14318, health: 14133, metrics: 18888 };
 
 let binary: string;
 beforeAll(() => {
@@ -50,11 +48,11 @@ describe('the real collector, Prometheus and the trace/log backends', () => {
   const stack = new Stack();
   const tempo = new OtlpSink();
   const loki = new OtlpSink();
-  let agent: Process;
+  let agent: Collector;
+  let prom: Prometheus;
+  let PROM: number;
+  let tempoUrl: string;
   const agentEnv: Record<string, string> = {
-    BATCHTEL_TRACES_URL: 'http://127.0.0.1:14418/v1/traces',
-    BATCHTEL_LOGS_URL: 'http://127.0.0.1:14100/v1/logs',
-    BATCHTEL_PROMETHEUS_RW_URL: `http://127.0.0.1:${PROM}/api/v1/write`,
     BATCHTEL_OTLP_ENCODING: 'json',
     BATCHTEL_DECISION_WAIT: '1s',
     // Keep only errors and slow chunks, so the test can see tail sampling drop the rest.
@@ -64,10 +62,14 @@ describe('the real collector, Prometheus and the trace/log backends', () => {
   };
 
   beforeAll(async () => {
-    await tempo.start(14418);
-    await loki.start(14100);
-    await stack.prometheus(PROM, { scrape: [AGENT.metrics] });
-    agent = await stack.collector('agent.yaml', AGENT, agentEnv, binary);
+    tempoUrl = await tempo.start();
+    agentEnv['BATCHTEL_TRACES_URL'] = `${tempoUrl}/v1/traces`;
+    agentEnv['BATCHTEL_LOGS_URL'] = `${await loki.start()}/v1/logs`;
+    prom = await stack.prometheus();
+    PROM = prom.port;
+    agentEnv['BATCHTEL_PROMETHEUS_OTLP_URL'] = otlpUrl(prom);
+    agent = await stack.collector('agent.yaml', agentEnv, { binary });
+    prom.scrape(agent.ports.metrics);
   }, 120_000);
 
   afterAll(async () => {
@@ -86,7 +88,7 @@ describe('the real collector, Prometheus and the trace/log backends', () => {
   });
 
   it('a batch job through batchtel/sdk: metrics in Prometheus, the error trace and its logs at the backends, healthy traces sampled out, secrets masked', async () => {
-    const telemetry = startTelemetry({ serviceName: 'collector-check', spoolDir: mkdtempSync(join(tmpdir(), 'batchtel-spool-')), endpoint: `http://127.0.0.1:${AGENT.http}`, handleSignals: false, metricExportIntervalMillis: 1000 });
+    const telemetry = startTelemetry({ serviceName: 'collector-check', spoolDir: mkdtempSync(join(tmpdir(), 'batchtel-spool-')), endpoint: agent.endpoint, handleSignals: false, metricExportIntervalMillis: 1000 });
     const failing = trackBatch({ name: 'collector check', operation: 'collector_check', total: 40, display: 'none', registry: new RunRegistry() });
     await failing.process(Array.from({ length: 40 }, (_, i) => i), async (_chunk, { index }) => {
       if (index === 2) throw Object.assign(new Error('upstream 503'), { status: 503 });
@@ -94,17 +96,17 @@ describe('the real collector, Prometheus and the trace/log backends', () => {
     const healthy = trackBatch({ name: 'healthy check', operation: 'healthy_check', total: 10, display: 'none', registry: new RunRegistry() });
     await healthy.process(Array.from({ length: 10 }, (_, i) => i), async () => {}, { batchSize: 5 });
     await telemetry.shutdown();
-    const rawSpans = await sendUnredacted(`http://127.0.0.1:${AGENT.http}`, 3, true);
+    const rawSpans = await sendUnredacted(agent.endpoint, 3, true);
 
     // Metrics, under the Prometheus names the contract says.
-    const items = `sum(${prom.PROM.itemsProcessed}{${prom.PROM_LABEL.operation}="collector_check"})`;
+    const items = `sum(${promNames.PROM.itemsProcessed}{${promNames.PROM_LABEL.operation}="collector_check"})`;
     await waitFor('items in Prometheus', async () => (await promQuery(PROM, items))[0]?.value[1] === '40', 30_000);
-    expect((await promQuery(PROM, `sum(${prom.PROM.itemsProcessed}{${prom.PROM_LABEL.operation}="collector_check", ${prom.PROM_LABEL.outcome}="failure"})`))[0]?.value[1]).toBe('5');
-    for (const name of [`${prom.PROM.chunkDuration}_bucket`, `${prom.PROM.runDuration}_count`, prom.PROM.errors]) {
-      const result = await promQuery(PROM, `${name}{${prom.PROM_LABEL.operation}="collector_check"}`);
+    expect((await promQuery(PROM, `sum(${promNames.PROM.itemsProcessed}{${promNames.PROM_LABEL.operation}="collector_check", ${promNames.PROM_LABEL.outcome}="failure"})`))[0]?.value[1]).toBe('5');
+    for (const name of [`${promNames.PROM.chunkDuration}_bucket`, `${promNames.PROM.runDuration}_count`, promNames.PROM.errors]) {
+      const result = await promQuery(PROM, `${name}{${promNames.PROM_LABEL.operation}="collector_check"}`);
       expect(result.length, name).toBeGreaterThan(0);
     }
-    expect((await promQuery(PROM, `${prom.PROM.errors}{${prom.PROM_LABEL.operation}="collector_check"}`))[0]?.metric[prom.PROM_LABEL.errorType]).toBe('503');
+    expect((await promQuery(PROM, `${promNames.PROM.errors}{${promNames.PROM_LABEL.operation}="collector_check"}`))[0]?.metric[promNames.PROM_LABEL.errorType]).toBe('503');
 
     // Traces: the failing run's whole trace is kept (tail sampling keeps errors), the healthy one is not.
     await waitFor('the error trace at the trace backend', async () => tempo.spans().some((s) => s.name === 'batch collector_check'), 30_000);
@@ -152,7 +154,7 @@ describe('the real collector, Prometheus and the trace/log backends', () => {
       process.env = saved;
     }
     const { execFileSync } = await import('node:child_process');
-    const out = execFileSync(process.execPath, ['--import', 'tsx', 'src/cli/batchtel.ts', 'local', 'replay', '--dir', dir, '--endpoint', `http://127.0.0.1:${AGENT.http}`], {
+    const out = execFileSync(process.execPath, ['--import', 'tsx', 'src/cli/batchtel.ts', 'local', 'replay', '--dir', dir, '--endpoint', agent.endpoint], {
       cwd: join(import.meta.dirname, '../..'),
       encoding: 'utf8',
     });
@@ -164,7 +166,7 @@ describe('the real collector, Prometheus and the trace/log backends', () => {
     await waitFor('the replayed error trace at the trace backend', async () => tempo.spans().filter((s) => s.name === 'batch.chunk offline_check').length === 4, 30_000);
     expect(tempo.spans().some((s) => s.name === 'batch offline_check')).toBe(true);
     await waitFor('the replayed exception at the log backend', async () => loki.logRecords().some((l) => l.eventName === sc.EVENT_EXCEPTION && JSON.stringify(l).includes('offline_check')), 30_000);
-    const items = `sum(${prom.PROM.itemsProcessed}{${prom.PROM_LABEL.operation}="offline_check"})`;
+    const items = `sum(${promNames.PROM.itemsProcessed}{${promNames.PROM_LABEL.operation}="offline_check"})`;
     await waitFor('the replayed metrics in Prometheus', async () => (await promQuery(PROM, items))[0]?.value[1] === '20', 30_000);
     console.log(`local replay through the collector: ${out.trim().split('\n').join('; ')}`);
   });
@@ -172,20 +174,20 @@ describe('the real collector, Prometheus and the trace/log backends', () => {
   it('a backend outage and a collector restart during it lose nothing (persistent queue)', async () => {
     const before = tempo.spans().filter((s) => s.name === 'raw parent').length;
     await tempo.stop();
-    const sent = await sendUnredacted(`http://127.0.0.1:${AGENT.http}`, 20, true);
+    const sent = await sendUnredacted(agent.endpoint, 20, true);
     // Wait until the decisions are made and the spans sit in the on-disk queue, then restart the collector.
     await waitFor(
       'spans queued for the unreachable backend',
       async () => {
-        const text = await (await fetch(`http://127.0.0.1:${AGENT.metrics}/metrics`)).text();
+        const text = await (await fetch(`http://127.0.0.1:${agent.ports.metrics}/metrics`)).text();
         const line = text.split('\n').find((l) => l.startsWith('otelcol_exporter_queue_size') && l.includes('tempo'));
         return line !== undefined && Number(line.split(' ').pop()) > 0;
       },
       30_000,
     );
     await agent.stop();
-    agent = await stack.collector('agent.yaml', AGENT, agentEnv, binary);
-    await tempo.start(14418);
+    agent = await stack.collector('agent.yaml', agentEnv, { binary, ports: agent.ports });
+    await tempo.start(Number(new URL(tempoUrl).port));
     await waitFor('every queued span delivered after the restart', async () => tempo.spans().filter((s) => s.name === 'raw parent').length >= before + sent, 60_000);
     const received = tempo.spans().filter((s) => s.name === 'raw parent').length - before;
     console.log(`backend outage + collector restart: sent ${sent} spans, received ${received}`);

@@ -9,15 +9,13 @@ import { RunRegistry, trackBatch } from '../../src/index.js';
 import { PROM as SEMCONV_PROM } from '../../src/prometheusNames.js';
 import { startTelemetry } from '../../src/sdk/index.js';
 import { OtlpSink } from '../support/otlpSink.js';
-import { collectorBinary, promQuery, Stack, waitFor } from '../support/stack.js';
+import { collectorBinary, otlpUrl, promQuery, Stack, waitFor } from '../support/stack.js';
 
-const PROM = 19290;
 /**
  * The collector creates these counters at the first dropped item (a retry that never gives up never drops);
  * the SDK's retry counter has a series per error.type from the first retry (delivery tests cover it).
  */
 const ONLY_AFTER_LOSS = [COLLECTOR.exporterSendFailedSpans, COLLECTOR.exporterSendFailedLogs, SEMCONV_PROM.exportRetries];
-const AGENT = { grpc: 17317, http: 17318, health: 17133, metrics: 17888 };
 
 /** Grafana's variables, as the dashboard would fill them with "All". */
 const asGrafanaWould = (expr: string) => expr.replaceAll('$__rate_interval', '1m').replaceAll('$__range', '15m').replace(/\$\w+/g, '.*');
@@ -25,21 +23,24 @@ const asGrafanaWould = (expr: string) => expr.replaceAll('$__rate_interval', '1m
 describe('every dashboard query returns data after a realistic workload', () => {
   const stack = new Stack();
   const backend = new OtlpSink();
+  let PROM: number;
 
   beforeAll(async () => {
     const binary = collectorBinary();
     const tracesUrl = await backend.start();
-    await stack.prometheus(PROM, { scrape: [AGENT.metrics] });
-    await stack.collector('agent.yaml', AGENT, {
-      BATCHTEL_PROMETHEUS_RW_URL: `http://127.0.0.1:${PROM}/api/v1/write`,
+    const prom = await stack.prometheus();
+    PROM = prom.port;
+    const agent = await stack.collector('agent.yaml', {
+      BATCHTEL_PROMETHEUS_OTLP_URL: otlpUrl(prom),
       BATCHTEL_TRACES_URL: `${tracesUrl}/v1/traces`,
       BATCHTEL_LOGS_URL: `${tracesUrl}/v1/logs`,
       BATCHTEL_SAMPLE_PERCENT: '100',
       BATCHTEL_DECISION_WAIT: '1s',
       BATCHTEL_STORAGE_DIR: mkdtempSync(join(tmpdir(), 'batchtel-dash-')),
-    }, binary);
+    }, { binary });
+    prom.scrape(agent.ports.metrics);
 
-    const telemetry = startTelemetry({ serviceName: 'dash-check', spoolDir: mkdtempSync(join(tmpdir(), 'batchtel-spool-')), endpoint: `http://127.0.0.1:${AGENT.http}`, handleSignals: false, metricExportIntervalMillis: 500 });
+    const telemetry = startTelemetry({ serviceName: 'dash-check', spoolDir: mkdtempSync(join(tmpdir(), 'batchtel-spool-')), endpoint: agent.endpoint, handleSignals: false, metricExportIntervalMillis: 500 });
     const registry = new RunRegistry();
     const pause = () => new Promise<void>((resolve) => setTimeout(resolve, 100));
     // A run that stays active while the collection happens: progress, ETA, idle time.

@@ -14,10 +14,14 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { OtlpSink } from '../support/otlpSink.js';
-import { collectorBinary, Stack, waitFor as waitForState } from '../support/stack.js';
+import { collectorBinary, freePort, Stack, waitFor as waitForState } from '../support/stack.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const PORT = 19_231;
+/**
+ * The endpoint the apps export to, free when the file starts: each test brings
+ * its sink up (and down) there while the app keeps sending to it.
+ */
+const PORT = await freePort();
 const ENDPOINT = `http://127.0.0.1:${PORT}`;
 
 interface Producer {
@@ -189,25 +193,25 @@ describe('durable delivery under faults (a real producer process and endpoint)',
     const binary = collectorBinary();
     const backend = new OtlpSink();
     sinks.push(backend);
-    await backend.start(19_232);
+    const backendUrl = await backend.start();
     const stack = new Stack();
-    const ports = { grpc: 19_317, http: 19_318, health: 19_133, metrics: 19_888 };
     const agentEnv = {
-      BATCHTEL_TRACES_URL: 'http://127.0.0.1:19232/v1/traces',
-      BATCHTEL_LOGS_URL: 'http://127.0.0.1:19232/v1/logs',
-      BATCHTEL_PROMETHEUS_RW_URL: 'http://127.0.0.1:1/api/v1/write',
+      BATCHTEL_TRACES_URL: `${backendUrl}/v1/traces`,
+      BATCHTEL_LOGS_URL: `${backendUrl}/v1/logs`,
+      BATCHTEL_PROMETHEUS_OTLP_URL: 'http://127.0.0.1:1/api/v1/otlp/v1/metrics',
       BATCHTEL_OTLP_ENCODING: 'json',
       BATCHTEL_STORAGE_DIR: mkdtempSync(join(tmpdir(), 'batchtel-agent-')),
     };
     try {
-      let agent = await stack.collector('agent.yaml', ports, agentEnv, binary);
-      const p = produce({ ENDPOINT: `http://127.0.0.1:${ports.http}`, COUNT: '30000', PER_TICK: '200', TICK_MS: '50', SPOOL_DIR: spoolDir(), THEN: 'wait' });
+      let agent = await stack.collector('agent.yaml', agentEnv, { binary });
+      const p = produce({ ENDPOINT: agent.endpoint, COUNT: '30000', PER_TICK: '200', TICK_MS: '50', SPOOL_DIR: spoolDir(), THEN: 'wait' });
       await until('records through the collector', () => received(backend).total > 0, 30_000, p);
       // A graceful stop: the collector finishes what it accepted; what it did not accept is the app's to keep.
       await agent.stop();
       const downAt = Date.now();
       await until('3 s with the collector gone', () => Date.now() - downAt >= 3000, 5000);
-      agent = await stack.collector('agent.yaml', ports, agentEnv, binary);
+      // The same address: the app keeps the endpoint it was given.
+      agent = await stack.collector('agent.yaml', agentEnv, { binary, ports: agent.ports });
       await stopWhenDelivered(p, () => received(backend).distinct.size, 30_000);
       const r = report('collector restarted', 30_000, backend, `; retries ${JSON.stringify(p.stats['retries'])}, spooled ${String(p.stats['spooled'])}`);
       expect(r.distinct.size).toBe(30_000);

@@ -7,38 +7,35 @@ import { BatchSpanProcessor, TracerProvider } from '@opentelemetry/sdk-trace';
 import { context, trace } from '@opentelemetry/api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OtlpSink } from '../support/otlpSink.js';
-import { collectorBinary, Stack, waitFor, type Process } from '../support/stack.js';
+import { collectorBinary, Stack, waitFor, type Collector } from '../support/stack.js';
 
-const GATEWAYS = [
-  { name: 'g1', grpc: 15317, http: 15318, health: 15133, metrics: 15888 },
-  { name: 'g2', grpc: 15417, http: 15418, health: 15134, metrics: 15889 },
-];
-const AGENT = { grpc: 15517, http: 15518, health: 15135, metrics: 15890 };
+const GATEWAYS = ['g1', 'g2'];
 
 describe('a gateway tier behind the trace-ID load-balancing agent', () => {
   const stack = new Stack();
   const tempo = new OtlpSink();
-  let agent: Process;
+  let agent: Collector;
 
   beforeAll(async () => {
     const binary = collectorBinary();
     const url = await tempo.start();
-    for (const g of GATEWAYS) {
-      await stack.collector('gateway.yaml', g, {
-        BATCHTEL_GATEWAY_NAME: g.name,
+    const gateways: Collector[] = [];
+    for (const name of GATEWAYS) {
+      gateways.push(await stack.collector('gateway.yaml', {
+        BATCHTEL_GATEWAY_NAME: name,
         BATCHTEL_TRACES_URL: `${url}/v1/traces`,
         BATCHTEL_LOGS_URL: `${url}/v1/logs`,
         BATCHTEL_OTLP_ENCODING: 'json',
         BATCHTEL_DECISION_WAIT: '1s',
         BATCHTEL_SAMPLE_PERCENT: '100',
-        BATCHTEL_STORAGE_DIR: mkdtempSync(join(tmpdir(), `batchtel-${g.name}-`)),
-      }, binary);
+        BATCHTEL_STORAGE_DIR: mkdtempSync(join(tmpdir(), `batchtel-${name}-`)),
+      }, { binary }));
     }
-    agent = await stack.collector('agent-loadbalancing.yaml', AGENT, {
-      BATCHTEL_GATEWAYS: `[${GATEWAYS.map((g) => `127.0.0.1:${g.grpc}`).join(', ')}]`,
-      BATCHTEL_PROMETHEUS_RW_URL: 'http://127.0.0.1:1/api/v1/write',
+    agent = await stack.collector('agent-loadbalancing.yaml', {
+      BATCHTEL_GATEWAYS: `[${gateways.map((g) => `127.0.0.1:${g.ports.grpc}`).join(', ')}]`,
+      BATCHTEL_PROMETHEUS_OTLP_URL: 'http://127.0.0.1:1/api/v1/otlp/v1/metrics',
       BATCHTEL_STORAGE_DIR: mkdtempSync(join(tmpdir(), 'batchtel-lb-')),
-    }, binary);
+    }, { binary });
   }, 900_000);
 
   afterAll(async () => {
@@ -49,7 +46,7 @@ describe('a gateway tier behind the trace-ID load-balancing agent', () => {
   it('every span of a trace lands on one gateway, and both gateways share the traces', async () => {
     const provider = new TracerProvider({
       resource: resourceFromAttributes({ 'service.name': 'lb-check' }),
-      spanProcessors: [new BatchSpanProcessor({ exporter: new OTLPTraceExporter({ url: `http://127.0.0.1:${AGENT.http}/v1/traces` }), scheduledDelayMillis: 100 })],
+      spanProcessors: [new BatchSpanProcessor({ exporter: new OTLPTraceExporter({ url: `${agent.endpoint}/v1/traces` }), scheduledDelayMillis: 100 })],
     });
     const tracer = provider.getTracer('lb');
     const traces = 40;

@@ -1,15 +1,21 @@
 /**
  * The real components, started on 127.0.0.1 for the integration suite (and
- * `npm run stack`): the collector built from collector-config/, Prometheus and
- * Alertmanager from Debian. Readiness is polled with a deadline; a component
- * that cannot start fails loudly with the tail of its output. Everything
- * started is stopped again.
+ * `npm run stack`): the collector built from collector-config/, Prometheus,
+ * promtool and Alertmanager built at the releases docker-compose.yml pins, each
+ * started with compose's own flags and configuration files (only addresses,
+ * paths and intervals differ). Ports are free ones picked just before the start
+ * (another start taking one first means a retry on new ports); a component that
+ * exits during start-up fails at once with its output. Everything started is
+ * stopped again.
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { parse, stringify } from 'yaml';
 
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -19,6 +25,45 @@ export function collectorBinary(): string {
   if (fromEnv && existsSync(fromEnv)) return fromEnv;
   const out = execFileSync('bash', ['scripts/build-collector.sh'], { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
   return out.trim().split('\n').pop()!;
+}
+
+/** A release .env pins for compose: `PROMETHEUS_IMAGE=prom/prometheus:v3.14.0` → `3.14.0`. */
+export function pinnedRelease(variable: 'PROMETHEUS_IMAGE' | 'ALERTMANAGER_IMAGE'): string {
+  return new RegExp(`^${variable}=.*:v(\\S+)$`, 'm').exec(readFileSync(join(ROOT, '.env'), 'utf8'))![1]!;
+}
+
+/** Runs scripts/build-prometheus.sh (a no-op when both are cached): Prometheus's directory, then Alertmanager's binary. */
+function buildPrometheus(): [string, string] {
+  const out = execFileSync('bash', ['scripts/build-prometheus.sh'], { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+  return out.trim().split('\n').slice(-2) as [string, string];
+}
+
+/**
+ * Prometheus and promtool at the release compose pins: from
+ * $BATCHTEL_PROMETHEUS_DIR, else the build cache, else built by scripts/build-prometheus.sh.
+ */
+export function prometheusTools(): { prometheus: string; promtool: string } {
+  const cached = join(ROOT, '.cache/prometheus', pinnedRelease('PROMETHEUS_IMAGE'));
+  const dir = [process.env['BATCHTEL_PROMETHEUS_DIR'], cached].find((d) => d && existsSync(join(d, 'prometheus')) && existsSync(join(d, 'promtool'))) ?? buildPrometheus()[0];
+  return { prometheus: join(dir, 'prometheus'), promtool: join(dir, 'promtool') };
+}
+
+/** Alertmanager at the release compose pins: $BATCHTEL_ALERTMANAGER, else the build cache, else built. */
+export function alertmanagerBinary(): string {
+  const cached = join(ROOT, '.cache/alertmanager', pinnedRelease('ALERTMANAGER_IMAGE'), 'alertmanager');
+  return [process.env['BATCHTEL_ALERTMANAGER'], cached].find((b) => b && existsSync(b)) ?? buildPrometheus()[1];
+}
+
+/** A port nothing listens on right now (the OS picks it); see `startOnFreePorts` for the race. */
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', resolve);
+  });
+  const { port } = server.address() as AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
 }
 
 export async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs: number, logs?: () => string): Promise<void> {
@@ -34,11 +79,24 @@ export async function waitFor(what: string, check: () => Promise<boolean>, timeo
   throw new Error(`${what} did not become ready within ${timeoutMs} ms${logs ? `; its output:\n${logs().slice(-3000)}` : ''}`);
 }
 
-const httpOk = (url: string) => async () => (await fetch(url)).ok;
+// Each probe has its own deadline: something else on the port that never answers must not stall the wait.
+const httpOk = (url: string) => async () => (await fetch(url, { signal: AbortSignal.timeout(2000) })).ok;
+
+/** A component that exited while starting: its exit status and output say why. */
+export class StartupExit extends Error {
+  constructor(readonly process: Process) {
+    super(`${process.name} exited during start-up (${process.exitDescription()}); its output:\n${process.logs().slice(-3000)}`);
+  }
+
+  /** The exit was a port taken between picking it and binding it: worth a retry on other ports. */
+  get portTaken(): boolean {
+    return /address already in use|bind: /i.test(this.process.logs());
+  }
+}
 
 export class Process {
   private output = '';
-  private exited: Promise<void>;
+  private readonly exited: Promise<void>;
   readonly child: ChildProcess;
 
   constructor(readonly name: string, command: string, args: string[], env: Record<string, string> = {}) {
@@ -48,7 +106,8 @@ export class Process {
     };
     this.child.stdout?.on('data', keep);
     this.child.stderr?.on('data', keep);
-    this.exited = new Promise((resolve) => this.child.once('exit', () => resolve()));
+    // 'close' (not 'exit'): the output is complete by then.
+    this.exited = new Promise((resolve) => this.child.once('close', () => resolve()));
     this.child.once('error', (error) => keep(Buffer.from(`spawn error: ${error.message}`)));
   }
 
@@ -60,6 +119,27 @@ export class Process {
     return this.child.exitCode === null && this.child.signalCode === null;
   }
 
+  exitDescription(): string {
+    return this.child.signalCode ? `signal ${this.child.signalCode}` : `exit code ${this.child.exitCode}`;
+  }
+
+  /** Resolves once `check` passes; rejects with a StartupExit as soon as the process exits, with the deadline otherwise. */
+  async ready(check: () => Promise<boolean>, timeoutMs: number): Promise<void> {
+    let exitedFirst = false;
+    const ready = waitFor(this.name, async () => {
+      if (!this.running) {
+        exitedFirst = true;
+        return true;
+      }
+      return check();
+    }, timeoutMs, () => this.logs());
+    await Promise.race([ready, this.exited.then(() => (exitedFirst = true))]);
+    if (exitedFirst) {
+      await this.exited;
+      throw new StartupExit(this);
+    }
+  }
+
   async stop(): Promise<void> {
     if (!this.running) return;
     this.child.kill('SIGTERM');
@@ -69,6 +149,30 @@ export class Process {
   }
 }
 
+/**
+ * Picks `count` free ports and starts with them; when the process exits because
+ * another process took a port in between, tries again with new ones.
+ */
+async function startOnFreePorts<T>(count: number, start: (ports: number[]) => Promise<T>, attempts = 3): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    const ports: number[] = [];
+    while (ports.length < count) {
+      const port = await freePort();
+      if (!ports.includes(port)) ports.push(port);
+    }
+    try {
+      return await start(ports);
+    } catch (error) {
+      if (!(error instanceof StartupExit) || !error.portTaken || attempt >= attempts) throw error;
+    }
+  }
+}
+
+/** On the given port, or on a free one with retries. */
+function onPorts<T>(fixed: number | undefined, start: (port: number) => Promise<T>): Promise<T> {
+  return fixed === undefined ? startOnFreePorts(1, ([port]) => start(port!)) : start(fixed);
+}
+
 export interface CollectorPorts {
   grpc: number;
   http: number;
@@ -76,87 +180,154 @@ export interface CollectorPorts {
   metrics: number;
 }
 
+export type Collector = Process & { readonly ports: CollectorPorts; readonly endpoint: string };
+export type Prometheus = Process & {
+  readonly port: number;
+  readonly url: string;
+  /** Scrapes these collectors' self-metrics ports too (a file Prometheus watches: no restart). */
+  scrape(...ports: number[]): void;
+};
+export type Alertmanager = Process & { readonly port: number; readonly url: string };
+
+interface ComposeService {
+  command: string[];
+}
+
+/** A service's command line in docker-compose.yml: the flags the tests start it with too. */
+export function composeCommand(service: 'prometheus' | 'alertmanager'): string[] {
+  const compose = parse(readFileSync(join(ROOT, 'docker-compose.yml'), 'utf8')) as { services: Record<string, ComposeService> };
+  return compose.services[service]!.command;
+}
+
+/** Compose's flags with container paths and addresses replaced by local ones. */
+function localFlags(service: 'prometheus' | 'alertmanager', replace: Record<string, string>): string[] {
+  const flags = composeCommand(service).map((flag) => {
+    const name = flag.split('=')[0]!;
+    return name in replace ? `${name}=${replace[name]}` : flag;
+  });
+  for (const [name, value] of Object.entries(replace)) if (!flags.some((f) => f.split('=')[0] === name)) flags.push(`${name}=${value}`);
+  return flags;
+}
+
+export interface PrometheusOptions {
+  /** Rule files to load instead of compose's (prometheus/rules/*.yml); `[]` for none. */
+  ruleFiles?: string[];
+  alertmanagerPort?: number;
+  /** Collectors' self-metrics ports to scrape, as compose scrapes otelcol:8888 (more later with `scrape()`). */
+  scrape?: number[];
+  /** The tests shorten compose's 15 s intervals to see results within seconds. */
+  scrapeInterval?: string;
+  evaluationInterval?: string;
+  /** A fixed port (`npm run stack`'s 9090); a free one otherwise. */
+  port?: number;
+}
+
 export class Stack {
   private readonly processes: Process[] = [];
   readonly dir = mkdtempSync(join(tmpdir(), 'batchtel-stack-'));
 
-  /** Starts a collector with one of collector-config/*.yaml and its environment. */
-  async collector(config: string, ports: CollectorPorts, env: Record<string, string>, binary = collectorBinary()): Promise<Process> {
+  /**
+   * Starts a collector with one of collector-config/*.yaml and its environment,
+   * on free ports unless `ports` are given (a restart that must keep its address).
+   */
+  async collector(config: string, env: Record<string, string>, options: { binary?: string; ports?: CollectorPorts } = {}): Promise<Collector> {
+    const binary = options.binary ?? collectorBinary();
     const storage = env['BATCHTEL_STORAGE_DIR'] ?? mkdtempSync(join(this.dir, 'storage-'));
-    const proc = new Process(`collector ${config}`, binary, [`--config=${join(ROOT, 'collector-config', config)}`], {
-      BATCHTEL_OTLP_GRPC_ENDPOINT: `127.0.0.1:${ports.grpc}`,
-      BATCHTEL_OTLP_HTTP_ENDPOINT: `127.0.0.1:${ports.http}`,
-      BATCHTEL_HEALTH_ENDPOINT: `127.0.0.1:${ports.health}`,
-      BATCHTEL_SELF_METRICS_PORT: String(ports.metrics),
-      // Port 0: the profiler never collides with another test's ports.
-      BATCHTEL_PPROF_ENDPOINT: '127.0.0.1:0',
-      BATCHTEL_STORAGE_DIR: storage,
-      ...env,
+    const start = async (ports: CollectorPorts): Promise<Collector> => {
+      const proc = new Process(`collector ${config}`, binary, [`--config=${join(ROOT, 'collector-config', config)}`], {
+        BATCHTEL_OTLP_GRPC_ENDPOINT: `127.0.0.1:${ports.grpc}`,
+        BATCHTEL_OTLP_HTTP_ENDPOINT: `127.0.0.1:${ports.http}`,
+        BATCHTEL_HEALTH_ENDPOINT: `127.0.0.1:${ports.health}`,
+        BATCHTEL_SELF_METRICS_PORT: String(ports.metrics),
+        // Port 0: the profiler never collides with another test's ports.
+        BATCHTEL_PPROF_ENDPOINT: '127.0.0.1:0',
+        BATCHTEL_STORAGE_DIR: storage,
+        ...env,
+      });
+      this.processes.push(proc);
+      await proc.ready(httpOk(`http://127.0.0.1:${ports.health}/`), 30_000);
+      return Object.assign(proc, { ports, endpoint: `http://127.0.0.1:${ports.http}` });
+    };
+    if (options.ports) return start(options.ports);
+    return startOnFreePorts(4, ([grpc, http, health, metrics]) => start({ grpc: grpc!, http: http!, health: health!, metrics: metrics! }));
+  }
+
+  /**
+   * Prometheus with compose's flags and prometheus/prometheus.yml: the same
+   * receivers, feature flags and OTLP settings; the tests' own targets, rules and intervals.
+   */
+  async prometheus(options: PrometheusOptions = {}): Promise<Prometheus> {
+    const composed = parse(readFileSync(join(ROOT, 'prometheus/prometheus.yml'), 'utf8')) as Record<string, unknown> & {
+      global: Record<string, unknown>;
+      scrape_configs: Array<Record<string, unknown>>;
+    };
+    const dir = mkdtempSync(join(this.dir, 'prom-config-'));
+    // Compose's one static target becomes a watched file: collectors started later are added to it.
+    const targetsFile = join(dir, 'otelcol-targets.json');
+    const targets = new Set<number>();
+    const writeTargets = () => writeFileSync(targetsFile, JSON.stringify([{ targets: [...targets].map((port) => `127.0.0.1:${port}`) }]));
+    const scrape = (...ports: number[]) => {
+      for (const port of ports) targets.add(port);
+      writeTargets();
+    };
+    scrape(...(options.scrape ?? []));
+    const { static_configs: _static, ...otelcolJob } = composed.scrape_configs[0]!;
+    const config = {
+      ...composed,
+      global: { ...composed.global, scrape_interval: options.scrapeInterval ?? '1s', evaluation_interval: options.evaluationInterval ?? '1s' },
+      rule_files: options.ruleFiles ?? [join(ROOT, 'prometheus/rules/*.yml')],
+      alerting: options.alertmanagerPort ? { alertmanagers: [{ static_configs: [{ targets: [`127.0.0.1:${options.alertmanagerPort}`] }] }] } : undefined,
+      scrape_configs: [{ ...otelcolJob, file_sd_configs: [{ files: [targetsFile], refresh_interval: '1s' }] }],
+    };
+    if (!config.alerting) delete config.alerting;
+    const file = join(dir, 'prometheus.yml');
+    writeFileSync(file, stringify(config));
+    const binary = prometheusTools().prometheus;
+    return onPorts(options.port, async (port) => {
+      const proc = new Process('prometheus', binary, [
+        ...localFlags('prometheus', {
+          '--config.file': file,
+          '--storage.tsdb.path': mkdtempSync(join(this.dir, 'prom-')),
+          '--web.listen-address': `127.0.0.1:${port}`,
+        }),
+        // Firing alerts are re-sent every second, not every minute: one that fired before
+        // Alertmanager was discovered reaches it within the test's patience.
+        '--rules.alert.resend-delay=1s',
+      ]);
+      this.processes.push(proc);
+      await proc.ready(httpOk(`http://127.0.0.1:${port}/-/ready`), 30_000);
+      return Object.assign(proc, { port, url: `http://127.0.0.1:${port}`, scrape });
     });
-    this.processes.push(proc);
-    await waitFor(proc.name, httpOk(`http://127.0.0.1:${ports.health}/`), 30_000, () => proc.logs());
-    return proc;
   }
 
-  /** Prometheus with the remote-write receiver, scraping the given collectors' own metrics. */
-  async prometheus(port: number, options: { ruleFiles?: string[]; alertmanagerPort?: number; scrape?: number[]; evaluationInterval?: string } = {}): Promise<Process> {
-    const config = join(this.dir, `prometheus-${port}.yml`);
-    const lines = [
-      'global:',
-      '  scrape_interval: 1s',
-      `  evaluation_interval: ${options.evaluationInterval ?? '1s'}`,
-      `rule_files: [${(options.ruleFiles ?? []).map((f) => JSON.stringify(f)).join(', ')}]`,
-    ];
-    if (options.alertmanagerPort) lines.push('alerting:', '  alertmanagers:', `    - static_configs: [{ targets: ['127.0.0.1:${options.alertmanagerPort}'] }]`);
-    const targets = options.scrape ?? [];
-    lines.push(targets.length === 0 ? 'scrape_configs: []' : 'scrape_configs:');
-    for (const target of targets) lines.push(`  - job_name: otelcol-${target}`, `    static_configs: [{ targets: ['127.0.0.1:${target}'] }]`);
-    writeFileSync(config, `${lines.join('\n')}\n`);
-    const proc = new Process('prometheus', 'prometheus', [
-      `--config.file=${config}`,
-      `--storage.tsdb.path=${mkdtempSync(join(this.dir, 'prom-'))}`,
-      `--web.listen-address=127.0.0.1:${port}`,
-      '--web.enable-remote-write-receiver',
-      '--enable-feature=exemplar-storage',
-      '--web.enable-lifecycle',
-      // Firing alerts are re-sent every second, not every minute: one that fired before
-      // Alertmanager was discovered reaches it within the test's patience.
-      '--rules.alert.resend-delay=1s',
-    ]);
-    this.processes.push(proc);
-    await waitFor('prometheus', httpOk(`http://127.0.0.1:${port}/-/ready`), 30_000, () => proc.logs());
-    return proc;
-  }
-
-  /** Alertmanager sending every alert to a webhook. */
-  async alertmanager(port: number, webhookUrl: string): Promise<Process> {
-    const config = join(this.dir, `alertmanager-${port}.yml`);
-    writeFileSync(
-      config,
-      [
-        'route:',
-        '  receiver: webhook',
-        "  group_by: ['alertname']",
-        '  group_wait: 1s',
-        '  group_interval: 1s',
-        '  repeat_interval: 1h',
-        'receivers:',
-        '  - name: webhook',
-        '    webhook_configs:',
-        `      - url: ${JSON.stringify(webhookUrl)}`,
-        '        send_resolved: true',
-        '',
-      ].join('\n'),
-    );
-    const proc = new Process('alertmanager', 'prometheus-alertmanager', [
-      `--config.file=${config}`,
-      `--storage.path=${mkdtempSync(join(this.dir, 'am-'))}`,
-      `--web.listen-address=127.0.0.1:${port}`,
-      `--cluster.listen-address=`,
-    ]);
-    this.processes.push(proc);
-    await waitFor('alertmanager', httpOk(`http://127.0.0.1:${port}/-/ready`), 30_000, () => proc.logs());
-    return proc;
+  /** Alertmanager with compose's flags and prometheus/alertmanager.yml, its receiver pointed at `webhookUrl` and its waits shortened. */
+  async alertmanager(webhookUrl: string, options: { port?: number } = {}): Promise<Alertmanager> {
+    const composed = parse(readFileSync(join(ROOT, 'prometheus/alertmanager.yml'), 'utf8')) as {
+      route: Record<string, unknown>;
+      receivers: Array<{ name: string; webhook_configs: Array<Record<string, unknown>> }>;
+    };
+    const config = {
+      ...composed,
+      route: { ...composed.route, group_wait: '1s', group_interval: '1s', repeat_interval: '1h' },
+      receivers: composed.receivers.map((r) => ({ ...r, webhook_configs: r.webhook_configs.map((w) => ({ ...w, url: webhookUrl })) })),
+    };
+    const file = join(mkdtempSync(join(this.dir, 'am-config-')), 'alertmanager.yml');
+    writeFileSync(file, stringify(config));
+    const binary = alertmanagerBinary();
+    return onPorts(options.port, async (port) => {
+      const proc = new Process('alertmanager', binary, [
+        ...localFlags('alertmanager', {
+          '--config.file': file,
+          '--storage.path': mkdtempSync(join(this.dir, 'am-')),
+          '--web.listen-address': `127.0.0.1:${port}`,
+          // A single instance: no gossip port to collide on.
+          '--cluster.listen-address': '',
+        }),
+      ]);
+      this.processes.push(proc);
+      await proc.ready(httpOk(`http://127.0.0.1:${port}/-/ready`), 30_000);
+      return Object.assign(proc, { port, url: `http://127.0.0.1:${port}` });
+    });
   }
 
   async stop(): Promise<void> {
@@ -178,3 +349,7 @@ export async function promSeriesNames(port: number): Promise<string[]> {
   return ((await response.json()) as { data: string[] }).data;
 }
 
+/** The OTLP metrics URL of a Prometheus: what BATCHTEL_PROMETHEUS_OTLP_URL points the agent at. */
+export function otlpUrl(prometheus: { url: string }): string {
+  return `${prometheus.url}/api/v1/otlp/v1/metrics`;
+}

@@ -4,8 +4,10 @@
  * and telemetry to a collector when one is configured or reachable.
  */
 import { z } from 'zod';
-import type { BatchStats } from '../../api/BatchStats.js';
+import { buildStats, type BatchStats } from '../../api/BatchStats.js';
 import { trackBatch } from '../../api/trackBatch.js';
+import { defaultRegistry } from '../../core/RunRegistry.js';
+import type { Run } from '../../core/Run.js';
 import { defineOperation, startServer, type RunningServer } from '../../server/index.js';
 import { FakeApi } from './FakeApi.js';
 import { startDemoTelemetry } from './telemetry.js';
@@ -34,7 +36,15 @@ interface Job {
   readonly stopOnError?: boolean;
 }
 
-function jobs(scale: number): Job[] {
+/** The schedule below fits the default 75 s; a shorter demo starts everything proportionally sooner. */
+const PLANNED_SECONDS = 75;
+
+export function jobs(scale: number, durationSeconds: number): Job[] {
+  const soon = Math.min(1, durationSeconds / PLANNED_SECONDS);
+  return schedule(scale, soon).map((job) => ({ ...job, startAfter: job.startAfter * soon }));
+}
+
+function schedule(scale: number, soon: number): Job[] {
   return [
     { name: 'Sync users to CRM', operation: 'sync_users', category: 'data_sync', items: 3000, batchSize: 25, concurrency: 3, startAfter: 0,
       api: new FakeApi({ limit: 8, windowMs: 2000, flakiness: 0.03, msPerItem: 6 * scale, slowdownAfter: 60, randomSeed: 1 }) },
@@ -47,7 +57,7 @@ function jobs(scale: number): Job[] {
     { name: 'Export invoices to S3', operation: 'export_invoices', category: 'export', items: 2500, batchSize: 20, concurrency: 2, startAfter: 20,
       api: new FakeApi({ limit: 15, windowMs: 1000, flakiness: 0.05, msPerItem: 12 * scale, slowdownAfter: 40, randomSeed: 5 }) },
     { name: 'Enrich leads', operation: 'enrich_leads', category: 'data_sync', items: 1500, batchSize: 15, concurrency: 2, startAfter: 30, stopOnError: true,
-      api: new FakeApi({ limit: 12, windowMs: 1000, flakiness: 0.03, msPerItem: 15 * scale, slowdownAfter: 1000, randomSeed: 7, revokedAfter: 45 }) },
+      api: new FakeApi({ limit: 12, windowMs: 1000, flakiness: 0.03, msPerItem: 15 * scale, slowdownAfter: 1000, randomSeed: 7, revokedAfter: Math.max(5, Math.round(45 * soon)) }) },
   ];
 }
 
@@ -69,6 +79,11 @@ export async function runDemo(options: DemoOptions): Promise<number> {
   const out = options.out;
   const print = (line = '') => out.write(`${line}\n`);
   const telemetry = startDemoTelemetry();
+  // Runs started through POST /create get a terminal line and a summary like the others.
+  const created: Run[] = [];
+  const unsubscribe = defaultRegistry.subscribe((event) => {
+    if (event.type === 'created' && event.run.descriptor.operation === resizeImages.name) created.push(event.run);
+  });
   const server = await listen(options);
   const started = Date.now();
   const deadline = started + options.durationSeconds * 1000;
@@ -84,8 +99,11 @@ export async function runDemo(options: DemoOptions): Promise<number> {
   const stopTimer = setTimeout(() => controller.abort(), options.durationSeconds * 1000);
   stopTimer.unref();
 
-  const list = jobs(options.scale);
-  print(`batchtel demo: ${list.length} runs against a fake rate-limited API, for at most ${options.durationSeconds} s`);
+  const list = jobs(options.scale, options.durationSeconds);
+  const later = list.filter((job) => job.startAfter > 0).map((job) => `${job.startAfter.toFixed(0)} s`);
+  print(
+    `batchtel demo: ${list.length} runs against a fake rate-limited API (${list.length - later.length} now${later.length ? `, then at ${later.join(', ')}` : ''}), for at most ${options.durationSeconds} s`,
+  );
   print(`  board:     ${server.boardUrl}`);
   if (server.token) print(`  API token: ${server.token}   (curl -H "Authorization: Bearer ${server.token}" ${server.url}/api/batch/stats)`);
   print(`  start one: POST ${server.url}/api/batch/create {"operation":"resize_images","input":{"count":500}}`);
@@ -114,6 +132,7 @@ export async function runDemo(options: DemoOptions): Promise<number> {
   print();
   print(`summaries (${((Date.now() - started) / 1000).toFixed(0)} s${Date.now() >= deadline ? ', time limit reached' : ''})`);
   for (const stats of results) if (stats) print(summary(stats));
+  for (const run of created) print(summary(buildStats(run)));
   if (!controller.signal.aborted) {
     // Everything finished early: keep the board up until the time limit so its final state can be read.
     print(`\nall runs finished; the board stays up for ${Math.ceil((deadline - Date.now()) / 1000)} s more at ${server.boardUrl} (Ctrl-C quits)`);
@@ -123,13 +142,20 @@ export async function runDemo(options: DemoOptions): Promise<number> {
   // Bounded: an unreachable collector must not hold the exit (the exporters' own retries would).
   const flushed = await Promise.race([telemetry.shutdown().then(() => true, () => false), delay(5000, new AbortController().signal).then(() => false)]);
   await server.close();
+  unsubscribe();
   process.off('SIGINT', onSigint);
-  print(`\ntelemetry → ${telemetry.destination}${flushed ? '' : ' (not all of it was delivered within 5 s)'}`);
+  print(`\ntelemetry${flushed ? '' : ' (not all of it was delivered within 5 s)'}:`);
+  for (const line of telemetry.report()) print(`  ${line}`);
   return 0;
 }
 
 async function listen(options: DemoOptions): Promise<RunningServer> {
-  const common = { host: '127.0.0.1', operations: [resizeImages], ...(options.auth ? {} : { auth: { disabled: true as const } }) };
+  const common = {
+    host: '127.0.0.1',
+    operations: [resizeImages],
+    runDefaults: { display: 'auto' as const, service: 'demo' },
+    ...(options.auth ? {} : { auth: { disabled: true as const } }),
+  };
   try {
     return await startServer({ ...common, port: options.port });
   } catch (error) {
@@ -139,7 +165,7 @@ async function listen(options: DemoOptions): Promise<RunningServer> {
 }
 
 function summary(s: BatchStats): string {
-  return `  ${s.name}: ${s.status}, ${s.succeeded}/${s.total} ok, ${s.failed} failed, ${s.itemsPerSecond} items/s, batch p50/p95/p99 ${s.batchTimes.p50.toFixed(0)}/${s.batchTimes.p95.toFixed(0)}/${s.batchTimes.p99.toFixed(0)} ms, errors ${JSON.stringify(s.errorsByType)}, rate limits ${s.rateLimitHits} (waited ${(s.rateLimitWaitMs / 1000).toFixed(0)} s), retries ${s.retries}`;
+  return `  ${s.name}: ${s.status}, ${s.succeeded}/${s.total} ok, ${s.failed} failed${s.skipped > 0 ? `, ${s.skipped} skipped` : ''}, ${s.itemsPerSecond} items/s, batch p50/p95/p99 ${s.batchTimes.p50.toFixed(0)}/${s.batchTimes.p95.toFixed(0)}/${s.batchTimes.p99.toFixed(0)} ms, errors ${JSON.stringify(s.errorsByType)}, rate limits ${s.rateLimitHits} (waited ${(s.rateLimitWaitMs / 1000).toFixed(0)} s), retries ${s.retries}`;
 }
 
 function delay(ms: number, signal: AbortSignal): Promise<void> {

@@ -5,6 +5,7 @@ import { ManualClock } from '../../../src/core/clock.js';
 import { Problems } from '../../../src/core/problems.js';
 import { Run } from '../../../src/core/Run.js';
 import { attachDisplay } from '../../../src/progress/attachDisplay.js';
+import { formatLine } from '../../../src/progress/formatLine.js';
 
 /** What the renderer writes to clear n rows it drew: line by line, upwards. */
 const up = (n: number) => `\r${'\x1b[1A\x1b[2K'.repeat(n)}`;
@@ -67,6 +68,33 @@ describe('attachDisplay', () => {
     const out = show(new Sink(true), 'tty', 'failure');
     expect(out).toContain(`${up(1)}✖ Job, failed`);
     expect(out).not.toMatch(/\x1b\[\d*m/);
+  });
+
+  it('auto on a terminal that reports no size (0×0): plain lines, not a bar squeezed to nothing', () => {
+    vi.stubEnv('CI', '');
+    const zero = Object.assign(new Sink(true), { columns: 0, rows: 0 });
+    const out = show(zero, 'auto');
+    expect(out).not.toMatch(/\x1b/);
+    expect(out).toMatch(/^✔ Job, completed, 10\/10 items/);
+  });
+
+  it('skipped items are shown wherever items are counted', () => {
+    const clock = new ManualClock(0);
+    const run = new Run({
+      descriptor: { id: 'r', name: 'Job', operation: 'op', category: undefined, service: undefined, total: 10, metadata: {} },
+      clock,
+      problems: new Problems(() => {}),
+    });
+    const sink = new Sink(false);
+    attachDisplay(run, displayOptionsSchema.parse({ display: 'plain', stream: sink, updateInterval: 50 }));
+    run.start();
+    const chunk = run.beginChunk(10);
+    clock.advance(1000);
+    run.endChunk(chunk, { skipped: 3 });
+    const style = { progressChar: '#', emptyChar: '-', barLength: 10, displayErrors: true, color: false };
+    expect(formatLine(run, clock.now(), style, 200)).toMatch(/^Job  #+  100%  10\/10  3 skipped  /);
+    run.finish({ result: 'cancellation' });
+    expect(sink.output).toContain('■ Job, cancelled, 10/10 items, 10.0/s, in 1s, 3 skipped');
   });
 
   it('none: nothing at all', () => {

@@ -32,6 +32,22 @@ function setup(limit: number) {
 }
 
 describe('BoundedCumulativeReader', () => {
+  it('an observable counter first seen at a collection starts when the reader did, not at that collection', async () => {
+    const before = Date.now();
+    const { meter, flush, metric, shutdown } = setup(10);
+    let items = 0;
+    meter.createObservableCounter('items').addCallback((result) => result.observe(items, { op: 'short' }));
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    items = 25;
+    await flush();
+    // The backend stores the start as a zero sample before the first value: increase() then sees the 25.
+    const point = metric<SumMetricData>('items').dataPoints[0]!;
+    const millis = (t: [number, number]) => t[0] * 1000 + t[1] / 1e6;
+    expect(millis(point.startTime)).toBeLessThan(millis(point.endTime));
+    expect(millis(point.startTime)).toBeGreaterThanOrEqual(before - 1);
+    await shutdown();
+  });
+
   it('turns delta collections of a counter into cumulative sums, exported each time even with nothing new', async () => {
     const { meter, flush, metric, received, shutdown } = setup(10);
     const counter = meter.createCounter('c');

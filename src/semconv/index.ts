@@ -115,11 +115,11 @@ export {
   DELIVERY_ERROR_TYPE_VALUES,
   ATTR_OTEL_COMPONENT_TYPE,
   ATTR_OTEL_COMPONENT_NAME,
-} from './semconv.js';
+} from '../semconv.js';
 export type {
   BatchRunResult,
   BatchItemOutcome,
   BatchAlertGroup,
   BatchEventPriority,
   BatchtelWriteTrigger,
-} from './semconv.js';
+} from '../semconv.js';

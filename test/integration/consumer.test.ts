@@ -1,0 +1,185 @@
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+/**
+ * The packed tarball as a newcomer's project meets it: installed from the
+ * registry-shaped .tgz, required from CommonJS, imported from ESM, compiled by
+ * TypeScript 5.9 and the newest 7.x with skipLibCheck off, and linted by publint
+ * and Are The Types Wrong.
+ */
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
+  peerDependencies: Record<string, string>;
+  devDependencies: Record<string, string>;
+};
+
+const work = mkdtempSync(join(tmpdir(), 'batchtel-consumer-'));
+const app = join(work, 'app');
+let tarball = '';
+
+const exec = promisify(execFile);
+
+/** Asynchronous, so the test worker keeps answering vitest while npm and tsc run for seconds. */
+const run = async (cmd: string, args: string[], cwd: string): Promise<string> => {
+  try {
+    const { stdout } = await exec(cmd, args, { cwd, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, env: { ...process.env, npm_config_update_notifier: 'false' } });
+    return stdout;
+  } catch (error) {
+    const e = error as { stdout?: string; stderr?: string; message: string };
+    throw new Error(`${cmd} ${args.join(' ')} failed in ${cwd}:\n${e.stdout ?? ''}\n${e.stderr ?? ''}`);
+  }
+};
+
+const ENTRIES = ['batchtel', 'batchtel/sdk', 'batchtel/server'] as const;
+
+beforeAll(async () => {
+  const packed = JSON.parse(await run('npm', ['pack', '--json', '--pack-destination', work], ROOT)) as Array<{ filename: string }>;
+  tarball = join(work, packed[0]!.filename);
+  mkdirSync(app);
+  writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'consumer', private: true }));
+  // An app that uses every entry installs the optional SDK peers itself, as the README says.
+  const peers = Object.entries(pkg.peerDependencies).map(([name, range]) => `${name}@${range}`);
+  await run(
+    'npm',
+    [
+      'install', '--no-audit', '--no-fund', '--prefer-offline', tarball, ...peers,
+      `@types/node@${pkg.devDependencies['@types/node']}`, 'ts59@npm:typescript@~5.9.3', 'ts7@npm:typescript@^7',
+    ],
+    app,
+  );
+  writeFileSync(
+    join(app, 'require.cjs'),
+    `const out = {};
+for (const name of ${JSON.stringify(ENTRIES)}) out[name] = Object.keys(require(name)).length;
+const { createBatchProgress } = require('batchtel');
+const p = createBatchProgress({ name: 'cjs', total: 1, display: 'none' });
+p.start(); p.update(1);
+out.processed = p.finish().processed;
+console.log(JSON.stringify(out));`,
+  );
+  writeFileSync(
+    join(app, 'import.mjs'),
+    `const out = {};
+for (const name of ${JSON.stringify(ENTRIES)}) out[name] = Object.keys(await import(name)).length;
+console.log(JSON.stringify(out));`,
+  );
+  // Only the instrumentation entry: must compile without any Node types.
+  writeFileSync(
+    join(app, 'dot.mts'),
+    `import { trackBatch, createBatchProgress, type BatchOptions, type BatchStats } from 'batchtel';
+const options: BatchOptions = { name: 'x', total: 2, display: 'none' };
+const stats: BatchStats = createBatchProgress(options).finish();
+export const n: number = stats.processed + (await trackBatch(options).process([1, 2], async () => {})).processed;`,
+  );
+  writeFileSync(
+    join(app, 'all.mts'),
+    `import { trackBatch } from 'batchtel';
+import { startTelemetry } from 'batchtel/sdk';
+import { createBatchHandler } from 'batchtel/server';
+export const f = [trackBatch, startTelemetry, createBatchHandler];`,
+  );
+  writeFileSync(
+    join(app, 'all.cts'),
+    `import { trackBatch } from 'batchtel';
+import { startTelemetry } from 'batchtel/sdk';
+import { createBatchHandler } from 'batchtel/server';
+export const f = [trackBatch, startTelemetry, createBatchHandler];`,
+  );
+}, 600_000);
+
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+describe('the packed tarball in a consumer project', () => {
+  it('CommonJS `require()` loads every entry (Node 20.19+ requires ES modules)', async () => {
+    const out = JSON.parse(await run('node', ['require.cjs'], app)) as Record<string, number>;
+    for (const name of ENTRIES) expect(out[name], name).toBeGreaterThan(0);
+    expect(out['processed']).toBe(1);
+  });
+
+  it('ESM `import` loads every entry', async () => {
+    const out = JSON.parse(await run('node', ['import.mjs'], app)) as Record<string, number>;
+    for (const name of ENTRIES) expect(out[name], name).toBeGreaterThan(0);
+  });
+
+  const compilers = [
+    ['TypeScript 5.9', 'ts59'],
+    ['TypeScript 7.x', 'ts7'],
+  ] as const;
+  const resolutions = [
+    ['node16', 'node16'],
+    ['nodenext', 'nodenext'],
+    ['bundler', 'esnext'],
+  ] as const;
+  for (const [compiler, dir] of compilers) {
+    for (const [resolution, module] of resolutions) {
+      for (const types of [undefined, ['node']] as const) {
+        it(`${compiler}, moduleResolution ${resolution}, ${types ? 'types: ["node"]' : 'no types field'}, skipLibCheck off: no errors`, async () => {
+          // CommonJS files may import ES modules from TypeScript 5.8 on, under module nodenext only.
+          const files = ['dot.mts', 'all.mts', ...(resolution === 'nodenext' ? ['all.cts'] : [])];
+          const name = `tsconfig.${dir}.${resolution}.${types ? 'node' : 'none'}.json`;
+          writeFileSync(
+            join(app, name),
+            JSON.stringify({
+              compilerOptions: { strict: true, skipLibCheck: false, noEmit: true, target: 'ES2022', module, moduleResolution: resolution, ...(types ? { types } : {}) },
+              files,
+            }),
+          );
+          await run('node', [join(app, 'node_modules', dir, 'bin', 'tsc'), '-p', name], app);
+          expect(await run('node', [join(app, 'node_modules', dir, 'bin', 'tsc'), '--version'], app)).toMatch(dir === 'ts7' ? /Version 7\./ : /Version 5\.9\./);
+        });
+      }
+    }
+  }
+
+  it('the instrumentation entry compiles with TypeScript 7.x when Node types are not even installed', async () => {
+    const bare = join(work, 'bare');
+    mkdirSync(bare);
+    writeFileSync(join(bare, 'package.json'), JSON.stringify({ name: 'bare', private: true }));
+    await run('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', tarball, `@opentelemetry/api@${pkg.peerDependencies['@opentelemetry/api']}`, 'typescript@^7'], bare);
+    writeFileSync(join(bare, 'dot.mts'), readFileSync(join(app, 'dot.mts')));
+    writeFileSync(join(bare, 'tsconfig.json'), JSON.stringify({ compilerOptions: { strict: true, skipLibCheck: false, noEmit: true, module: 'nodenext' }, files: ['dot.mts'] }));
+    await run('node', [join(bare, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.json'], bare);
+    // The `.` entry installs no SDK package: only the two OpenTelemetry API packages come with it.
+    const scoped = readdirSync(join(bare, 'node_modules', '@opentelemetry')).sort();
+    expect(scoped).toEqual(['api', 'api-logs']);
+    expect(existsSync(join(bare, 'node_modules', 'zod'))).toBe(false);
+  });
+
+  it('without the optional SDK peers, `batchtel/sdk` names the package to install', async () => {
+    const bare = join(work, 'bare');
+    let message = '';
+    try {
+      await exec('node', ['--input-type=module', '-e', "await import('batchtel/sdk')"], { cwd: bare, encoding: 'utf8' });
+    } catch (error) {
+      message = (error as { stderr: string }).stderr;
+    }
+    expect(message).toMatch(/Cannot find (package|module) '@opentelemetry\/[a-z-]+'/);
+  });
+
+  it('the tarball holds the LICENSE and no source maps (the sources are not shipped)', async () => {
+    const files = (await run('tar', ['-tzf', tarball], work)).split('\n').filter(Boolean);
+    expect(files).toContain('package/LICENSE');
+    expect(files.filter((f) => f.endsWith('.map'))).toEqual([]);
+    expect(files.filter((f) => !f.startsWith('package/dist/') && !['package/LICENSE', 'package/README.md', 'package/package.json'].includes(f))).toEqual([]);
+    const index = await run('tar', ['-xzOf', tarball, 'package/dist/index.js'], work);
+    expect(index).not.toContain('sourceMappingURL');
+  });
+
+  it('publint finds nothing to fix in the tarball', async () => {
+    const out = await run(join(ROOT, 'node_modules', '.bin', 'publint'), ['--strict', tarball], ROOT);
+    expect(out).not.toMatch(/Errors|Warnings|Suggestions/);
+  });
+
+  it('Are The Types Wrong finds no problem in the tarball', async () => {
+    // Exits non-zero on any problem; the table is in the error message. ES modules only, by choice
+    // (one copy of the run registry, no dual-package hazard): a CommonJS `require()` of them works on
+    // Node 20.19+ and type-checks with TypeScript 5.8+ under module nodenext (the .cts case above),
+    // which attw's "node16 from CJS" column does not model; every other rule applies.
+    await run(join(ROOT, 'node_modules', '.bin', 'attw'), [tarball, '--format', 'table-flipped', '--ignore-rules', 'cjs-resolves-to-esm'], ROOT);
+  });
+});
