@@ -1,6 +1,6 @@
 import { clampWait, clockTimer, realSleep } from '../core/clock.js';
 import { safeText } from '../core/limits.js';
-import { classifyError, type ErrorInfo } from '../core/errors.js';
+import { classifyError, isConnectionFailure, type ErrorInfo } from '../core/errors.js';
 import type { Run } from '../core/Run.js';
 import type { Chunk, ItemStatus } from '../core/runTypes.js';
 import type { RunTelemetry } from '../instrument/RunTelemetry.js';
@@ -274,7 +274,8 @@ function isRetryable(info: ErrorInfo): boolean {
   if (info.rateLimited) return true;
   if (info.status !== undefined) return info.status >= 500 || info.status === 408;
   if (info.errorType === ERROR_TYPE_VALUES.cancelled) return false;
-  return /timeout|ECONNRESET|ECONNREFUSED|EPIPE|ETIMEDOUT|EAI_AGAIN|socket hang up|network/i.test(`${info.exceptionType} ${info.message}`);
+  const text = `${info.exceptionType} ${info.message}`;
+  return isConnectionFailure(text) || /timeout|network/i.test(text);
 }
 
 function safeCall(fn: (error: unknown) => boolean, error: unknown): boolean {

@@ -65,6 +65,14 @@ function retryAfterHeaderOf(source: unknown): string | undefined {
   );
 }
 
+/** Node's codes and texts for a peer that cannot be reached or dropped the connection. */
+const CONNECTION_FAILURE = /ECONNREFUSED|ECONNRESET|ENOTFOUND|EHOSTUNREACH|ENETUNREACH|EAI_AGAIN|EPIPE|ETIMEDOUT|socket hang up/i;
+
+/** Whether an error's text (type and message) says the connection failed, not the server. */
+export function isConnectionFailure(text: string): boolean {
+  return CONNECTION_FAILURE.test(text);
+}
+
 /**
  * Retry-After is either delta-seconds or an HTTP date (RFC 9110 §10.2.3).
  * Returns milliseconds to wait, from 0 to MAX_WAIT_MS (one hour: a longer
