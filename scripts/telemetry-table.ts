@@ -32,6 +32,7 @@ export function renderTelemetryTable(): string {
   lines.push(`| ${code(sc.spanNameSegment('{operation}'))} | root of a new trace once a run's trace holds \`maxChunksPerTrace\` chunks or is \`maxTraceAgeMs\` old; linked to the run span | ${[sc.ATTR_BATCH_RUN_ID, sc.ATTR_BATCH_RUN_SEGMENT].map(code).join(', ')} |`);
   lines.push(`| ${code(sc.spanNameItem('{operation}'))} | optional, sampled by \`itemSpanRatio\`, for item-level tracking | ${[sc.ATTR_BATCH_RUN_ID, sc.ATTR_BATCH_ITEM_ID, sc.ATTR_BATCH_ITEM_STAGE, sc.ATTR_BATCH_ITEM_OUTCOME].map(code).join(', ')} |`);
   lines.push(`| span event ${code(sc.SPAN_EVENT_RATE_LIMITED)} | on the chunk (or run) span per HTTP 429 | ${[sc.ATTR_HTTP_RESPONSE_STATUS_CODE, sc.ATTR_BATCH_RATE_LIMIT_RETRY_AFTER].map(code).join(', ')} (seconds) |`);
+  lines.push(`| span event ${code(sc.SPAN_EVENT_CHUNK_RETRY)} | on the chunk span of a distributed run's chunk that runs again (after a failure or a dead worker) | ${[sc.ATTR_BATCH_CHUNK_ATTEMPT].map(code).join(', ')} |`);
   lines.push(`| span event ${code(sc.SPAN_EVENT_EXCEPTION)} | opt-in only (\`exceptionSpanEvents\`); deprecated in semconv 1.40 | ${[sc.ATTR_EXCEPTION_TYPE, sc.ATTR_EXCEPTION_MESSAGE, sc.ATTR_EXCEPTION_STACKTRACE].map(code).join(', ')} |`);
   lines.push('', '#### Log events (LogRecord `eventName`)', '');
   lines.push('| eventName | severity | attributes |', '|---|---|---|');

@@ -30,6 +30,8 @@ export const ATTR_BATCH_CATEGORY = 'batch.category' as const;
 export const ATTR_BATCH_SERVICE = 'batch.service' as const;
 /** Unique id of one run. Spans, logs and the per-run gauges only. */
 export const ATTR_BATCH_RUN_ID = 'batch.run.id' as const;
+/** Attempt number of a chunk from 1, on `batch.chunk.retry` (a chunk of a distributed run). */
+export const ATTR_BATCH_CHUNK_ATTEMPT = 'batch.chunk.attempt' as const;
 /** Final result of a run, see {@link BATCH_RUN_RESULT_VALUES}. */
 export const ATTR_BATCH_RUN_RESULT = 'batch.run.result' as const;
 export const ATTR_BATCH_ITEMS_TOTAL = 'batch.items.total' as const;
@@ -158,6 +160,8 @@ export const spanNameSegment = (operation: string): string => `${SPAN_BATCH_SEGM
 export const SPAN_EVENT_RATE_LIMITED = 'batch.rate_limited' as const;
 /** Opt-in only: span-event exceptions are deprecated since semconv 1.40. */
 export const SPAN_EVENT_EXCEPTION = 'exception' as const;
+/** Span event on a chunk that runs again: a retry after a failure, or after its worker died (a distributed run). */
+export const SPAN_EVENT_CHUNK_RETRY = 'batch.chunk.retry' as const;
 
 // ---------------------------------------------------------------------------
 // Log events (LogRecord `eventName`)

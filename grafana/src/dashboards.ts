@@ -7,6 +7,7 @@ import { PROM, PROM_LABEL as L } from '../../src/prometheusNames.js';
 import { BATCH_ITEM_OUTCOME_VALUES, COMPONENT_TYPE_DURABLE_PROCESSOR } from '../../src/semconv.js';
 import { dashboard, LOKI, type PanelSpec } from './builder.js';
 import { COLLECTOR } from './collectorMetrics.js';
+import { workerPanels } from './panels/workers.js';
 
 const sel = `job=~"$service", ${L.operation}=~"$operation", ${L.category}=~"$category"`;
 const rate = (metric: string, extra = '') => `rate(${metric}{${sel}${extra}}[$__rate_interval])`;
@@ -114,6 +115,7 @@ const runDetailPanels: PanelSpec[] = [
     ],
     fieldConfig: { custom: { cellOptions: { type: 'auto' } } },
   },
+  ...workerPanels(perRun),
   { title: 'Throughput by run', type: 'timeseries', queries: [{ expr: `sum by (${L.operation}) (rate(${PROM.itemsProcessed}{${perRun}}[$__rate_interval]))`, legend: `{{${L.operation}}}` }], unit: 'ops' },
   {
     title: 'Chunk latency with exemplars (click through to the trace)',

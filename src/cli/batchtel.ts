@@ -14,6 +14,7 @@ const COMMAND_HELP: Record<string, string> = {
             --duration <s>   stop after this many seconds (default 75)
             --port <n>       board/API port on 127.0.0.1 (default 4477; a free one if taken)
             --no-auth        no token (loopback only)
+            --workers <n>    one run over n worker processes on BullMQ (needs redis-server)
 `,
   spool: `  spool status [--dir <d>]
             what the spool holds: records, bytes, age and owner per signal
@@ -54,6 +55,7 @@ const commands: Record<string, Command> = {
         port: { type: 'string', default: '4477' },
         'no-auth': { type: 'boolean', default: false },
         scale: { type: 'string', default: '1' },
+        workers: { type: 'string' },
       },
       strict: true,
     });
@@ -63,6 +65,12 @@ const commands: Record<string, Command> = {
     if (!(duration > 0)) return usage(`--duration must be a number of seconds > 0, got ${JSON.stringify(values.duration)}`);
     if (!(Number.isInteger(port) && port >= 0 && port < 65536)) return usage(`--port must be 0..65535, got ${JSON.stringify(values.port)}`);
     if (!(scale > 0)) return usage(`--scale must be > 0, got ${JSON.stringify(values.scale)}`);
+    if (values.workers !== undefined) {
+      const workers = Number(values.workers);
+      if (!(Number.isInteger(workers) && workers >= 1 && workers <= 32)) return usage(`--workers must be 1..32, got ${JSON.stringify(values.workers)}`);
+      const { runDistributedDemo } = await import('./demo/distributedDemo.js');
+      return runDistributedDemo({ workers, port, items: Math.round(20_000 / scale), out: process.stdout });
+    }
     const { runDemo } = await import('./demo/runDemo.js');
     return runDemo({ durationSeconds: duration, port, auth: !values['no-auth'], scale, out: process.stdout });
   },

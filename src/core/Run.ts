@@ -117,13 +117,14 @@ export class Run {
     this.listeners.push(listener);
   }
 
-  start(): void {
+  /** `startTimeMs` (a hook for runs that began elsewhere, e.g. a follower of a distributed run) defaults to now. */
+  start(startTimeMs?: number): void {
     if (this.state !== STATE_PENDING) {
       this.problems.report('call_after_finish', `batchtel: start() called on run ${this.id} that is already ${this.status}`);
       return;
     }
     this.state = STATE_RUNNING;
-    this.startTimeMs = this.clock.now();
+    this.startTimeMs = startTimeMs !== undefined && Number.isFinite(startTimeMs) ? startTimeMs : this.clock.now();
     this.lastProgressAtMs = this.startTimeMs;
     this.etaFeed.start(this.startTimeMs);
     this.emit('onStart', (l) => l.onStart?.(this));

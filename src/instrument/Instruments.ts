@@ -36,7 +36,6 @@ interface Series {
 interface LiveRun {
   readonly run: Run;
   readonly perRun: Attributes;
-  readonly series: Series;
   etaAttrs: Attributes | undefined;
 }
 
@@ -69,6 +68,8 @@ export class Instruments {
 
   private readonly series = new Map<string, Series>();
   private readonly live = new Map<Run, LiveRun>();
+  /** The series each counted run adds to (the overflow series past MAX_OPERATIONS). */
+  private readonly seriesOf = new Map<Run, Series>();
   private overflowReported = false;
 
   constructor(meter: Meter) {
@@ -107,7 +108,9 @@ export class Instruments {
   }
 
   /** Starts counting a run's items into its series and reporting its gauges. */
-  track(run: Run, base: Attributes, perRun: Attributes): void {
+  track(run: Run, base: Attributes, perRun: Attributes, parts: { items?: boolean; gauges?: boolean } = {}): void {
+    if (parts.gauges !== false) this.live.set(run, { run, perRun, etaAttrs: undefined });
+    if (parts.items === false) return;
     let key = seriesKey(base);
     let series = this.series.get(key);
     if (!series && this.series.size >= MAX_OPERATIONS) {
@@ -132,12 +135,13 @@ export class Instruments {
       this.series.set(key, series);
     }
     series.runs.add(run);
-    this.live.set(run, { run, perRun, series, etaAttrs: undefined });
+    this.seriesOf.set(run, series);
   }
 
   /** Folds a finished run's counts into its series and stops its gauges. */
   untrack(run: Run): void {
-    const series = this.live.get(run)?.series;
+    const series = this.seriesOf.get(run);
+    this.seriesOf.delete(run);
     if (series?.runs.delete(run)) {
       series.doneSuccess += run.succeeded;
       series.doneFailure += run.failed;

@@ -89,6 +89,14 @@ export interface TelemetryOptions {
   readonly chunkEvents: boolean;
   /** Also record exceptions as span events (deprecated in semconv 1.40; opt-in). */
   readonly exceptionSpanEvents: boolean;
+  /**
+   * A run split across processes (`batchtel/bullmq`): `contributor` (a worker)
+   * emits chunk spans under the given parent and counts its own items, errors and
+   * rate limits, but no run span, run events or run gauges; `coordinator` (the
+   * follower) emits the run span, run events and the per-run gauges, and leaves
+   * the counting to the contributors so Prometheus sums each item once.
+   */
+  readonly role?: 'run' | 'coordinator' | 'contributor' | undefined;
 }
 
 interface ChunkSlot {
@@ -148,12 +156,26 @@ export class RunTelemetry implements RunListener {
     return slot ? contextApi.with(slot.context, fn) : fn();
   }
 
+  /** The chunk's span, for callers that add to it without relying on a context manager. */
+  chunkSpan(chunk: Chunk): Span | undefined {
+    return (chunk.slot as ChunkSlot | undefined)?.span;
+  }
+
   /** The context of the run span, for callers that start their own spans under the run. */
   get context(): Context {
     return this.runContext;
   }
 
+  private get counts(): boolean {
+    return this.options.role !== 'coordinator';
+  }
+
   onStart(run: Run): void {
+    if (this.options.role === 'contributor') {
+      this.segment = { index: 0, span: undefined, context: this.runContext, startTimeMs: run.startTimeMs, chunks: 0 };
+      this.instruments.track(run, this.base, this.identity, { gauges: false });
+      return;
+    }
     const d = run.descriptor;
     const attributes: Attributes = { ...this.identity };
     if (d.total !== undefined) attributes[ATTR_BATCH_ITEMS_TOTAL] = d.total;
@@ -167,11 +189,12 @@ export class RunTelemetry implements RunListener {
     this.runContext = trace.setSpan(parent, this.runSpan);
     this.segment = { index: 0, span: undefined, context: this.runContext, startTimeMs: run.startTimeMs, chunks: 0 };
     this.instruments.runsActive.add(1, this.base);
-    this.instruments.track(run, this.base, this.identity);
+    this.instruments.track(run, this.base, this.identity, { items: this.counts });
     this.emit(EVENT_BATCH_RUN_STARTED, SeverityNumber.INFO, attributes, this.runContext, run.startTimeMs);
   }
 
   onChunkStart(_run: Run, chunk: Chunk): void {
+    if (!this.counts) return;
     const parent = this.segmentFor(chunk.startTimeMs);
     parent.chunks++;
     const span = this.tracer.startSpan(
@@ -194,6 +217,7 @@ export class RunTelemetry implements RunListener {
   }
 
   onChunkEnd(_run: Run, chunk: Chunk): void {
+    if (!this.counts) return;
     const slot = chunk.slot as ChunkSlot | undefined;
     const span = slot?.span;
     const seconds = Math.max(0, chunk.endTimeMs - chunk.startTimeMs) / 1000;
@@ -228,6 +252,7 @@ export class RunTelemetry implements RunListener {
   }
 
   onError(_run: Run, error: ErrorInfo, chunk: Chunk | undefined): void {
+    if (!this.counts) return;
     const attrs = this.withError(error.errorType);
     this.instruments.errors.add(1, attrs);
     const slot = chunk?.slot as ChunkSlot | undefined;
@@ -253,6 +278,7 @@ export class RunTelemetry implements RunListener {
   }
 
   onRateLimit(_run: Run, hit: RateLimitHit, chunk: Chunk | undefined): void {
+    if (!this.counts) return;
     this.instruments.rateLimitHits.add(1, this.base);
     const attributes: Attributes = {};
     if (hit.status !== undefined) attributes[ATTR_HTTP_RESPONSE_STATUS_CODE] = hit.status;
@@ -265,14 +291,17 @@ export class RunTelemetry implements RunListener {
   }
 
   onRetry(_run: Run, errorType: string): void {
+    if (!this.counts) return;
     this.instruments.retries.add(1, this.withError(errorType));
   }
 
   onQuality(_run: Run, score: number): void {
+    if (!this.counts) return;
     this.instruments.itemQuality.record(score, this.base);
   }
 
   onUsage(_run: Run, usage: { inputTokens: number; outputTokens: number; cost: number }): void {
+    if (!this.counts) return;
     if (usage.inputTokens > 0) {
       this.instruments.tokens.add(usage.inputTokens, { ...this.base, [ATTR_GEN_AI_TOKEN_TYPE]: GEN_AI_TOKEN_TYPE_VALUES.input });
     }
@@ -337,6 +366,10 @@ export class RunTelemetry implements RunListener {
   }
 
   onFinish(run: Run, summary: RunSummary): void {
+    if (this.options.role === 'contributor') {
+      this.instruments.untrack(run);
+      return;
+    }
     const stats = run.stats;
     const durations = stats.chunkDurations;
     const attributes: Attributes = {

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { logs } from '@opentelemetry/api-logs';
 import { OTLPMetricExporter as OTLPMetricExporterJson } from '@opentelemetry/exporter-metrics-otlp-http';
 import { OTLPMetricExporter as OTLPMetricExporterProto } from '@opentelemetry/exporter-metrics-otlp-proto';
+import { randomUUID } from 'node:crypto';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { BatchLogRecordProcessor, ConsoleLogRecordExporter, LoggerProvider, type LogRecordProcessor } from '@opentelemetry/sdk-logs';
 import {
@@ -22,6 +23,7 @@ import { BoundedCumulativeReader } from './BoundedCumulativeReader.js';
 import { HEADER_NAME, HEADER_VALUE, readOtelEnv, type ExporterChoice, type OtelEnv, type Protocol, type Signal } from './env.js';
 import { FallbackExporter } from './FallbackExporter.js';
 import { ItemSpanSampler } from './ItemSpanSampler.js';
+import { PresetIdGenerator } from './PresetIdGenerator.js';
 import { samplerFromEnv } from './samplerFromEnv.js';
 import { LocalFileMetricExporter } from './LocalFileExporter.js';
 import { DeliveryMetrics, deliveryStats, type DeliveryPipeline, type DeliveryStats } from './delivery/DeliveryMetrics.js';
@@ -186,6 +188,8 @@ function start(options: z.output<typeof telemetrySetupSchema>, env: OtelEnv, und
   const resource = resourceFromAttributes({
     ...(Object.fromEntries(resourceAttributes) as Record<string, string | number | boolean>),
     'service.name': options.serviceName ?? env.serviceName ?? env.resourceAttributes['service.name'] ?? 'unknown_service:node',
+    // One per process, so the workers of a distributed run stay apart in Prometheus and traces.
+    'service.instance.id': (Object.fromEntries(resourceAttributes) as Record<string, string>)['service.instance.id'] ?? randomUUID(),
     'telemetry.distro.name': 'batchtel',
     'telemetry.distro.version': VERSION,
   });
@@ -313,6 +317,7 @@ function start(options: z.output<typeof telemetrySetupSchema>, env: OtelEnv, und
     resource,
     sampler,
     spanLimits: limits.spanLimits,
+    idGenerator: new PresetIdGenerator(),
     spanProcessors: spanProcessor ? [new UntracedSpanProcessor(spanProcessor)] : [],
   });
   const loggerProvider = new LoggerProvider({

@@ -1,3 +1,4 @@
+import { restoreEnv } from '../support/env.js';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -151,7 +152,7 @@ describe('the real collector, Prometheus and the trace/log backends', () => {
       }, { batchSize: 5 });
       await telemetry.shutdown();
     } finally {
-      process.env = saved;
+      restoreEnv(saved);
     }
     const { execFileSync } = await import('node:child_process');
     const out = execFileSync(process.execPath, ['--import', 'tsx', 'src/cli/batchtel.ts', 'local', 'replay', '--dir', dir, '--endpoint', agent.endpoint], {

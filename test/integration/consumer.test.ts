@@ -35,7 +35,7 @@ const run = async (cmd: string, args: string[], cwd: string): Promise<string> =>
   }
 };
 
-const ENTRIES = ['batchtel', 'batchtel/sdk', 'batchtel/server'] as const;
+const ENTRIES = ['batchtel', 'batchtel/sdk', 'batchtel/server', 'batchtel/bullmq'] as const;
 
 beforeAll(async () => {
   const packed = JSON.parse(await run('npm', ['pack', '--json', '--pack-destination', work], ROOT)) as Array<{ filename: string }>;

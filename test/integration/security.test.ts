@@ -16,6 +16,7 @@
  * Only public startTelemetry options are used (plus spoolDir), so the test
  * holds whatever the delivery internals look like.
  */
+import { restoreEnv } from '../support/env.js';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
@@ -302,7 +303,7 @@ describe('secret shapes in the local JSONL folder', () => {
       metrics.getMeter('security-local').createCounter('security_local.calls').add(1, { url: c.shapesMessage });
       await telemetry.shutdown();
     } finally {
-      process.env = saved;
+      restoreEnv(saved);
     }
     const files = filesUnder(localDir);
     const text = files.map((f) => f.content.toString('utf8')).join('\n');

@@ -4,6 +4,7 @@ import * as incubating from '@opentelemetry/semantic-conventions/incubating';
 import { describe, expect, it } from 'vitest';
 import * as prom from '../../src/prometheusNames.js';
 import * as sc from '../../src/semconv.js';
+import * as entry from '../../src/semconv/index.js';
 import { VERSION } from '../../src/instrument/version.js';
 import { withTable } from '../../scripts/telemetry-table.js';
 
@@ -58,6 +59,12 @@ describe('the telemetry contract', () => {
   it('span names are low-cardinality: a fixed prefix and the operation', () => {
     expect(sc.spanNameRun('sync_users')).toBe('batch sync_users');
     expect(sc.spanNameChunk('sync_users')).toBe('batch.chunk sync_users');
+  });
+
+  it('batchtel/semconv carries every name users query by, and no definitions or Prometheus naming', () => {
+    const queryable = Object.keys(sc).filter((name) => /^(ATTR|METRIC|EVENT|SPAN)_|_VALUES$/.test(name) && !name.endsWith('_BUCKETS'));
+    expect(queryable.filter((name) => !(name in entry)), 'add them to src/semconv/index.ts').toEqual([]);
+    for (const internal of ['BATCH_METRICS', 'DELIVERY_METRICS', 'ALL_METRICS', 'PROM', 'PROM_LABEL', 'prometheusName']) expect(entry).not.toHaveProperty(internal);
   });
 
   it('the README telemetry tables are generated from this file and current', () => {

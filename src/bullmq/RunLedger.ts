@@ -1,0 +1,198 @@
+import type { Redis } from 'ioredis';
+import type { ChunkOutcome } from './ChunkOutcome.js';
+
+/**
+ * Settles a chunk once: the chunk index goes into the run's chunk hash with
+ * HSETNX, and only the first settlement adds its counts to the run's totals.
+ * A chunk retried after a failure or after its worker died, or seen again by a
+ * second follower, adds nothing the second time.
+ * KEYS: run hash, chunk hash. ARGV: chunk index, chunk record, last event id
+ * ('' for none), then field/increment pairs.
+ */
+const SETTLE = `
+if redis.call('HSETNX', KEYS[2], ARGV[1], ARGV[2]) == 0 then return 0 end
+for i = 4, #ARGV, 2 do redis.call('HINCRBYFLOAT', KEYS[1], ARGV[i], ARGV[i + 1]) end
+if ARGV[3] ~= '' then redis.call('HSET', KEYS[1], 'lastEventId', ARGV[3]) end
+return 1
+`;
+
+/** Fields of the run hash: identity, progress of the enqueueing, totals. */
+export const F = {
+  name: 'name',
+  operation: 'operation',
+  category: 'category',
+  service: 'service',
+  total: 'total',
+  startedAt: 'startedAt',
+  traceparent: 'traceparent',
+  chunks: 'chunks',
+  enqueued: 'enqueued',
+  cancelled: 'cancelled',
+  finished: 'finished',
+  lastEventId: 'lastEventId',
+  succeeded: 'succeeded',
+  failed: 'failed',
+  skipped: 'skipped',
+  settled: 'settled',
+  chunkMs: 'chunkMs',
+  rateLimitHits: 'rateLimitHits',
+  rateLimitMs: 'rateLimitMs',
+  inputTokens: 'inputTokens',
+  outputTokens: 'outputTokens',
+  cost: 'cost',
+  qualitySum: 'qualitySum',
+  qualityCount: 'qualityCount',
+  errorPrefix: 'error:',
+} as const;
+
+/** The run hash, read. Numbers are 0 when absent. */
+export interface LedgerState {
+  readonly exists: boolean;
+  readonly name: string;
+  readonly operation: string;
+  readonly category: string | undefined;
+  readonly service: string | undefined;
+  readonly total: number | undefined;
+  readonly startedAt: number;
+  readonly traceparent: string;
+  /** Chunks enqueued so far. */
+  readonly chunks: number;
+  /** Every chunk is on the queue (the enqueueing finished). */
+  readonly enqueued: boolean;
+  readonly cancelled: boolean;
+  readonly finished: string | undefined;
+  readonly lastEventId: string | undefined;
+  readonly succeeded: number;
+  readonly failed: number;
+  readonly skipped: number;
+  readonly settled: number;
+  readonly chunkMs: number;
+  readonly rateLimitHits: number;
+  readonly rateLimitMs: number;
+  readonly inputTokens: number;
+  readonly outputTokens: number;
+  readonly cost: number;
+  readonly qualitySum: number;
+  readonly qualityCount: number;
+  readonly errors: ReadonlyMap<string, number>;
+}
+
+/** Where one run's state lives in Redis: a small hash of totals, and a hash of settled chunk indices. */
+export class RunLedger {
+  readonly key: string;
+  readonly chunksKey: string;
+
+  constructor(
+    private readonly redis: Redis,
+    prefix: string,
+    queue: string,
+    readonly runId: string,
+  ) {
+    this.key = `${prefix}:${queue}:batchtel:${runId}`;
+    this.chunksKey = `${this.key}:chunks`;
+  }
+
+  async create(fields: Record<string, string | number>): Promise<void> {
+    await this.redis.hset(this.key, fields);
+  }
+
+  async addChunks(n: number): Promise<void> {
+    await this.redis.hincrby(this.key, F.chunks, n);
+  }
+
+  async setEnqueued(total: number): Promise<void> {
+    await this.redis.hset(this.key, { [F.enqueued]: 1, [F.total]: total });
+  }
+
+  /** True when this call settled the chunk; false when it was settled before. */
+  async settle(outcome: ChunkOutcome, lastEventId?: string): Promise<boolean> {
+    const increments: (string | number)[] = [
+      F.succeeded, outcome.succeeded,
+      F.failed, outcome.failed,
+      F.skipped, outcome.skipped,
+      F.settled, 1,
+      F.chunkMs, Math.round(outcome.durationMs),
+    ];
+    for (const [type, n] of Object.entries(outcome.errors ?? {})) increments.push(F.errorPrefix + type, n);
+    const usage = outcome.usage;
+    if (usage && usage.inputTokens > 0) increments.push(F.inputTokens, usage.inputTokens);
+    if (usage && usage.outputTokens > 0) increments.push(F.outputTokens, usage.outputTokens);
+    if (usage && usage.cost > 0) increments.push(F.cost, usage.cost);
+    if (outcome.quality && outcome.quality.count > 0) increments.push(F.qualitySum, outcome.quality.sum, F.qualityCount, outcome.quality.count);
+    const record = `${outcome.succeeded},${outcome.failed},${outcome.skipped}`;
+    const result = await this.redis.eval(SETTLE, 2, this.key, this.chunksKey, outcome.chunk, record, lastEventId ?? '', ...increments);
+    return result === 1;
+  }
+
+  /** A 429 seen by a worker: counted when it happens (the chunk itself is retried and settles later). */
+  async recordRateLimit(waitMs: number): Promise<void> {
+    await this.redis.multi().hincrby(this.key, F.rateLimitHits, 1).hincrbyfloat(this.key, F.rateLimitMs, Math.max(0, Math.round(waitMs))).exec();
+  }
+
+  async setLastEventId(id: string): Promise<void> {
+    await this.redis.hset(this.key, F.lastEventId, id);
+  }
+
+  async cancel(): Promise<void> {
+    await this.redis.hset(this.key, F.cancelled, 1);
+  }
+
+  async isCancelled(): Promise<boolean> {
+    return (await this.redis.hget(this.key, F.cancelled)) === '1';
+  }
+
+  /** Records the run's result once; true for the caller that did. Both hashes then expire after `retentionMs`. */
+  async finish(result: string, retentionMs: number): Promise<boolean> {
+    const first = (await this.redis.hsetnx(this.key, F.finished, result)) === 1;
+    await this.redis.multi().pexpire(this.key, retentionMs).pexpire(this.chunksKey, retentionMs).exec();
+    return first;
+  }
+
+  /** Which of the chunk indices [from, to) are not settled yet. */
+  async unsettled(from: number, to: number): Promise<number[]> {
+    if (to <= from) return [];
+    const indices = Array.from({ length: to - from }, (_, i) => from + i);
+    const values = await this.redis.hmget(this.chunksKey, ...indices.map(String));
+    return indices.filter((_, i) => values[i] === null);
+  }
+
+  async read(): Promise<LedgerState> {
+    const h = await this.redis.hgetall(this.key);
+    const num = (field: string): number => {
+      const value = Number(h[field]);
+      return Number.isFinite(value) ? value : 0;
+    };
+    const errors = new Map<string, number>();
+    for (const [field, value] of Object.entries(h)) {
+      if (field.startsWith(F.errorPrefix)) errors.set(field.slice(F.errorPrefix.length), Number(value) || 0);
+    }
+    return {
+      exists: h[F.startedAt] !== undefined,
+      name: h[F.name] ?? this.runId,
+      operation: h[F.operation] ?? 'batch',
+      category: h[F.category] || undefined,
+      service: h[F.service] || undefined,
+      total: h[F.total] === undefined || h[F.total] === '' ? undefined : num(F.total),
+      startedAt: num(F.startedAt),
+      traceparent: h[F.traceparent] ?? '',
+      chunks: num(F.chunks),
+      enqueued: h[F.enqueued] === '1',
+      cancelled: h[F.cancelled] === '1',
+      finished: h[F.finished],
+      lastEventId: h[F.lastEventId],
+      succeeded: num(F.succeeded),
+      failed: num(F.failed),
+      skipped: num(F.skipped),
+      settled: num(F.settled),
+      chunkMs: num(F.chunkMs),
+      rateLimitHits: num(F.rateLimitHits),
+      rateLimitMs: num(F.rateLimitMs),
+      inputTokens: num(F.inputTokens),
+      outputTokens: num(F.outputTokens),
+      cost: num(F.cost),
+      qualitySum: num(F.qualitySum),
+      qualityCount: num(F.qualityCount),
+      errors,
+    };
+  }
+}

@@ -1,0 +1,102 @@
+/**
+ * A distributed run's metrics through the real collector into Prometheus: the
+ * items counter of three worker processes (each its own service.instance.id)
+ * sums to the run's total, once.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Queue } from 'bullmq';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startRun } from '../../src/bullmq/index.js';
+import { PROM as NAMES, PROM_LABEL as L } from '../../src/prometheusNames.js';
+import { FixtureProcess } from '../support/bullmqProcesses.js';
+import { OtlpSink } from '../support/otlpSink.js';
+import { RedisServer } from '../support/redis.js';
+import { collectorBinary, otlpUrl, promQuery, Stack, waitFor, type Collector, type Prometheus } from '../support/stack.js';
+
+
+describe('a distributed run in Prometheus (real collector, real Prometheus, real Redis)', () => {
+  const stack = new Stack();
+  const tempo = new OtlpSink();
+  const loki = new OtlpSink();
+  let redis: RedisServer;
+  const dir = mkdtempSync(join(tmpdir(), 'batchtel-bullmq-prom-'));
+  const processes: FixtureProcess[] = [];
+  let prom: Prometheus;
+  let agent: Collector;
+
+  beforeAll(async () => {
+    const binary = collectorBinary();
+    redis = await new RedisServer().start();
+    const tempoUrl = await tempo.start();
+    const lokiUrl = await loki.start();
+    prom = await stack.prometheus();
+    agent = await stack.collector('agent.yaml', {
+      BATCHTEL_TRACES_URL: `${tempoUrl}/v1/traces`,
+      BATCHTEL_LOGS_URL: `${lokiUrl}/v1/logs`,
+      BATCHTEL_PROMETHEUS_OTLP_URL: otlpUrl(prom),
+      BATCHTEL_OTLP_ENCODING: 'json',
+      BATCHTEL_DECISION_WAIT: '1s',
+      BATCHTEL_STORAGE_DIR: mkdtempSync(join(dir, 'agent-')),
+    }, { binary });
+    prom.scrape(agent.ports.metrics);
+  }, 180_000);
+
+  afterAll(async () => {
+    await Promise.all(processes.map((p) => p.stop()));
+    await stack.stop();
+    await tempo.stop();
+    await loki.stop();
+    redis?.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("one run's items, summed across its workers in Prometheus, equal the total", async () => {
+    const name = 'scenario-e';
+    const total = 4000;
+    const common = {
+      REDIS_SOCKET: redis.socket,
+      QUEUE: name,
+      OTEL_EXPORTER_OTLP_ENDPOINT: agent.endpoint,
+      METRIC_INTERVAL_MS: '500',
+    };
+    const workers = [0, 1, 2].map((i) => new FixtureProcess(`worker-${i}`, 'test/fixtures/bullmq-worker.ts', {
+      ...common, CONCURRENCY: '2', CHUNK_DELAY_MS: '50', FAIL_EVERY: '5', SERVICE_NAME: 'batchtel-e-worker', SPOOL_DIR: join(dir, `w${i}-spool`), LOCAL_DIR: join(dir, `w${i}-otlp`),
+    }));
+    processes.push(...workers);
+    await Promise.all(workers.map((w) => w.waitFor('ready', (p) => p.events.some((e) => e.ev === 'ready'), 60_000)));
+    const queue = new Queue(name, { connection: redis.connection });
+    const run = await startRun({ queue, name: 'Scenario E', operation: 'scenario_e', total, batchSize: 50 });
+    const follower = new FixtureProcess('follower', 'test/fixtures/bullmq-follower.ts', {
+      ...common, RUN_ID: run.id, SERVICE_NAME: 'batchtel-e-follower', SPOOL_DIR: join(dir, 'f-spool'), LOCAL_DIR: join(dir, 'f-otlp'),
+    });
+    processes.push(follower);
+    await follower.waitFor('following', (p) => p.events.some((e) => e.ev === 'following'), 60_000);
+    await run.enqueue(Array.from({ length: total }, (_, i) => i));
+    await follower.waitFor('summary', (p) => p.events.some((e) => e.ev === 'summary'), 120_000);
+    // Stopping flushes each worker's last metric export.
+    await Promise.all(workers.map((w) => w.stop()));
+
+    const selector = `${L.operation}="scenario_e"`;
+    let perWorker: Array<{ metric: Record<string, string>; value: [number, string] }> = [];
+    await waitFor(
+      'every item in Prometheus',
+      async () => {
+        perWorker = await promQuery(prom.port, `sum by (instance) (${NAMES.itemsProcessed}{${selector}})`);
+        return perWorker.reduce((sum, r) => sum + Number(r.value[1]), 0) === total;
+      },
+      60_000,
+      () => JSON.stringify(perWorker),
+    );
+    expect(perWorker).toHaveLength(3);
+    for (const row of perWorker) expect(Number(row.value[1])).toBeGreaterThan(0);
+    const failed = await promQuery(prom.port, `sum(${NAMES.itemsProcessed}{${selector}, ${L.outcome}="failure"})`);
+    expect(Number(failed[0]?.value[1])).toBe(16);
+    // The follower counts no items of its own: the sum is the workers' alone.
+    const byJob = await promQuery(prom.port, `sum by (job) (${NAMES.itemsProcessed}{${selector}})`);
+    expect(byJob.map((r) => r.metric['job'])).toEqual(['batchtel-e-worker']);
+    await run.close();
+    await queue.close();
+  });
+});
