@@ -17,6 +17,7 @@ import {
 import { BatchSpanProcessor, ConsoleSpanExporter, TracerProvider, type SpanProcessor } from '@opentelemetry/sdk-trace';
 import { z } from 'zod';
 import { parseOptions } from './parseOptions.js';
+import { ReportOnce } from '../core/ReportOnce.js';
 import { SCOPE_NAME } from '../semconv.js';
 import { VERSION } from '../instrument/version.js';
 import { BoundedCumulativeReader } from './BoundedCumulativeReader.js';
@@ -232,12 +233,8 @@ function start(options: z.output<typeof telemetrySetupSchema>, env: OtelEnv, und
     };
   };
   // One announcement for all three signals.
-  let announced = false;
-  const announce = (message: string) => {
-    if (announced) return;
-    announced = true;
-    process.stderr.write(`${message}\n`);
-  };
+  const announcement = new ReportOnce<'collector_down'>((_, message) => process.stderr.write(`${message}\n`));
+  const announce = (message: string) => void announcement.report('collector_down', message);
   const withFallback = (primary: PushMetricExporter): PushMetricExporter => {
     if (!r.implicit('metrics')) return primary;
     const local = new LocalFileMetricExporter(options.localDir);

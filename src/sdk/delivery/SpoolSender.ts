@@ -1,6 +1,7 @@
 import { diag } from '@opentelemetry/api';
 import { DELIVERY_ERROR_TYPE_VALUES } from '../../semconv.js';
 import { MAX_RETRY_WAIT_MS, type OtlpHttpTransport, type SendResult } from './OtlpHttpTransport.js';
+import { ReportOnce } from '../../core/ReportOnce.js';
 import { alive, parseSpoolName, type Spool, type SpoolFile } from './Spool.js';
 
 /** A request waiting for delivery: on disk, or in memory when the spool could not take it. */
@@ -107,7 +108,7 @@ export class SpoolSender {
   private retryTimer: NodeJS.Timeout | undefined;
   private waiters: Array<() => void> = [];
   private closed = false;
-  private readonly reported = new Set<string>();
+  private readonly reported = new ReportOnce((_, message) => diag.error(`batchtel: ${message}`));
   /** Until when requests go to the local folder without trying the endpoint. */
   private localUntil = 0;
   private readonly now: () => number;
@@ -384,8 +385,6 @@ export class SpoolSender {
 
   /** Once per reason: a storm of refusals is a counter, not a log flood. */
   private report(reason: string, message: string): void {
-    if (this.reported.has(reason)) return;
-    this.reported.add(reason);
-    diag.error(`batchtel: ${message}`);
+    this.reported.report(reason, message);
   }
 }
