@@ -25,6 +25,8 @@ import {
   type EventsOptions,
   type EventsOptionsInput,
 } from './options.js';
+import { SEVERITY_TEXT } from '../instrument/severityText.js';
+import { seriesKey } from '../instrument/seriesKey.js';
 
 /** What one event may carry besides its attributes. */
 export interface EventOptions {
@@ -306,17 +308,7 @@ function present(value: AttributeValue | undefined): string | undefined {
   return String(value);
 }
 
-const SEVERITY_TEXT: Partial<Record<SeverityNumber, string>> = {
-  [SeverityNumber.INFO]: 'INFO',
-  [SeverityNumber.WARN]: 'WARN',
-  [SeverityNumber.ERROR]: 'ERROR',
-};
 
-const seriesKey = (attributes: Attributes): string =>
-  Object.keys(attributes)
-    .sort()
-    .map((key) => `${key}=${String(attributes[key])}`)
-    .join('\u0000');
 
 function describe(value: unknown): string {
   if (typeof value === 'string') return JSON.stringify(value.length > 60 ? `${value.slice(0, 57)}...` : value);

@@ -20,6 +20,7 @@ import {
 } from '../semconv.js';
 import { instrumentOptions } from './instrumentOptions.js';
 import { VERSION } from './version.js';
+import { seriesKey } from './seriesKey.js';
 
 /** One attribute set (operation, category, service) and the runs counting into it. */
 interface Series {
@@ -174,11 +175,6 @@ export class Instruments {
   }
 }
 
-const seriesKey = (attributes: Attributes): string =>
-  Object.keys(attributes)
-    .sort()
-    .map((key) => `${key}=${String(attributes[key])}`)
-    .join('\u0000');
 
 const cache = new WeakMap<MeterProvider, Instruments>();
 

@@ -74,8 +74,9 @@ import {
 import { keepNth } from '../core/itemSampling.js';
 import { instrumentsFor, type Instruments } from './Instruments.js';
 import { VERSION } from './version.js';
+import { SEVERITY_TEXT } from './severityText.js';
 
-export interface TelemetryOptions {
+export interface RunTelemetryConfig {
   readonly tracerProvider?: TracerProvider | undefined;
   readonly meterProvider?: MeterProvider | undefined;
   readonly loggerProvider?: LoggerProvider | undefined;
@@ -133,7 +134,7 @@ export class RunTelemetry implements RunListener {
 
   constructor(
     private readonly run: Run,
-    private readonly options: TelemetryOptions,
+    private readonly options: RunTelemetryConfig,
     parentContext: Context = contextApi.active(),
   ) {
     const tracerProvider = options.tracerProvider ?? trace.getTracerProvider();
@@ -391,7 +392,8 @@ export class RunTelemetry implements RunListener {
       attributes[ATTR_BATCH_CHUNK_DURATION_P50] = durations.quantile(0.5) / 1000;
       attributes[ATTR_BATCH_CHUNK_DURATION_P95] = durations.quantile(0.95) / 1000;
       attributes[ATTR_BATCH_CHUNK_DURATION_P99] = durations.quantile(0.99) / 1000;
-      if (durations.min > 0) attributes[ATTR_BATCH_CHUNK_DURATION_DEVIATION] = ((durations.max - durations.min) / durations.min) * 100;
+      const spread = durations.spreadPercent;
+      if (spread !== undefined) attributes[ATTR_BATCH_CHUNK_DURATION_DEVIATION] = spread;
     }
     for (const [key, value] of Object.entries(run.descriptor.metadata)) attributes[ATTR_BATCH_METADATA_PREFIX + key] = value;
 
@@ -488,8 +490,3 @@ export class RunTelemetry implements RunListener {
   }
 }
 
-const SEVERITY_TEXT: Partial<Record<SeverityNumber, string>> = {
-  [SeverityNumber.INFO]: 'INFO',
-  [SeverityNumber.WARN]: 'WARN',
-  [SeverityNumber.ERROR]: 'ERROR',
-};
