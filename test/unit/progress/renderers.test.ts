@@ -45,6 +45,19 @@ class FakeTty {
   }
 }
 
+
+/** A TTY renderer showing one started run, its first frame already taken. */
+function showing(name: string): { clock: ManualClock; tty: FakeTty; renderer: TtyRenderer; run: Run } {
+  const clock = new ManualClock(0);
+  const tty = new FakeTty();
+  const renderer = new TtyRenderer(tty, clock, style, 250, [], false);
+  const run = makeRun(clock, name);
+  run.start();
+  renderer.add(run);
+  tty.take();
+  return { clock, tty, renderer, run };
+}
+
 describe('formatLine', () => {
   it('renders name, bar, percent, counts, rate, errors and the latest message', () => {
     const clock = new ManualClock(0);
@@ -152,13 +165,7 @@ describe('TtyRenderer', () => {
   });
 
   it('a line printed without its newline is never overwritten: the block waits below it', () => {
-    const clock = new ManualClock(0);
-    const tty = new FakeTty();
-    const renderer = new TtyRenderer(tty, clock, style, 250, [], false);
-    const run = makeRun(clock, 'A');
-    run.start();
-    renderer.add(run);
-    tty.take();
+    const { tty, renderer, run } = showing('A');
     tty.write('Loading model... ');
     expect(tty.take()).toBe(up(1) + 'Loading model... ');
     tty.write('done\n');
@@ -195,13 +202,7 @@ describe('TtyRenderer', () => {
   });
 
   it('an alert prints one line above the block when it fires and one when it resolves', () => {
-    const clock = new ManualClock(0);
-    const tty = new FakeTty();
-    const renderer = new TtyRenderer(tty, clock, style, 250, [], false);
-    const run = makeRun(clock, 'A');
-    run.start();
-    renderer.add(run);
-    tty.take();
+    const { clock, tty, run } = showing('A');
     const alert = { id: 'a:1', group: 'high_error_rate', severity: 'high', state: 'firing', message: 'error rate 23.0% above 10%', value: 0.23, threshold: 0.1, raisedAtMs: 0, resolvedAtMs: undefined } as const;
     const open = { ...alert, state: 'firing' as 'firing' | 'resolved', resolvedAtMs: undefined as number | undefined };
     run.raiseAlert(open);
@@ -214,13 +215,7 @@ describe('TtyRenderer', () => {
   });
 
   it('on resize, erases as many rows as the narrower terminal wrapped the old lines into', () => {
-    const clock = new ManualClock(0);
-    const tty = new FakeTty();
-    const renderer = new TtyRenderer(tty, clock, style, 250, [], false);
-    const run = makeRun(clock, 'A run with a long name');
-    run.start();
-    renderer.add(run);
-    tty.take();
+    const { tty } = showing('A run with a long name');
     tty.resize(30);
     const frame = tty.take();
     expect(frame.startsWith(up(3))).toBe(true); // 62 visible chars over 30 columns = 3 rows
