@@ -11,4 +11,3 @@ export { BoundedCumulativeReader, type BoundedCumulativeReaderOptions } from './
 export { createRedactor, DEFAULT_SECRET_KEYS, REDACTED, type Redactor } from './redact.js';
 export { RedactingSpanExporter, RedactingLogRecordExporter, RedactingMetricExporter } from './RedactingExporters.js';
 export { ItemSpanSampler } from './ItemSpanSampler.js';
-export { readOtelEnv } from './env.js';
