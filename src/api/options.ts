@@ -103,6 +103,9 @@ export const retryOptionsSchema = v.strictObject({
 });
 
 export const processOptionsSchema = v.strictObject({
+  /** Items per chunk. */
+  chunkSize: v.number().int().min(1).optional(),
+  /** Deprecated alias of `chunkSize` (a chunk is one slice of the run); `chunkSize` wins when both are given. */
   batchSize: v.number().int().min(1).default(1),
   concurrency: v.number().int().min(1).max(1024).default(1),
   signal: v.custom<AbortSignal>((value) => isObject(value) && typeof value['aborted'] === 'boolean', 'expected an AbortSignal').optional(),

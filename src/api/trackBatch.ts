@@ -132,7 +132,7 @@ export class BatchRun {
     let sourceError: { readonly error: unknown } | undefined;
     let source: ChunkSource<T> | undefined;
     try {
-      source = chunked(items, options.batchSize);
+      source = chunked(items, options.chunkSize ?? options.batchSize);
     } catch (error) {
       sourceError = { error };
     }

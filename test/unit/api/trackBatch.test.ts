@@ -21,6 +21,18 @@ describe('trackBatch().process', () => {
     expect(stats.batchTimes.max).toBe(40);
   });
 
+  it('chunkSize sets the items per chunk; the deprecated batchSize still works, and chunkSize wins over it', async () => {
+    const sizes = async (options: { chunkSize?: number; batchSize?: number }) => {
+      const seen: number[] = [];
+      await trackBatch({ ...opts(new ManualClock(0)), name: 'sizes', total: 10 }).process(Array.from({ length: 10 }, (_, i) => i), async (chunk) => void seen.push(chunk.length), options);
+      return seen;
+    };
+    expect(await sizes({ chunkSize: 4 })).toEqual([4, 4, 2]);
+    expect(await sizes({ batchSize: 5 })).toEqual([5, 5]);
+    expect(await sizes({ chunkSize: 3, batchSize: 5 })).toEqual([3, 3, 3, 1]);
+    expect(await sizes({})).toEqual(Array.from({ length: 10 }, () => 1));
+  });
+
   it('accepts async iterables without materialising them', async () => {
     async function* rows() {
       for (let i = 0; i < 7; i++) yield i;
