@@ -104,12 +104,12 @@ function createPipeline<T>(kind: SignalKind<T>, config: DurableDeliveryConfig): 
         return undefined;
       }
     },
-    ...(config.concurrency === undefined ? {} : { concurrency: config.concurrency }),
-    ...(config.baseBackoffMs === undefined ? {} : { baseBackoffMs: config.baseBackoffMs }),
-    ...(config.maxBackoffMs === undefined ? {} : { maxBackoffMs: config.maxBackoffMs }),
-    ...(config.onExport === undefined ? {} : { onExport: config.onExport }),
-    ...(config.local === undefined ? {} : { local: localFallback(kind.signal, config.local) }),
-    ...(config.now === undefined ? {} : { now: config.now }),
+    concurrency: config.concurrency,
+    baseBackoffMs: config.baseBackoffMs,
+    maxBackoffMs: config.maxBackoffMs,
+    onExport: config.onExport,
+    local: config.local === undefined ? undefined : localFallback(kind.signal, config.local),
+    now: config.now,
   });
   const redactor = config.redactor;
   const batch = new DurableBatchProcessor<T>({
@@ -119,12 +119,12 @@ function createPipeline<T>(kind: SignalKind<T>, config: DurableDeliveryConfig): 
     isPriority: kind.isPriority,
     spool,
     sender,
-    ...(config.maxBatchSize === undefined ? {} : { maxBatchSize: config.maxBatchSize }),
-    ...(config.maxQueueSize === undefined ? {} : { maxQueueSize: config.maxQueueSize }),
-    ...(config.syncIntervalMs === undefined ? {} : { syncIntervalMs: config.syncIntervalMs }),
-    ...(config.priorityDelayMs === undefined ? {} : { priorityDelayMs: config.priorityDelayMs }),
-    ...(config.shutdownTimeoutMillis === undefined ? {} : { shutdownTimeoutMs: config.shutdownTimeoutMillis }),
-    ...(config.now === undefined ? {} : { now: config.now }),
+    maxBatchSize: config.maxBatchSize,
+    maxQueueSize: config.maxQueueSize,
+    syncIntervalMs: config.syncIntervalMs,
+    priorityDelayMs: config.priorityDelayMs,
+    shutdownTimeoutMs: config.shutdownTimeoutMillis,
+    now: config.now,
   });
   return { signal: kind.signal, encoding, processor: batch as DurableBatchProcessor<unknown>, sender, spool, batch };
 }
