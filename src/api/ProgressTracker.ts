@@ -1,3 +1,8 @@
+/*
+ * Over 350 lines on purpose: the file-progress tracker's public types (its
+ * documented shapes: ProgressMetrics, ETACalculation, ETAFactors, options) sit
+ * beside the one class that fills them, so its API reads in one file.
+ */
 import { firingAlert, type Alert } from '../core/alert.js';
 import type { Run } from '../core/Run.js';
 import type { ItemStatus } from '../core/runTypes.js';

@@ -1,3 +1,8 @@
+/*
+ * Over 350 lines on purpose: one listener maps every run event to spans,
+ * metrics and log records, and the per-run state (open chunk spans, trace
+ * segments, item spans) is shared by all of them.
+ */
 import {
   context as contextApi,
   trace,

@@ -1,3 +1,9 @@
+/*
+ * Over 350 lines on purpose: the sender's states (sending, backing off, failing
+ * over to the local folder, replaying) share one queue and one set of counters,
+ * and every path must keep accepted = delivered + rejected + dropped + pending;
+ * split, that invariant would span files.
+ */
 import { diag } from '@opentelemetry/api';
 import { DELIVERY_ERROR_TYPE_VALUES } from '../../semconv.js';
 import { MAX_RETRY_WAIT_MS, type OtlpHttpTransport, type SendResult } from './OtlpHttpTransport.js';
