@@ -10,8 +10,22 @@
  * record emitted to the last request received. Targets (issue #4): zero drops
  * in every batchtel row; >= 100k spans/s and >= 200k log records/s delivered;
  * never slower than stock where stock drops nothing.
+ *
+ * Per row also: the app's thread time per 1,000 delivered records (the main
+ * thread's event-loop utilization from the first record to the end of
+ * shutdown) and the longest event-loop stall (monitorEventLoopDelay max and
+ * p99). A "batchtel (baseline)" row runs the same producer on an earlier
+ * commit's source (`--baseline=<rev or dir>`, by default the commit before the
+ * export worker was added; `--baseline=none` to skip), so the app-thread
+ * ratio is measured side by side. Targets: app-thread time per delivered span
+ * <= 0.6x the baseline's; longest stall <= 20 ms in the yielding and paced loops
+ * (in the tight loop the loop itself is the stall). `--repeats=N` runs every
+ * row N times, interleaved, and prints medians.
  */
 import { execFileSync, fork } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { request } from 'node:http';
 import { fileURLToPath } from 'node:url';
 
@@ -29,6 +43,27 @@ interface Stats {
   first: number;
   last: number;
 }
+
+const repo = fileURLToPath(new URL('../../', import.meta.url));
+const git = (...args: string[]) => execFileSync('git', ['-C', repo, ...args], { encoding: 'utf8' }).trim();
+
+/** The earlier code a "batchtel (baseline)" row runs: a source tree of a commit, with this checkout's node_modules. */
+function baselineTree(): { dir: string; label: string; cleanup: () => void } | undefined {
+  const arg = process.argv.find((a) => a.startsWith('--baseline='))?.split('=')[1];
+  if (arg === 'none') return undefined;
+  if (arg !== undefined && existsSync(join(arg, 'src/sdk/index.ts'))) return { dir: arg, label: arg, cleanup: () => {} };
+  let rev = arg;
+  if (rev === undefined) {
+    const added = git('log', '--diff-filter=A', '--format=%H', '-1', '--', 'src/sdk/delivery/exportWorker.ts');
+    rev = added ? `${added}^` : 'HEAD';
+  }
+  const hash = git('rev-parse', '--short', rev);
+  const dir = mkdtempSync(join(tmpdir(), 'batchtel-bench-baseline-'));
+  execFileSync('sh', ['-c', `git -C "${repo}" archive "${hash}" src package.json | tar -x -C "${dir}"`]);
+  symlinkSync(join(repo, 'node_modules'), join(dir, 'node_modules'));
+  return { dir, label: hash, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+}
+const baseline = baselineTree();
 
 const sink = fork(here('./countingSink.ts'), [String(PORT)], { execArgv: ['--import', 'tsx'], stdio: 'inherit' });
 await new Promise<void>((resolve, reject) => {
@@ -51,8 +86,10 @@ const stats = async (): Promise<Record<'traces' | 'logs', Stats>> => JSON.parse(
 
 type Loop = 'tight' | 'yielding' | 'paced';
 
+type Setup = 'stock' | 'baseline' | 'batchtel';
+
 interface Row {
-  setup: string;
+  setup: Setup;
   signal: 'spans' | 'logs';
   loop: Loop;
   sent: number;
@@ -62,17 +99,28 @@ interface Row {
   bytesPerRecord: number;
   wireBytesPerRecord: number;
   loopMs: number;
+  appMsPer1k: number;
+  stallMaxMs: number;
+  stallP99Ms: number;
 }
 
-async function row(setup: 'stock' | 'batchtel', signal: 'spans' | 'logs', loop: Loop): Promise<Row> {
+async function row(setup: Setup, signal: 'spans' | 'logs', loop: Loop): Promise<Row> {
   await call('POST', '/reset');
   const count = COUNTS[signal];
-  const out = execFileSync(process.execPath, ['--import', 'tsx', here('./producer.ts'), setup, signal, loop, String(count), ENDPOINT, compression], {
+  const out = execFileSync(process.execPath, ['--import', 'tsx', here('./producer.ts'), setup, signal, loop, String(count), ENDPOINT, compression, ...(baseline ? [baseline.dir] : [])], {
     encoding: 'utf8',
     stdio: ['ignore', 'pipe', 'ignore'],
     timeout: 180_000,
   });
-  const producer = JSON.parse(out.trim().split('\n').pop()!) as { started: number; loopMs: number; totalMs: number; dropped: number };
+  const producer = JSON.parse(out.trim().split('\n').pop()!) as {
+    started: number;
+    loopMs: number;
+    totalMs: number;
+    appMs: number;
+    stallMaxMs: number;
+    stallP99Ms: number;
+    dropped: number;
+  };
   const s = (await stats())[signal === 'spans' ? 'traces' : 'logs'];
   const seconds = Math.max(1, s.last - producer.started) / 1000;
   return {
@@ -86,24 +134,71 @@ async function row(setup: 'stock' | 'batchtel', signal: 'spans' | 'logs', loop: 
     bytesPerRecord: s.bodyBytes / Math.max(1, s.records),
     wireBytesPerRecord: s.wireBytes / Math.max(1, s.records),
     loopMs: producer.loopMs,
+    appMsPer1k: (producer.appMs / Math.max(1, s.records)) * 1000,
+    stallMaxMs: producer.stallMaxMs,
+    stallP99Ms: producer.stallP99Ms,
+  };
+}
+
+/** The machine's own stalls: the paced loop with no telemetry, so a stall figure can be read against what the machine does anyway. */
+function machineFloor(): { stallMaxMs: number; stallP99Ms: number } {
+  const out = execFileSync(process.execPath, ['--import', 'tsx', here('./producer.ts'), 'none', 'spans', 'paced', String(COUNTS.spans), ENDPOINT, compression], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'ignore'],
+    timeout: 180_000,
+  });
+  return JSON.parse(out.trim().split('\n').pop()!) as { stallMaxMs: number; stallP99Ms: number };
+}
+
+/** `--repeats=N`: every row N times, interleaved, each figure the median of its N (on a loaded machine one run of identical code reads 0.6-1.7x of another). */
+const repeats = Math.max(1, Number(process.argv.find((a) => a.startsWith('--repeats='))?.split('=')[1] ?? 1) || 1);
+const medianOf = (values: number[]): number => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
+function medianRow(runs: Row[]): Row {
+  const first = runs[0]!;
+  const m = (key: 'delivered' | 'dropped' | 'perSecond' | 'bytesPerRecord' | 'wireBytesPerRecord' | 'loopMs' | 'appMsPer1k' | 'stallMaxMs' | 'stallP99Ms') =>
+    medianOf(runs.map((r) => r[key]));
+  return {
+    ...first,
+    delivered: Math.min(...runs.map((r) => r.delivered)),
+    dropped: Math.max(...runs.map((r) => r.dropped)),
+    perSecond: m('perSecond'),
+    bytesPerRecord: m('bytesPerRecord'),
+    wireBytesPerRecord: m('wireBytesPerRecord'),
+    loopMs: m('loopMs'),
+    appMsPer1k: m('appMsPer1k'),
+    stallMaxMs: m('stallMaxMs'),
+    stallP99Ms: m('stallP99Ms'),
   };
 }
 
 const rows: Row[] = [];
+let floor: { stallMaxMs: number; stallP99Ms: number } | undefined;
 try {
+  floor = machineFloor();
   for (const signal of ['spans', 'logs'] as const)
-    for (const loop of ['tight', 'yielding', 'paced'] as const)
-      for (const setup of ['stock', 'batchtel'] as const) rows.push(await row(setup, signal, loop));
+    for (const loop of ['tight', 'yielding', 'paced'] as const) {
+      const setups = baseline ? (['stock', 'baseline', 'batchtel'] as const) : (['stock', 'batchtel'] as const);
+      const runs = new Map<Setup, Row[]>(setups.map((setup) => [setup, []]));
+      for (let r = 0; r < repeats; r++) for (const setup of setups) runs.get(setup)!.push(await row(setup, signal, loop));
+      for (const setup of setups) rows.push(medianRow(runs.get(setup)!));
+    }
 } finally {
   sink.kill();
+  baseline?.cleanup();
 }
 
 const k = (n: number) => `${(n / 1000).toFixed(1)}k`;
 console.log(`export benchmark, node ${process.version}, OTLP/HTTP protobuf, compression ${compression}, endpoint in another process on loopback`);
-console.log(`  ${'signal'.padEnd(6)} ${'loop'.padEnd(9)} ${'setup'.padEnd(9)} ${'sent'.padStart(8)} ${'delivered'.padStart(10)} ${'dropped'.padStart(8)} ${'per second'.padStart(11)} ${'bytes/rec'.padStart(10)} ${'wire/rec'.padStart(9)} ${'loop ms'.padStart(8)}`);
+if (baseline) console.log(`baseline: batchtel at ${baseline.label}`);
+if (repeats > 1) console.log(`each row: the median of ${repeats} interleaved runs (delivered: the fewest; dropped: the most)`);
+console.log(`machine floor (the paced loop, no telemetry): stall max ${floor!.stallMaxMs.toFixed(1)} ms, p99 ${floor!.stallP99Ms.toFixed(1)} ms`);
+const setupLabel = (setup: Setup) => (setup === 'baseline' ? 'batchtel (baseline)' : setup);
+console.log(
+  `  ${'signal'.padEnd(6)} ${'loop'.padEnd(9)} ${'setup'.padEnd(19)} ${'sent'.padStart(8)} ${'delivered'.padStart(10)} ${'dropped'.padStart(8)} ${'per second'.padStart(11)} ${'bytes/rec'.padStart(10)} ${'wire/rec'.padStart(9)} ${'loop ms'.padStart(8)} ${'app ms/1k'.padStart(10)} ${'stall max'.padStart(10)} ${'stall p99'.padStart(10)}`,
+);
 for (const r of rows) {
   console.log(
-    `  ${r.signal.padEnd(6)} ${r.loop.padEnd(9)} ${r.setup.padEnd(9)} ${String(r.sent).padStart(8)} ${String(r.delivered).padStart(10)} ${String(r.dropped).padStart(8)} ${k(r.perSecond).padStart(11)} ${r.bytesPerRecord.toFixed(0).padStart(10)} ${r.wireBytesPerRecord.toFixed(0).padStart(9)} ${r.loopMs.toFixed(0).padStart(8)}`,
+    `  ${r.signal.padEnd(6)} ${r.loop.padEnd(9)} ${setupLabel(r.setup).padEnd(19)} ${String(r.sent).padStart(8)} ${String(r.delivered).padStart(10)} ${String(r.dropped).padStart(8)} ${k(r.perSecond).padStart(11)} ${r.bytesPerRecord.toFixed(0).padStart(10)} ${r.wireBytesPerRecord.toFixed(0).padStart(9)} ${r.loopMs.toFixed(0).padStart(8)} ${r.appMsPer1k.toFixed(1).padStart(10)} ${`${r.stallMaxMs.toFixed(1)} ms`.padStart(10)} ${`${r.stallP99Ms.toFixed(1)} ms`.padStart(10)}`,
   );
 }
 const ours = rows.filter((r) => r.setup === 'batchtel');
@@ -113,9 +208,22 @@ for (const r of ours) {
   const s = stockOf(r);
   console.log(`  ${r.signal.padEnd(6)} ${r.loop.padEnd(9)} ${(r.perSecond / s.perSecond).toFixed(2)}x${s.dropped > 0 ? `  (stock dropped ${s.dropped})` : ''}`);
 }
+const baselineOf = (r: Row) => rows.find((b) => b.setup === 'baseline' && b.signal === r.signal && b.loop === r.loop);
+if (baseline) {
+  console.log('ratios (batchtel / batchtel baseline, app-thread time per delivered record)');
+  for (const r of ours) console.log(`  ${r.signal.padEnd(6)} ${r.loop.padEnd(9)} ${(r.appMsPer1k / baselineOf(r)!.appMsPer1k).toFixed(2)}x`);
+}
 const verdict = (ok: boolean, text: string) => console.log(`  ${ok ? 'PASS' : 'FAIL'}  ${text}`);
 console.log('targets');
 verdict(ours.every((r) => r.dropped === 0), 'zero drops in every batchtel row');
+if (baseline) {
+  const spanRows = ours.filter((r) => r.signal === 'spans');
+  verdict(spanRows.every((r) => r.appMsPer1k <= 0.6 * baselineOf(r)!.appMsPer1k), 'app-thread time per delivered span <= 0.6x the baseline (every loop)');
+}
+verdict(
+  ours.filter((r) => r.loop !== 'tight').every((r) => r.stallMaxMs <= 20),
+  'longest event-loop stall <= 20 ms (yielding and paced loops)',
+);
 const unpaced = ours.filter((r) => r.loop !== 'paced');
 verdict(unpaced.filter((r) => r.signal === 'spans').every((r) => r.perSecond >= 100_000), '>= 100k spans/s delivered (tight and yielding loops)');
 verdict(unpaced.filter((r) => r.signal === 'logs').every((r) => r.perSecond >= 200_000), '>= 200k log records/s delivered (tight and yielding loops)');

@@ -1,5 +1,5 @@
 /**
- * One benchmark row, in a fresh process: `setup` (stock | batchtel) emits
+ * One benchmark row, in a fresh process: `setup` (none | stock | batchtel | baseline) emits
  * `count` spans or log records in a tight synchronous loop, one that yields
  * every 512 (setImmediate), or one paced at 512 per 10 ms, then flushes and shuts down. Prints one JSON line: loop and total
  * time, and what the pipeline says it dropped.
@@ -7,9 +7,17 @@
  * stock: the SDK's BatchSpanProcessor / BatchLogRecordProcessor with their
  * defaults (512 per batch, queue 2048) and the maintained OTLP/HTTP protobuf
  * exporters. batchtel: `startTelemetry` as users get it (durable delivery,
- * redaction), metrics off.
+ * redaction), metrics off. baseline: the same, from the source tree given as
+ * the last argument (an earlier commit), so old and new run side by side.
+ *
+ * App-thread time is the main thread's event-loop utilization (time not idle)
+ * from the first record to the end of shutdown: everything the app's thread
+ * spent, whichever code ran on it. Stalls come from a monitorEventLoopDelay
+ * histogram over the same span.
  */
 import { trace, type Tracer } from '@opentelemetry/api';
+import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
+import { pathToFileURL } from 'node:url';
 import { logs, type Logger } from '@opentelemetry/api-logs';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -18,17 +26,19 @@ import { OTLPLogExporter } from '@opentelemetry/exporter-logs-otlp-proto';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 import { BatchLogRecordProcessor, LoggerProvider } from '@opentelemetry/sdk-logs';
 import { BatchSpanProcessor, TracerProvider } from '@opentelemetry/sdk-trace';
-import { startTelemetry } from '../../src/sdk/index.js';
 
-const [setup, signal, loop, countArg, endpoint, compression] = process.argv.slice(2) as [string, 'spans' | 'logs', 'tight' | 'yielding' | 'paced', string, string, 'gzip' | 'none'];
+const [setup, signal, loop, countArg, endpoint, compression, baselineRoot] = process.argv.slice(2) as [string, 'spans' | 'logs', 'tight' | 'yielding' | 'paced', string, string, 'gzip' | 'none', string | undefined];
 const count = Number(countArg);
 
-let tracer: Tracer;
-let logger: Logger;
+let tracer: Tracer | undefined;
+let logger: Logger | undefined;
 let finish: () => Promise<void>;
 let dropped = () => 0;
 
-if (setup === 'stock') {
+if (setup === 'none') {
+  // The machine's own floor: the same loop with no telemetry at all.
+  finish = async () => {};
+} else if (setup === 'stock') {
   const tracerProvider = new TracerProvider({
     spanProcessors: [new BatchSpanProcessor({ exporter: new OTLPTraceExporter({ url: `${endpoint}/v1/traces`, compression: compression as never }) })],
   });
@@ -42,6 +52,8 @@ if (setup === 'stock') {
     await Promise.all([tracerProvider.shutdown(), loggerProvider.shutdown()]);
   };
 } else {
+  const sdkEntry = setup === 'baseline' ? pathToFileURL(`${baselineRoot}/src/sdk/index.ts`).href : '../../src/sdk/index.js';
+  const { startTelemetry } = (await import(sdkEntry)) as typeof import('../../src/sdk/index.js');
   const handle = startTelemetry({
     serviceName: 'bench',
     endpoint,
@@ -58,10 +70,20 @@ if (setup === 'stock') {
 }
 
 const emit =
-  signal === 'spans'
-    ? (i: number) => tracer.startSpan('bench.record', { attributes: { seq: i, 'batch.operation': 'bench' } }).end()
-    : (i: number) => logger.emit({ body: 'record processed', attributes: { seq: i, 'batch.operation': 'bench' } });
+  setup === 'none'
+    ? (_i: number) => {}
+    : signal === 'spans'
+      ? (i: number) => tracer!.startSpan('bench.record', { attributes: { seq: i, 'batch.operation': 'bench' } }).end()
+      : (i: number) => logger!.emit({ body: 'record processed', attributes: { seq: i, 'batch.operation': 'bench' } });
 
+// Measured from inside the event loop, so the utilization covers the loop itself.
+await new Promise<void>((resolve) => setImmediate(resolve));
+const delay = monitorEventLoopDelay({ resolution: 5 });
+delay.enable();
+// The histogram's first tick only sets its reference point: let it happen before the loop, so a tight loop shows as one stall.
+// (reset() would clear that reference point too.)
+await new Promise<void>((resolve) => setTimeout(resolve, 20));
+const elu0 = performance.eventLoopUtilization();
 const started = Date.now();
 const t0 = performance.now();
 for (let i = 0; i < count; i++) {
@@ -72,4 +94,8 @@ for (let i = 0; i < count; i++) {
 const loopMs = performance.now() - t0;
 await finish();
 const totalMs = performance.now() - t0;
-process.stdout.write(`${JSON.stringify({ started, loopMs, totalMs, dropped: dropped() })}\n`);
+const appMs = performance.eventLoopUtilization(elu0).active;
+delay.disable();
+const stallMaxMs = delay.max / 1e6;
+const stallP99Ms = delay.percentile(99) / 1e6;
+process.stdout.write(`${JSON.stringify({ started, loopMs, totalMs, appMs, stallMaxMs, stallP99Ms, dropped: dropped() })}\n`);

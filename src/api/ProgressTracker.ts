@@ -173,7 +173,7 @@ export class ProgressTracker {
     };
     const telemetry: TelemetryOptionsInput = {
       ...options.telemetry,
-      chunkEvents: this.mode !== 'minimal' && (options.telemetry?.chunkEvents ?? true),
+      chunkEvents: this.mode !== 'minimal' && (options.telemetry?.chunkEvents ?? this.mode === 'comprehensive'),
       itemSpanRatio: this.mode === 'comprehensive' ? (options.telemetry?.itemSpanRatio ?? 1) : (options.telemetry?.itemSpanRatio ?? 0),
     };
     const input: RunOptionsInput = {

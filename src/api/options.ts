@@ -32,8 +32,8 @@ export const telemetryOptionsSchema = v.strictObject({
   maxTraceAgeMs: v.number().int().min(1000).default(10 * 60_000),
   /** Share of tracked items that get their own span. */
   itemSpanRatio: v.number().min(0).max(1).default(0),
-  /** One `batch.chunk.completed` log event per chunk. */
-  chunkEvents: v.boolean().default(true),
+  /** One `batch.chunk.completed` log event per chunk. Opt-in: it repeats what the chunk span carries, and costs about as much again as the chunk's span and histogram. */
+  chunkEvents: v.boolean().default(false),
   /** Exceptions also as span events (deprecated in semconv 1.40). */
   exceptionSpanEvents: v.boolean().default(false),
 });

@@ -173,7 +173,15 @@ export class Run {
       this.inactiveCall('beginChunk');
       return chunk;
     }
-    this.emit('onChunkStart', (l) => l.onChunkStart?.(this, chunk));
+    // Per chunk: the listeners are called directly, without the closure emit() takes.
+    for (const listener of this.listeners) {
+      if (listener.onChunkStart === undefined) continue;
+      try {
+        listener.onChunkStart(this, chunk);
+      } catch (error) {
+        this.listenerThrew('onChunkStart', error);
+      }
+    }
     return chunk;
   }
 
@@ -203,7 +211,14 @@ export class Run {
     // At most one estimator observation per etaObserveIntervalMs: a loop of many
     // small chunks must not pay the estimator on each of them.
     this.observeProgress(end);
-    this.emit('onChunkEnd', (l) => l.onChunkEnd?.(this, chunk));
+    for (const listener of this.listeners) {
+      if (listener.onChunkEnd === undefined) continue;
+      try {
+        listener.onChunkEnd(this, chunk);
+      } catch (error) {
+        this.listenerThrew('onChunkEnd', error);
+      }
+    }
   }
 
   /**
@@ -515,9 +530,13 @@ export class Run {
       try {
         call(listener);
       } catch (error) {
-        this.problems.report('callback_threw', `batchtel: a run listener threw in ${name}: ${String(error)}`);
+        this.listenerThrew(name, error);
       }
     }
+  }
+
+  private listenerThrew(name: keyof RunListener, error: unknown): void {
+    this.problems.report('callback_threw', `batchtel: a run listener threw in ${name}: ${String(error)}`);
   }
 
   private inactiveCall(what: string): void {

@@ -91,7 +91,7 @@ export interface RunTelemetryConfig {
   readonly maxTraceAgeMs: number;
   /** Share of tracked items (updateItem) that get their own span, 0..1, decided per item. */
   readonly itemSpanRatio: number;
-  /** Emit a `batch.chunk.completed` log event per chunk. */
+  /** Emit a `batch.chunk.completed` log event per chunk (opt-in: the chunk span carries the same). */
   readonly chunkEvents: boolean;
   /** Also record exceptions as span events (deprecated in semconv 1.40; opt-in). */
   readonly exceptionSpanEvents: boolean;
@@ -105,10 +105,14 @@ export interface RunTelemetryConfig {
   readonly role?: 'run' | 'coordinator' | 'contributor' | undefined;
 }
 
+/** A chunk's span; its context is made on first use (most chunks never need it). */
 interface ChunkSlot {
   readonly span: Span;
-  readonly context: Context;
+  readonly parent: Context;
+  context: Context | undefined;
 }
+
+const chunkContext = (slot: ChunkSlot): Context => (slot.context ??= trace.setSpan(slot.parent, slot.span));
 
 interface Segment {
   readonly index: number;
@@ -159,7 +163,7 @@ export class RunTelemetry implements RunListener {
   /** Runs `fn` with the chunk's span active, so the caller's own spans nest under it. */
   withChunk<T>(chunk: Chunk, fn: () => T): T {
     const slot = chunk.slot as ChunkSlot | undefined;
-    return slot ? contextApi.with(slot.context, fn) : fn();
+    return slot ? contextApi.with(chunkContext(slot), fn) : fn();
   }
 
   /** The chunk's span, for callers that add to it without relying on a context manager. */
@@ -217,8 +221,8 @@ export class RunTelemetry implements RunListener {
       },
       parent.context,
     );
-    // One context per chunk, shared by the handler and the chunk's log events.
-    const slot: ChunkSlot = { span, context: trace.setSpan(parent.context, span) };
+    // The chunk's context (for the handler and the chunk's log events) is made only when one of them needs it.
+    const slot: ChunkSlot = { span, parent: parent.context, context: undefined };
     chunk.slot = slot;
   }
 
@@ -251,7 +255,7 @@ export class RunTelemetry implements RunListener {
         EVENT_BATCH_CHUNK_COMPLETED,
         errorType === undefined ? SeverityNumber.INFO : SeverityNumber.WARN,
         attributes,
-        slot?.context ?? this.runContext,
+        slot ? chunkContext(slot) : this.runContext,
         chunk.endTimeMs,
       );
     }
@@ -273,7 +277,7 @@ export class RunTelemetry implements RunListener {
     if (error.status !== undefined) attributes[ATTR_HTTP_RESPONSE_STATUS_CODE] = error.status;
     if (chunk) attributes[ATTR_BATCH_CHUNK_INDEX] = chunk.index;
     if (error.retryAfterMs !== undefined) attributes[ATTR_BATCH_RATE_LIMIT_RETRY_AFTER] = error.retryAfterMs / 1000;
-    this.emit(EVENT_EXCEPTION, SeverityNumber.ERROR, attributes, slot?.context ?? this.runContext);
+    this.emit(EVENT_EXCEPTION, SeverityNumber.ERROR, attributes, slot ? chunkContext(slot) : this.runContext);
     if (this.options.exceptionSpanEvents && span) {
       span.addEvent(SPAN_EVENT_EXCEPTION, {
         [ATTR_EXCEPTION_TYPE]: error.exceptionType,

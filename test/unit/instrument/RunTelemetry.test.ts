@@ -242,7 +242,16 @@ describe('metrics', () => {
 
 describe('log events', () => {
   it('started, chunk completed, exception, finished: named through eventName and correlated to spans', async () => {
-    const p = createBatchProgress({ ...base(), name: 'Processing Transactions', total: 4, service: 'TRANSACTION_SERVICE', operation: 'process_txs', category: 'blockchain', metadata: { environment: 'production' } });
+    const p = createBatchProgress({
+      ...base(),
+      telemetry: { ...t.providers, chunkEvents: true },
+      name: 'Processing Transactions',
+      total: 4,
+      service: 'TRANSACTION_SERVICE',
+      operation: 'process_txs',
+      category: 'blockchain',
+      metadata: { environment: 'production' },
+    });
     p.start();
     clock.advance(100);
     p.completeBatch(1, 2, [], 100);
@@ -292,6 +301,13 @@ describe('log events', () => {
       [sc.ATTR_BATCH_CHUNK_DURATION_MIN]: 0.1,
       'batch.metadata.environment': 'production',
     });
+  });
+
+  it('chunk events are opt-in: by default a chunk is its span and its histogram point, with no log record', async () => {
+    const run = trackBatch({ ...base(), name: 'quiet', total: 4 });
+    await run.process([1, 2, 3, 4], async () => {}, { batchSize: 2 });
+    expect(t.spans().filter((s) => s.name === 'batch.chunk quiet')).toHaveLength(2);
+    expect(t.logs().map((l) => l.eventName)).toEqual([sc.EVENT_BATCH_RUN_STARTED, sc.EVENT_BATCH_RUN_FINISHED]);
   });
 
   it('exception span events only when opted in', async () => {
