@@ -17,7 +17,12 @@ export {
   type ThroughputDataPoint,
   type TrackingMode,
 } from './api/ProgressTracker.js';
-export type { AlertOptionsInput as AlertOptions, RunOptionsInput as BatchOptions, ProcessOptionsInput as ProcessOptions, TelemetryOptionsInput as TelemetryOptions } from './api/options.js';
+export type {
+  AlertOptionsInput as AlertOptions,
+  RunOptionsInput as BatchOptions,
+  ProcessOptionsInput as ProcessOptions,
+  TelemetryOptionsInput as TelemetryOptions,
+} from './api/options.js';
 export { createEvents, type Events, type EventOptions, type EventsStats } from './events/createEvents.js';
 export type { EventsOptionsInput as EventsOptions } from './events/options.js';
 export type { EventProblemCode } from './events/EventProblems.js';

@@ -66,9 +66,9 @@ export function prometheusLabel(attribute: string): string {
 }
 
 /** Typed Prometheus names, for dashboards and alert rules. */
-export const PROM = Object.fromEntries(
-  Object.entries({ ...BATCH_METRICS, ...DELIVERY_METRICS }).map(([key, def]) => [key, prometheusName(def)]),
-) as { readonly [K in keyof typeof BATCH_METRICS | keyof typeof DELIVERY_METRICS]: string };
+export const PROM = Object.fromEntries(Object.entries({ ...BATCH_METRICS, ...DELIVERY_METRICS }).map(([key, def]) => [key, prometheusName(def)])) as {
+  readonly [K in keyof typeof BATCH_METRICS | keyof typeof DELIVERY_METRICS]: string;
+};
 
 /** Prometheus labels of our attributes, for dashboards and alert rules. */
 export const PROM_LABEL = {

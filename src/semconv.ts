@@ -176,26 +176,13 @@ export const EVENT_EXCEPTION = 'exception' as const;
 export const EVENT_BATCH_ALERT = 'batch.alert' as const;
 export const EVENT_BATCH_RUN_FINISHED = 'batch.run.finished' as const;
 
-export const EVENT_NAMES = [
-  EVENT_BATCH_RUN_STARTED,
-  EVENT_BATCH_CHUNK_COMPLETED,
-  EVENT_EXCEPTION,
-  EVENT_BATCH_ALERT,
-  EVENT_BATCH_RUN_FINISHED,
-] as const;
+export const EVENT_NAMES = [EVENT_BATCH_RUN_STARTED, EVENT_BATCH_CHUNK_COMPLETED, EVENT_EXCEPTION, EVENT_BATCH_ALERT, EVENT_BATCH_RUN_FINISHED] as const;
 
 // ---------------------------------------------------------------------------
 // Metrics
 // ---------------------------------------------------------------------------
 
-export type InstrumentKind =
-  | 'counter'
-  | 'updowncounter'
-  | 'histogram'
-  | 'gauge'
-  | 'observable_counter'
-  | 'observable_updowncounter'
-  | 'observable_gauge';
+export type InstrumentKind = 'counter' | 'updowncounter' | 'histogram' | 'gauge' | 'observable_counter' | 'observable_updowncounter' | 'observable_gauge';
 
 export interface MetricDefinition {
   readonly name: string;
@@ -212,23 +199,15 @@ const RUN_ATTRS = [ATTR_BATCH_OPERATION, ATTR_BATCH_CATEGORY, ATTR_BATCH_SERVICE
 const PER_RUN_ATTRS = [...RUN_ATTRS, ATTR_BATCH_RUN_ID, ATTR_BATCH_NAME] as const;
 
 /** From 5 ms to 10 min: an API call to a slow LLM chunk. */
-export const CHUNK_DURATION_BUCKETS = [
-  0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600,
-] as const;
+export const CHUNK_DURATION_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600] as const;
 /** From 1 s to 1 day. */
-export const RUN_DURATION_BUCKETS = [
-  1, 5, 15, 30, 60, 120, 300, 600, 1800, 3600, 7200, 14400, 43200, 86400,
-] as const;
+export const RUN_DURATION_BUCKETS = [1, 5, 15, 30, 60, 120, 300, 600, 1800, 3600, 7200, 14400, 43200, 86400] as const;
 export const RETRY_AFTER_BUCKETS = [0.1, 0.5, 1, 2, 5, 10, 30, 60, 120, 300, 900, 3600] as const;
 export const QUALITY_BUCKETS = [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 1] as const;
 /** From 1 ms to 1 min: the HTTP semantic-convention advice, widened at both ends for analytics timings. */
-export const EVENT_DURATION_BUCKETS = [
-  0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10, 30, 60,
-] as const;
+export const EVENT_DURATION_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10, 30, 60] as const;
 /** Other event values (sizes, counts, scores): 0, then 1-2-5 steps up to a million. */
-export const EVENT_VALUE_BUCKETS = [
-  0, 1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10_000, 20_000, 50_000, 100_000, 1_000_000,
-] as const;
+export const EVENT_VALUE_BUCKETS = [0, 1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10_000, 20_000, 50_000, 100_000, 1_000_000] as const;
 
 export const METRIC_BATCH_ITEMS_PROCESSED = 'batch.items.processed' as const;
 export const METRIC_BATCH_CHUNK_DURATION = 'batch.chunk.duration' as const;
@@ -373,14 +352,16 @@ export const BATCH_METRICS = {
     name: METRIC_BATCH_EVENTS,
     instrument: 'observable_counter',
     unit: '{event}',
-    description: 'Analytics events (createEvents), every one, sampled in or out: exact totals by name, priority and error.type (errors only). Counted locally and observed at collection time.',
+    description:
+      'Analytics events (createEvents), every one, sampled in or out: exact totals by name, priority and error.type (errors only). Counted locally and observed at collection time.',
     attributes: [ATTR_BATCH_EVENT_NAME, ATTR_BATCH_EVENT_PRIORITY, ATTR_ERROR_TYPE],
   },
   eventDuration: {
     name: METRIC_BATCH_EVENT_DURATION,
     instrument: 'histogram',
     unit: 's',
-    description: 'Durations carried by analytics events (`values` keys ending in `Ms` or `_ms`, converted to seconds), by event name and measure; every event, sampled in or out.',
+    description:
+      'Durations carried by analytics events (`values` keys ending in `Ms` or `_ms`, converted to seconds), by event name and measure; every event, sampled in or out.',
     attributes: EVENT_ATTRS,
     buckets: EVENT_DURATION_BUCKETS,
   },
@@ -490,7 +471,8 @@ export const DELIVERY_METRICS = {
     name: METRIC_OTEL_SDK_EXPORTER_SPAN_EXPORTED,
     instrument: 'observable_counter',
     unit: '{span}',
-    description: 'Spans the exporter finished with; error.type set for those that failed for good (a status never retried, rejected by partial success, evicted).',
+    description:
+      'Spans the exporter finished with; error.type set for those that failed for good (a status never retried, rejected by partial success, evicted).',
     attributes: [ATTR_OTEL_COMPONENT_TYPE, ATTR_OTEL_COMPONENT_NAME, ATTR_ERROR_TYPE],
   },
   logExported: {
@@ -561,7 +543,8 @@ export const DELIVERY_METRICS = {
     name: METRIC_BATCHTEL_PROCESSOR_REQUESTS,
     instrument: 'observable_counter',
     unit: '{request}',
-    description: 'Export requests the batch processor wrote to the spool, by what set off the write (size, interval, priority, backpressure, flush); records per request = processed / requests.',
+    description:
+      'Export requests the batch processor wrote to the spool, by what set off the write (size, interval, priority, backpressure, flush); records per request = processed / requests.',
     attributes: [ATTR_OTEL_COMPONENT_TYPE, ATTR_OTEL_COMPONENT_NAME, ATTR_BATCHTEL_WRITE_TRIGGER],
   },
   spoolEvicted: {
@@ -573,7 +556,4 @@ export const DELIVERY_METRICS = {
   },
 } as const satisfies Record<string, MetricDefinition>;
 
-export const ALL_METRICS: readonly MetricDefinition[] = [
-  ...Object.values(BATCH_METRICS),
-  ...Object.values(DELIVERY_METRICS),
-];
+export const ALL_METRICS: readonly MetricDefinition[] = [...Object.values(BATCH_METRICS), ...Object.values(DELIVERY_METRICS)];

@@ -375,7 +375,17 @@ export class ProgressTracker {
     const now = this.run.clock.now();
     if (durationMs > limit && !this.slowFiles && !this.run.activeAlerts.has(group)) {
       this.slowFiles = true;
-      this.run.raiseAlert(firingAlert({ id: `${this.run.id}:${group}:file:${now}`, group, severity: 'low', message: `a file took ${Math.round(durationMs)} ms (over ${limit} ms)`, value: durationMs, threshold: limit, raisedAtMs: now }));
+      this.run.raiseAlert(
+        firingAlert({
+          id: `${this.run.id}:${group}:file:${now}`,
+          group,
+          severity: 'low',
+          message: `a file took ${Math.round(durationMs)} ms (over ${limit} ms)`,
+          value: durationMs,
+          threshold: limit,
+          raisedAtMs: now,
+        }),
+      );
     } else if (durationMs <= limit && this.slowFiles) {
       this.slowFiles = false;
       const open = this.run.activeAlerts.get(group);

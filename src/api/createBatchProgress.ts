@@ -58,7 +58,8 @@ class ChunkBatchProgress implements BatchProgress {
     const run = this.run;
     let errors: readonly unknown[] = [];
     if (Array.isArray(rawErrors)) errors = rawErrors;
-    else if (rawErrors !== null) run.problems.report('invalid_value', `batchtel: completeBatch errors must be an array, got ${safeText(rawErrors, 40)} (ignored)`);
+    else if (rawErrors !== null)
+      run.problems.report('invalid_value', `batchtel: completeBatch errors must be an array, got ${safeText(rawErrors, 40)} (ignored)`);
     const now = run.clock.now();
     const duration = typeof batchTimeMs === 'number' && Number.isFinite(batchTimeMs) && batchTimeMs >= 0 ? batchTimeMs : undefined;
     if (batchTimeMs !== undefined && duration === undefined) {
@@ -93,7 +94,8 @@ class ChunkBatchProgress implements BatchProgress {
   private end(rawOptions: { message?: string; errorRateThreshold?: number }): void {
     const run = this.run;
     const options = typeof rawOptions === 'object' && rawOptions !== null ? rawOptions : {};
-    if (rawOptions !== undefined && options !== rawOptions) run.problems.report('invalid_value', `batchtel: finish options must be an object, got ${safeText(rawOptions, 40)} (ignored)`);
+    if (rawOptions !== undefined && options !== rawOptions)
+      run.problems.report('invalid_value', `batchtel: finish options must be an object, got ${safeText(rawOptions, 40)} (ignored)`);
     let threshold: unknown = options.errorRateThreshold;
     if (threshold !== undefined && typeof threshold !== 'number') {
       run.problems.report('invalid_value', `batchtel: errorRateThreshold must be a number, got ${safeText(threshold, 40)} (ignored)`);

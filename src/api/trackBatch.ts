@@ -193,13 +193,7 @@ export class BatchRun {
     return buildStats(run);
   }
 
-  private async runChunk<T>(
-    items: T[],
-    index: number,
-    handler: ChunkHandler<T>,
-    options: ProcessOptions,
-    signal: AbortSignal,
-  ): Promise<ErrorInfo | undefined> {
+  private async runChunk<T>(items: T[], index: number, handler: ChunkHandler<T>, options: ProcessOptions, signal: AbortSignal): Promise<ErrorInfo | undefined> {
     const run = this.run;
     const chunk: Chunk = run.beginChunk(items.length, index);
     const retry = options.retry;
@@ -250,7 +244,8 @@ export class BatchRun {
       const { failed, skipped, quality, usage } = r;
       if (typeof quality === 'number') this.run.recordQuality(quality);
       else if (Array.isArray(quality)) for (const score of quality.slice(0, MAX_QUALITY_SCORES)) this.run.recordQuality(score as number);
-      else if (quality !== undefined) this.run.problems.report('invalid_value', 'batchtel: a chunk result\'s quality must be a number or an array of numbers (ignored)');
+      else if (quality !== undefined)
+        this.run.problems.report('invalid_value', "batchtel: a chunk result's quality must be a number or an array of numbers (ignored)");
       if (usage !== undefined) this.run.recordUsage(usage);
       return { failed: typeof failed === 'number' ? failed : undefined, skipped: typeof skipped === 'number' ? skipped : undefined };
     } catch (error) {

@@ -4,12 +4,7 @@
  * stay plain fields of one class so tick() is an increment. Its shapes are in
  * runTypes.ts, its input checks in runInput.ts, its ETA wiring in RunEtaFeed.ts.
  */
-import {
-  BATCH_RUN_RESULT_VALUES,
-  ERROR_TYPE_VALUES,
-  type BatchItemOutcome,
-  type BatchRunResult,
-} from '../semconv.js';
+import { BATCH_RUN_RESULT_VALUES, ERROR_TYPE_VALUES, type BatchItemOutcome, type BatchRunResult } from '../semconv.js';
 import type { Clock } from './clock.js';
 import { clampWait } from './clock.js';
 import { classifyError, type ErrorInfo } from './errors.js';
@@ -20,19 +15,8 @@ import type { Problems } from './problems.js';
 import { RunStats } from './RunStats.js';
 import { CancelledError } from './CancelledError.js';
 import { badOutcome, readItemUpdate, readOptions, validAmount, validCount } from './runInput.js';
-import type {
-  RunStatus,
-  RunDescriptor,
-  Chunk,
-  RateLimitHit,
-  ItemStatus,
-  ItemProgress,
-  RunSummary,
-  RunListener,
-  RunConfig,
-} from './runTypes.js';
+import type { RunStatus, RunDescriptor, Chunk, RateLimitHit, ItemStatus, ItemProgress, RunSummary, RunListener, RunConfig } from './runTypes.js';
 import type { Alert } from './alert.js';
-
 
 const RESULTS: ReadonlySet<BatchRunResult> = new Set(Object.values(BATCH_RUN_RESULT_VALUES));
 
@@ -230,7 +214,8 @@ export class Run {
     let duration = 0;
     if (durationMs !== undefined) {
       if (typeof durationMs === 'number' && Number.isFinite(durationMs) && durationMs >= 0) duration = durationMs;
-      else this.problems.report('invalid_duration', `batchtel: chunk duration must be a finite number >= 0 ms, got ${safeText(durationMs, 40)} (recorded as 0)`);
+      else
+        this.problems.report('invalid_duration', `batchtel: chunk duration must be a finite number >= 0 ms, got ${safeText(durationMs, 40)} (recorded as 0)`);
     }
     const chunk = this.beginChunk(size, index, now - duration);
     this.endChunk(chunk, { failed: failedItems, endTimeMs: now });
@@ -243,15 +228,14 @@ export class Run {
    * Records a failure. Rate limiting (429) is detected from the error's shape;
    * `fatal` marks the run failed at finish.
    */
-  trackError(
-    error: unknown,
-    options: { chunk?: Chunk | undefined; status?: number | undefined; type?: string | undefined; fatal?: boolean } = {},
-  ): ErrorInfo {
+  trackError(error: unknown, options: { chunk?: Chunk | undefined; status?: number | undefined; type?: string | undefined; fatal?: boolean } = {}): ErrorInfo {
     const o = readOptions(this.problems, options, 'trackError', ['status', 'type', 'chunk', 'fatal']);
     const status = o['status'];
     const type = o['type'];
-    if (status !== undefined && typeof status !== 'number') this.problems.report('invalid_value', `batchtel: an error's status must be a number, got ${safeText(status, 40)} (ignored)`);
-    if (type !== undefined && typeof type !== 'string') this.problems.report('invalid_value', `batchtel: an error's type must be a string, got ${safeText(type, 40)} (ignored)`);
+    if (status !== undefined && typeof status !== 'number')
+      this.problems.report('invalid_value', `batchtel: an error's status must be a number, got ${safeText(status, 40)} (ignored)`);
+    if (type !== undefined && typeof type !== 'string')
+      this.problems.report('invalid_value', `batchtel: an error's type must be a string, got ${safeText(type, 40)} (ignored)`);
     const info = classifyError(error, {
       status: typeof status === 'number' ? status : undefined,
       type: typeof type === 'string' ? type : undefined,
@@ -292,7 +276,10 @@ export class Run {
     if (this.state === STATE_DONE) return this.inactiveCall('recordRetry');
     let type = errorType;
     if (typeof type !== 'string' || type === '') {
-      this.problems.report('invalid_value', `batchtel: a retry's error type must be a non-empty string, got ${safeText(type, 40)} (counted as ${ERROR_TYPE_VALUES.other})`);
+      this.problems.report(
+        'invalid_value',
+        `batchtel: a retry's error type must be a non-empty string, got ${safeText(type, 40)} (counted as ${ERROR_TYPE_VALUES.other})`,
+      );
       type = ERROR_TYPE_VALUES.other;
     }
     type = safeText(type, LIMITS.errorType);
@@ -463,7 +450,8 @@ export class Run {
     const options: { result?: BatchRunResult; error?: ErrorInfo; message?: string } = {};
     if (o['result'] !== undefined) {
       if (RESULTS.has(o['result'] as BatchRunResult)) options.result = o['result'] as BatchRunResult;
-      else this.problems.report('invalid_value', `batchtel: finish result must be one of ${[...RESULTS].join(', ')}, got ${safeText(o['result'], 40)} (ignored)`);
+      else
+        this.problems.report('invalid_value', `batchtel: finish result must be one of ${[...RESULTS].join(', ')}, got ${safeText(o['result'], 40)} (ignored)`);
     }
     if (o['error'] !== undefined) options.error = o['error'] as ErrorInfo;
     if (o['message'] !== undefined) options.message = safeText(o['message'], LIMITS.finishMessage);
@@ -480,17 +468,9 @@ export class Run {
     const error = options.error ?? this.fatalError;
     const result: BatchRunResult =
       options.result ??
-      (this.fatalError
-        ? BATCH_RUN_RESULT_VALUES.failure
-        : this.signal.aborted
-          ? BATCH_RUN_RESULT_VALUES.cancellation
-          : BATCH_RUN_RESULT_VALUES.success);
+      (this.fatalError ? BATCH_RUN_RESULT_VALUES.failure : this.signal.aborted ? BATCH_RUN_RESULT_VALUES.cancellation : BATCH_RUN_RESULT_VALUES.success);
     const status: RunStatus =
-      result === BATCH_RUN_RESULT_VALUES.success
-        ? 'completed'
-        : result === BATCH_RUN_RESULT_VALUES.cancellation
-          ? 'cancelled'
-          : 'failed';
+      result === BATCH_RUN_RESULT_VALUES.success ? 'completed' : result === BATCH_RUN_RESULT_VALUES.cancellation ? 'cancelled' : 'failed';
     const errorType =
       result === BATCH_RUN_RESULT_VALUES.success
         ? undefined

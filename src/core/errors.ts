@@ -59,10 +59,7 @@ function headerValue(headers: unknown, name: string): string | undefined {
 function retryAfterHeaderOf(source: unknown): string | undefined {
   if (!isObject(source)) return undefined;
   const response = source['response'];
-  return (
-    headerValue(source['headers'], 'retry-after') ??
-    (isObject(response) ? headerValue(response['headers'], 'retry-after') : undefined)
-  );
+  return headerValue(source['headers'], 'retry-after') ?? (isObject(response) ? headerValue(response['headers'], 'retry-after') : undefined);
 }
 
 /** Node's codes and texts for a peer that cannot be reached or dropped the connection. */

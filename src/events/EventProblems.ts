@@ -1,13 +1,7 @@
 import { diag } from '@opentelemetry/api';
 import { ReportOnce } from '../core/ReportOnce.js';
 
-export type EventProblemCode =
-  | 'invalid_name'
-  | 'invalid_priority'
-  | 'invalid_attributes'
-  | 'invalid_value'
-  | 'series_overflow'
-  | 'telemetry_failed';
+export type EventProblemCode = 'invalid_name' | 'invalid_priority' | 'invalid_attributes' | 'invalid_value' | 'series_overflow' | 'telemetry_failed';
 
 /**
  * What `event()` does with bad input instead of throwing: each kind is

@@ -17,14 +17,7 @@ import {
 import { VERSION } from '../instrument/version.js';
 import { EventProblems, type EventProblemCode } from './EventProblems.js';
 import { eventInstrumentsFor, type CountedSeries, type EventInstruments, type SeriesSource } from './EventInstruments.js';
-import {
-  EVENT_NAME_PATTERN,
-  MEASURE_PATTERN,
-  eventsOptionsSchema,
-  normalizeEventsInput,
-  type EventsOptions,
-  type EventsOptionsInput,
-} from './options.js';
+import { EVENT_NAME_PATTERN, MEASURE_PATTERN, eventsOptionsSchema, normalizeEventsInput, type EventsOptions, type EventsOptionsInput } from './options.js';
 import { SEVERITY_TEXT } from '../instrument/severityText.js';
 import { seriesKey } from '../instrument/seriesKey.js';
 
@@ -175,7 +168,13 @@ class EventsRecorder implements Events, SeriesSource {
     this.recorded++;
   }
 
-  private recordValues(bound: Bound, state: NameState, values: Readonly<Record<string, number>>, errorType: string | undefined, record: Attributes | undefined): void {
+  private recordValues(
+    bound: Bound,
+    state: NameState,
+    values: Readonly<Record<string, number>>,
+    errorType: string | undefined,
+    record: Attributes | undefined,
+  ): void {
     if (typeof values !== 'object' || values === null) {
       this.problems.report('invalid_value', `values of event ${state.name} must be an object of numbers, got ${describe(values)}; ignored`);
       return;
@@ -183,7 +182,10 @@ class EventsRecorder implements Events, SeriesSource {
     for (const key in values) {
       const value = values[key];
       if (typeof value !== 'number' || !(Math.abs(value) <= MAX_EVENT_VALUE)) {
-        this.problems.report('invalid_value', `value ${describe(key)} of event ${state.name} must be a number within ±${MAX_EVENT_VALUE}, got ${describe(value)}; skipped`);
+        this.problems.report(
+          'invalid_value',
+          `value ${describe(key)} of event ${state.name} must be a number within ±${MAX_EVENT_VALUE}, got ${describe(value)}; skipped`,
+        );
         continue;
       }
       const measure = state.measures.get(key) ?? this.measure(bound, state, key);
@@ -191,7 +193,10 @@ class EventsRecorder implements Events, SeriesSource {
         this.problems.report('invalid_value', `duration ${describe(key)} of event ${state.name} must not be negative, got ${value}; skipped`);
         continue;
       }
-      measure.histogram.record(measure.duration ? value / 1000 : value, errorType === undefined ? measure.attributes : this.measureErrorAttributes(measure, errorType));
+      measure.histogram.record(
+        measure.duration ? value / 1000 : value,
+        errorType === undefined ? measure.attributes : this.measureErrorAttributes(measure, errorType),
+      );
       if (record !== undefined) record[key] = value;
     }
   }
@@ -239,7 +244,8 @@ class EventsRecorder implements Events, SeriesSource {
     const key = `${priority}\u0000${errorType}`;
     const seen = state.errors.get(key);
     if (seen) return seen;
-    if (errorType !== BATCH_EVENT_OTHER && !this.spend(`error.type ${errorType} of event ${state.name}`)) return this.errorSeries(state, priority, BATCH_EVENT_OTHER);
+    if (errorType !== BATCH_EVENT_OTHER && !this.spend(`error.type ${errorType} of event ${state.name}`))
+      return this.errorSeries(state, priority, BATCH_EVENT_OTHER);
     const series = this.newSeries({ [ATTR_BATCH_EVENT_NAME]: state.name, [ATTR_BATCH_EVENT_PRIORITY]: priority, [ATTR_ERROR_TYPE]: errorType });
     state.errors.set(key, series);
     return series;
@@ -255,7 +261,10 @@ class EventsRecorder implements Events, SeriesSource {
     const duration = DURATION_SUFFIX.test(key) || key === 'ms';
     let name = duration ? key.replace(DURATION_SUFFIX, '') || 'duration' : key;
     if (!MEASURE_PATTERN.test(key)) {
-      this.problems.report('invalid_value', `value key ${describe(key)} of event ${state.name} is not an identifier (letters, digits, _ and .); recorded as measure ${BATCH_EVENT_OTHER}`);
+      this.problems.report(
+        'invalid_value',
+        `value key ${describe(key)} of event ${state.name} is not an identifier (letters, digits, _ and .); recorded as measure ${BATCH_EVENT_OTHER}`,
+      );
       name = BATCH_EVENT_OTHER;
     } else if (!this.spend(`measure ${key} of event ${state.name}`)) {
       name = BATCH_EVENT_OTHER;
@@ -289,7 +298,10 @@ class EventsRecorder implements Events, SeriesSource {
       this.budget--;
       return true;
     }
-    this.problems.report('series_overflow', `more than ${this.options.maxSeries} event names, error types and measures; ${what} and later ones are folded into ${BATCH_EVENT_OTHER}`);
+    this.problems.report(
+      'series_overflow',
+      `more than ${this.options.maxSeries} event names, error types and measures; ${what} and later ones are folded into ${BATCH_EVENT_OTHER}`,
+    );
     return false;
   }
 }
@@ -307,8 +319,6 @@ function present(value: AttributeValue | undefined): string | undefined {
   if (value === undefined || value === null || value === '' || typeof value === 'object') return undefined;
   return String(value);
 }
-
-
 
 function describe(value: unknown): string {
   if (typeof value === 'string') return JSON.stringify(value.length > 60 ? `${value.slice(0, 57)}...` : value);

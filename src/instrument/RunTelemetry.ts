@@ -191,11 +191,7 @@ export class RunTelemetry implements RunListener {
     if (d.total !== undefined) attributes[ATTR_BATCH_ITEMS_TOTAL] = d.total;
     for (const [key, value] of Object.entries(d.metadata)) attributes[ATTR_BATCH_METADATA_PREFIX + key] = value;
     const parent = this.runContext;
-    this.runSpan = this.tracer.startSpan(
-      spanNameRun(d.operation),
-      { kind: SpanKind.INTERNAL, attributes, startTime: run.startTimeMs },
-      parent,
-    );
+    this.runSpan = this.tracer.startSpan(spanNameRun(d.operation), { kind: SpanKind.INTERNAL, attributes, startTime: run.startTimeMs }, parent);
     this.runContext = trace.setSpan(parent, this.runSpan);
     this.segment = { index: 0, span: undefined, context: this.runContext, startTimeMs: run.startTimeMs, chunks: 0 };
     this.instruments.runsActive.add(1, this.base);
@@ -479,14 +475,7 @@ export class RunTelemetry implements RunListener {
     return this.segment;
   }
 
-  private emit(
-    eventName: string,
-    severityNumber: SeverityNumber,
-    attributes: Attributes,
-    context: Context,
-    timestamp?: number,
-    body?: string,
-  ): void {
+  private emit(eventName: string, severityNumber: SeverityNumber, attributes: Attributes, context: Context, timestamp?: number, body?: string): void {
     this.logger.emit({
       eventName,
       severityNumber,
@@ -498,4 +487,3 @@ export class RunTelemetry implements RunListener {
     });
   }
 }
-

@@ -43,7 +43,10 @@ export class FallbackExporter<T> implements Exporter<T> {
         return;
       }
       this.downUntil = Date.now() + this.recheckMs;
-      this.announcement.report('collector_down', `batchtel: no OpenTelemetry Collector answers at ${this.describe.primary}; telemetry is written to ${this.describe.fallback} instead`);
+      this.announcement.report(
+        'collector_down',
+        `batchtel: no OpenTelemetry Collector answers at ${this.describe.primary}; telemetry is written to ${this.describe.fallback} instead`,
+      );
       this.fallback.export(items, done);
     });
   }

@@ -6,14 +6,7 @@ import { OTLPMetricExporter as OTLPMetricExporterProto } from '@opentelemetry/ex
 import { randomUUID } from 'node:crypto';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { BatchLogRecordProcessor, ConsoleLogRecordExporter, LoggerProvider, type LogRecordProcessor } from '@opentelemetry/sdk-logs';
-import {
-  AggregationType,
-  ConsoleMetricExporter,
-  InstrumentType,
-  MeterProvider,
-  type PushMetricExporter,
-  type ViewOptions,
-} from '@opentelemetry/sdk-metrics';
+import { AggregationType, ConsoleMetricExporter, InstrumentType, MeterProvider, type PushMetricExporter, type ViewOptions } from '@opentelemetry/sdk-metrics';
 import { BatchSpanProcessor, ConsoleSpanExporter, TracerProvider, type SpanProcessor } from '@opentelemetry/sdk-trace';
 import { parseOptions } from './parseOptions.js';
 import { ReportOnce } from '../core/ReportOnce.js';
@@ -69,7 +62,10 @@ function start(options: TelemetrySetupOptions, env: OtelEnv, undoGlobalContext: 
   const r = resolve(options, env);
   const redactor = createRedactor(options.redactKeys);
   // The resource goes out with every request: secrets in OTEL_RESOURCE_ATTRIBUTES are masked too.
-  const resourceAttributes = Object.entries({ ...env.resourceAttributes, ...options.resourceAttributes }).map(([key, value]) => [key, redactor.value(key, value)]);
+  const resourceAttributes = Object.entries({ ...env.resourceAttributes, ...options.resourceAttributes }).map(([key, value]) => [
+    key,
+    redactor.value(key, value),
+  ]);
   const resource = resourceFromAttributes({
     ...(Object.fromEntries(resourceAttributes) as Record<string, string | number | boolean>),
     'service.name': options.serviceName ?? env.serviceName ?? env.resourceAttributes['service.name'] ?? 'unknown_service:node',
@@ -78,7 +74,12 @@ function start(options: TelemetrySetupOptions, env: OtelEnv, undoGlobalContext: 
     'telemetry.distro.name': 'batchtel',
     'telemetry.distro.version': VERSION,
   });
-  const common = (signal: Signal) => ({ url: r.url(signal), headers: r.headers(signal), timeoutMillis: r.timeoutMillis(signal), compression: (r.gzip(signal) ? 'gzip' : 'none') as never });
+  const common = (signal: Signal) => ({
+    url: r.url(signal),
+    headers: r.headers(signal),
+    timeoutMillis: r.timeoutMillis(signal),
+    compression: (r.gzip(signal) ? 'gzip' : 'none') as never,
+  });
   const destinations: string[] = [];
   const pipelines: DeliveryPipeline[] = [];
   let deliveryMetrics: DeliveryMetrics | undefined;
@@ -127,7 +128,9 @@ function start(options: TelemetrySetupOptions, env: OtelEnv, undoGlobalContext: 
   const describe = (signal: Signal) => {
     const choice = r.choice(signal);
     destinations.push(
-      choice === 'otlp' ? `${signal} → ${redactor.text(r.url(signal))} (${r.protocol(signal)}${r.implicit(signal) ? `, else ${options.localDir}` : ''})` : `${signal} → ${choice}`,
+      choice === 'otlp'
+        ? `${signal} → ${redactor.text(r.url(signal))} (${r.protocol(signal)}${r.implicit(signal) ? `, else ${options.localDir}` : ''})`
+        : `${signal} → ${choice}`,
     );
     return choice;
   };
@@ -245,9 +248,10 @@ function start(options: TelemetrySetupOptions, env: OtelEnv, undoGlobalContext: 
   const handle: TelemetryHandle = {
     destination: destinations.join('; '),
     deliveryStats: () => pipelines.map(deliveryStats),
-    forceFlush: () => untraced(async () => {
-      await Promise.all([tracerProvider.forceFlush(), loggerProvider.forceFlush(), meterProvider.forceFlush()]);
-    }),
+    forceFlush: () =>
+      untraced(async () => {
+        await Promise.all([tracerProvider.forceFlush(), loggerProvider.forceFlush(), meterProvider.forceFlush()]);
+      }),
     shutdown: () => {
       shutdownPromise ??= untraced(async () => {
         removeHandlers();

@@ -44,7 +44,9 @@ export const telemetrySetupSchema = z.strictObject({
   /** OTLP/HTTP base URL (`/v1/<signal>` is appended); else OTEL_EXPORTER_OTLP_ENDPOINT; else 127.0.0.1:4318 with a local fallback. */
   endpoint: z.url({ protocol: /^https?$/, error: 'an http:// or https:// URL' }).optional(),
   protocol: z.enum(['http/protobuf', 'http/json']).optional(),
-  headers: z.record(z.string().regex(HEADER_NAME, 'an HTTP header name'), z.string().regex(HEADER_VALUE, 'a header value without control characters')).optional(),
+  headers: z
+    .record(z.string().regex(HEADER_NAME, 'an HTTP header name'), z.string().regex(HEADER_VALUE, 'a header value without control characters'))
+    .optional(),
   compression: z.enum(['gzip', 'none']).optional(),
   timeoutMillis: z.number().int().min(1).optional(),
   traces: exporterChoice.optional(),
@@ -65,7 +67,11 @@ export const telemetrySetupSchema = z.strictObject({
   /** Spans and log records are written here before they are sent, and wait here while the endpoint fails. */
   spoolDir: z.string().default('.batchtel/spool'),
   /** Spool size limit; past it the oldest requests are evicted (counted). */
-  maxSpoolBytes: z.number().int().min(1024).default(256 * 1024 * 1024),
+  maxSpoolBytes: z
+    .number()
+    .int()
+    .min(1024)
+    .default(256 * 1024 * 1024),
   /** fsync every spool write: survives a machine crash too, at about 1 ms per request (a process crash is covered without it). */
   spoolFsync: z.boolean().default(false),
   /** Spans and logs are on disk at least this often: what a crash (SIGKILL) can lose. */

@@ -35,7 +35,10 @@ const DAY_MS = 86_400_000;
 /** The control API and board as one request listener. */
 export function createBatchHandler(options: BatchHandlerOptions): BatchHandler {
   const auth = parseAuth((options as { auth?: unknown } | undefined)?.auth);
-  if (options.allowedHosts !== undefined && !(Array.isArray(options.allowedHosts) && options.allowedHosts.every((h) => typeof h === 'string' && h.length > 0))) {
+  if (
+    options.allowedHosts !== undefined &&
+    !(Array.isArray(options.allowedHosts) && options.allowedHosts.every((h) => typeof h === 'string' && h.length > 0))
+  ) {
     throw new TypeError(`batchtel/server: \`allowedHosts\` must be an array of host names, received ${describeReceived(options.allowedHosts)}`);
   }
   const allowedHosts = new Set((options.allowedHosts ?? []).map(hostName));
@@ -72,7 +75,10 @@ export function createBatchHandler(options: BatchHandlerOptions): BatchHandler {
 
   const findRun = (id: string): Run => {
     const run = registry.get(id);
-    if (!run) throw new HttpError(404, `no run with id ${JSON.stringify(id)}`, [{ path: 'params.id', message: 'not found (unknown, or removed by cleanup or history limits)', code: 'not_found' }]);
+    if (!run)
+      throw new HttpError(404, `no run with id ${JSON.stringify(id)}`, [
+        { path: 'params.id', message: 'not found (unknown, or removed by cleanup or history limits)', code: 'not_found' },
+      ]);
     return run;
   };
 
@@ -89,7 +95,11 @@ export function createBatchHandler(options: BatchHandlerOptions): BatchHandler {
           return { handled: true };
         }
       }
-      send(res, 200, boardHtml(), 'text/html; charset=utf-8', { 'content-security-policy': "default-src 'self'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src 'self' data:; frame-ancestors 'none'", 'x-frame-options': 'DENY', 'referrer-policy': 'no-referrer' });
+      send(res, 200, boardHtml(), 'text/html; charset=utf-8', {
+        'content-security-policy': "default-src 'self'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src 'self' data:; frame-ancestors 'none'",
+        'x-frame-options': 'DENY',
+        'referrer-policy': 'no-referrer',
+      });
       return { handled: true };
     },
     openapi: ({ res }) => {
@@ -144,14 +154,22 @@ export function createBatchHandler(options: BatchHandlerOptions): BatchHandler {
       return {
         json: {
           success: true,
-          stats: { total: runs.length, byStatus, byOperation, completionRate: finished > 0 ? Math.round((byStatus['completed']! / finished) * 10_000) / 10_000 : 0, liveClients: hub.clientCount },
+          stats: {
+            total: runs.length,
+            byStatus,
+            byOperation,
+            completionRate: finished > 0 ? Math.round((byStatus['completed']! / finished) * 10_000) / 10_000 : 0,
+            liveClients: hub.clientCount,
+          },
         },
       };
     },
     cancel: ({ params }) => {
       const run = findRun(params['id']!);
       if (run.isFinished) {
-        throw new HttpError(409, `run ${run.id} has already finished (${run.status})`, [{ path: 'params.id', message: `status is ${run.status}`, code: 'already_finished' }]);
+        throw new HttpError(409, `run ${run.id} has already finished (${run.status})`, [
+          { path: 'params.id', message: `status is ${run.status}`, code: 'already_finished' },
+        ]);
       }
       // Cancel aborts the run's signal; the run stops when its code next looks at it (batch.process()
       // does between chunks, and passes it to each chunk). A loop that never looks keeps running, so
@@ -182,13 +200,16 @@ export function createBatchHandler(options: BatchHandlerOptions): BatchHandler {
         ]);
       }
       const parsed = op.input.safeParse(b.input ?? b.filters ?? {}, { reportInput: true });
-      if (!parsed.success) throw validationError(parsed.error as z.ZodError, b.input === undefined && b.filters !== undefined ? 'body.filters' : 'body.input', op.input);
+      if (!parsed.success)
+        throw validationError(parsed.error as z.ZodError, b.input === undefined && b.filters !== undefined ? 'body.filters' : 'body.input', op.input);
       const input = parsed.data;
       // Only a valid create spends a slot: a client fixing its request is not locked out by its own typos.
       const wait = bucket.take();
       if (wait > 0) {
         const seconds = Math.max(1, Math.ceil(wait / 1000));
-        throw new HttpError(429, 'too many runs created; slow down', [{ path: 'request', message: `retry after ${seconds} s`, code: 'rate_limited' }], { 'retry-after': String(seconds) });
+        throw new HttpError(429, 'too many runs created; slow down', [{ path: 'request', message: `retry after ${seconds} s`, code: 'rate_limited' }], {
+          'retry-after': String(seconds),
+        });
       }
       const total = b.total_items ?? op.total?.(input);
       const batch = trackBatch({
@@ -207,7 +228,7 @@ export function createBatchHandler(options: BatchHandlerOptions): BatchHandler {
         batch,
         options: runOptions,
         signal: batch.signal,
-        process: <T,>(items: Iterable<T> | AsyncIterable<T>, handler: Parameters<typeof batch.process<T>>[1]) =>
+        process: <T>(items: Iterable<T> | AsyncIterable<T>, handler: Parameters<typeof batch.process<T>>[1]) =>
           batch.process(items, handler, {
             batchSize: o.batchSize,
             concurrency: o.concurrency,

@@ -26,7 +26,9 @@ export function readJson(req: IncomingMessage, limit: number): Promise<unknown> 
       const text = Buffer.concat(chunks).toString('utf8');
       if (text.trim() === '') return resolve({});
       if (type !== undefined && !/^application\/([a-z.+-]*\+)?json\b/i.test(type)) {
-        return reject(new HttpError(415, 'the body must be application/json', [{ path: 'headers.content-type', message: `got ${type}`, code: 'unsupported_media_type' }]));
+        return reject(
+          new HttpError(415, 'the body must be application/json', [{ path: 'headers.content-type', message: `got ${type}`, code: 'unsupported_media_type' }]),
+        );
       }
       try {
         resolve(JSON.parse(text));

@@ -52,7 +52,9 @@ describe('the telemetry contract', () => {
     const reused = Object.entries(sc).filter(
       ([key, value]) => /^(ATTR|METRIC|EVENT)_/.test(key) && typeof value === 'string' && !/^(batch|batchtel)[._]/.test(value),
     );
-    expect(reused.map(([key]) => key)).toEqual(expect.arrayContaining(['ATTR_ERROR_TYPE', 'ATTR_OTEL_COMPONENT_TYPE', 'METRIC_OTEL_SDK_EXPORTER_SPAN_EXPORTED']));
+    expect(reused.map(([key]) => key)).toEqual(
+      expect.arrayContaining(['ATTR_ERROR_TYPE', 'ATTR_OTEL_COMPONENT_TYPE', 'METRIC_OTEL_SDK_EXPORTER_SPAN_EXPORTED']),
+    );
     for (const [key, value] of reused) expect(published[key], key).toBe(value);
   });
 
@@ -63,8 +65,12 @@ describe('the telemetry contract', () => {
 
   it('batchtel/semconv carries every name users query by, and no definitions or Prometheus naming', () => {
     const queryable = Object.keys(sc).filter((name) => /^(ATTR|METRIC|EVENT|SPAN)_|_VALUES$/.test(name) && !name.endsWith('_BUCKETS'));
-    expect(queryable.filter((name) => !(name in entry)), 'add them to src/semconv/index.ts').toEqual([]);
-    for (const internal of ['BATCH_METRICS', 'DELIVERY_METRICS', 'ALL_METRICS', 'PROM', 'PROM_LABEL', 'prometheusName']) expect(entry).not.toHaveProperty(internal);
+    expect(
+      queryable.filter((name) => !(name in entry)),
+      'add them to src/semconv/index.ts',
+    ).toEqual([]);
+    for (const internal of ['BATCH_METRICS', 'DELIVERY_METRICS', 'ALL_METRICS', 'PROM', 'PROM_LABEL', 'prometheusName'])
+      expect(entry).not.toHaveProperty(internal);
   });
 
   it('the README telemetry tables are generated from this file and current', () => {

@@ -132,8 +132,15 @@ export class AlertEvaluator implements RunListener {
     const hitsInWindow = this.countHitsSince(windowStart);
     // Clears only when the window holds clearly fewer hits again, so a steady rate at the threshold does not flap.
     const rateCleared = hitsInWindow <= Math.floor(t.rateLimit.hits * HYSTERESIS);
-    this.check(G.rateLimit, oldest >= windowStart, rateCleared, now, hitsInWindow, t.rateLimit.hits,
-      () => `${hitsInWindow} rate-limit responses in the last ${Math.round(t.rateLimit.windowMs / 60_000)} min (more than ${t.rateLimit.hits})`);
+    this.check(
+      G.rateLimit,
+      oldest >= windowStart,
+      rateCleared,
+      now,
+      hitsInWindow,
+      t.rateLimit.hits,
+      () => `${hitsInWindow} rate-limit responses in the last ${Math.round(t.rateLimit.windowMs / 60_000)} min (more than ${t.rateLimit.hits})`,
+    );
 
     // high_error_rate: errors over items, once enough items are in.
     // Errors reported without items (`trackError` in `createBatchProgress`) still count against the items seen.
@@ -141,8 +148,15 @@ export class AlertEvaluator implements RunListener {
     const seen = Math.max(run.completed, errors);
     const ratio = seen > 0 ? errors / seen : 0;
     const enough = seen >= t.highErrorRate.minItems;
-    this.check(G.highErrorRate, enough && ratio > t.highErrorRate.ratio, ratio < t.highErrorRate.ratio * HYSTERESIS, now, ratio, t.highErrorRate.ratio,
-      () => `error rate ${(ratio * 100).toFixed(1)}% above ${(t.highErrorRate.ratio * 100).toFixed(0)}%`);
+    this.check(
+      G.highErrorRate,
+      enough && ratio > t.highErrorRate.ratio,
+      ratio < t.highErrorRate.ratio * HYSTERESIS,
+      now,
+      ratio,
+      t.highErrorRate.ratio,
+      () => `error rate ${(ratio * 100).toFixed(1)}% above ${(t.highErrorRate.ratio * 100).toFixed(0)}%`,
+    );
 
     // slow_performance: the median of the recent chunks against the median of the first ones.
     // Medians: one retried or rate-limited chunk is not a slowdown.
@@ -151,15 +165,29 @@ export class AlertEvaluator implements RunListener {
       this.scratch.set(this.recent);
       factor = median(this.scratch, this.scratch.length) / this.baseline;
     }
-    this.check(G.slowPerformance, factor > t.slowPerformance.factor, factor < 1 + (t.slowPerformance.factor - 1) * HYSTERESIS, now, factor, t.slowPerformance.factor,
-      () => `chunks are ${factor.toFixed(1)}x slower than at the start of the run`);
+    this.check(
+      G.slowPerformance,
+      factor > t.slowPerformance.factor,
+      factor < 1 + (t.slowPerformance.factor - 1) * HYSTERESIS,
+      now,
+      factor,
+      t.slowPerformance.factor,
+      () => `chunks are ${factor.toFixed(1)}x slower than at the start of the run`,
+    );
 
     // low_throughput: only when asked for, and after the baseline chunks.
     const floor = t.lowThroughput.itemsPerSecond;
     if (floor !== undefined && this.baselineCount >= t.slowPerformance.baselineChunks) {
       const current = run.stats.latestThroughput() ?? run.itemsPerSecond(now);
-      this.check(G.lowThroughput, current < floor, current > floor / HYSTERESIS, now, current, floor,
-      () => `throughput ${current.toFixed(1)} items/s below ${floor} items/s`);
+      this.check(
+        G.lowThroughput,
+        current < floor,
+        current > floor / HYSTERESIS,
+        now,
+        current,
+        floor,
+        () => `throughput ${current.toFixed(1)} items/s below ${floor} items/s`,
+      );
     }
 
     // quality_degradation: average of the recent scores.
@@ -168,8 +196,7 @@ export class AlertEvaluator implements RunListener {
       for (let i = 0; i < this.qualityRing.count; i++) mean += this.quality[i]!;
       mean /= this.qualityRing.count;
       const q = t.qualityDegradation.threshold;
-      this.check(G.qualityDegradation, mean < q, mean >= q + (1 - q) * (1 - HYSTERESIS), now, mean, q,
-      () => `average quality ${mean.toFixed(2)} below ${q}`);
+      this.check(G.qualityDegradation, mean < q, mean >= q + (1 - q) * (1 - HYSTERESIS), now, mean, q, () => `average quality ${mean.toFixed(2)} below ${q}`);
     }
 
     // The checks below read the clock-driven state (ETA, idle time): once a second is plenty,
@@ -187,8 +214,7 @@ export class AlertEvaluator implements RunListener {
       const limit = t.etaDeviation.percent;
       const settled = moved < limit * HYSTERESIS;
       if (!this.active.has(G.etaDeviation)) {
-        this.check(G.etaDeviation, moved > limit, false, now, moved, limit,
-          () => `estimated completion moved by ${moved.toFixed(0)}% of the remaining time`);
+        this.check(G.etaDeviation, moved > limit, false, now, moved, limit, () => `estimated completion moved by ${moved.toFixed(0)}% of the remaining time`);
         // A slow drift follows the estimate; a jump starts an episode measured from the new estimate.
         if (settled || this.active.has(G.etaDeviation)) this.etaReference = completion;
         this.etaStableSince = undefined;
@@ -211,8 +237,15 @@ export class AlertEvaluator implements RunListener {
     const idle = run.idleTimeMs(now);
     // Idle time only shrinks when items complete, so "well under the limit again" means progress resumed,
     // whoever (renderer, metric collection) observed that progress first.
-    this.check(G.stalled, idle >= t.stalled.afterMs, idle < t.stalled.afterMs * HYSTERESIS, now, idle, t.stalled.afterMs,
-      () => `no progress for ${Math.round(idle / 1000)} s`);
+    this.check(
+      G.stalled,
+      idle >= t.stalled.afterMs,
+      idle < t.stalled.afterMs * HYSTERESIS,
+      now,
+      idle,
+      t.stalled.afterMs,
+      () => `no progress for ${Math.round(idle / 1000)} s`,
+    );
   }
 
   private countHitsSince(since: number): number {
@@ -225,7 +258,15 @@ export class AlertEvaluator implements RunListener {
   private check(group: BatchAlertGroup, firing: boolean, cleared: boolean, now: number, value: number, threshold: number, message: () => string): void {
     const open = this.active.get(group);
     if (!open && firing) {
-      const alert = firingAlert({ id: `${this.run.id}:${group}:${++this.episodes}`, group, severity: SEVERITY[group], message: message(), value, threshold, raisedAtMs: now });
+      const alert = firingAlert({
+        id: `${this.run.id}:${group}:${++this.episodes}`,
+        group,
+        severity: SEVERITY[group],
+        message: message(),
+        value,
+        threshold,
+        raisedAtMs: now,
+      });
       this.active.set(group, alert);
       this.run.raiseAlert(alert);
     } else if (open && cleared && !firing && now - open.raisedAtMs >= this.thresholds.minEpisodeMs) {

@@ -67,7 +67,7 @@ export abstract class RateEstimator implements EtaEstimator {
     // added back as the run's average wait per item (see remainingFor).
     const waited = Math.min(dt * 0.99, Math.max(0, this.rateLimitWaitMs - this.waitAtLastObservation));
     this.waitAtLastObservation = this.rateLimitWaitMs;
-    this.update((dc / (dt - waited)), dt - waited, dc);
+    this.update(dc / (dt - waited), dt - waited, dc);
     this.lastTime = timeMs;
     this.lastCount = completed;
     if (dc > 0) this.progressSteps++;

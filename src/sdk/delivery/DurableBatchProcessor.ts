@@ -134,7 +134,9 @@ export class DurableBatchProcessor<T> {
     const lostTotal = Object.values(lost).reduce((a, b) => a + b, 0);
     const left = this.options.sender.pending();
     if (lostTotal === 0 && left === 0) return;
-    const byReason = Object.entries(lost).map(([reason, n]) => `${n} ${reason}`).join(', ');
+    const byReason = Object.entries(lost)
+      .map(([reason, n]) => `${n} ${reason}`)
+      .join(', ');
     const message = `batchtel: ${this.options.signal} at exit: accepted ${this.counts.accepted} + inherited ${c.inherited} = delivered ${c.delivered} + rejected ${c.rejected} + left in the spool ${left} + lost ${lostTotal}${byReason ? ` (${byReason})` : ''}`;
     if (lostTotal > 0) diag.warn(message);
     else diag.info(message);

@@ -38,7 +38,14 @@ function retryAfter(value: string | undefined): number | undefined {
   return ms === undefined ? undefined : Math.min(MAX_RETRY_WAIT_MS, ms);
 }
 
-const failure = (reason: string, retryable: boolean, status?: number): SendResult => ({ ok: false, retryable, status, retryAfterMs: undefined, body: undefined, reason });
+const failure = (reason: string, retryable: boolean, status?: number): SendResult => ({
+  ok: false,
+  retryable,
+  status,
+  retryAfterMs: undefined,
+  body: undefined,
+  reason,
+});
 
 /** The URL, or the error code that says why it cannot be requested (reported by the sender, not thrown). */
 function parseTarget(url: string): URL | string {

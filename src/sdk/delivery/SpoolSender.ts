@@ -101,7 +101,18 @@ const bump = (counts: Record<string, number>, key: string, n: number) => {
  * never retried: the request is removed, counted and reported once.
  */
 export class SpoolSender {
-  readonly counts: DeliveryCounts = { inherited: 0, delivered: 0, rejected: 0, dropped: {}, spooled: 0, replayed: 0, retries: {}, writtenLocally: 0, refused: {}, localEvicted: 0 };
+  readonly counts: DeliveryCounts = {
+    inherited: 0,
+    delivered: 0,
+    rejected: 0,
+    dropped: {},
+    spooled: 0,
+    replayed: 0,
+    retries: {},
+    writtenLocally: 0,
+    refused: {},
+    localEvicted: 0,
+  };
   private readonly queue: Entry[] = [];
   private readonly inflight = new Set<Entry>();
   private readonly byFile = new Map<string, Entry>();
@@ -300,11 +311,15 @@ export class SpoolSender {
       this.inflight.delete(entry);
       this.byFile.delete(entry.file.name);
       bump(this.counts.refused, result.reason, entry.records);
-      this.report(`refused_${result.reason}`, `the endpoint refused ${entry.records} ${this.options.signal} records with ${result.reason}; they stay in the spool`);
+      this.report(
+        `refused_${result.reason}`,
+        `the endpoint refused ${entry.records} ${this.options.signal} records with ${result.reason}; they stay in the spool`,
+      );
     } else if (!result.retryable || entry.evicted) {
       this.finish(entry);
       if (entry.evicted) this.drop(DELIVERY_ERROR_TYPE_VALUES.evicted, entry.records, 'the spool reached its size limit; the oldest requests were evicted');
-      else if (result.status === undefined) this.drop(result.reason, entry.records, `an export request cannot be made (${result.reason}: the endpoint must be an http:// or https:// URL)`);
+      else if (result.status === undefined)
+        this.drop(result.reason, entry.records, `an export request cannot be made (${result.reason}: the endpoint must be an http:// or https:// URL)`);
       else this.drop(result.reason, entry.records, `the endpoint refused an export with ${result.reason}; such requests are not retried`);
     } else {
       this.inflight.delete(entry);
@@ -331,10 +346,16 @@ export class SpoolSender {
       const evicted = this.options.local!.append(body, entry.records).records;
       if (evicted > 0) {
         this.counts.localEvicted += evicted;
-        this.report('local_evicted', `the local telemetry folder reached its size limit; the oldest ${this.options.signal} records are evicted (counted, not logged again)`);
+        this.report(
+          'local_evicted',
+          `the local telemetry folder reached its size limit; the oldest ${this.options.signal} records are evicted (counted, not logged again)`,
+        );
       }
     } catch (error) {
-      this.report('local_write', `the local telemetry folder cannot be written (${(error as Error & { code?: string }).code ?? (error as Error).name}); requests wait in the spool`);
+      this.report(
+        'local_write',
+        `the local telemetry folder cannot be written (${(error as Error & { code?: string }).code ?? (error as Error).name}); requests wait in the spool`,
+      );
       return false;
     }
     this.finish(entry);
@@ -380,7 +401,10 @@ export class SpoolSender {
     if (!answer || count === 0) return 0;
     const rejected = { count, message: answer.message };
     this.counts.rejected += rejected.count;
-    this.report(DELIVERY_ERROR_TYPE_VALUES.rejected, `the endpoint rejected ${rejected.count} ${this.options.signal} records: ${rejected.message} (further rejections are counted, not logged)`);
+    this.report(
+      DELIVERY_ERROR_TYPE_VALUES.rejected,
+      `the endpoint rejected ${rejected.count} ${this.options.signal} records: ${rejected.message} (further rejections are counted, not logged)`,
+    );
     return rejected.count;
   }
 

@@ -44,7 +44,12 @@ export interface DurableDeliveryConfig {
    * requests are appended to `<dir>/<signal>.jsonl` instead, and the endpoint
    * is tried again every `recheckMs` (30 s).
    */
-  readonly local?: { readonly dir: string; readonly recheckMs?: number; readonly announce: () => void; /** Per signal file; LOCAL_MAX_BYTES (64 MiB) by default. */ readonly maxBytes?: number };
+  readonly local?: {
+    readonly dir: string;
+    readonly recheckMs?: number;
+    readonly announce: () => void /** Per signal file; LOCAL_MAX_BYTES (64 MiB) by default. */;
+    readonly maxBytes?: number;
+  };
   readonly now?: () => number;
 }
 

@@ -11,7 +11,7 @@ describe('QuantileSketch', () => {
     const sketch = new QuantileSketch(0.01);
     const values: number[] = [];
     let seed = 7;
-    const random = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    const random = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
     for (let i = 0; i < 50_000; i++) {
       const v = Math.exp(random() * 8); // 1 ms .. ~3 s, log-uniform
       values.push(v);

@@ -70,7 +70,11 @@ describe('Run state machine', () => {
   it('notifies listeners and survives one that throws', () => {
     const { run, sink } = makeRun();
     const seen: string[] = [];
-    const broken: RunListener = { onStart: () => { throw new Error('listener bug'); } };
+    const broken: RunListener = {
+      onStart: () => {
+        throw new Error('listener bug');
+      },
+    };
     run.addListener(broken);
     run.addListener({ onStart: () => seen.push('start'), onFinish: () => seen.push('finish') });
     run.start();

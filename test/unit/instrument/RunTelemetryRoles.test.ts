@@ -21,7 +21,15 @@ function runWith(role: RunTelemetryConfig['role'], parent = runSpanParent({ trac
     clock,
     problems: new Problems(() => undefined),
   });
-  const options: RunTelemetryConfig = { ...t.providers, maxChunksPerTrace: 1000, maxTraceAgeMs: 3_600_000, itemSpanRatio: 0, chunkEvents: false, exceptionSpanEvents: false, role };
+  const options: RunTelemetryConfig = {
+    ...t.providers,
+    maxChunksPerTrace: 1000,
+    maxTraceAgeMs: 3_600_000,
+    itemSpanRatio: 0,
+    chunkEvents: false,
+    exceptionSpanEvents: false,
+    role,
+  };
   run.addListener(new RunTelemetry(run, options, parent));
   return { run, clock };
 }

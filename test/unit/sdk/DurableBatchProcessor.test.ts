@@ -140,7 +140,13 @@ describe('DurableBatchProcessor shutdown', () => {
 describe('Spool', () => {
   it('names carry the record count; the oldest files are evicted past the limit and reported', () => {
     const evicted: Array<[string, number]> = [];
-    const spool = new Spool({ dir: mkdtempSync(join(tmpdir(), 'batchtel-unit-spool-')), prefix: 'traces', maxBytes: 2500, encoding: 'protobuf', onEvict: (file, bytes) => evicted.push([file.name, bytes]) });
+    const spool = new Spool({
+      dir: mkdtempSync(join(tmpdir(), 'batchtel-unit-spool-')),
+      prefix: 'traces',
+      maxBytes: 2500,
+      encoding: 'protobuf',
+      onEvict: (file, bytes) => evicted.push([file.name, bytes]),
+    });
     const files = [0, 1, 2, 3, 4].map((i) => spool.write(new Uint8Array(1000).fill(i), 10 + i)!);
     expect(files.map((f) => f.records)).toEqual([10, 11, 12, 13, 14]);
     expect(spool.names()).toEqual(files.slice(3).map((f) => f.name));
