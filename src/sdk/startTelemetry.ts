@@ -78,6 +78,7 @@ function start(options: TelemetrySetupOptions, env: OtelEnv, undoGlobalContext: 
     url: r.url(signal),
     headers: r.headers(signal),
     timeoutMillis: r.timeoutMillis(signal),
+    // Typed as otlp-exporter-base's CompressionAlgorithm enum (not a dependency of ours); its values are these strings.
     compression: (r.gzip(signal) ? 'gzip' : 'none') as never,
   });
   const destinations: string[] = [];
