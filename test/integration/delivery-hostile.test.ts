@@ -238,15 +238,21 @@ describe('durable delivery under hostile conditions (a real producer process, lo
     expect(disk.records).toBe(1);
   }, 60_000);
 
-  it('an endpoint that cannot be requested (no scheme): the app runs on and exits normally, the loss counted by error.type and reported once', async () => {
+  it('an endpoint variable without a scheme: the app runs on and exits normally, one warning names the variable, the records go to the valid endpoint', async () => {
+    // An endpoint option without a scheme is a construction error; from the environment it
+    // must never take the app down (it once crashed it with ERR_INVALID_PROTOCOL from the send path).
     const dir = mkdtempSync(join(tmpdir(), 'batchtel-hostile-url-'));
-    const result = await produce('collector:4318', { COUNT: '5000', SPOOL_DIR: dir, OTEL_LOG_LEVEL: 'info' });
+    const { sink: s, endpoint } = await sink();
+    const result = await produce('env', {
+      COUNT: '5000', SPOOL_DIR: dir, OTEL_LOG_LEVEL: 'info',
+      OTEL_EXPORTER_OTLP_ENDPOINT: endpoint, OTEL_EXPORTER_OTLP_LOGS_ENDPOINT: 'collector:4318/v1/logs',
+    });
     expect(result.code).toBe(0);
-    const disk = onDisk(dir);
-    account('endpoint without a scheme', result.stats, disk.records);
-    expect(result.stats.dropped).toEqual({ ERR_INVALID_PROTOCOL: 5000 });
-    expect(result.stderr).not.toMatch(/unhandled|ERR_INVALID_PROTOCOL]/i);
-    expect(result.stderr.match(/cannot be made/g)).toHaveLength(1);
+    account('endpoint variable without a scheme', result.stats, onDisk(dir).records, `; endpoint received ${s.logRecords().length}`);
+    expect(result.stats.delivered).toBe(5000);
+    expect(s.logRecords()).toHaveLength(5000);
+    expect(result.stderr).not.toMatch(/unhandled|ERR_INVALID_PROTOCOL/i);
+    expect(result.stderr.match(/OTEL_EXPORTER_OTLP_LOGS_ENDPOINT/g)).toHaveLength(1);
   }, 60_000);
 
   it('a spool folder that is a regular file: startTelemetry does not fail, delivery runs from memory, one warning', async () => {
