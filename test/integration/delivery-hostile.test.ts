@@ -244,8 +244,11 @@ describe('durable delivery under hostile conditions (a real producer process, lo
     const dir = mkdtempSync(join(tmpdir(), 'batchtel-hostile-url-'));
     const { sink: s, endpoint } = await sink();
     const result = await produce('env', {
-      COUNT: '5000', SPOOL_DIR: dir, OTEL_LOG_LEVEL: 'info',
-      OTEL_EXPORTER_OTLP_ENDPOINT: endpoint, OTEL_EXPORTER_OTLP_LOGS_ENDPOINT: 'collector:4318/v1/logs',
+      COUNT: '5000',
+      SPOOL_DIR: dir,
+      OTEL_LOG_LEVEL: 'info',
+      OTEL_EXPORTER_OTLP_ENDPOINT: endpoint,
+      OTEL_EXPORTER_OTLP_LOGS_ENDPOINT: 'collector:4318/v1/logs',
     });
     expect(result.code).toBe(0);
     account('endpoint variable without a scheme', result.stats, onDisk(dir).records, `; endpoint received ${s.logRecords().length}`);

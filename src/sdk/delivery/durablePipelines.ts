@@ -76,7 +76,8 @@ const TRACES: SignalKind<ReadableSpan> = {
   rejected: (p) => p.rejectedSpans,
   redact: redactSpan,
   isPriority: isPrioritySpan,
-  sizeOf: (span) => 64 + span.name.length + attributesSize(span.attributes) + span.events.reduce((n, e) => n + 32 + e.name.length + attributesSize(e.attributes), 0),
+  sizeOf: (span) =>
+    64 + span.name.length + attributesSize(span.attributes) + span.events.reduce((n, e) => n + 32 + e.name.length + attributesSize(e.attributes), 0),
 };
 
 const LOGS: SignalKind<ReadableLogRecord> = {

@@ -7,7 +7,9 @@ import { Spool, type SpoolFile } from '../../../src/sdk/delivery/Spool.js';
 import type { SpoolSender } from '../../../src/sdk/delivery/SpoolSender.js';
 
 /** Records what reaches the sender: one entry per written request. */
-function setup(options: { maxBatchSize?: number; maxQueueSize?: number; syncIntervalMs?: number; sizeOf?: (n: number) => number; maxBatchBytes?: number } = {}) {
+function setup(
+  options: { maxBatchSize?: number; maxQueueSize?: number; syncIntervalMs?: number; sizeOf?: (n: number) => number; maxBatchBytes?: number } = {},
+) {
   let now = 0;
   const spool = new Spool({ dir: mkdtempSync(join(tmpdir(), 'batchtel-unit-spool-')), prefix: 'logs', maxBytes: 1 << 30, encoding: 'json' });
   const written: number[][] = [];
