@@ -56,9 +56,12 @@ async function round(kind: 'plain' | 'batchtel', index: number, ioMs: number): P
     await io();
     return job.data.items.length;
   };
-  const wrapped = chunkProcessor<number>(async () => {
-    await io();
-  }, { connection });
+  const wrapped = chunkProcessor<number>(
+    async () => {
+      await io();
+    },
+    { connection },
+  );
   let done = 0;
   let finished!: () => void;
   const all = new Promise<void>((resolve) => (finished = resolve));
@@ -100,11 +103,15 @@ for (const ioMs of [5, 0]) {
   const plain = median(results.plain);
   const wrapped = median(results.batchtel);
   const ratio = wrapped / plain;
-  console.log(`bullmq worker, chunk jobs ${ioMs > 0 ? `waiting ${ioMs} ms on I/O` : 'doing nothing'}, ${JOBS} jobs x ${ROUNDS} rounds, concurrency ${CONCURRENCY}:`);
+  console.log(
+    `bullmq worker, chunk jobs ${ioMs > 0 ? `waiting ${ioMs} ms on I/O` : 'doing nothing'}, ${JOBS} jobs x ${ROUNDS} rounds, concurrency ${CONCURRENCY}:`,
+  );
   console.log(`  plain BullMQ worker   ${plain.toFixed(0)} jobs/s  (rounds: ${results.plain.map((r) => r.toFixed(0)).join(', ')})`);
   console.log(`  wrapped by batchtel   ${wrapped.toFixed(0)} jobs/s  (rounds: ${results.batchtel.map((r) => r.toFixed(0)).join(', ')})`);
   console.log(`  ratio                 ${ratio.toFixed(3)}  (target >= ${TARGET}) ${ratio >= TARGET ? 'OK' : 'BELOW TARGET'}`);
-  console.log(`  CPU per job           plain ${median(cpus.plain).toFixed(0)} µs, wrapped ${median(cpus.batchtel).toFixed(0)} µs (+${(median(cpus.batchtel) - median(cpus.plain)).toFixed(0)} µs)`);
+  console.log(
+    `  CPU per job           plain ${median(cpus.plain).toFixed(0)} µs, wrapped ${median(cpus.batchtel).toFixed(0)} µs (+${(median(cpus.batchtel) - median(cpus.plain)).toFixed(0)} µs)`,
+  );
 }
 
 // ---- the follower's CPU -----------------------------------------------------------------
@@ -131,7 +138,9 @@ for (const ioMs of [5, 0]) {
   const wall = performance.now() - t0;
   const cpuMs = (cpu.user + cpu.system) / 1000;
   console.log(`follower, ${FOLLOW_CHUNKS} chunk completions in ${(wall / 1000).toFixed(1)} s (${summary.result}, ${follower.completed} items):`);
-  console.log(`  CPU ${cpuMs.toFixed(0)} ms = ${((cpuMs * 1000) / FOLLOW_CHUNKS).toFixed(1)} ms per 1,000 chunk completions (${((cpuMs / wall) * 100).toFixed(1)}% of one core)`);
+  console.log(
+    `  CPU ${cpuMs.toFixed(0)} ms = ${((cpuMs * 1000) / FOLLOW_CHUNKS).toFixed(1)} ms per 1,000 chunk completions (${((cpuMs / wall) * 100).toFixed(1)}% of one core)`,
+  );
   await worker.stop();
   await run.close();
   await queue.close();

@@ -49,9 +49,13 @@ const attr = (p: JsonPoint, key: string) => p.attributes?.find((a) => a.key === 
 
 /** Every metric in the sink's metric requests, in arrival order. */
 function metricsIn(sink: OtlpSink): JsonMetric[] {
-  return sink.of('metrics').flatMap((r) =>
-    ((r.json as { resourceMetrics?: Array<{ scopeMetrics: Array<{ metrics: JsonMetric[] }> }> }).resourceMetrics ?? []).flatMap((rm) => rm.scopeMetrics.flatMap((sm) => sm.metrics)),
-  );
+  return sink
+    .of('metrics')
+    .flatMap((r) =>
+      ((r.json as { resourceMetrics?: Array<{ scopeMetrics: Array<{ metrics: JsonMetric[] }> }> }).resourceMetrics ?? []).flatMap((rm) =>
+        rm.scopeMetrics.flatMap((sm) => sm.metrics),
+      ),
+    );
 }
 
 /** Total of a counter (or count of a histogram) over its series: the latest value of each series when cumulative, the sum when delta. */
@@ -105,7 +109,12 @@ const dataPoints = metrics.reduce((n, m) => n + pointsOf(m).length, 0);
 const ourPoints = metrics.filter((m) => m.name.startsWith('batch.event')).reduce((n, m) => n + pointsOf(m).length, 0);
 const requests = sink.requests;
 const counterTotal = total(metrics, sc.METRIC_BATCH_EVENTS, (p) => Number(p.asInt ?? p.asDouble ?? 0));
-const durationCount = total(metrics, sc.METRIC_BATCH_EVENT_DURATION, (p) => Number(p.count ?? 0), (p) => attr(p, sc.ATTR_BATCH_EVENT_NAME) === 'item.processed');
+const durationCount = total(
+  metrics,
+  sc.METRIC_BATCH_EVENT_DURATION,
+  (p) => Number(p.count ?? 0),
+  (p) => attr(p, sc.ATTR_BATCH_EVENT_NAME) === 'item.processed',
+);
 const failedDelivered = logRecords.filter((r) => r.eventName === 'item.failed').length;
 const writeReduction = 1 - requests / EVENTS;
 const recordRatio = (logRecords.length + dataPoints) / EVENTS;
@@ -123,11 +132,17 @@ const checks = [
 ] as const;
 
 console.log(`events benchmark: ${n(EVENTS)} item events through createEvents → startTelemetry (http/json) → in-process OTLP sink`);
-console.log(`  mix: item.processed ${n(sent.processed)} (rate ${RATES['item.processed']}, durationMs), item.retried ${n(sent.retried)} (rate ${RATES['item.retried']}, attempts), item.failed ${n(sent.failed)} (errors, never sampled)`);
+console.log(
+  `  mix: item.processed ${n(sent.processed)} (rate ${RATES['item.processed']}, durationMs), item.retried ${n(sent.retried)} (rate ${RATES['item.retried']}, attempts), item.failed ${n(sent.failed)} (errors, never sampled)`,
+);
 console.log(`  records in:             ${n(EVENTS)}`);
-console.log(`  log records out:        ${n(logRecords.length)} (item.processed ${n(logRecords.filter((r) => r.eventName === 'item.processed').length)}, item.retried ${n(logRecords.filter((r) => r.eventName === 'item.retried').length)}, item.failed ${n(failedDelivered)})`);
+console.log(
+  `  log records out:        ${n(logRecords.length)} (item.processed ${n(logRecords.filter((r) => r.eventName === 'item.processed').length)}, item.retried ${n(logRecords.filter((r) => r.eventName === 'item.retried').length)}, item.failed ${n(failedDelivered)})`,
+);
 console.log(`  data points out:        ${n(dataPoints)} (${n(ourPoints)} batch.event*, the rest SDK self-telemetry)`);
-console.log(`  export requests out:    ${n(requests)} (logs ${n(sink.of('logs').length)}, metrics ${n(sink.of('metrics').length)}, traces ${n(sink.of('traces').length)})`);
+console.log(
+  `  export requests out:    ${n(requests)} (logs ${n(sink.of('logs').length)}, metrics ${n(sink.of('metrics').length)}, traces ${n(sink.of('traces').length)})`,
+);
 console.log(`  write reduction:        ${pct(writeReduction)} (1 - requests / records in; the usual analytics target is 95%)`);
 console.log(`  record reduction:       ${pct(1 - recordRatio)} ((log records + data points) / records in = ${pct(recordRatio)})`);
 console.log(`  counter total:          ${n(counterTotal)} (batch.events, every event sampled in or out)`);

@@ -29,7 +29,8 @@ const ROOT = fileURLToPath(new URL('../', import.meta.url));
 const COUNT = Math.ceil((SECONDS * 1000) / TICK_MS) * PER_TICK;
 
 const spool = mkdtempSync(join(tmpdir(), 'batchtel-outage-'));
-const spoolBytes = () => readdirSync(spool).reduce((sum, f) => sum + (f.endsWith('.otlp') ? statSync(join(spool, f), { throwIfNoEntry: false })?.size ?? 0 : 0), 0);
+const spoolBytes = () =>
+  readdirSync(spool).reduce((sum, f) => sum + (f.endsWith('.otlp') ? (statSync(join(spool, f), { throwIfNoEntry: false })?.size ?? 0) : 0), 0);
 
 console.log(
   `\noutage benchmark: delivery producer (startTelemetry, http/json) at up to ${(PER_TICK / TICK_MS).toFixed(0)}k log records/s, ` +
@@ -85,7 +86,9 @@ const sink = createServer((request, response) => {
   request.on('end', () => {
     let raw = Buffer.concat(chunks);
     if (request.headers['content-encoding'] === 'gzip') raw = gunzipSync(raw);
-    const body = JSON.parse(raw.toString('utf8')) as { resourceLogs?: Array<{ scopeLogs: Array<{ logRecords: Array<{ attributes: Array<{ key: string; value: { intValue?: string | number } }> }> }> }> };
+    const body = JSON.parse(raw.toString('utf8')) as {
+      resourceLogs?: Array<{ scopeLogs: Array<{ logRecords: Array<{ attributes: Array<{ key: string; value: { intValue?: string | number } }> }> }> }>;
+    };
     for (const rl of body.resourceLogs ?? [])
       for (const sl of rl.scopeLogs)
         for (const record of sl.logRecords) {
@@ -133,14 +136,22 @@ console.log(`  ${'outage window'.padEnd(14)}${pad('emitted', 10)}${pad('peak RSS
 for (const w of windows) console.log(`  ${w.label.padEnd(14)}${pad(w.emitted, 10)}${pad(w.peakRss.toFixed(1), 13)}${pad(w.peakSpoolMb.toFixed(1), 10)}`);
 console.log(`  emitted during the outage:  ${emittedDuringOutage} records in ${SECONDS} s (${Math.round(emittedDuringOutage / SECONDS)}/s)`);
 console.log(`  after the endpoint is back: the rest emitted and the spool drained in ${drainedS.toFixed(1)} s`);
-console.log(`  accounting:                 sent ${sent} = received ${distinct} + evicted ${evicted} + other drops ${otherDrops.reduce((a, [, n]) => a + n, 0)} + pending ${stats.pending ?? 0} (duplicates ${total - distinct})`);
+console.log(
+  `  accounting:                 sent ${sent} = received ${distinct} + evicted ${evicted} + other drops ${otherDrops.reduce((a, [, n]) => a + n, 0)} + pending ${stats.pending ?? 0} (duplicates ${total - distinct})`,
+);
 
 const first = windows[0]!;
 const last = windows.at(-1)!;
 const checks: Array<[boolean, string]> = [
-  [sent === distinct + evicted && otherDrops.length === 0 && (stats.pending ?? 0) === 0, 'accounting closes exactly: sent = received + evicted, nothing pending, no other drops'],
+  [
+    sent === distinct + evicted && otherDrops.length === 0 && (stats.pending ?? 0) === 0,
+    'accounting closes exactly: sent = received + evicted, nothing pending, no other drops',
+  ],
   [evicted > 0, 'the outage outgrew the spool (eviction exercised and counted)'],
-  [last.peakRss <= first.peakRss * 1.25 + 16, `memory bounded: peak RSS in the last window (${last.peakRss.toFixed(1)} MB) <= first window (${first.peakRss.toFixed(1)} MB) x 1.25 + 16 MB`],
+  [
+    last.peakRss <= first.peakRss * 1.25 + 16,
+    `memory bounded: peak RSS in the last window (${last.peakRss.toFixed(1)} MB) <= first window (${first.peakRss.toFixed(1)} MB) x 1.25 + 16 MB`,
+  ],
   [Math.max(...windows.map((w) => w.peakSpoolMb)) <= SPOOL_LIMIT / 2 ** 20 + 4, 'spool within its limit (+ one batch file being written)'],
 ];
 console.log('targets');

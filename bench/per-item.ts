@@ -68,19 +68,38 @@ const bare = measure((n) => {
 const meter = meterProvider.getMeter('bench');
 const counter = meter.createCounter('bench.items', { unit: '{item}' });
 const attrs: Attributes = { 'batch.operation': 'bench', 'batch.category': 'cat', 'batch.item.outcome': 'success' };
-const counterAdd = measure((n) => {
-  for (let i = 0; i < n; i++) counter.add(1, attrs);
-}, 200_000, 7);
-const counterAddBare = measure((n) => {
-  for (let i = 0; i < n; i++) counter.add(1);
-}, 500_000, 7);
+const counterAdd = measure(
+  (n) => {
+    for (let i = 0; i < n; i++) counter.add(1, attrs);
+  },
+  200_000,
+  7,
+);
+const counterAddBare = measure(
+  (n) => {
+    for (let i = 0; i < n; i++) counter.add(1);
+  },
+  500_000,
+  7,
+);
 
-const devnull = { write: () => true, isTTY: true, columns: 120, cursorTo: () => true, clearLine: () => true, moveCursor: () => true } as unknown as NodeJS.WritableStream;
+const devnull = {
+  write: () => true,
+  isTTY: true,
+  columns: 120,
+  cursorTo: () => true,
+  clearLine: () => true,
+  moveCursor: () => true,
+} as unknown as NodeJS.WritableStream;
 const bar = new cliProgress.SingleBar({ stream: devnull, fps: 10, noTTYOutput: true }, cliProgress.Presets.legacy);
 bar.start(Number.MAX_SAFE_INTEGER, 0);
-const cliIncrement = measure((n) => {
-  for (let i = 0; i < n; i++) bar.increment();
-}, 500_000, 7);
+const cliIncrement = measure(
+  (n) => {
+    for (let i = 0; i < n; i++) bar.increment();
+  },
+  500_000,
+  7,
+);
 bar.stop();
 
 /** tqdm's own per-iteration overhead, measured in Python as (tqdm loop − bare loop) / n. */
@@ -119,11 +138,14 @@ const registry = new RunRegistry({ maxFinished: 1 });
 const ours = trackBatch({ name: 'bench', operation: 'bench', category: 'cat', display: 'none', registry, total: Number.MAX_SAFE_INTEGER }).start();
 const perItem = measure((n) => {
   for (let i = 0; i < n; i++) ours.tick();
-
 });
-const perItemOutcome = measure((n) => {
-  for (let i = 0; i < n; i++) ours.tick((i & 15) === 0 ? 'failure' : 'success');
-}, N, 7);
+const perItemOutcome = measure(
+  (n) => {
+    for (let i = 0; i < n; i++) ours.tick((i & 15) === 0 ? 'failure' : 'success');
+  },
+  N,
+  7,
+);
 
 async function exactTotals(): Promise<{ ok: boolean; observed: number; counted: number }> {
   const run = trackBatch({ name: 'exact', operation: 'exact', display: 'none', registry, total: 10_000_000 }).start();
@@ -134,9 +156,7 @@ async function exactTotals(): Promise<{ ok: boolean; observed: number; counted: 
   }
   const { resourceMetrics } = await reader.collect();
   const metric = resourceMetrics.scopeMetrics.flatMap((s) => s.metrics).find((m) => m.descriptor.name === METRIC_BATCH_ITEMS_PROCESSED)!;
-  const observed = metric.dataPoints
-    .filter((p) => p.attributes['batch.operation'] === 'exact')
-    .reduce((sum, p) => sum + (p.value as number), 0);
+  const observed = metric.dataPoints.filter((p) => p.attributes['batch.operation'] === 'exact').reduce((sum, p) => sum + (p.value as number), 0);
   const failures = metric.dataPoints.find((p) => p.attributes['batch.operation'] === 'exact' && p.attributes[ATTR_BATCH_ITEM_OUTCOME] === 'failure')?.value;
   run.finish();
   return { ok: observed === counted && failures === 300_000, observed, counted };

@@ -35,9 +35,19 @@ const SHAPES: Record<string, (size: number) => string> = {
   // One run of hex digits ending in a colon: the case that was quadratic.
   'hex blob': (size) => `${fill(hex, size - 1)}:`,
   // xxd-style lines: offset, colon, groups, text.
-  'hex dump': (size) => fill((i) => `${(i * 16).toString(16).padStart(8, '0')}: ${hex(i).slice(0, 4)} ${hex(i + 1).slice(0, 4)} ${hex(i + 2)} ${hex(i + 3)}  ..hello.world..\n`, size),
+  'hex dump': (size) =>
+    fill(
+      (i) => `${(i * 16).toString(16).padStart(8, '0')}: ${hex(i).slice(0, 4)} ${hex(i + 1).slice(0, 4)} ${hex(i + 2)} ${hex(i + 3)}  ..hello.world..\n`,
+      size,
+    ),
   'stack trace': (size) =>
-    fill((i) => (i % 20 === 0 ? `Error: request ${i} failed: ECONNRESET\n` : `    at handler${i} (/srv/app/node_modules/some-lib/dist/module${i % 7}.js:${i % 500}:${i % 80})\n`), size),
+    fill(
+      (i) =>
+        i % 20 === 0
+          ? `Error: request ${i} failed: ECONNRESET\n`
+          : `    at handler${i} (/srv/app/node_modules/some-lib/dist/module${i % 7}.js:${i % 500}:${i % 80})\n`,
+      size,
+    ),
   'prose with secrets': (size) =>
     fill(
       (i) =>
@@ -68,7 +78,9 @@ const OLD_URL_CREDENTIALS = /([a-z][a-z0-9+.-]*:\/\/[^\s:/@]+):[^\s@/]+@/gi;
 
 let failed = false;
 console.log(`redaction, ms per MB (best of several runs)\n`);
-console.log(`${'shape'.padEnd(20)}${SIZES.map((s) => `${s >= 1024 * 1024 ? `${s / 1024 / 1024} MB` : `${s / 1024} KB`}`.padStart(10)).join('')}   largest/smallest`);
+console.log(
+  `${'shape'.padEnd(20)}${SIZES.map((s) => `${s >= 1024 * 1024 ? `${s / 1024 / 1024} MB` : `${s / 1024} KB`}`.padStart(10)).join('')}   largest/smallest`,
+);
 for (const [shape, make] of Object.entries(SHAPES)) {
   const perMb = SIZES.map((size) => {
     const text = make(size);
@@ -78,7 +90,9 @@ for (const [shape, make] of Object.entries(SHAPES)) {
   const ratio = perMb.at(-1)! / perMb[0]!;
   const flat = ratio <= FLAT_BOUND;
   failed ||= !flat;
-  console.log(`${shape.padEnd(20)}${perMb.map((t) => t.toFixed(2).padStart(10)).join('')}   ${ratio.toFixed(2)} ${flat ? 'flat' : `NOT FLAT (bound ${FLAT_BOUND})`}`);
+  console.log(
+    `${shape.padEnd(20)}${perMb.map((t) => t.toFixed(2).padStart(10)).join('')}   ${ratio.toFixed(2)} ${flat ? 'flat' : `NOT FLAT (bound ${FLAT_BOUND})`}`,
+  );
 }
 
 console.log(`\nthe previous URL-credential pattern on the hex blob, ms per MB`);
@@ -86,7 +100,9 @@ for (const size of [10 * 1024, 40 * 1024]) {
   const text = SHAPES['hex blob']!(size);
   const ms = best(() => text.replace(OLD_URL_CREDENTIALS, 'x'), 1);
   const now = best(() => redactor.text(text), runsFor(size));
-  console.log(`  ${String(size / 1024).padStart(3)} KB: before ${(ms / (size / 1024 / 1024)).toFixed(0).padStart(7)}  now ${(now / (size / 1024 / 1024)).toFixed(2).padStart(7)}  (${(ms / now).toFixed(0)}x)`);
+  console.log(
+    `  ${String(size / 1024).padStart(3)} KB: before ${(ms / (size / 1024 / 1024)).toFixed(0).padStart(7)}  now ${(now / (size / 1024 / 1024)).toFixed(2).padStart(7)}  (${(ms / now).toFixed(0)}x)`,
+  );
 }
 
 if (failed) {

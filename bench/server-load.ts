@@ -52,16 +52,27 @@ async function loops(registry: RunRegistry, runs: number, ms: number, tag: strin
   let items = 0;
   await Promise.all(
     Array.from({ length: runs }, async (_, i) => {
-      const batch = trackBatch({ name: `${tag} loop ${i}`, operation: `load_${i % 8}`, total: 10_000_000, registry, display: 'none', alerts: { enabled: false } });
+      const batch = trackBatch({
+        name: `${tag} loop ${i}`,
+        operation: `load_${i % 8}`,
+        total: 10_000_000,
+        registry,
+        display: 'none',
+        alerts: { enabled: false },
+      });
       async function* source() {
         while (performance.now() < deadline) yield 0;
       }
-      const stats = await batch.process(source(), async (chunk) => {
-        let x = 0;
-        for (let k = 0; k < 2000; k++) x += Math.sqrt(k + chunk.length);
-        await new Promise<void>((resolve) => setImmediate(resolve));
-        return x < 0 ? { failed: 1 } : undefined;
-      }, { batchSize: 100 });
+      const stats = await batch.process(
+        source(),
+        async (chunk) => {
+          let x = 0;
+          for (let k = 0; k < 2000; k++) x += Math.sqrt(k + chunk.length);
+          await new Promise<void>((resolve) => setImmediate(resolve));
+          return x < 0 ? { failed: 1 } : undefined;
+        },
+        { batchSize: 100 },
+      );
       items += stats.processed;
     }),
   );
@@ -140,7 +151,7 @@ export async function measure(options: LoadOptions): Promise<LoadReport> {
       },
       baselineItemsPerCpuSecond: Math.round((baselineMean * 100) / ((baselineCpu + baselineCpuAfter) / 2)),
       loadedItemsPerCpuSecond: Math.round((loaded * 100) / loadedCpu),
-      efficiencyRatio: Math.round(((loaded / loadedCpu) / (baselineMean / ((baselineCpu + baselineCpuAfter) / 2))) * 1000) / 1000,
+      efficiencyRatio: Math.round((loaded / loadedCpu / (baselineMean / ((baselineCpu + baselineCpuAfter) / 2))) * 1000) / 1000,
       cpu: { baselinePercent: Math.round(((baselineCpu + baselineCpuAfter) / 2) * 10) / 10, loadedPercent: loadedCpu, clientProcessPercent: result.cpuPercent },
       clientsConnected: ready.connected,
     };
@@ -184,33 +195,35 @@ async function clientProcess(url: string, token: string, count: number): Promise
   const perClient = new Array<number>(count).fill(0);
   let measuring = false;
   let connected = 0;
-  const requests = Array.from({ length: count }, (_, i) =>
-    new Promise<void>((resolve, reject) => {
-      const req = request(`${url}/api/batch/events`, { headers: { authorization: `Bearer ${token}` } }, (res) => {
-        if (res.statusCode !== 200) return reject(new Error(`SSE ${res.statusCode}`));
-        connected++;
-        resolve();
-        res.setEncoding('utf8');
-        let buffer = '';
-        res.on('data', (text: string) => {
-          const now = performance.timeOrigin + performance.now();
-          buffer += text;
-          let end: number;
-          while ((end = buffer.indexOf('\n\n')) >= 0) {
-            const block = buffer.slice(0, end);
-            buffer = buffer.slice(end + 2);
-            if (!measuring) continue;
-            const at = /"at":(\d+(?:\.\d+)?)\}$/m.exec(block);
-            if (at && !block.includes('event: batch:snapshot')) {
-              perClient[i]!++;
-              if (i % 10 === 0) latencies.push(now - Number(at[1])); // sample every tenth client to keep the array small
+  const requests = Array.from(
+    { length: count },
+    (_, i) =>
+      new Promise<void>((resolve, reject) => {
+        const req = request(`${url}/api/batch/events`, { headers: { authorization: `Bearer ${token}` } }, (res) => {
+          if (res.statusCode !== 200) return reject(new Error(`SSE ${res.statusCode}`));
+          connected++;
+          resolve();
+          res.setEncoding('utf8');
+          let buffer = '';
+          res.on('data', (text: string) => {
+            const now = performance.timeOrigin + performance.now();
+            buffer += text;
+            let end: number;
+            while ((end = buffer.indexOf('\n\n')) >= 0) {
+              const block = buffer.slice(0, end);
+              buffer = buffer.slice(end + 2);
+              if (!measuring) continue;
+              const at = /"at":(\d+(?:\.\d+)?)\}$/m.exec(block);
+              if (at && !block.includes('event: batch:snapshot')) {
+                perClient[i]!++;
+                if (i % 10 === 0) latencies.push(now - Number(at[1])); // sample every tenth client to keep the array small
+              }
             }
-          }
+          });
         });
-      });
-      req.on('error', reject);
-      req.end();
-    }),
+        req.on('error', reject);
+        req.end();
+      }),
   );
   await Promise.all(requests);
   let cpu = process.cpuUsage();
@@ -239,17 +252,23 @@ if (process.argv[2] === CLIENT_FLAG) {
   await clientProcess(process.argv[3]!, process.argv[4]!, Number(process.argv[5]));
 } else if (isMain) {
   const options: LoadOptions = { clients: 100, runs: 50, history: 500, phaseMs: 5000, progressIntervalMs: 500 };
-  console.log(`server load: ${options.clients} SSE clients, ${options.runs} concurrent batch loops, ${options.history} runs in history, ${options.phaseMs / 1000} s per phase, progress every ${options.progressIntervalMs} ms per run (loopback, ${(await import('node:os')).cpus().length} cores)`);
+  console.log(
+    `server load: ${options.clients} SSE clients, ${options.runs} concurrent batch loops, ${options.history} runs in history, ${options.phaseMs / 1000} s per phase, progress every ${options.progressIntervalMs} ms per run (loopback, ${(await import('node:os')).cpus().length} cores)`,
+  );
   const r = await measure(options);
   console.log(`  SSE clients connected        ${r.clientsConnected}`);
   console.log(`  loop throughput, no clients  ${r.baselineItemsPerSecond.toLocaleString('en')} items/s (mean of before and after)`);
   console.log(`  loop throughput, ${r.options.clients} clients ${r.loadedItemsPerSecond.toLocaleString('en')} items/s  (ratio ${r.throughputRatio})`);
-  console.log(`  items per CPU-second          ${r.baselineItemsPerCpuSecond.toLocaleString('en')} without clients, ${r.loadedItemsPerCpuSecond.toLocaleString('en')} with (ratio ${r.efficiencyRatio}; robust to other load on the machine)`);
+  console.log(
+    `  items per CPU-second          ${r.baselineItemsPerCpuSecond.toLocaleString('en')} without clients, ${r.loadedItemsPerCpuSecond.toLocaleString('en')} with (ratio ${r.efficiencyRatio}; robust to other load on the machine)`,
+  );
   console.log(`  events delivered             ${r.events.received.toLocaleString('en')} (min per client ${r.events.perClientMin})`);
   console.log(`  event latency publish→client p50 ${r.events.p50Ms} ms, p99 ${r.events.p99Ms} ms, max ${r.events.maxMs} ms`);
   console.log(`  CPU of loops+server process  ${r.cpu.baselinePercent}% without clients, ${r.cpu.loadedPercent}% with (of one core)`);
   console.log(`  CPU of the client process    ${r.cpu.clientProcessPercent}%`);
   const m = replayMemory();
   const mib = (n: number) => `${(n / 1048576).toFixed(2)} MiB`;
-  console.log(`  replay buffer, ${m.events} progress events, no client: ${mib(m.short.replayBytes)} (heap +${mib(m.short.heapGrowthBytes)}) with a 20-character name, ${mib(m.huge.replayBytes)} (heap +${mib(m.huge.heapGrowthBytes)}) with a 10 MiB name (ratio ${(m.huge.replayBytes / m.short.replayBytes).toFixed(2)})`);
+  console.log(
+    `  replay buffer, ${m.events} progress events, no client: ${mib(m.short.replayBytes)} (heap +${mib(m.short.heapGrowthBytes)}) with a 20-character name, ${mib(m.huge.replayBytes)} (heap +${mib(m.huge.heapGrowthBytes)}) with a 10 MiB name (ratio ${(m.huge.replayBytes / m.short.replayBytes).toFixed(2)})`,
+  );
 }

@@ -19,6 +19,7 @@ const sendEmails = defineOperation(
     await process(recipients, async (chunk, { signal }) => {
       await new Promise((resolve) => setTimeout(resolve, 20 * chunk.length)); // your mail API here, honouring `signal`
       if (signal.aborted) return { skipped: chunk.length };
+      return undefined;
     });
   },
   { total: ({ recipients }) => recipients.length },
@@ -47,9 +48,13 @@ server.listen(once ? 0 : 4480, '127.0.0.1', async () => {
     return;
   }
   const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
-  const created = (await (await fetch(`${base}/api/batch/create`, { method: 'POST', headers, body: JSON.stringify(body) })).json()) as { batch: { id: string } };
+  const created = (await (await fetch(`${base}/api/batch/create`, { method: 'POST', headers, body: JSON.stringify(body) })).json()) as {
+    batch: { id: string };
+  };
   for (;;) {
-    const { batch } = (await (await fetch(`${base}/api/batch/${created.batch.id}`, { headers })).json()) as { batch: { status: string; processed_items: number } };
+    const { batch } = (await (await fetch(`${base}/api/batch/${created.batch.id}`, { headers })).json()) as {
+      batch: { status: string; processed_items: number };
+    };
     if (batch.status !== 'running' && batch.status !== 'pending') {
       console.log(`run ${created.batch.id}: ${batch.status}, ${batch.processed_items} items`);
       break;

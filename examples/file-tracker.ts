@@ -6,7 +6,8 @@ import { ProgressTracker } from '../src/index.js';
 
 const files = Array.from({ length: 12 }, (_, i) => `report-${i + 1}.pdf`);
 const tracker = new ProgressTracker('session-example', {
-  mode: 'enhanced', total: files.length,
+  mode: 'enhanced',
+  total: files.length,
   callbacks: { onPerformanceAlert: (alert) => console.log(`alert: ${alert.message}`) },
 });
 

@@ -8,8 +8,12 @@ const txs = Array.from({ length: 120 }, (_, i) => ({ hash: `0x${i.toString(16).p
 const batchSize = 20;
 
 const progress = createBatchProgress({
-  name: 'Processing Transactions', total: txs.length,
-  service: 'TRANSACTION_SERVICE', operation: 'process_txs', category: 'blockchain', metadata: { api_version: 'v2' },
+  name: 'Processing Transactions',
+  total: txs.length,
+  service: 'TRANSACTION_SERVICE',
+  operation: 'process_txs',
+  category: 'blockchain',
+  metadata: { api_version: 'v2' },
 });
 progress.start();
 for (let batchNum = 1; batchNum * batchSize <= txs.length; batchNum++) {

@@ -25,8 +25,11 @@ async function upsert(chunk: readonly User[]): Promise<void> {
   if (chunk.length === 0) throw new Error('empty chunk');
 }
 
-const stats = await trackBatch({ name: 'Sync users to CRM', operation: 'sync_users', total: users.length })
-  .process(users, async (chunk) => upsert(chunk), { batchSize: 25, concurrency: 2, retry: { attempts: 3, baseDelayMs: 10 } });
+const stats = await trackBatch({ name: 'Sync users to CRM', operation: 'sync_users', total: users.length }).process(users, async (chunk) => upsert(chunk), {
+  chunkSize: 25,
+  concurrency: 2,
+  retry: { attempts: 3, baseDelayMs: 10 },
+});
 
 console.log(`synced ${stats.succeeded}/${stats.total} users, ${stats.rateLimitHits} rate-limit hits, ${stats.retries} retries, result ${stats.result}`);
 await telemetry.shutdown();

@@ -5,7 +5,14 @@
 import { build } from 'esbuild';
 
 await build({
-  entryPoints: { index: 'src/index.ts', 'sdk/index': 'src/sdk/index.ts', 'server/index': 'src/server/index.ts', 'bullmq/index': 'src/bullmq/index.ts', 'cli/batchtel': 'src/cli/batchtel.ts' },
+  entryPoints: {
+    index: 'src/index.ts',
+    'sdk/index': 'src/sdk/index.ts',
+    'semconv/index': 'src/semconv/index.ts',
+    'server/index': 'src/server/index.ts',
+    'bullmq/index': 'src/bullmq/index.ts',
+    'cli/batchtel': 'src/cli/batchtel.ts',
+  },
   outdir: 'dist',
   bundle: true,
   splitting: true,

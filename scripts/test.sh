@@ -35,6 +35,9 @@ build_prometheus() {
 step "collector build" build_collector
 step "Prometheus/Alertmanager build" build_prometheus
 step "typecheck" npx tsc -p tsconfig.json --noEmit
+# House rules (Biome) and the public API against api-report/ (npm run api:update after an intended change).
+step "lint" npm run --silent lint
+step "API report" bash scripts/api-report.sh
 mkdir -p test-output
 rm -f test-output/vitest-*.json
 status=0

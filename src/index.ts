@@ -17,14 +17,17 @@ export {
   type ThroughputDataPoint,
   type TrackingMode,
 } from './api/ProgressTracker.js';
-export type { AlertOptionsInput as AlertOptions, RunOptionsInput as BatchOptions, ProcessOptionsInput as ProcessOptions, TelemetryOptionsInput as TelemetryOptions } from './api/options.js';
+export type {
+  AlertOptionsInput as AlertOptions,
+  RunOptionsInput as BatchOptions,
+  ProcessOptionsInput as ProcessOptions,
+  TelemetryOptionsInput as TelemetryOptions,
+} from './api/options.js';
 export { createEvents, type Events, type EventOptions, type EventsStats } from './events/createEvents.js';
 export type { EventsOptionsInput as EventsOptions } from './events/options.js';
 export type { EventProblemCode } from './events/EventProblems.js';
 export { ManualClock, systemClock, type Clock } from './core/clock.js';
 export { classifyError, parseRetryAfter, type ErrorInfo } from './core/errors.js';
 export type { Alert, AlertSeverity } from './core/alert.js';
-export type { RunStatus, ItemStatus } from './core/Run.js';
+export type { RunStatus, ItemStatus } from './core/runTypes.js';
 export { RunRegistry, defaultRegistry, type RegistryEvent } from './core/RunRegistry.js';
-/** The telemetry contract: every span, metric, attribute and event name batchtel emits, and their Prometheus names (see the telemetry reference). */
-export * as semconv from './semconv.js';

@@ -1,13 +1,15 @@
 /**
  * The telemetry contract: every span, metric, attribute and event name batchtel
- * emits, and the Prometheus names the metrics become. Code imports these
- * constants, never the strings; dashboards, alert rules and the telemetry reference (docs/telemetry.md) are
+ * emits (the Prometheus names they become are in prometheusNames.ts). Code imports these
+ * constants, never the strings; dashboards, alert rules and the README table are
  * generated from or checked against this file.
  *
  * Naming follows OpenTelemetry semantic conventions (v1.44 rules): dotted
  * lowercase names, UCUM units, no `_total` in OTel names, durations in seconds.
  * The model mirrors CI/CD's `cicd.pipeline.run`: a run span with chunk children
  * and a final result.
+ *
+ * Over 350 lines on purpose: one file for every telemetry name is the point.
  */
 
 // ---------------------------------------------------------------------------
@@ -34,43 +36,29 @@ export const ATTR_BATCH_RUN_ID = 'batch.run.id' as const;
 export const ATTR_BATCH_CHUNK_ATTEMPT = 'batch.chunk.attempt' as const;
 /** Final result of a run, see {@link BATCH_RUN_RESULT_VALUES}. */
 export const ATTR_BATCH_RUN_RESULT = 'batch.run.result' as const;
-/** Items the run expects (`total`), on the run span and `batch.run.started`. */
 export const ATTR_BATCH_ITEMS_TOTAL = 'batch.items.total' as const;
-/** Items that succeeded, on the run span and `batch.run.finished`. */
 export const ATTR_BATCH_ITEMS_SUCCEEDED = 'batch.items.succeeded' as const;
-/** Items that failed, on the run and chunk spans and their events. */
 export const ATTR_BATCH_ITEMS_FAILED = 'batch.items.failed' as const;
-/** Items skipped, on the run span. */
 export const ATTR_BATCH_ITEMS_SKIPPED = 'batch.items.skipped' as const;
-/** Number of a chunk in its run, from 0. */
 export const ATTR_BATCH_CHUNK_INDEX = 'batch.chunk.index' as const;
-/** Items in a chunk. */
 export const ATTR_BATCH_CHUNK_SIZE = 'batch.chunk.size' as const;
 /** Outcome of an item, see {@link BATCH_ITEM_OUTCOME_VALUES}. */
 export const ATTR_BATCH_ITEM_OUTCOME = 'batch.item.outcome' as const;
 /** Id of an item in item-level tracking (the file-progress tracker's file id). Item spans and logs only. */
 export const ATTR_BATCH_ITEM_ID = 'batch.item.id' as const;
-/** Stage an item is in (item-level tracking), e.g. `embedding`. */
 export const ATTR_BATCH_ITEM_STAGE = 'batch.item.stage' as const;
 /** Seconds the server asked to wait (Retry-After), on rate-limit span events and logs. */
 export const ATTR_BATCH_RATE_LIMIT_RETRY_AFTER = 'batch.rate_limit.retry_after' as const;
 /** Trace segment number of a long run: chunks past the first segment start linked traces. */
 export const ATTR_BATCH_RUN_SEGMENT = 'batch.run.segment' as const;
-/** Group of an in-process alert, see `BATCH_ALERT_GROUP_VALUES`. */
 export const ATTR_BATCH_ALERT_GROUP = 'batch.alert.group' as const;
-/** Severity of an in-process alert: `low`, `medium`, `high` or `critical`. */
 export const ATTR_BATCH_ALERT_SEVERITY = 'batch.alert.severity' as const;
 /** `firing` or `resolved`. */
 export const ATTR_BATCH_ALERT_STATE = 'batch.alert.state' as const;
-/** What an in-process alert says, in words. */
 export const ATTR_BATCH_ALERT_MESSAGE = 'batch.alert.message' as const;
-/** The measured value that raised or resolved an alert. */
 export const ATTR_BATCH_ALERT_VALUE = 'batch.alert.value' as const;
-/** The threshold the alert compares the value with. */
 export const ATTR_BATCH_ALERT_THRESHOLD = 'batch.alert.threshold' as const;
-/** ETA estimator of the ETA gauges: `linear`, `exponential` or `adaptive`. */
 export const ATTR_BATCH_ETA_METHOD = 'batch.eta.method' as const;
-/** Priority of an analytics event, see `BATCH_EVENT_PRIORITY_VALUES`; `high` is never sampled out. */
 export const ATTR_BATCH_EVENT_PRIORITY = 'batch.event.priority' as const;
 /** Name of an analytics event (`createEvents`) on its metrics; the log record carries it in `eventName`. Bounded by the names the app uses. */
 export const ATTR_BATCH_EVENT_NAME = 'batch.event.name' as const;
@@ -84,39 +72,24 @@ export const ATTR_BATCH_EVENT_SAMPLE_RATE = 'batch.event.sample_rate' as const;
 export const ATTR_BATCH_EVENT_MEASURE = 'batch.event.measure' as const;
 /** Summary figures on the `batch.run.finished` event. */
 export const ATTR_BATCH_ITEMS_PER_SECOND = 'batch.items_per_second' as const;
-/** Median chunk duration of the run, in seconds (on `batch.run.finished`). */
 export const ATTR_BATCH_CHUNK_DURATION_P50 = 'batch.chunk.duration.p50' as const;
-/** 95th percentile chunk duration of the run, in seconds. */
 export const ATTR_BATCH_CHUNK_DURATION_P95 = 'batch.chunk.duration.p95' as const;
-/** 99th percentile chunk duration of the run, in seconds. */
 export const ATTR_BATCH_CHUNK_DURATION_P99 = 'batch.chunk.duration.p99' as const;
-/** Shortest chunk of the run, in seconds. */
 export const ATTR_BATCH_CHUNK_DURATION_MIN = 'batch.chunk.duration.min' as const;
-/** Longest chunk of the run, in seconds. */
 export const ATTR_BATCH_CHUNK_DURATION_MAX = 'batch.chunk.duration.max' as const;
-/** Mean chunk duration of the run, in seconds. */
 export const ATTR_BATCH_CHUNK_DURATION_AVG = 'batch.chunk.duration.avg' as const;
-/** How much slower the slowest chunk was than the fastest, in percent. */
 export const ATTR_BATCH_CHUNK_DURATION_DEVIATION = 'batch.chunk.duration.deviation_percent' as const;
-/** Rate-limit responses the run met (on `batch.run.finished`). */
 export const ATTR_BATCH_RATE_LIMIT_HITS = 'batch.rate_limit.hits' as const;
-/** Errors the run reported (on `batch.run.finished`). */
 export const ATTR_BATCH_ERRORS = 'batch.errors' as const;
 /** Free-form caller metadata is attached under this prefix: `batch.metadata.<key>`. */
 export const ATTR_BATCH_METADATA_PREFIX = 'batch.metadata.' as const;
 
 // Standard semantic-convention attributes we reuse.
-/** Semantic-convention `error.type`: exception class or HTTP status of a failure. */
 export const ATTR_ERROR_TYPE = 'error.type' as const;
-/** Semantic-convention `exception.type`. */
 export const ATTR_EXCEPTION_TYPE = 'exception.type' as const;
-/** Semantic-convention `exception.message` (cut to 4,096 characters, secrets masked by `batchtel/sdk`). */
 export const ATTR_EXCEPTION_MESSAGE = 'exception.message' as const;
-/** Semantic-convention `exception.stacktrace` (cut to 16,384 characters). */
 export const ATTR_EXCEPTION_STACKTRACE = 'exception.stacktrace' as const;
-/** Semantic-convention `http.response.status_code` of a failed call. */
 export const ATTR_HTTP_RESPONSE_STATUS_CODE = 'http.response.status_code' as const;
-/** Semantic-convention `gen_ai.token.type` on `batch.tokens`: `input` or `output`. */
 export const ATTR_GEN_AI_TOKEN_TYPE = 'gen_ai.token.type' as const;
 
 /** Mirrors `cicd.pipeline.result`. */
@@ -130,13 +103,12 @@ export const BATCH_RUN_RESULT_VALUES = {
 /** A value of `batch.run.result`. */
 export type BatchRunResult = (typeof BATCH_RUN_RESULT_VALUES)[keyof typeof BATCH_RUN_RESULT_VALUES];
 
-/** Values of `batch.item.outcome`. */
 export const BATCH_ITEM_OUTCOME_VALUES = {
   success: 'success',
   failure: 'failure',
   skipped: 'skipped',
 } as const;
-/** A value of `batch.item.outcome`: `success`, `failure` or `skipped`. */
+/** A value of `batch.item.outcome`. */
 export type BatchItemOutcome = (typeof BATCH_ITEM_OUTCOME_VALUES)[keyof typeof BATCH_ITEM_OUTCOME_VALUES];
 
 /** Alert groups: the `createBatchProgress` API's three, then the file-progress tracker's. */
@@ -160,7 +132,6 @@ export const ERROR_TYPE_VALUES = {
   cancelled: 'cancelled',
 } as const;
 
-/** Values of `gen_ai.token.type`. */
 export const GEN_AI_TOKEN_TYPE_VALUES = { input: 'input', output: 'output' } as const;
 
 /** `batch.event.priority`: the analytics events' three levels. */
@@ -186,13 +157,9 @@ export const SPAN_BATCH_ITEM_PREFIX = 'batch.item' as const;
  */
 export const SPAN_BATCH_SEGMENT_PREFIX = 'batch.segment' as const;
 
-/** Name of a run span: `batch {operation}`. */
 export const spanNameRun = (operation: string): string => `${SPAN_BATCH_RUN_PREFIX} ${operation}`;
-/** Name of a chunk span: `batch.chunk {operation}`. */
 export const spanNameChunk = (operation: string): string => `${SPAN_BATCH_CHUNK_PREFIX} ${operation}`;
-/** Name of an item span: `batch.item {operation}`. */
 export const spanNameItem = (operation: string): string => `${SPAN_BATCH_ITEM_PREFIX} ${operation}`;
-/** Name of the root span of a long run's later trace: `batch.segment {operation}`. */
 export const spanNameSegment = (operation: string): string => `${SPAN_BATCH_SEGMENT_PREFIX} ${operation}`;
 
 /** Span event recorded when the remote side rate-limits us. */
@@ -206,41 +173,21 @@ export const SPAN_EVENT_CHUNK_RETRY = 'batch.chunk.retry' as const;
 // Log events (LogRecord `eventName`)
 // ---------------------------------------------------------------------------
 
-/** Log event (`eventName`) when a run starts. */
 export const EVENT_BATCH_RUN_STARTED = 'batch.run.started' as const;
-/** Log event per chunk (INFO, WARN if it failed). */
 export const EVENT_BATCH_CHUNK_COMPLETED = 'batch.chunk.completed' as const;
 /** Standard exception event: ERROR severity, correlated to the active span. */
 export const EVENT_EXCEPTION = 'exception' as const;
-/** Log event when an in-process alert fires or resolves. */
 export const EVENT_BATCH_ALERT = 'batch.alert' as const;
-/** Log event when a run ends, with its summary. */
 export const EVENT_BATCH_RUN_FINISHED = 'batch.run.finished' as const;
 
-/** Every log event name batchtel emits. */
-export const EVENT_NAMES = [
-  EVENT_BATCH_RUN_STARTED,
-  EVENT_BATCH_CHUNK_COMPLETED,
-  EVENT_EXCEPTION,
-  EVENT_BATCH_ALERT,
-  EVENT_BATCH_RUN_FINISHED,
-] as const;
+export const EVENT_NAMES = [EVENT_BATCH_RUN_STARTED, EVENT_BATCH_CHUNK_COMPLETED, EVENT_EXCEPTION, EVENT_BATCH_ALERT, EVENT_BATCH_RUN_FINISHED] as const;
 
 // ---------------------------------------------------------------------------
 // Metrics
 // ---------------------------------------------------------------------------
 
-/** Kind of OpenTelemetry instrument behind a metric. */
-export type InstrumentKind =
-  | 'counter'
-  | 'updowncounter'
-  | 'histogram'
-  | 'gauge'
-  | 'observable_counter'
-  | 'observable_updowncounter'
-  | 'observable_gauge';
+export type InstrumentKind = 'counter' | 'updowncounter' | 'histogram' | 'gauge' | 'observable_counter' | 'observable_updowncounter' | 'observable_gauge';
 
-/** One metric of the contract: name, instrument, unit, attributes, buckets, description. */
 export interface MetricDefinition {
   readonly name: string;
   readonly instrument: InstrumentKind;
@@ -256,68 +203,38 @@ const RUN_ATTRS = [ATTR_BATCH_OPERATION, ATTR_BATCH_CATEGORY, ATTR_BATCH_SERVICE
 const PER_RUN_ATTRS = [...RUN_ATTRS, ATTR_BATCH_RUN_ID, ATTR_BATCH_NAME] as const;
 
 /** From 5 ms to 10 min: an API call to a slow LLM chunk. */
-export const CHUNK_DURATION_BUCKETS = [
-  0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600,
-] as const;
+export const CHUNK_DURATION_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600] as const;
 /** From 1 s to 1 day. */
-export const RUN_DURATION_BUCKETS = [
-  1, 5, 15, 30, 60, 120, 300, 600, 1800, 3600, 7200, 14400, 43200, 86400,
-] as const;
-/** Histogram buckets of `batch.rate_limit.retry_after`, in seconds. */
+export const RUN_DURATION_BUCKETS = [1, 5, 15, 30, 60, 120, 300, 600, 1800, 3600, 7200, 14400, 43200, 86400] as const;
 export const RETRY_AFTER_BUCKETS = [0.1, 0.5, 1, 2, 5, 10, 30, 60, 120, 300, 900, 3600] as const;
-/** Histogram buckets of `batch.item.quality` (0..1). */
 export const QUALITY_BUCKETS = [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 1] as const;
 /** From 1 ms to 1 min: the HTTP semantic-convention advice, widened at both ends for analytics timings. */
-export const EVENT_DURATION_BUCKETS = [
-  0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10, 30, 60,
-] as const;
+export const EVENT_DURATION_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10, 30, 60] as const;
 /** Other event values (sizes, counts, scores): 0, then 1-2-5 steps up to a million. */
-export const EVENT_VALUE_BUCKETS = [
-  0, 1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10_000, 20_000, 50_000, 100_000, 1_000_000,
-] as const;
+export const EVENT_VALUE_BUCKETS = [0, 1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10_000, 20_000, 50_000, 100_000, 1_000_000] as const;
 
-/** `batch.items.processed`: Items processed, by outcome. Counted locally on the hot path and observed at collection time. */
 export const METRIC_BATCH_ITEMS_PROCESSED = 'batch.items.processed' as const;
-/** `batch.chunk.duration`: Duration of one chunk (a batch in `createBatchProgress`); error.type set when the chunk failed. */
 export const METRIC_BATCH_CHUNK_DURATION = 'batch.chunk.duration' as const;
-/** `batch.run.duration`: Duration of a finished run, by final result. */
 export const METRIC_BATCH_RUN_DURATION = 'batch.run.duration' as const;
-/** `batch.runs.active`: Runs started and not yet finished. */
 export const METRIC_BATCH_RUNS_ACTIVE = 'batch.runs.active' as const;
-/** `batch.errors`: Errors reported by the loop, by error.type (exception class or HTTP status). */
 export const METRIC_BATCH_ERRORS = 'batch.errors' as const;
-/** `batch.retries`: Chunk retries made by the loop helper or reported by the caller. */
 export const METRIC_BATCH_RETRIES = 'batch.retries' as const;
-/** `batch.rate_limit.hits`: Times the remote side rate-limited the loop (HTTP 429). */
 export const METRIC_BATCH_RATE_LIMIT_HITS = 'batch.rate_limit.hits' as const;
-/** `batch.rate_limit.retry_after`: Wait the server asked for (Retry-After), per rate-limit hit that carried one. */
 export const METRIC_BATCH_RATE_LIMIT_RETRY_AFTER = 'batch.rate_limit.retry_after' as const;
-/** `batch.run.progress`: Fraction of the run done (0..1); reported only while the run is active. */
 export const METRIC_BATCH_RUN_PROGRESS = 'batch.run.progress' as const;
-/** `batch.run.eta`: Estimated time remaining; reported only while the run is active and an estimate exists. */
 export const METRIC_BATCH_RUN_ETA = 'batch.run.eta' as const;
-/** `batch.run.eta.confidence`: Confidence of the ETA (0..1), calibrated against measured interval coverage. */
 export const METRIC_BATCH_RUN_ETA_CONFIDENCE = 'batch.run.eta.confidence' as const;
-/** `batch.run.idle_time`: Time since the run last made progress; reported only while the run is active. */
 export const METRIC_BATCH_RUN_IDLE_TIME = 'batch.run.idle_time' as const;
-/** `batch.item.quality`: Quality score (0..1) reported per item or chunk. */
 export const METRIC_BATCH_ITEM_QUALITY = 'batch.item.quality' as const;
-/** `batch.tokens`: Tokens used, by gen_ai.token.type (input/output). */
 export const METRIC_BATCH_TOKENS = 'batch.tokens' as const;
-/** `batch.cost`: Estimated cost reported by the caller, in US dollars. */
 export const METRIC_BATCH_COST = 'batch.cost' as const;
-/** `batch.alerts`: In-process alerts raised (each episode counted once), by group and severity. */
 export const METRIC_BATCH_ALERTS = 'batch.alerts' as const;
-/** `batch.events`: Analytics events (createEvents), every one, sampled in or out: exact totals by name, priority and error.type (errors only). Counted locally and observed at collection time. */
 export const METRIC_BATCH_EVENTS = 'batch.events' as const;
-/** `batch.event.duration`: Durations carried by analytics events (`values` keys ending in `Ms` or `_ms`, converted to seconds), by event name and measure; every event, sampled in or out. */
 export const METRIC_BATCH_EVENT_DURATION = 'batch.event.duration' as const;
-/** `batch.event.value`: Other numeric values carried by analytics events (`values`), as given, by event name and measure; every event, sampled in or out. */
 export const METRIC_BATCH_EVENT_VALUE = 'batch.event.value' as const;
 
 const EVENT_ATTRS = [ATTR_BATCH_EVENT_NAME, ATTR_BATCH_EVENT_MEASURE, ATTR_ERROR_TYPE] as const;
 
-/** The metrics of batch runs and analytics events, by key. */
 export const BATCH_METRICS = {
   itemsProcessed: {
     name: METRIC_BATCH_ITEMS_PROCESSED,
@@ -439,14 +356,16 @@ export const BATCH_METRICS = {
     name: METRIC_BATCH_EVENTS,
     instrument: 'observable_counter',
     unit: '{event}',
-    description: 'Analytics events (createEvents), every one, sampled in or out: exact totals by name, priority and error.type (errors only). Counted locally and observed at collection time.',
+    description:
+      'Analytics events (createEvents), every one, sampled in or out: exact totals by name, priority and error.type (errors only). Counted locally and observed at collection time.',
     attributes: [ATTR_BATCH_EVENT_NAME, ATTR_BATCH_EVENT_PRIORITY, ATTR_ERROR_TYPE],
   },
   eventDuration: {
     name: METRIC_BATCH_EVENT_DURATION,
     instrument: 'histogram',
     unit: 's',
-    description: 'Durations carried by analytics events (`values` keys ending in `Ms` or `_ms`, converted to seconds), by event name and measure; every event, sampled in or out.',
+    description:
+      'Durations carried by analytics events (`values` keys ending in `Ms` or `_ms`, converted to seconds), by event name and measure; every event, sampled in or out.',
     attributes: EVENT_ATTRS,
     buckets: EVENT_DURATION_BUCKETS,
   },
@@ -466,42 +385,25 @@ export const BATCH_METRICS = {
 // `batchtel.exporter.retries` for what is ours.
 // ---------------------------------------------------------------------------
 
-/** `otel.sdk.processor.span.processed`: Spans the batch processor accepted; error.type set for those it could not keep (spool_unavailable, shutdown, encode_failed). */
 export const METRIC_OTEL_SDK_PROCESSOR_SPAN_PROCESSED = 'otel.sdk.processor.span.processed' as const;
-/** `otel.sdk.processor.log.processed`: Log records the batch processor accepted; error.type set for those it could not keep. */
 export const METRIC_OTEL_SDK_PROCESSOR_LOG_PROCESSED = 'otel.sdk.processor.log.processed' as const;
-/** `otel.sdk.processor.span.queue.size`: Spans held in memory, not yet written to the spool (lost on a crash: at most one sync interval). */
 export const METRIC_OTEL_SDK_PROCESSOR_SPAN_QUEUE_SIZE = 'otel.sdk.processor.span.queue.size' as const;
-/** `otel.sdk.processor.log.queue.size`: Log records held in memory, not yet written to the spool. */
 export const METRIC_OTEL_SDK_PROCESSOR_LOG_QUEUE_SIZE = 'otel.sdk.processor.log.queue.size' as const;
-/** `otel.sdk.exporter.span.exported`: Spans the exporter finished with; error.type set for those that failed for good (a status never retried, rejected by partial success, evicted). */
 export const METRIC_OTEL_SDK_EXPORTER_SPAN_EXPORTED = 'otel.sdk.exporter.span.exported' as const;
-/** `otel.sdk.exporter.log.exported`: Log records the exporter finished with; error.type set for those that failed for good. */
 export const METRIC_OTEL_SDK_EXPORTER_LOG_EXPORTED = 'otel.sdk.exporter.log.exported' as const;
-/** `otel.sdk.exporter.span.inflight`: Spans in export requests that have not finished. */
 export const METRIC_OTEL_SDK_EXPORTER_SPAN_INFLIGHT = 'otel.sdk.exporter.span.inflight' as const;
-/** `otel.sdk.exporter.log.inflight`: Log records in export requests that have not finished. */
 export const METRIC_OTEL_SDK_EXPORTER_LOG_INFLIGHT = 'otel.sdk.exporter.log.inflight' as const;
-/** `otel.sdk.exporter.operation.duration`: Duration of one export request; error.type and http.response.status_code set when it failed. */
 export const METRIC_OTEL_SDK_EXPORTER_OPERATION_DURATION = 'otel.sdk.exporter.operation.duration' as const;
-/** `batchtel.exporter.retries`: Export requests retried after a retryable failure (429, 502, 503, 504, connection), by error.type. */
 export const METRIC_BATCHTEL_EXPORTER_RETRIES = 'batchtel.exporter.retries' as const;
-/** `batchtel.spool.records`: Spans or log records on disk waiting for delivery (written every sync interval, removed once delivered). */
 export const METRIC_BATCHTEL_SPOOL_RECORDS = 'batchtel.spool.records' as const;
-/** `batchtel.spool.size`: Bytes the spool holds on disk, bounded by maxSpoolBytes. */
 export const METRIC_BATCHTEL_SPOOL_SIZE = 'batchtel.spool.size' as const;
-/** `batchtel.spool.spooled`: Records whose first export attempt failed and that wait on disk for a retry. */
 export const METRIC_BATCHTEL_SPOOL_SPOOLED = 'batchtel.spool.spooled' as const;
-/** `batchtel.spool.replayed`: Records delivered after waiting in the spool (after an outage, or left by an earlier process). */
 export const METRIC_BATCHTEL_SPOOL_REPLAYED = 'batchtel.spool.replayed' as const;
-/** `batchtel.spool.evicted`: Records evicted, oldest first, because the spool reached maxSpoolBytes: lost, never silently. */
 export const METRIC_BATCHTEL_SPOOL_EVICTED = 'batchtel.spool.evicted' as const;
-/** `batchtel.processor.requests`: Export requests the batch processor wrote to the spool, by what set off the write (size, interval, priority, backpressure, flush); records per request = processed / requests. */
 export const METRIC_BATCHTEL_PROCESSOR_REQUESTS = 'batchtel.processor.requests' as const;
 
 /** What set off a batch processor's write to the spool (flush timing: size vs time). */
 export const ATTR_BATCHTEL_WRITE_TRIGGER = 'batchtel.write.trigger' as const;
-/** Values of `batchtel.write.trigger`: what made the processor write a request. */
 export const BATCHTEL_WRITE_TRIGGER_VALUES = {
   /** A full batch (`maxExportBatchSize`), written once the caller yielded. */
   size: 'size',
@@ -536,13 +438,11 @@ export const DELIVERY_ERROR_TYPE_VALUES = {
 
 /** `otel.sdk.*` attribute keys. */
 export const ATTR_OTEL_COMPONENT_TYPE = 'otel.component.type' as const;
-/** Semantic-convention `otel.component.name` of the SDK's self-telemetry. */
 export const ATTR_OTEL_COMPONENT_NAME = 'otel.component.name' as const;
 
 /** Export latency from 1 ms to 60 s. */
 export const EXPORT_DURATION_BUCKETS = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60] as const;
 
-/** The self-telemetry metrics of `batchtel/sdk`'s delivery pipeline, by key. */
 export const DELIVERY_METRICS = {
   spanProcessed: {
     name: METRIC_OTEL_SDK_PROCESSOR_SPAN_PROCESSED,
@@ -576,7 +476,8 @@ export const DELIVERY_METRICS = {
     name: METRIC_OTEL_SDK_EXPORTER_SPAN_EXPORTED,
     instrument: 'observable_counter',
     unit: '{span}',
-    description: 'Spans the exporter finished with; error.type set for those that failed for good (a status never retried, rejected by partial success, evicted).',
+    description:
+      'Spans the exporter finished with; error.type set for those that failed for good (a status never retried, rejected by partial success, evicted).',
     attributes: [ATTR_OTEL_COMPONENT_TYPE, ATTR_OTEL_COMPONENT_NAME, ATTR_ERROR_TYPE],
   },
   logExported: {
@@ -647,7 +548,8 @@ export const DELIVERY_METRICS = {
     name: METRIC_BATCHTEL_PROCESSOR_REQUESTS,
     instrument: 'observable_counter',
     unit: '{request}',
-    description: 'Export requests the batch processor wrote to the spool, by what set off the write (size, interval, priority, backpressure, flush); records per request = processed / requests.',
+    description:
+      'Export requests the batch processor wrote to the spool, by what set off the write (size, interval, priority, backpressure, flush); records per request = processed / requests.',
     attributes: [ATTR_OTEL_COMPONENT_TYPE, ATTR_OTEL_COMPONENT_NAME, ATTR_BATCHTEL_WRITE_TRIGGER],
   },
   spoolEvicted: {
@@ -659,77 +561,4 @@ export const DELIVERY_METRICS = {
   },
 } as const satisfies Record<string, MetricDefinition>;
 
-/** Every metric batchtel emits. */
-export const ALL_METRICS: readonly MetricDefinition[] = [
-  ...Object.values(BATCH_METRICS),
-  ...Object.values(DELIVERY_METRICS),
-];
-
-// ---------------------------------------------------------------------------
-// Prometheus names
-// ---------------------------------------------------------------------------
-
-/** UCUM units the collector's Prometheus translator spells out as a suffix. */
-const PROMETHEUS_UNIT_SUFFIX: Readonly<Record<string, string>> = {
-  s: 'seconds',
-  ms: 'milliseconds',
-  By: 'bytes',
-  '1': 'ratio',
-};
-
-/**
- * The base Prometheus name a metric gets from the collector's translator
- * (prometheusremotewrite / prometheus exporters, default suffix strategy):
- * dots become underscores, the unit is appended (annotations like `{item}` are
- * dropped; `1` becomes `_ratio` on gauges only), monotonic sums end in `_total`.
- * Histograms add `_bucket`, `_sum`, `_count` to this base.
- */
-export function prometheusName(metric: MetricDefinition): string {
-  const base = metric.name.replace(/[^a-zA-Z0-9_]/g, '_');
-  const isGauge =
-    metric.instrument === 'gauge' ||
-    metric.instrument === 'observable_gauge' ||
-    metric.instrument === 'updowncounter' ||
-    metric.instrument === 'observable_updowncounter';
-  const unitSuffix = metric.unit === '1' && !isGauge ? undefined : PROMETHEUS_UNIT_SUFFIX[metric.unit];
-  const withUnit = unitSuffix && !base.endsWith(`_${unitSuffix}`) ? `${base}_${unitSuffix}` : base;
-  const monotonic = metric.instrument === 'counter' || metric.instrument === 'observable_counter';
-  return monotonic ? `${withUnit}_total` : withUnit;
-}
-
-/** Every series name a metric produces in Prometheus (histograms: bucket/sum/count). */
-export function prometheusSeriesNames(metric: MetricDefinition): string[] {
-  const base = prometheusName(metric);
-  return metric.instrument === 'histogram' ? [`${base}_bucket`, `${base}_sum`, `${base}_count`] : [base];
-}
-
-/** Prometheus label a data-point attribute becomes. */
-export function prometheusLabel(attribute: string): string {
-  return attribute.replace(/[^a-zA-Z0-9_]/g, '_');
-}
-
-/** Typed Prometheus names, for dashboards and alert rules. */
-export const PROM = Object.fromEntries(
-  Object.entries({ ...BATCH_METRICS, ...DELIVERY_METRICS }).map(([key, def]) => [key, prometheusName(def)]),
-) as { readonly [K in keyof typeof BATCH_METRICS | keyof typeof DELIVERY_METRICS]: string };
-
-/** Prometheus labels of our attributes, for dashboards and alert rules. */
-export const PROM_LABEL = {
-  operation: prometheusLabel(ATTR_BATCH_OPERATION),
-  category: prometheusLabel(ATTR_BATCH_CATEGORY),
-  service: prometheusLabel(ATTR_BATCH_SERVICE),
-  runId: prometheusLabel(ATTR_BATCH_RUN_ID),
-  name: prometheusLabel(ATTR_BATCH_NAME),
-  result: prometheusLabel(ATTR_BATCH_RUN_RESULT),
-  outcome: prometheusLabel(ATTR_BATCH_ITEM_OUTCOME),
-  errorType: prometheusLabel(ATTR_ERROR_TYPE),
-  alertGroup: prometheusLabel(ATTR_BATCH_ALERT_GROUP),
-  alertSeverity: prometheusLabel(ATTR_BATCH_ALERT_SEVERITY),
-  tokenType: prometheusLabel(ATTR_GEN_AI_TOKEN_TYPE),
-  etaMethod: prometheusLabel(ATTR_BATCH_ETA_METHOD),
-  componentType: prometheusLabel(ATTR_OTEL_COMPONENT_TYPE),
-  writeTrigger: prometheusLabel(ATTR_BATCHTEL_WRITE_TRIGGER),
-  eventName: prometheusLabel(ATTR_BATCH_EVENT_NAME),
-  eventPriority: prometheusLabel(ATTR_BATCH_EVENT_PRIORITY),
-  eventMeasure: prometheusLabel(ATTR_BATCH_EVENT_MEASURE),
-} as const;
+export const ALL_METRICS: readonly MetricDefinition[] = [...Object.values(BATCH_METRICS), ...Object.values(DELIVERY_METRICS)];

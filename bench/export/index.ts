@@ -107,11 +107,15 @@ interface Row {
 async function row(setup: Setup, signal: 'spans' | 'logs', loop: Loop): Promise<Row> {
   await call('POST', '/reset');
   const count = COUNTS[signal];
-  const out = execFileSync(process.execPath, ['--import', 'tsx', here('./producer.ts'), setup, signal, loop, String(count), ENDPOINT, compression, ...(baseline ? [baseline.dir] : [])], {
-    encoding: 'utf8',
-    stdio: ['ignore', 'pipe', 'ignore'],
-    timeout: 180_000,
-  });
+  const out = execFileSync(
+    process.execPath,
+    ['--import', 'tsx', here('./producer.ts'), setup, signal, loop, String(count), ENDPOINT, compression, ...(baseline ? [baseline.dir] : [])],
+    {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+      timeout: 180_000,
+    },
+  );
   const producer = JSON.parse(out.trim().split('\n').pop()!) as {
     started: number;
     loopMs: number;
@@ -142,11 +146,15 @@ async function row(setup: Setup, signal: 'spans' | 'logs', loop: Loop): Promise<
 
 /** The machine's own stalls: the paced loop with no telemetry, so a stall figure can be read against what the machine does anyway. */
 function machineFloor(): { stallMaxMs: number; stallP99Ms: number } {
-  const out = execFileSync(process.execPath, ['--import', 'tsx', here('./producer.ts'), 'none', 'spans', 'paced', String(COUNTS.spans), ENDPOINT, compression], {
-    encoding: 'utf8',
-    stdio: ['ignore', 'pipe', 'ignore'],
-    timeout: 180_000,
-  });
+  const out = execFileSync(
+    process.execPath,
+    ['--import', 'tsx', here('./producer.ts'), 'none', 'spans', 'paced', String(COUNTS.spans), ENDPOINT, compression],
+    {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+      timeout: 180_000,
+    },
+  );
   return JSON.parse(out.trim().split('\n').pop()!) as { stallMaxMs: number; stallP99Ms: number };
 }
 
@@ -215,18 +223,30 @@ if (baseline) {
 }
 const verdict = (ok: boolean, text: string) => console.log(`  ${ok ? 'PASS' : 'FAIL'}  ${text}`);
 console.log('targets');
-verdict(ours.every((r) => r.dropped === 0), 'zero drops in every batchtel row');
+verdict(
+  ours.every((r) => r.dropped === 0),
+  'zero drops in every batchtel row',
+);
 if (baseline) {
   const spanRows = ours.filter((r) => r.signal === 'spans');
-  verdict(spanRows.every((r) => r.appMsPer1k <= 0.6 * baselineOf(r)!.appMsPer1k), 'app-thread time per delivered span <= 0.6x the baseline (every loop)');
+  verdict(
+    spanRows.every((r) => r.appMsPer1k <= 0.6 * baselineOf(r)!.appMsPer1k),
+    'app-thread time per delivered span <= 0.6x the baseline (every loop)',
+  );
 }
 verdict(
   ours.filter((r) => r.loop !== 'tight').every((r) => r.stallMaxMs <= 20),
   'longest event-loop stall <= 20 ms (yielding and paced loops)',
 );
 const unpaced = ours.filter((r) => r.loop !== 'paced');
-verdict(unpaced.filter((r) => r.signal === 'spans').every((r) => r.perSecond >= 100_000), '>= 100k spans/s delivered (tight and yielding loops)');
-verdict(unpaced.filter((r) => r.signal === 'logs').every((r) => r.perSecond >= 200_000), '>= 200k log records/s delivered (tight and yielding loops)');
+verdict(
+  unpaced.filter((r) => r.signal === 'spans').every((r) => r.perSecond >= 100_000),
+  '>= 100k spans/s delivered (tight and yielding loops)',
+);
+verdict(
+  unpaced.filter((r) => r.signal === 'logs').every((r) => r.perSecond >= 200_000),
+  '>= 200k log records/s delivered (tight and yielding loops)',
+);
 const comparable = ours.filter((r) => stockOf(r).dropped === 0);
 // Within 5%: the paced rows are bound by the pacing, and two runs of the same pace differ by that much.
 verdict(

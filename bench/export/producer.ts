@@ -27,7 +27,15 @@ import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 import { BatchLogRecordProcessor, LoggerProvider } from '@opentelemetry/sdk-logs';
 import { BatchSpanProcessor, TracerProvider } from '@opentelemetry/sdk-trace';
 
-const [setup, signal, loop, countArg, endpoint, compression, baselineRoot] = process.argv.slice(2) as [string, 'spans' | 'logs', 'tight' | 'yielding' | 'paced', string, string, 'gzip' | 'none', string | undefined];
+const [setup, signal, loop, countArg, endpoint, compression, baselineRoot] = process.argv.slice(2) as [
+  string,
+  'spans' | 'logs',
+  'tight' | 'yielding' | 'paced',
+  string,
+  string,
+  'gzip' | 'none',
+  string | undefined,
+];
 const count = Number(countArg);
 
 let tracer: Tracer | undefined;

@@ -4,7 +4,8 @@
  * Grafana-managed alert provisioning, plus promtool unit tests from the
  * scenarios written beside each rule. Names come from src/semconv.ts.
  */
-import { BATCH_ALERT_GROUP_VALUES as G, BATCH_ITEM_OUTCOME_VALUES, PROM, PROM_LABEL } from '../../src/semconv.js';
+import { PROM, PROM_LABEL } from '../../src/prometheusNames.js';
+import { BATCH_ALERT_GROUP_VALUES as G, BATCH_ITEM_OUTCOME_VALUES } from '../../src/semconv.js';
 import { COLLECTOR } from './collectorMetrics.js';
 
 export type Severity = 'low' | 'medium' | 'high' | 'critical';
@@ -61,7 +62,12 @@ export const ALERT_RULES: readonly AlertRule[] = [
     summary: 'Batch {{ $labels.batch_operation }} is being rate-limited',
     description: '{{ $value | humanize }} rate-limit responses (HTTP 429) in the last 15 minutes (more than 5).',
     scenarios: [
-      { name: 'fires on a 429 storm', series: [{ series: s(PROM.rateLimitHits, { [op]: 'sync', job: 'app' }), values: '0+1x30' }], at: '20m', firing: [{ [op]: 'sync' }] },
+      {
+        name: 'fires on a 429 storm',
+        series: [{ series: s(PROM.rateLimitHits, { [op]: 'sync', job: 'app' }), values: '0+1x30' }],
+        at: '20m',
+        firing: [{ [op]: 'sync' }],
+      },
       { name: 'silent on a few 429s', series: [{ series: s(PROM.rateLimitHits, { [op]: 'sync', job: 'app' }), values: '0+0.1x30' }], at: '20m', firing: [] },
       { name: 'silent when idle', series: [{ series: s(PROM.rateLimitHits, { [op]: 'sync', job: 'app' }), values: '7x30' }], at: '20m', firing: [] },
     ],
@@ -75,9 +81,33 @@ export const ALERT_RULES: readonly AlertRule[] = [
     summary: 'Batch {{ $labels.batch_operation }} fails more than 10% of its items',
     description: '{{ $value | humanizePercentage }} of items failed over the last 10 minutes.',
     scenarios: [
-      { name: 'fires when a fifth of items fail', series: [{ series: s(items, ok), values: '0+80x30' }, { series: s(items, failed), values: '0+20x30' }], at: '20m', firing: [{ [op]: 'sync' }] },
-      { name: 'silent at 2% failures', series: [{ series: s(items, ok), values: '0+98x30' }, { series: s(items, failed), values: '0+2x30' }], at: '20m', firing: [] },
-      { name: 'silent when idle (no division by zero)', series: [{ series: s(items, ok), values: '500x30' }, { series: s(items, failed), values: '100x30' }], at: '20m', firing: [] },
+      {
+        name: 'fires when a fifth of items fail',
+        series: [
+          { series: s(items, ok), values: '0+80x30' },
+          { series: s(items, failed), values: '0+20x30' },
+        ],
+        at: '20m',
+        firing: [{ [op]: 'sync' }],
+      },
+      {
+        name: 'silent at 2% failures',
+        series: [
+          { series: s(items, ok), values: '0+98x30' },
+          { series: s(items, failed), values: '0+2x30' },
+        ],
+        at: '20m',
+        firing: [],
+      },
+      {
+        name: 'silent when idle (no division by zero)',
+        series: [
+          { series: s(items, ok), values: '500x30' },
+          { series: s(items, failed), values: '100x30' },
+        ],
+        at: '20m',
+        firing: [],
+      },
     ],
   },
   {
@@ -118,8 +148,18 @@ export const ALERT_RULES: readonly AlertRule[] = [
     summary: 'A {{ $labels.batch_operation }} run has made no progress for 10 minutes',
     description: 'The longest-idle active run has not advanced for {{ $value | humanizeDuration }}.',
     scenarios: [
-      { name: 'fires on a stuck run', series: [{ series: s(PROM.runIdleTime, { [op]: 'sync', [PROM_LABEL.runId]: 'r1', job: 'app' }), values: '0+60x20' }], at: '15m', firing: [{ [op]: 'sync' }] },
-      { name: 'silent while progressing', series: [{ series: s(PROM.runIdleTime, { [op]: 'sync', [PROM_LABEL.runId]: 'r1', job: 'app' }), values: '0 1 0 2 0 1 0 3 0 1 0 2 0 1 0 2' }], at: '15m', firing: [] },
+      {
+        name: 'fires on a stuck run',
+        series: [{ series: s(PROM.runIdleTime, { [op]: 'sync', [PROM_LABEL.runId]: 'r1', job: 'app' }), values: '0+60x20' }],
+        at: '15m',
+        firing: [{ [op]: 'sync' }],
+      },
+      {
+        name: 'silent while progressing',
+        series: [{ series: s(PROM.runIdleTime, { [op]: 'sync', [PROM_LABEL.runId]: 'r1', job: 'app' }), values: '0 1 0 2 0 1 0 3 0 1 0 2 0 1 0 2' }],
+        at: '15m',
+        firing: [],
+      },
     ],
   },
   {
@@ -139,7 +179,12 @@ export const ALERT_RULES: readonly AlertRule[] = [
         at: '290m',
         firing: [{ [op]: 'sync' }],
       },
-      { name: 'silent when no run is active', series: [{ series: s(items, ok), values: '0+600x180 108000x120' }, runsActive('1x180 0x120')], at: '290m', firing: [] },
+      {
+        name: 'silent when no run is active',
+        series: [{ series: s(items, ok), values: '0+600x180 108000x120' }, runsActive('1x180 0x120')],
+        at: '290m',
+        firing: [],
+      },
     ],
   },
   {
@@ -151,8 +196,18 @@ export const ALERT_RULES: readonly AlertRule[] = [
     summary: 'Batch {{ $labels.batch_operation }} keeps moving its completion time out',
     description: 'The ETA of an active run has grown for 15 minutes instead of counting down.',
     scenarios: [
-      { name: 'fires when the ETA grows', series: [{ series: s(PROM.runEta, { [op]: 'sync', [PROM_LABEL.runId]: 'r1', job: 'app' }), values: '600+30x60' }], at: '50m', firing: [{ [op]: 'sync' }] },
-      { name: 'silent when the ETA counts down', series: [{ series: s(PROM.runEta, { [op]: 'sync', [PROM_LABEL.runId]: 'r1', job: 'app' }), values: '3600-60x60' }], at: '50m', firing: [] },
+      {
+        name: 'fires when the ETA grows',
+        series: [{ series: s(PROM.runEta, { [op]: 'sync', [PROM_LABEL.runId]: 'r1', job: 'app' }), values: '600+30x60' }],
+        at: '50m',
+        firing: [{ [op]: 'sync' }],
+      },
+      {
+        name: 'silent when the ETA counts down',
+        series: [{ series: s(PROM.runEta, { [op]: 'sync', [PROM_LABEL.runId]: 'r1', job: 'app' }), values: '3600-60x60' }],
+        at: '50m',
+        firing: [],
+      },
     ],
   },
   {
@@ -166,13 +221,19 @@ export const ALERT_RULES: readonly AlertRule[] = [
     scenarios: [
       {
         name: 'fires on poor quality',
-        series: [{ series: s(`${PROM.itemQuality}_sum`, { [op]: 'sync', job: 'app' }), values: '0+5x60' }, { series: s(`${PROM.itemQuality}_count`, { [op]: 'sync', job: 'app' }), values: '0+10x60' }],
+        series: [
+          { series: s(`${PROM.itemQuality}_sum`, { [op]: 'sync', job: 'app' }), values: '0+5x60' },
+          { series: s(`${PROM.itemQuality}_count`, { [op]: 'sync', job: 'app' }), values: '0+10x60' },
+        ],
         at: '50m',
         firing: [{ [op]: 'sync' }],
       },
       {
         name: 'silent on good quality',
-        series: [{ series: s(`${PROM.itemQuality}_sum`, { [op]: 'sync', job: 'app' }), values: '0+9x60' }, { series: s(`${PROM.itemQuality}_count`, { [op]: 'sync', job: 'app' }), values: '0+10x60' }],
+        series: [
+          { series: s(`${PROM.itemQuality}_sum`, { [op]: 'sync', job: 'app' }), values: '0+9x60' },
+          { series: s(`${PROM.itemQuality}_count`, { [op]: 'sync', job: 'app' }), values: '0+10x60' },
+        ],
         at: '50m',
         firing: [],
       },
@@ -199,8 +260,18 @@ export const ALERT_RULES: readonly AlertRule[] = [
     summary: 'Batch {{ $labels.batch_operation }} throughput fell below half its hourly average',
     description: 'Items per second: {{ $value | humanize }}, while runs are active.',
     scenarios: [
-      { name: 'fires when throughput halves mid-run', series: [{ series: s(items, ok), values: '0+600x90 54000+60x30' }, runsActive('1x120')], at: '115m', firing: [{ [op]: 'sync' }] },
-      { name: 'silent when the batch simply finished', series: [{ series: s(items, ok), values: '0+600x90 54000x30' }, runsActive('1x90 0x30')], at: '115m', firing: [] },
+      {
+        name: 'fires when throughput halves mid-run',
+        series: [{ series: s(items, ok), values: '0+600x90 54000+60x30' }, runsActive('1x120')],
+        at: '115m',
+        firing: [{ [op]: 'sync' }],
+      },
+      {
+        name: 'silent when the batch simply finished',
+        series: [{ series: s(items, ok), values: '0+600x90 54000x30' }, runsActive('1x90 0x30')],
+        at: '115m',
+        firing: [],
+      },
     ],
   },
   {
@@ -211,7 +282,12 @@ export const ALERT_RULES: readonly AlertRule[] = [
     summary: 'Batch {{ $labels.batch_operation }} throughput is over 3 standard deviations from its hourly mean',
     description: 'Items per second deviate by {{ $value | humanize }} from the mean.',
     scenarios: [
-      { name: 'fires on an outlier', series: [{ series: s(items, ok), values: '0+60x30 1800+66x30 3780+60x30 5580+2000x10' }], at: '100m', firing: [{ [op]: 'sync' }] },
+      {
+        name: 'fires on an outlier',
+        series: [{ series: s(items, ok), values: '0+60x30 1800+66x30 3780+60x30 5580+2000x10' }],
+        at: '100m',
+        firing: [{ [op]: 'sync' }],
+      },
       { name: 'silent on ordinary noise', series: [{ series: s(items, ok), values: '0+60x30 1800+66x30 3780+60x30 5580+63x10' }], at: '100m', firing: [] },
     ],
   },
@@ -223,7 +299,12 @@ export const ALERT_RULES: readonly AlertRule[] = [
     summary: 'Batch {{ $labels.batch_operation }} throughput has been falling steadily',
     description: 'Throughput falls by more than half its average per hour, sustained for 30 minutes.',
     scenarios: [
-      { name: 'fires on a sustained decline', series: [{ series: s(items, ok), values: makeDecline() }, runsActive('1x150')], at: '140m', firing: [{ [op]: 'sync' }] },
+      {
+        name: 'fires on a sustained decline',
+        series: [{ series: s(items, ok), values: makeDecline() }, runsActive('1x150')],
+        at: '140m',
+        firing: [{ [op]: 'sync' }],
+      },
       { name: 'silent at a steady rate', series: [{ series: s(items, ok), values: '0+600x150' }, runsActive('1x150')], at: '140m', firing: [] },
     ],
   },
@@ -236,8 +317,18 @@ export const ALERT_RULES: readonly AlertRule[] = [
     summary: 'Collector exporter {{ $labels.exporter }} fails to send telemetry',
     description: 'Sends are failing; data waits in the persistent queue until it fills.',
     scenarios: [
-      { name: 'fires on failures', series: [{ series: `${COLLECTOR.exporterSendFailedSpans}{exporter="otlp_http/tempo"}`, values: '0+10x20' }], at: '15m', firing: [{ exporter: 'otlp_http/tempo' }] },
-      { name: 'silent when healthy', series: [{ series: `${COLLECTOR.exporterSendFailedSpans}{exporter="otlp_http/tempo"}`, values: '0x20' }], at: '15m', firing: [] },
+      {
+        name: 'fires on failures',
+        series: [{ series: `${COLLECTOR.exporterSendFailedSpans}{exporter="otlp_http/tempo"}`, values: '0+10x20' }],
+        at: '15m',
+        firing: [{ exporter: 'otlp_http/tempo' }],
+      },
+      {
+        name: 'silent when healthy',
+        series: [{ series: `${COLLECTOR.exporterSendFailedSpans}{exporter="otlp_http/tempo"}`, values: '0x20' }],
+        at: '15m',
+        firing: [],
+      },
     ],
   },
   {
@@ -248,7 +339,12 @@ export const ALERT_RULES: readonly AlertRule[] = [
     summary: 'Collector receiver {{ $labels.receiver }} refuses data (memory limiter or errors)',
     description: 'Apps have to retry or spool; check the collector memory and the backends.',
     scenarios: [
-      { name: 'fires when refusing', series: [{ series: `${COLLECTOR.receiverRefusedSpans}{receiver="otlp"}`, values: '0+5x20' }], at: '15m', firing: [{ receiver: 'otlp' }] },
+      {
+        name: 'fires when refusing',
+        series: [{ series: `${COLLECTOR.receiverRefusedSpans}{receiver="otlp"}`, values: '0+5x20' }],
+        at: '15m',
+        firing: [{ receiver: 'otlp' }],
+      },
       { name: 'silent when accepting', series: [{ series: `${COLLECTOR.receiverRefusedSpans}{receiver="otlp"}`, values: '0x20' }], at: '15m', firing: [] },
     ],
   },
@@ -262,13 +358,19 @@ export const ALERT_RULES: readonly AlertRule[] = [
     scenarios: [
       {
         name: 'fires when nearly full',
-        series: [{ series: `${COLLECTOR.exporterQueueSize}{exporter="otlp_http/tempo"}`, values: '9000x20' }, { series: `${COLLECTOR.exporterQueueCapacity}{exporter="otlp_http/tempo"}`, values: '10000x20' }],
+        series: [
+          { series: `${COLLECTOR.exporterQueueSize}{exporter="otlp_http/tempo"}`, values: '9000x20' },
+          { series: `${COLLECTOR.exporterQueueCapacity}{exporter="otlp_http/tempo"}`, values: '10000x20' },
+        ],
         at: '15m',
         firing: [{ exporter: 'otlp_http/tempo' }],
       },
       {
         name: 'silent when mostly empty',
-        series: [{ series: `${COLLECTOR.exporterQueueSize}{exporter="otlp_http/tempo"}`, values: '10x20' }, { series: `${COLLECTOR.exporterQueueCapacity}{exporter="otlp_http/tempo"}`, values: '10000x20' }],
+        series: [
+          { series: `${COLLECTOR.exporterQueueSize}{exporter="otlp_http/tempo"}`, values: '10x20' },
+          { series: `${COLLECTOR.exporterQueueCapacity}{exporter="otlp_http/tempo"}`, values: '10000x20' },
+        ],
         at: '15m',
         firing: [],
       },
@@ -280,9 +382,15 @@ export const ALERT_RULES: readonly AlertRule[] = [
     for: '0m',
     severity: 'high',
     summary: 'Service {{ $labels.job }} lost spans or log records ({{ $labels.error_type }})',
-    description: 'batchtel/sdk dropped telemetry for good: the endpoint refused it (a status that is never retried, e.g. 400 or 401), rejected part of it, or the spool evicted it at its size limit.',
+    description:
+      'batchtel/sdk dropped telemetry for good: the endpoint refused it (a status that is never retried, e.g. 400 or 401), rejected part of it, or the spool evicted it at its size limit.',
     scenarios: [
-      { name: 'fires on evictions', series: [{ series: s(PROM.spanExported, { job: 'app', [PROM_LABEL.errorType]: 'evicted' }), values: '0 0 0 2048 4096 4096 4096 4096 4096 4096 4096' }], at: '5m', firing: [{ job: 'app', [PROM_LABEL.errorType]: 'evicted' }] },
+      {
+        name: 'fires on evictions',
+        series: [{ series: s(PROM.spanExported, { job: 'app', [PROM_LABEL.errorType]: 'evicted' }), values: '0 0 0 2048 4096 4096 4096 4096 4096 4096 4096' }],
+        at: '5m',
+        firing: [{ job: 'app', [PROM_LABEL.errorType]: 'evicted' }],
+      },
       { name: 'silent while everything is delivered', series: [{ series: s(PROM.spanExported, { job: 'app' }), values: '0+2048x10' }], at: '5m', firing: [] },
     ],
   },

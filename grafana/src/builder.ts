@@ -133,7 +133,16 @@ export function dashboard(spec: DashboardSpec): Dashboard {
     time: { from: 'now-6h', to: 'now' },
     refresh: '30s',
     timezone: 'browser',
-    links: (spec.links ?? []).map((l) => ({ ...l, tags: [...l.tags], type: DashboardLinkType.Dashboards, icon: 'external link', tooltip: '', targetBlank: false, includeVars: true, keepTime: true })),
+    links: (spec.links ?? []).map((l) => ({
+      ...l,
+      tags: [...l.tags],
+      type: DashboardLinkType.Dashboards,
+      icon: 'external link',
+      tooltip: '',
+      targetBlank: false,
+      includeVars: true,
+      keepTime: true,
+    })),
     annotations: { list: [] },
     templating: {
       list: spec.variables.map((v) => ({

@@ -3,7 +3,8 @@
  * metric and label comes from src/semconv.ts (or, for the collector's own
  * metrics, collectorMetrics.ts).
  */
-import { BATCH_ITEM_OUTCOME_VALUES, COMPONENT_TYPE_DURABLE_PROCESSOR, PROM, PROM_LABEL as L } from '../../src/semconv.js';
+import { PROM, PROM_LABEL as L } from '../../src/prometheusNames.js';
+import { BATCH_ITEM_OUTCOME_VALUES, COMPONENT_TYPE_DURABLE_PROCESSOR } from '../../src/semconv.js';
 import { dashboard, LOKI, type PanelSpec } from './builder.js';
 import { COLLECTOR } from './collectorMetrics.js';
 import { workerPanels } from './panels/workers.js';
@@ -28,8 +29,20 @@ const overviewPanels: PanelSpec[] = [
     height: 5,
     queries: [{ expr: `sum by (${L.result}) (increase(${PROM.runDuration}_count{${sel}}[$__range]))`, legend: `{{${L.result}}}`, instant: true }],
   },
-  { title: 'Items processed', type: 'stat', width: 8, height: 5, queries: [{ expr: `sum(increase(${PROM.itemsProcessed}{${sel}}[$__range]))` }], unit: 'short' },
-  { title: 'Items/s by operation', type: 'timeseries', queries: [{ expr: `sum by (${L.operation}) (${rate(PROM.itemsProcessed)})`, legend: `{{${L.operation}}}` }], unit: 'ops' },
+  {
+    title: 'Items processed',
+    type: 'stat',
+    width: 8,
+    height: 5,
+    queries: [{ expr: `sum(increase(${PROM.itemsProcessed}{${sel}}[$__range]))` }],
+    unit: 'short',
+  },
+  {
+    title: 'Items/s by operation',
+    type: 'timeseries',
+    queries: [{ expr: `sum by (${L.operation}) (${rate(PROM.itemsProcessed)})`, legend: `{{${L.operation}}}` }],
+    unit: 'ops',
+  },
   {
     title: 'Error ratio by operation',
     description: 'Failed items over all items; the high error rate alert fires above 10%.',
@@ -42,13 +55,21 @@ const overviewPanels: PanelSpec[] = [
     ],
     unit: 'percentunit',
   },
-  { title: 'Errors by error.type', type: 'timeseries', queries: [{ expr: `sum by (${L.errorType}) (${rate(PROM.errors)})`, legend: `{{${L.errorType}}}` }], unit: 'short' },
+  {
+    title: 'Errors by error.type',
+    type: 'timeseries',
+    queries: [{ expr: `sum by (${L.errorType}) (${rate(PROM.errors)})`, legend: `{{${L.errorType}}}` }],
+    unit: 'short',
+  },
   {
     title: 'Rate limiting: hits and Retry-After waits',
     type: 'timeseries',
     queries: [
       { expr: `sum by (${L.operation}) (increase(${PROM.rateLimitHits}{${sel}}[$__rate_interval]))`, legend: '429s {{batch_operation}}' },
-      { expr: `sum by (${L.operation}) (${rate(`${PROM.rateLimitRetryAfter}_sum`)}) / sum by (${L.operation}) (${rate(`${PROM.rateLimitRetryAfter}_count`)})`, legend: 'avg Retry-After {{batch_operation}} (s)' },
+      {
+        expr: `sum by (${L.operation}) (${rate(`${PROM.rateLimitRetryAfter}_sum`)}) / sum by (${L.operation}) (${rate(`${PROM.rateLimitRetryAfter}_count`)})`,
+        legend: 'avg Retry-After {{batch_operation}} (s)',
+      },
     ],
   },
   {
@@ -110,16 +131,37 @@ const runDetailPanels: PanelSpec[] = [
     ],
     transformations: [
       { id: 'merge', options: {} },
-      { id: 'organize', options: { excludeByName: { Time: true }, renameByName: { 'Value #A': 'Progress', 'Value #B': 'ETA', 'Value #C': 'ETA confidence', 'Value #D': 'Idle', [L.runId]: 'Run', [L.name]: 'Name', [L.operation]: 'Operation' } } },
+      {
+        id: 'organize',
+        options: {
+          excludeByName: { Time: true },
+          renameByName: {
+            'Value #A': 'Progress',
+            'Value #B': 'ETA',
+            'Value #C': 'ETA confidence',
+            'Value #D': 'Idle',
+            [L.runId]: 'Run',
+            [L.name]: 'Name',
+            [L.operation]: 'Operation',
+          },
+        },
+      },
     ],
     fieldConfig: { custom: { cellOptions: { type: 'auto' } } },
   },
   ...workerPanels(perRun),
-  { title: 'Throughput by run', type: 'timeseries', queries: [{ expr: `sum by (${L.operation}) (rate(${PROM.itemsProcessed}{${perRun}}[$__rate_interval]))`, legend: `{{${L.operation}}}` }], unit: 'ops' },
+  {
+    title: 'Throughput by run',
+    type: 'timeseries',
+    queries: [{ expr: `sum by (${L.operation}) (rate(${PROM.itemsProcessed}{${perRun}}[$__rate_interval]))`, legend: `{{${L.operation}}}` }],
+    unit: 'ops',
+  },
   {
     title: 'Chunk latency with exemplars (click through to the trace)',
     type: 'timeseries',
-    queries: [{ expr: `histogram_quantile(0.95, sum by (le) (rate(${PROM.chunkDuration}_bucket{${perRun}}[$__rate_interval])))`, legend: 'p95', exemplar: true }],
+    queries: [
+      { expr: `histogram_quantile(0.95, sum by (le) (rate(${PROM.chunkDuration}_bucket{${perRun}}[$__rate_interval])))`, legend: 'p95', exemplar: true },
+    ],
     unit: 's',
   },
   {
@@ -140,51 +182,98 @@ const recordsPerRequest = (processed: string, componentType: string) =>
 const pipelinePanels: PanelSpec[] = [
   { title: 'SDK: spans exported / failed', type: 'timeseries', queries: [{ expr: sdk(PROM.spanExported), legend: 'error: {{error_type}}' }], unit: 'ops' },
   { title: 'SDK: log records exported / failed', type: 'timeseries', queries: [{ expr: sdk(PROM.logExported), legend: 'error: {{error_type}}' }], unit: 'ops' },
-  { title: 'SDK: spool (records waiting on disk)', type: 'timeseries', queries: [
-    { expr: `sum by (${L.componentType}) (${PROM.spoolRecords}{job=~"$service"})`, legend: '{{' + L.componentType + '}}' },
-  ], unit: 'short' },
-  { title: 'SDK: retries, spooled, replayed, evicted', type: 'timeseries', queries: [
-    { expr: sdk(PROM.exportRetries), legend: 'retried requests: {{error_type}}' },
-    { expr: `sum(rate(${PROM.spoolSpooled}{job=~"$service"}[$__rate_interval]))`, legend: 'spooled records' },
-    { expr: `sum(rate(${PROM.spoolReplayed}{job=~"$service"}[$__rate_interval]))`, legend: 'replayed records' },
-    { expr: `sum(rate(${PROM.spoolEvicted}{job=~"$service"}[$__rate_interval]))`, legend: 'evicted records (lost)' },
-  ], unit: 'ops' },
+  {
+    title: 'SDK: spool (records waiting on disk)',
+    type: 'timeseries',
+    queries: [{ expr: `sum by (${L.componentType}) (${PROM.spoolRecords}{job=~"$service"})`, legend: '{{' + L.componentType + '}}' }],
+    unit: 'short',
+  },
+  {
+    title: 'SDK: retries, spooled, replayed, evicted',
+    type: 'timeseries',
+    queries: [
+      { expr: sdk(PROM.exportRetries), legend: 'retried requests: {{error_type}}' },
+      { expr: `sum(rate(${PROM.spoolSpooled}{job=~"$service"}[$__rate_interval]))`, legend: 'spooled records' },
+      { expr: `sum(rate(${PROM.spoolReplayed}{job=~"$service"}[$__rate_interval]))`, legend: 'replayed records' },
+      { expr: `sum(rate(${PROM.spoolEvicted}{job=~"$service"}[$__rate_interval]))`, legend: 'evicted records (lost)' },
+    ],
+    unit: 'ops',
+  },
   // Flush timing: mostly size-triggered writes mean the batch size fits the rate; mostly interval-triggered, a quiet app or a large batch.
-  { title: 'SDK: requests written, by trigger', type: 'timeseries', queries: [
-    { expr: `sum by (${L.writeTrigger}) (rate(${PROM.processorRequests}{job=~"$service"}[$__rate_interval]))`, legend: '{{' + L.writeTrigger + '}}' },
-  ], unit: 'reqps' },
-  { title: 'SDK: records per export request', type: 'timeseries', queries: [
-    { expr: recordsPerRequest(PROM.spanProcessed, COMPONENT_TYPE_DURABLE_PROCESSOR.traces), legend: 'spans' },
-    { expr: recordsPerRequest(PROM.logProcessed, COMPONENT_TYPE_DURABLE_PROCESSOR.logs), legend: 'log records' },
-  ], unit: 'short' },
-  { title: 'SDK: export latency p50 / p99', type: 'timeseries', queries: [
-    { expr: `histogram_quantile(0.5, sum by (le) (rate(${PROM.exportDuration}_bucket{job=~"$service"}[$__rate_interval])))`, legend: 'p50' },
-    { expr: `histogram_quantile(0.99, sum by (le) (rate(${PROM.exportDuration}_bucket{job=~"$service"}[$__rate_interval])))`, legend: 'p99' },
-  ], unit: 's' },
-  { title: 'Collector: accepted', type: 'timeseries', queries: [
-    { expr: `sum(rate(${COLLECTOR.receiverAcceptedSpans}[$__rate_interval]))`, legend: 'spans' },
-    { expr: `sum(rate(${COLLECTOR.receiverAcceptedLogs}[$__rate_interval]))`, legend: 'log records' },
-    { expr: `sum(rate(${COLLECTOR.receiverAcceptedMetricPoints}[$__rate_interval]))`, legend: 'metric points' },
-  ], unit: 'ops' },
-  { title: 'Collector: refused (memory limiter, errors)', type: 'timeseries', queries: [
-    { expr: `sum(rate(${COLLECTOR.receiverRefusedSpans}[$__rate_interval]))`, legend: 'spans' },
-    { expr: `sum(rate(${COLLECTOR.receiverRefusedLogs}[$__rate_interval]))`, legend: 'log records' },
-    { expr: `sum(rate(${COLLECTOR.receiverRefusedMetricPoints}[$__rate_interval]))`, legend: 'metric points' },
-  ], unit: 'ops' },
-  { title: 'Collector: sent / failed by exporter', type: 'timeseries', queries: [
-    { expr: `sum by (exporter) (rate(${COLLECTOR.exporterSentSpans}[$__rate_interval]))`, legend: 'sent spans {{exporter}}' },
-    { expr: `sum by (exporter) (rate(${COLLECTOR.exporterSendFailedSpans}[$__rate_interval]))`, legend: 'failed spans {{exporter}}' },
-    { expr: `sum by (exporter) (rate(${COLLECTOR.exporterSentLogs}[$__rate_interval]))`, legend: 'sent logs {{exporter}}' },
-    { expr: `sum by (exporter) (rate(${COLLECTOR.exporterSendFailedLogs}[$__rate_interval]))`, legend: 'failed logs {{exporter}}' },
-  ], unit: 'ops' },
-  { title: 'Collector: queue size vs capacity', type: 'timeseries', queries: [
-    { expr: `max by (exporter) (${COLLECTOR.exporterQueueSize})`, legend: 'size {{exporter}}' },
-    { expr: `max by (exporter) (${COLLECTOR.exporterQueueCapacity})`, legend: 'capacity {{exporter}}' },
-  ], unit: 'short' },
-  { title: 'Collector: memory and traces held for tail sampling', type: 'timeseries', queries: [
-    { expr: `max(${COLLECTOR.processMemoryRss})`, legend: 'RSS' },
-    { expr: `max(${COLLECTOR.tailSamplingTracesOnMemory})`, legend: 'traces waiting for a decision' },
-  ] },
+  {
+    title: 'SDK: requests written, by trigger',
+    type: 'timeseries',
+    queries: [
+      { expr: `sum by (${L.writeTrigger}) (rate(${PROM.processorRequests}{job=~"$service"}[$__rate_interval]))`, legend: '{{' + L.writeTrigger + '}}' },
+    ],
+    unit: 'reqps',
+  },
+  {
+    title: 'SDK: records per export request',
+    type: 'timeseries',
+    queries: [
+      { expr: recordsPerRequest(PROM.spanProcessed, COMPONENT_TYPE_DURABLE_PROCESSOR.traces), legend: 'spans' },
+      { expr: recordsPerRequest(PROM.logProcessed, COMPONENT_TYPE_DURABLE_PROCESSOR.logs), legend: 'log records' },
+    ],
+    unit: 'short',
+  },
+  {
+    title: 'SDK: export latency p50 / p99',
+    type: 'timeseries',
+    queries: [
+      { expr: `histogram_quantile(0.5, sum by (le) (rate(${PROM.exportDuration}_bucket{job=~"$service"}[$__rate_interval])))`, legend: 'p50' },
+      { expr: `histogram_quantile(0.99, sum by (le) (rate(${PROM.exportDuration}_bucket{job=~"$service"}[$__rate_interval])))`, legend: 'p99' },
+    ],
+    unit: 's',
+  },
+  {
+    title: 'Collector: accepted',
+    type: 'timeseries',
+    queries: [
+      { expr: `sum(rate(${COLLECTOR.receiverAcceptedSpans}[$__rate_interval]))`, legend: 'spans' },
+      { expr: `sum(rate(${COLLECTOR.receiverAcceptedLogs}[$__rate_interval]))`, legend: 'log records' },
+      { expr: `sum(rate(${COLLECTOR.receiverAcceptedMetricPoints}[$__rate_interval]))`, legend: 'metric points' },
+    ],
+    unit: 'ops',
+  },
+  {
+    title: 'Collector: refused (memory limiter, errors)',
+    type: 'timeseries',
+    queries: [
+      { expr: `sum(rate(${COLLECTOR.receiverRefusedSpans}[$__rate_interval]))`, legend: 'spans' },
+      { expr: `sum(rate(${COLLECTOR.receiverRefusedLogs}[$__rate_interval]))`, legend: 'log records' },
+      { expr: `sum(rate(${COLLECTOR.receiverRefusedMetricPoints}[$__rate_interval]))`, legend: 'metric points' },
+    ],
+    unit: 'ops',
+  },
+  {
+    title: 'Collector: sent / failed by exporter',
+    type: 'timeseries',
+    queries: [
+      { expr: `sum by (exporter) (rate(${COLLECTOR.exporterSentSpans}[$__rate_interval]))`, legend: 'sent spans {{exporter}}' },
+      { expr: `sum by (exporter) (rate(${COLLECTOR.exporterSendFailedSpans}[$__rate_interval]))`, legend: 'failed spans {{exporter}}' },
+      { expr: `sum by (exporter) (rate(${COLLECTOR.exporterSentLogs}[$__rate_interval]))`, legend: 'sent logs {{exporter}}' },
+      { expr: `sum by (exporter) (rate(${COLLECTOR.exporterSendFailedLogs}[$__rate_interval]))`, legend: 'failed logs {{exporter}}' },
+    ],
+    unit: 'ops',
+  },
+  {
+    title: 'Collector: queue size vs capacity',
+    type: 'timeseries',
+    queries: [
+      { expr: `max by (exporter) (${COLLECTOR.exporterQueueSize})`, legend: 'size {{exporter}}' },
+      { expr: `max by (exporter) (${COLLECTOR.exporterQueueCapacity})`, legend: 'capacity {{exporter}}' },
+    ],
+    unit: 'short',
+  },
+  {
+    title: 'Collector: memory and traces held for tail sampling',
+    type: 'timeseries',
+    queries: [
+      { expr: `max(${COLLECTOR.processMemoryRss})`, legend: 'RSS' },
+      { expr: `max(${COLLECTOR.tailSamplingTracesOnMemory})`, legend: 'traces waiting for a decision' },
+    ],
+  },
 ];
 
 export const DASHBOARDS = {

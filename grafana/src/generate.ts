@@ -28,7 +28,21 @@ function prometheusRules(withAnnotations = true): string {
   return (
     HEADER +
     stringify(
-      { groups: [{ name: 'batchtel', interval: '30s', rules: ALERT_RULES.map((r) => ({ alert: r.alert, expr: r.expr, for: r.for, labels: labels(r), ...(withAnnotations ? { annotations: annotations(r) } : {}) })) }] },
+      {
+        groups: [
+          {
+            name: 'batchtel',
+            interval: '30s',
+            rules: ALERT_RULES.map((r) => ({
+              alert: r.alert,
+              expr: r.expr,
+              for: r.for,
+              labels: labels(r),
+              ...(withAnnotations ? { annotations: annotations(r) } : {}),
+            })),
+          },
+        ],
+      },
       { lineWidth: 0 },
     )
   );
@@ -56,12 +70,23 @@ function promtoolTests(): string {
 }
 
 function grafanaAlerting(): string {
-  return HEADER + stringify(provisioningFile(ALERT_RULES.map((rule) => grafanaRule(rule, labels(rule), annotations(rule))), '1m'), { lineWidth: 0 });
+  return (
+    HEADER +
+    stringify(
+      provisioningFile(
+        ALERT_RULES.map((rule) => grafanaRule(rule, labels(rule), annotations(rule))),
+        '1m',
+      ),
+      { lineWidth: 0 },
+    )
+  );
 }
 
 const DASHBOARD_PROVIDER = `${HEADER}${stringify({
   apiVersion: 1,
-  providers: [{ name: 'batchtel', folder: 'batchtel', type: 'file', disableDeletion: true, allowUiUpdates: false, options: { path: '/var/lib/grafana/dashboards' } }],
+  providers: [
+    { name: 'batchtel', folder: 'batchtel', type: 'file', disableDeletion: true, allowUiUpdates: false, options: { path: '/var/lib/grafana/dashboards' } },
+  ],
 })}`;
 
 /** Every generated file, path (from the repository root) → content. */

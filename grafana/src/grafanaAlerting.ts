@@ -25,9 +25,22 @@ export function grafanaRule(rule: AlertRule, labels: Record<string, string>, ann
     ruleGroup: GROUP,
     condition: 'B',
     data: [
-      { refId: 'A', relativeTimeRange: { from: 86_400, to: 0 }, datasourceUid: PROMETHEUS.uid, model: new PrometheusQuery().refId('A').expr(rule.expr).instant().build() },
+      {
+        refId: 'A',
+        relativeTimeRange: { from: 86_400, to: 0 },
+        datasourceUid: PROMETHEUS.uid,
+        model: new PrometheusQuery().refId('A').expr(rule.expr).instant().build(),
+      },
       // The PromQL already holds the comparison: any series returned is firing.
-      { refId: 'B', datasourceUid: '__expr__', model: new TypeThresholdBuilder().refId('B').expression('A').conditions([{ evaluator: { type: 'gt', params: [0] } }]).build() },
+      {
+        refId: 'B',
+        datasourceUid: '__expr__',
+        model: new TypeThresholdBuilder()
+          .refId('B')
+          .expression('A')
+          .conditions([{ evaluator: { type: 'gt', params: [0] } }])
+          .build(),
+      },
     ],
     for: rule.for,
     noDataState: 'OK',
@@ -45,14 +58,16 @@ export function provisioningFile(rules: readonly Rule[], interval: string): Reco
     groups.set(key, [...(groups.get(key) ?? []), rule]);
   }
   // Through JSON: the SDK's query objects carry a marker method, which YAML cannot hold.
-  return JSON.parse(JSON.stringify({
-    apiVersion: 1,
-    groups: [...groups.values()].map((members) => ({
-      orgId: members[0]!.orgID,
-      name: members[0]!.ruleGroup,
-      folder: members[0]!.folderUID,
-      interval,
-      rules: members.map(({ folderUID: _folder, orgID: _org, ruleGroup: _group, ...rule }) => rule),
-    })),
-  })) as Record<string, unknown>;
+  return JSON.parse(
+    JSON.stringify({
+      apiVersion: 1,
+      groups: [...groups.values()].map((members) => ({
+        orgId: members[0]!.orgID,
+        name: members[0]!.ruleGroup,
+        folder: members[0]!.folderUID,
+        interval,
+        rules: members.map(({ folderUID: _folder, orgID: _org, ruleGroup: _group, ...rule }) => rule),
+      })),
+    }),
+  ) as Record<string, unknown>;
 }

@@ -1,5 +1,6 @@
 import type { BatchRunResult } from '../semconv.js';
-import type { Run, RunStatus } from '../core/Run.js';
+import type { Run } from '../core/Run.js';
+import type { RunStatus } from '../core/runTypes.js';
 
 /** Chunk ("batch") durations in milliseconds, from a fixed-size sketch. */
 export interface DurationStats {
@@ -90,7 +91,7 @@ export function buildStats(run: Run, nowMs: number = run.clock.now()): BatchStat
       p95: round(d.quantile(0.95), 3),
       p99: round(d.quantile(0.99), 3),
     },
-    deviationPercent: d.count > 0 && d.min > 0 ? round(((d.max - d.min) / d.min) * 100, 1) : 0,
+    deviationPercent: round(d.spreadPercent ?? 0, 1),
     qualityScore: s.qualityScore,
     tokens: { input: s.tokensInput, output: s.tokensOutput },
     cost: round(s.cost, 6),

@@ -1,4 +1,6 @@
-import type { Chunk, Run } from '../core/Run.js';
+import { firingAlert } from '../core/alert.js';
+import type { Run } from '../core/Run.js';
+import type { Chunk } from '../core/runTypes.js';
 import { safeText } from '../core/limits.js';
 import { BATCH_ALERT_GROUP_VALUES } from '../semconv.js';
 import { buildStats, type BatchStats } from './BatchStats.js';
@@ -72,7 +74,8 @@ class ChunkBatchProgress implements BatchProgress {
     const run = this.run;
     let errors: readonly unknown[] = [];
     if (Array.isArray(rawErrors)) errors = rawErrors;
-    else if (rawErrors !== null) run.problems.report('invalid_value', `batchtel: completeBatch errors must be an array, got ${safeText(rawErrors, 40)} (ignored)`);
+    else if (rawErrors !== null)
+      run.problems.report('invalid_value', `batchtel: completeBatch errors must be an array, got ${safeText(rawErrors, 40)} (ignored)`);
     const now = run.clock.now();
     const duration = typeof batchTimeMs === 'number' && Number.isFinite(batchTimeMs) && batchTimeMs >= 0 ? batchTimeMs : undefined;
     if (batchTimeMs !== undefined && duration === undefined) {
@@ -107,7 +110,8 @@ class ChunkBatchProgress implements BatchProgress {
   private end(rawOptions: { message?: string; errorRateThreshold?: number }): void {
     const run = this.run;
     const options = typeof rawOptions === 'object' && rawOptions !== null ? rawOptions : {};
-    if (rawOptions !== undefined && options !== rawOptions) run.problems.report('invalid_value', `batchtel: finish options must be an object, got ${safeText(rawOptions, 40)} (ignored)`);
+    if (rawOptions !== undefined && options !== rawOptions)
+      run.problems.report('invalid_value', `batchtel: finish options must be an object, got ${safeText(rawOptions, 40)} (ignored)`);
     let threshold: unknown = options.errorRateThreshold;
     if (threshold !== undefined && typeof threshold !== 'number') {
       run.problems.report('invalid_value', `batchtel: errorRateThreshold must be a number, got ${safeText(threshold, 40)} (ignored)`);
@@ -119,17 +123,17 @@ class ChunkBatchProgress implements BatchProgress {
       const ratio = seen > 0 ? errors / seen : 0;
       if (ratio > threshold && !run.activeAlerts.has(BATCH_ALERT_GROUP_VALUES.highErrorRate)) {
         const now = run.clock.now();
-        run.raiseAlert({
-          id: `${run.id}:${BATCH_ALERT_GROUP_VALUES.highErrorRate}:finish`,
-          group: BATCH_ALERT_GROUP_VALUES.highErrorRate,
-          severity: 'high',
-          state: 'firing',
-          message: `error rate ${(ratio * 100).toFixed(1)}% above ${(threshold * 100).toFixed(0)}% at finish`,
-          value: ratio,
-          threshold,
-          raisedAtMs: now,
-          resolvedAtMs: undefined,
-        });
+        run.raiseAlert(
+          firingAlert({
+            id: `${run.id}:${BATCH_ALERT_GROUP_VALUES.highErrorRate}:finish`,
+            group: BATCH_ALERT_GROUP_VALUES.highErrorRate,
+            severity: 'high',
+            message: `error rate ${(ratio * 100).toFixed(1)}% above ${(threshold * 100).toFixed(0)}% at finish`,
+            value: ratio,
+            threshold,
+            raisedAtMs: now,
+          }),
+        );
       }
     }
     run.finish(options.message === undefined ? {} : { message: options.message });

@@ -2,7 +2,8 @@ import type { MeterProvider, TracerProvider } from '@opentelemetry/api';
 import type { LoggerProvider } from '@opentelemetry/api-logs';
 import type { Clock } from '../core/clock.js';
 import type { RunRegistry } from '../core/RunRegistry.js';
-import { describeValue, isObject, StrictObject, v, type Input, type Issue, type Output, type Schema } from './check.js';
+import { describeValue, isObject, type StrictObject, v, type Input, type Issue, type Output, type Schema } from '../core/check.js';
+import { displayOptionsSchema } from '../progress/displayOptions.js';
 
 /**
  * Every option of every surface, with its default, in one place. Checked at
@@ -10,16 +11,10 @@ import { describeValue, isObject, StrictObject, v, type Input, type Issue, type 
  * expected and what was given, and where a known option put in the wrong place belongs.
  */
 
-/** What a display writes to: `process.stderr` or any object with `write(text)`. */
-export interface WritableTextStream {
-  write(chunk: string): unknown;
-}
-
 const clockSchema = v.custom<Clock>((value) => isObject(value) && typeof value['now'] === 'function', 'expected an object with a now() method');
 const providerSchema = <T>(method: string) =>
   v.custom<T>((value) => isObject(value) && typeof value[method] === 'function', `expected an OpenTelemetry provider with ${method}()`);
 const registrySchema = v.custom<RunRegistry>((value) => isObject(value) && typeof value['add'] === 'function', 'expected a RunRegistry');
-const streamSchema = v.custom<WritableTextStream>((value) => isObject(value) && typeof value['write'] === 'function', 'expected a writable stream');
 
 export const metadataSchema = v.record(
   v.custom<string | number | boolean>((value) => ['string', 'number', 'boolean'].includes(typeof value), 'expected a string, number or boolean'),
@@ -34,27 +29,17 @@ export const telemetryOptionsSchema = v.strictObject({
   /** Chunks in one trace before the run continues in a linked trace. */
   maxChunksPerTrace: v.number().int().min(1).default(500),
   /** Age of one trace before the run continues in a linked trace (ms). Tail samplers decide within seconds to minutes. */
-  maxTraceAgeMs: v.number().int().min(1000).default(10 * 60_000),
+  maxTraceAgeMs: v
+    .number()
+    .int()
+    .min(1000)
+    .default(10 * 60_000),
   /** Share of tracked items that get their own span. */
   itemSpanRatio: v.number().min(0).max(1).default(0),
   /** One `batch.chunk.completed` log event per chunk. Opt-in: it repeats what the chunk span carries, and costs about as much again as the chunk's span and histogram. */
   chunkEvents: v.boolean().default(false),
   /** Exceptions also as span events (deprecated in semconv 1.40). */
   exceptionSpanEvents: v.boolean().default(false),
-});
-
-export const displayOptionsSchema = v.strictObject({
-  /** `auto`: a bar on a TTY, plain lines otherwise; `none`: nothing printed. */
-  display: v.enum(['auto', 'tty', 'plain', 'none']).default('auto'),
-  stream: streamSchema.optional(),
-  progressChar: v.string().min(1).default('█'),
-  emptyChar: v.string().min(1).default('░'),
-  barLength: v.number().int().min(5).max(200).default(20),
-  displayErrors: v.boolean().default(true),
-  /** Minimum time between TTY redraws. */
-  throttleMs: v.number().int().min(0).default(250),
-  /** Non-TTY: one line every this many percent. */
-  updateInterval: v.number().min(1).max(100).default(10),
 });
 
 /**
@@ -67,28 +52,55 @@ export const alertOptionsSchema = v.strictObject({
   /** An episode lasts at least this long before it can resolve: a condition hovering at its threshold raises at most one alert per this period. */
   minEpisodeMs: v.number().int().min(0).default(30_000),
   /** rate_limit: more than `hits` rate-limit responses within `windowMs`. */
-  rateLimit: v.strictObject({ hits: v.number().int().min(1).max(10_000).default(5), windowMs: v.number().int().min(1000).default(15 * 60_000) }).default(() => ({ hits: 5, windowMs: 15 * 60_000 })),
+  rateLimit: v
+    .strictObject({
+      hits: v.number().int().min(1).max(10_000).default(5),
+      windowMs: v
+        .number()
+        .int()
+        .min(1000)
+        .default(15 * 60_000),
+    })
+    .default(() => ({ hits: 5, windowMs: 15 * 60_000 })),
   /** high_error_rate: errors over items above `ratio`, once `minItems` were processed. */
-  highErrorRate: v.strictObject({ ratio: v.number().gt(0).max(1).default(0.1), minItems: v.number().int().min(1).default(20) }).default(() => ({ ratio: 0.1, minItems: 20 })),
+  highErrorRate: v
+    .strictObject({ ratio: v.number().gt(0).max(1).default(0.1), minItems: v.number().int().min(1).default(20) })
+    .default(() => ({ ratio: 0.1, minItems: 20 })),
   /** slow_performance: median of the last `recentChunks` chunk times over the median of the run's first `baselineChunks` above `factor` (the slowdown factor). */
-  slowPerformance: v.strictObject({ factor: v.number().gt(1).default(2), baselineChunks: v.number().int().min(1).max(10_000).default(5), recentChunks: v.number().int().min(1).max(10_000).default(5) }).default(() => ({ factor: 2, baselineChunks: 5, recentChunks: 5 })),
+  slowPerformance: v
+    .strictObject({
+      factor: v.number().gt(1).default(2),
+      baselineChunks: v.number().int().min(1).max(10_000).default(5),
+      recentChunks: v.number().int().min(1).max(10_000).default(5),
+    })
+    .default(() => ({ factor: 2, baselineChunks: 5, recentChunks: 5 })),
   /** low_throughput: items per second below this after the first baseline chunks; off unless set. */
   lowThroughput: v.strictObject({ itemsPerSecond: v.number().gt(0).optional() }).default(() => ({})),
   /** eta_deviation: the estimated completion time moved by more than `percent` of the remaining time; resolved once it held still for `stableMs`. */
-  etaDeviation: v.strictObject({ percent: v.number().gt(0).default(50), stableMs: v.number().int().min(0).default(60_000) }).default(() => ({ percent: 50, stableMs: 60_000 })),
+  etaDeviation: v
+    .strictObject({ percent: v.number().gt(0).default(50), stableMs: v.number().int().min(0).default(60_000) })
+    .default(() => ({ percent: 50, stableMs: 60_000 })),
   /** quality_degradation: average of the last quality scores below `threshold`, after `minSamples`. */
-  qualityDegradation: v.strictObject({ threshold: v.number().gt(0).max(1).default(0.7), minSamples: v.number().int().min(1).max(10_000).default(10) }).default(() => ({ threshold: 0.7, minSamples: 10 })),
+  qualityDegradation: v
+    .strictObject({ threshold: v.number().gt(0).max(1).default(0.7), minSamples: v.number().int().min(1).max(10_000).default(10) })
+    .default(() => ({ threshold: 0.7, minSamples: 10 })),
   /** stalled: no progress for `afterMs` while the run is active. */
-  stalled: v.strictObject({ afterMs: v.number().int().min(1000).default(5 * 60_000) }).default(() => ({ afterMs: 5 * 60_000 })),
+  stalled: v
+    .strictObject({
+      afterMs: v
+        .number()
+        .int()
+        .min(1000)
+        .default(5 * 60_000),
+    })
+    .default(() => ({ afterMs: 5 * 60_000 })),
 });
 
 export type AlertOptions = Output<typeof alertOptionsSchema>;
 /** Thresholds of the in-process alerts (the `alerts` option); `enabled: false` turns them all off. */
 export type AlertOptionsInput = Input<typeof alertOptionsSchema>;
 
-const operationSchema = v
-  .string()
-  .regex(/^[A-Za-z0-9_.:-]{1,64}$/, 'expected 1-64 characters of letters, digits and _ . : - (a low-cardinality identifier)');
+const operationSchema = v.string().regex(/^[A-Za-z0-9_.:-]{1,64}$/, 'expected 1-64 characters of letters, digits and _ . : - (a low-cardinality identifier)');
 
 export const runOptionsSchema = v.strictObject({
   name: v.string().min(1),
@@ -113,7 +125,6 @@ export type RunOptionsInput = Input<typeof runOptionsSchema>;
 export type RunOptions = Output<typeof runOptionsSchema>;
 /** The `telemetry` option: explicit providers, trace segmenting, item spans, chunk events. */
 export type TelemetryOptionsInput = Input<typeof telemetryOptionsSchema>;
-export type DisplayOptions = Output<typeof displayOptionsSchema>;
 
 export const retryOptionsSchema = v.strictObject({
   /** Attempts per chunk including the first. */
@@ -125,6 +136,9 @@ export const retryOptionsSchema = v.strictObject({
 });
 
 export const processOptionsSchema = v.strictObject({
+  /** Items per chunk. */
+  chunkSize: v.number().int().min(1).optional(),
+  /** Deprecated alias of `chunkSize` (a chunk is one slice of the run); `chunkSize` wins when both are given. */
   batchSize: v.number().int().min(1).default(1),
   concurrency: v.number().int().min(1).max(1024).default(1),
   signal: v.custom<AbortSignal>((value) => isObject(value) && typeof value['aborted'] === 'boolean', 'expected an AbortSignal').optional(),
@@ -160,8 +174,7 @@ export function registerOptionsPlace(schema: StrictObject<Record<string, Schema<
   extraPlaces.push([schema, where]);
 }
 
-const valueAt = (input: unknown, path: readonly string[]): unknown =>
-  path.reduce<unknown>((value, key) => (isObject(value) ? value[key] : undefined), input);
+const valueAt = (input: unknown, path: readonly string[]): unknown => path.reduce<unknown>((value, key) => (isObject(value) ? value[key] : undefined), input);
 
 /** Edit distance up to 2, for "did you mean" on a misspelt option. */
 function near(a: string, b: string): boolean {
@@ -169,7 +182,8 @@ function near(a: string, b: string): boolean {
   let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
   for (let i = 1; i <= a.length; i++) {
     const row = [i];
-    for (let j = 1; j <= b.length; j++) row[j] = Math.min(previous[j]! + 1, row[j - 1]! + 1, previous[j - 1]! + (a[i - 1]!.toLowerCase() === b[j - 1]!.toLowerCase() ? 0 : 1));
+    for (let j = 1; j <= b.length; j++)
+      row[j] = Math.min(previous[j]! + 1, row[j - 1]! + 1, previous[j - 1]! + (a[i - 1]!.toLowerCase() === b[j - 1]!.toLowerCase() ? 0 : 1));
     previous = row;
   }
   return previous[b.length]! <= 2;
@@ -183,7 +197,9 @@ function unknownOption(issue: Issue): string {
   const close = issue.owner ? Object.keys(issue.owner.shape).filter((name) => near(key, name)) : [];
   const where = issue.path.length ? `\`${issue.path.join('.')}\` takes` : 'known options are';
   const known = issue.owner ? Object.keys(issue.owner.shape).join(', ') : '';
-  return close.length ? `unknown option \`${field}\`: did you mean \`${[...issue.path, close[0]].join('.')}\`?` : `unknown option \`${field}\` (${where} ${known})`;
+  return close.length
+    ? `unknown option \`${field}\`: did you mean \`${[...issue.path, close[0]].join('.')}\`?`
+    : `unknown option \`${field}\` (${where} ${known})`;
 }
 
 /** Validates, or throws one readable error naming each bad field, what it expects and what it got. */

@@ -1,7 +1,8 @@
 import { clampWait, clockTimer, realSleep } from '../core/clock.js';
 import { safeText } from '../core/limits.js';
-import { classifyError, type ErrorInfo } from '../core/errors.js';
-import type { Chunk, ItemStatus, Run } from '../core/Run.js';
+import { classifyError, isConnectionFailure, type ErrorInfo } from '../core/errors.js';
+import type { Run } from '../core/Run.js';
+import type { Chunk, ItemStatus } from '../core/runTypes.js';
 import type { RunTelemetry } from '../instrument/RunTelemetry.js';
 import { BATCH_RUN_RESULT_VALUES, ERROR_TYPE_VALUES, type BatchItemOutcome, type BatchRunResult } from '../semconv.js';
 import { buildStats, type BatchStats } from './BatchStats.js';
@@ -154,7 +155,7 @@ export class BatchRun {
     let sourceError: { readonly error: unknown } | undefined;
     let source: ChunkSource<T> | undefined;
     try {
-      source = chunked(items, options.batchSize);
+      source = chunked(items, options.chunkSize ?? options.batchSize);
     } catch (error) {
       sourceError = { error };
     }
@@ -215,13 +216,7 @@ export class BatchRun {
     return buildStats(run);
   }
 
-  private async runChunk<T>(
-    items: T[],
-    index: number,
-    handler: ChunkHandler<T>,
-    options: ProcessOptions,
-    signal: AbortSignal,
-  ): Promise<ErrorInfo | undefined> {
+  private async runChunk<T>(items: T[], index: number, handler: ChunkHandler<T>, options: ProcessOptions, signal: AbortSignal): Promise<ErrorInfo | undefined> {
     const run = this.run;
     const chunk: Chunk = run.beginChunk(items.length, index);
     const retry = options.retry;
@@ -272,7 +267,8 @@ export class BatchRun {
       const { failed, skipped, quality, usage } = r;
       if (typeof quality === 'number') this.run.recordQuality(quality);
       else if (Array.isArray(quality)) for (const score of quality.slice(0, MAX_QUALITY_SCORES)) this.run.recordQuality(score as number);
-      else if (quality !== undefined) this.run.problems.report('invalid_value', 'batchtel: a chunk result\'s quality must be a number or an array of numbers (ignored)');
+      else if (quality !== undefined)
+        this.run.problems.report('invalid_value', "batchtel: a chunk result's quality must be a number or an array of numbers (ignored)");
       if (usage !== undefined) this.run.recordUsage(usage);
       return { failed: typeof failed === 'number' ? failed : undefined, skipped: typeof skipped === 'number' ? skipped : undefined };
     } catch (error) {
@@ -295,7 +291,7 @@ const STOP = Symbol('stop');
  *
  * const ids = ['a', 'b', 'c'];
  * const stats = await trackBatch({ name: 'Reindex', total: ids.length })
- *   .process(ids, async (chunk) => { await Promise.resolve(chunk); }, { batchSize: 2 });
+ *   .process(ids, async (chunk) => { await Promise.resolve(chunk); }, { chunkSize: 2 });
  * console.log(stats.itemsPerSecond);
  * ```
  */
@@ -308,7 +304,8 @@ function isRetryable(info: ErrorInfo): boolean {
   if (info.rateLimited) return true;
   if (info.status !== undefined) return info.status >= 500 || info.status === 408;
   if (info.errorType === ERROR_TYPE_VALUES.cancelled) return false;
-  return /timeout|ECONNRESET|ECONNREFUSED|EPIPE|ETIMEDOUT|EAI_AGAIN|socket hang up|network/i.test(`${info.exceptionType} ${info.message}`);
+  const text = `${info.exceptionType} ${info.message}`;
+  return isConnectionFailure(text) || /timeout|network/i.test(text);
 }
 
 function safeCall(fn: (error: unknown) => boolean, error: unknown): boolean {

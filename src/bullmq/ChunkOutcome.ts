@@ -20,8 +20,7 @@ export interface ChunkOutcome {
   readonly quality?: { readonly sum: number; readonly count: number };
 }
 
-const count = (value: unknown): number | undefined =>
-  typeof value === 'number' && Number.isInteger(value) && value >= 0 ? value : undefined;
+const count = (value: unknown): number | undefined => (typeof value === 'number' && Number.isInteger(value) && value >= 0 ? value : undefined);
 const amount = (value: unknown): number => (typeof value === 'number' && Number.isFinite(value) && value >= 0 ? value : 0);
 
 /** A chunk outcome from a job's return value, or undefined when it is not one. Counts are clamped to the chunk's size. */

@@ -77,7 +77,14 @@ export function parseRunContext(value: unknown): RunContext | undefined {
   for (const key of ['runId', 'name', 'operation', 'queue', 'traceparent'] as const) {
     if (typeof o[key] !== 'string' || (o[key] as string).length === 0) return undefined;
   }
-  return { v: 1, runId: o['runId'] as string, name: o['name'] as string, operation: o['operation'] as string, queue: o['queue'] as string, traceparent: o['traceparent'] as string };
+  return {
+    v: 1,
+    runId: o['runId'] as string,
+    name: o['name'] as string,
+    operation: o['operation'] as string,
+    queue: o['queue'] as string,
+    traceparent: o['traceparent'] as string,
+  };
 }
 
 /** The run context in `BATCHTEL_RUN_CONTEXT`, if any. */

@@ -107,11 +107,16 @@ export class RunLedger {
   /** True when this call settled the chunk; false when it was settled before. */
   async settle(outcome: ChunkOutcome, lastEventId?: string): Promise<boolean> {
     const increments: (string | number)[] = [
-      F.succeeded, outcome.succeeded,
-      F.failed, outcome.failed,
-      F.skipped, outcome.skipped,
-      F.settled, 1,
-      F.chunkMs, Math.round(outcome.durationMs),
+      F.succeeded,
+      outcome.succeeded,
+      F.failed,
+      outcome.failed,
+      F.skipped,
+      outcome.skipped,
+      F.settled,
+      1,
+      F.chunkMs,
+      Math.round(outcome.durationMs),
     ];
     for (const [type, n] of Object.entries(outcome.errors ?? {})) increments.push(F.errorPrefix + type, n);
     const usage = outcome.usage;
@@ -126,7 +131,11 @@ export class RunLedger {
 
   /** A 429 seen by a worker: counted when it happens (the chunk itself is retried and settles later). */
   async recordRateLimit(waitMs: number): Promise<void> {
-    await this.redis.multi().hincrby(this.key, F.rateLimitHits, 1).hincrbyfloat(this.key, F.rateLimitMs, Math.max(0, Math.round(waitMs))).exec();
+    await this.redis
+      .multi()
+      .hincrby(this.key, F.rateLimitHits, 1)
+      .hincrbyfloat(this.key, F.rateLimitMs, Math.max(0, Math.round(waitMs)))
+      .exec();
   }
 
   async setLastEventId(id: string): Promise<void> {

@@ -7,9 +7,10 @@ import { parseOptions as parseRunOptions, runOptionsSchema, type RunOptionsInput
 import { parseOptions } from '../sdk/parseOptions.js';
 import { systemClock } from '../core/clock.js';
 import { AlertEvaluator } from '../core/alerts/AlertEvaluator.js';
-import type { EtaCalculation } from '../core/eta/index.js';
+import type { EtaEstimate } from '../core/eta/index.js';
 import { Problems } from '../core/problems.js';
-import { Run, type RunSummary } from '../core/Run.js';
+import { Run } from '../core/Run.js';
+import type { RunSummary } from '../core/runTypes.js';
 import { defaultRegistry } from '../core/RunRegistry.js';
 import { diagSink } from '../instrument/diagSink.js';
 import { RunTelemetry } from '../instrument/RunTelemetry.js';
@@ -26,18 +27,28 @@ import { prefixOf } from './startRun.js';
 const PRESET_SLOT = Symbol.for('batchtel.presetSpanIds');
 
 const followSchema = z.strictObject({
-  queue: z.custom<Queue>((value) => typeof value === 'object' && value !== null && typeof (value as Queue).getJob === 'function', { message: 'expected a BullMQ Queue' }),
+  queue: z.custom<Queue>((value) => typeof value === 'object' && value !== null && typeof (value as Queue).getJob === 'function', {
+    message: 'expected a BullMQ Queue',
+  }),
   runId: z.string().min(1, 'expected the run ID'),
   /** How often the run's totals are read from Redis (ms); completions also trigger a read. */
   refreshMs: z.number().int().min(10).default(250),
   /** How often chunks that finished without an event (e.g. a trimmed event stream) are looked up by job state (ms). */
   reconcileMs: z.number().int().min(1000).default(30_000),
   /** How long the run's ledger stays in Redis after the run finished (ms). */
-  retentionMs: z.number().int().min(1000).default(7 * 24 * 3600_000),
+  retentionMs: z
+    .number()
+    .int()
+    .min(1000)
+    .default(7 * 24 * 3600_000),
   /** Redis connection for the ledger; defaults to the queue's connection settings. */
   connection: z.custom<RedisConnection>((value) => typeof value === 'object' && value !== null, { message: 'expected ioredis options or a client' }).optional(),
   /** Options of the local view, as for a local run (display, alerts, telemetry, registry, eta, metadata). */
-  run: z.custom<Omit<RunOptionsInput, 'name' | 'total' | 'id' | 'operation' | 'category' | 'service'>>((value) => typeof value === 'object' && value !== null, { message: 'expected run options' }).optional(),
+  run: z
+    .custom<Omit<RunOptionsInput, 'name' | 'total' | 'id' | 'operation' | 'category' | 'service'>>((value) => typeof value === 'object' && value !== null, {
+      message: 'expected run options',
+    })
+    .optional(),
 });
 /** Options of `followRun`: the queue and the run to follow. */
 export type FollowRunOptionsInput = z.input<typeof followSchema>;
@@ -47,7 +58,18 @@ export type FollowRunOptionsInput = z.input<typeof followSchema>;
  * terminal line, board entry and summary as a local run, rebuilt from Redis.
  */
 export class RunFollower {
-  private readonly applied = { succeeded: 0, failed: 0, skipped: 0, settled: 0, chunkMs: 0, rateLimitHits: 0, rateLimitMs: 0, inputTokens: 0, outputTokens: 0, cost: 0 };
+  private readonly applied = {
+    succeeded: 0,
+    failed: 0,
+    skipped: 0,
+    settled: 0,
+    chunkMs: 0,
+    rateLimitHits: 0,
+    rateLimitMs: 0,
+    inputTokens: 0,
+    outputTokens: 0,
+    cost: 0,
+  };
   private readonly appliedErrors = new Map<string, number>();
   private lastApplyAt: number;
   private refreshing: Promise<void> | undefined;
@@ -86,7 +108,7 @@ export class RunFollower {
     return this.run.progress();
   }
   /** The ETA now, undefined until there is a pace. */
-  eta(): EtaCalculation | undefined {
+  eta(): EtaEstimate | undefined {
     return this.run.eta();
   }
   /** The stats so far, as a local run reports them. */
@@ -117,10 +139,18 @@ export class RunFollower {
     this.events.on('completed', ({ jobId, returnvalue }, eventId) => {
       if (!this.isOurs(jobId)) return;
       const outcome = parseChunkOutcome(returnvalue);
-      if (outcome) void this.ledger.settle(outcome, eventId).then(() => void this.refresh(), () => undefined);
+      if (outcome)
+        void this.ledger.settle(outcome, eventId).then(
+          () => void this.refresh(),
+          () => undefined,
+        );
     });
     this.events.on('failed', ({ jobId, failedReason }, eventId) => {
-      if (this.isOurs(jobId)) void this.settleFailed(jobId, failedReason, eventId).then(() => void this.refresh(), () => undefined);
+      if (this.isOurs(jobId))
+        void this.settleFailed(jobId, failedReason, eventId).then(
+          () => void this.refresh(),
+          () => undefined,
+        );
     });
     this.timer = setInterval(() => void this.refresh(), this.options.refreshMs).unref();
     this.reconcileTimer = setInterval(() => void this.reconcile().catch(() => undefined), this.options.reconcileMs).unref();
@@ -139,7 +169,17 @@ export class RunFollower {
     if (!ref) return;
     const errorType = errorTypeOfReason(reason) ?? (/stalled/i.test(reason ?? '') ? 'stalled' : ERROR_TYPE_VALUES.other);
     await this.ledger.settle(
-      { batchtel: 1, runId: ref.runId, chunk: ref.chunk, size: ref.size, succeeded: 0, failed: ref.size, skipped: 0, durationMs: 0, errors: { [errorType]: 1 } },
+      {
+        batchtel: 1,
+        runId: ref.runId,
+        chunk: ref.chunk,
+        size: ref.size,
+        succeeded: 0,
+        failed: ref.size,
+        skipped: 0,
+        durationMs: 0,
+        errors: { [errorType]: 1 },
+      },
       eventId,
     );
   }

@@ -5,7 +5,10 @@ export type RedisConnection = RedisOptions | Redis;
 
 /** A client of our own for the run's ledger, never a connection BullMQ blocks on. */
 export function openRedis(connection: RedisConnection): Redis {
-  const client = connection instanceof Redis ? connection.duplicate({ maxRetriesPerRequest: null }) : new Redis({ ...connection, maxRetriesPerRequest: null, lazyConnect: false });
+  const client =
+    connection instanceof Redis
+      ? connection.duplicate({ maxRetriesPerRequest: null })
+      : new Redis({ ...connection, maxRetriesPerRequest: null, lazyConnect: false });
   // Connection errors reach the caller through the commands that fail; an 'error' event
   // without a listener would only print them (ioredis reconnects on its own).
   client.on('error', () => undefined);

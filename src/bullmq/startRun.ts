@@ -24,7 +24,10 @@ export const startRunOptionsSchema = z.strictObject({
   /** Item count when known up front (progress and ETA from the start); otherwise known once every item is enqueued. */
   total: z.number().int().min(0).optional(),
   /** A run ID of your own (letters, digits, `_` and `-`). */
-  id: z.string().regex(/^[A-Za-z0-9_-]{1,100}$/, 'expected 1 to 100 letters, digits, _ or -').optional(),
+  id: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{1,100}$/, 'expected 1 to 100 letters, digits, _ or -')
+    .optional(),
   /** Items per chunk job. */
   batchSize: z.number().int().min(1).max(100_000).default(100),
   /** Chunk jobs per `addBulk` call: what the enqueuer holds in memory at most, with `batchSize`. */
@@ -138,7 +141,7 @@ export class DistributedRun {
     // When cancelled, the total is what made it onto the queue: the rest was never part of the run.
     await this.ledger.setEnqueued(cancelled ? Math.min(total, chunks * batchSize) : total);
     if (cancelled) await cancelChunks(this.queue, this.ledger);
-    return { chunks, total: cancelled ? (await this.ledger.read()).total ?? total : total, cancelled };
+    return { chunks, total: cancelled ? ((await this.ledger.read()).total ?? total) : total, cancelled };
   }
 }
 

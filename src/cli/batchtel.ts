@@ -117,7 +117,11 @@ async function statusOrReplay(
   if (action !== 'replay') return usage(`${command} needs "status" or "replay", got ${JSON.stringify(action ?? '')}`);
   const envEndpoint = process.env['OTEL_EXPORTER_OTLP_ENDPOINT'];
   const [endpoint, source] =
-    values.endpoint !== undefined ? [values.endpoint, '--endpoint'] : envEndpoint ? [envEndpoint, 'OTEL_EXPORTER_OTLP_ENDPOINT'] : ['http://127.0.0.1:4318', 'the default; set --endpoint or OTEL_EXPORTER_OTLP_ENDPOINT'];
+    values.endpoint !== undefined
+      ? [values.endpoint, '--endpoint']
+      : envEndpoint
+        ? [envEndpoint, 'OTEL_EXPORTER_OTLP_ENDPOINT']
+        : ['http://127.0.0.1:4318', 'the default; set --endpoint or OTEL_EXPORTER_OTLP_ENDPOINT'];
   const timeoutMillis = Number(values.timeout);
   if (!(timeoutMillis > 0)) return usage(`--timeout must be a number of milliseconds > 0, got ${JSON.stringify(values.timeout)}`);
   try {

@@ -59,6 +59,11 @@ export class QuantileSketch {
     return this.n === 0 ? 0 : this.total / this.n;
   }
 
+  /** How far the largest sample lies above the smallest, in percent of the smallest; undefined when empty or the smallest is 0. */
+  get spreadPercent(): number | undefined {
+    return this.n > 0 && this.minValue > 0 ? ((this.maxValue - this.minValue) / this.minValue) * 100 : undefined;
+  }
+
   /** q in [0, 1]; 0 when empty. Exact at the extremes, within the relative accuracy between. */
   quantile(q: number): number {
     if (this.n === 0) return 0;

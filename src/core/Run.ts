@@ -1,110 +1,23 @@
-import {
-  BATCH_RUN_RESULT_VALUES,
-  ERROR_TYPE_VALUES,
-  type BatchItemOutcome,
-  type BatchRunResult,
-} from '../semconv.js';
+/*
+ * The run state machine. Over 350 lines on purpose: the per-item path and the
+ * chunk, error, item and finish paths all write the same few hot counters, which
+ * stay plain fields of one class so tick() is an increment. Its shapes are in
+ * runTypes.ts, its input checks in runInput.ts, its ETA wiring in RunEtaFeed.ts.
+ */
+import { BATCH_RUN_RESULT_VALUES, ERROR_TYPE_VALUES, type BatchItemOutcome, type BatchRunResult } from '../semconv.js';
 import type { Clock } from './clock.js';
 import { clampWait } from './clock.js';
 import { classifyError, type ErrorInfo } from './errors.js';
 import { LIMITS, safeText } from './limits.js';
-import { createEstimator, type EtaCalculation, type EtaEstimator, type EtaMethod } from './eta/index.js';
-import { Problems } from './problems.js';
+import type { EtaEstimate, EtaMethod } from './eta/index.js';
+import { RunEtaFeed } from './RunEtaFeed.js';
+import type { Problems } from './problems.js';
 import { RunStats } from './RunStats.js';
+import { CancelledError } from './CancelledError.js';
+import { badOutcome, readItemUpdate, readOptions, validAmount, validCount } from './runInput.js';
+import type { RunStatus, RunDescriptor, Chunk, RateLimitHit, ItemStatus, ItemProgress, RunSummary, RunListener, RunConfig } from './runTypes.js';
 import type { Alert } from './alert.js';
 
-/** Where a run is: `pending` until started, `running`, then `completed`, `failed` or `cancelled`. */
-export type RunStatus = 'pending' | 'running' | 'completed' | 'failed' | 'cancelled';
-export type MetadataValue = string | number | boolean;
-
-export interface RunDescriptor {
-  readonly id: string;
-  readonly name: string;
-  readonly operation: string;
-  readonly category: string | undefined;
-  readonly service: string | undefined;
-  readonly total: number | undefined;
-  readonly metadata: Readonly<Record<string, MetadataValue>>;
-}
-
-/** One chunk of work (a "batch" in `createBatchProgress`). Listeners may keep their own state in `slot`. */
-export interface Chunk {
-  readonly index: number;
-  readonly size: number;
-  readonly startTimeMs: number;
-  endTimeMs: number;
-  succeeded: number;
-  failed: number;
-  error: ErrorInfo | undefined;
-  /** Opaque per-listener state (the instrumentation keeps its span here). */
-  slot: unknown;
-}
-
-export interface RateLimitHit {
-  readonly retryAfterMs: number | undefined;
-  readonly status: number | undefined;
-}
-
-/** Where an item (a file) is: `completed`, `failed` and `skipped` count it as done. */
-export type ItemStatus = 'pending' | 'processing' | 'completed' | 'failed' | 'skipped';
-
-export interface ItemProgress {
-  readonly id: string;
-  status: ItemStatus;
-  /** 0..100, as the file-progress tracker reports it. */
-  progress: number;
-  stage: string | undefined;
-  stageProgress: number | undefined;
-  startTimeMs: number;
-  slot: unknown;
-}
-
-export interface RunSummary {
-  readonly result: BatchRunResult;
-  readonly status: RunStatus;
-  readonly durationMs: number;
-  readonly errorType: string | undefined;
-  readonly message: string | undefined;
-}
-
-/** Everything that wants to hear about a run: the OTel mapping, the terminal, the registry. */
-export interface RunListener {
-  onStart?(run: Run): void;
-  onChunkStart?(run: Run, chunk: Chunk): void;
-  onChunkEnd?(run: Run, chunk: Chunk): void;
-  onError?(run: Run, error: ErrorInfo, chunk: Chunk | undefined): void;
-  onRateLimit?(run: Run, hit: RateLimitHit, chunk: Chunk | undefined): void;
-  onRetry?(run: Run, errorType: string): void;
-  onQuality?(run: Run, score: number): void;
-  onUsage?(run: Run, usage: { inputTokens: number; outputTokens: number; cost: number }): void;
-  onItem?(run: Run, item: ItemProgress, previous: ItemStatus | undefined): void;
-  onMessage?(run: Run, messages: readonly string[]): void;
-  onAlert?(run: Run, alert: Alert): void;
-  onFinish?(run: Run, summary: RunSummary): void;
-}
-
-export interface RunConfig {
-  readonly descriptor: RunDescriptor;
-  readonly clock: Clock;
-  readonly problems: Problems;
-  /** `none` skips ETA work entirely (the file-progress tracker's minimal mode). */
-  readonly etaMethod?: EtaMethod | 'none';
-  /**
-   * Most time between ETA observations taken at chunk ends and on snapshots, so the
-   * estimator is not paid per chunk of a fast loop. The interval is also at most
-   * 1/128 of the time elapsed (but at least 1 ms): a run of seconds is observed as finely as one of hours.
-   */
-  readonly etaObserveIntervalMs?: number;
-  /** With no `total`, the items registered through updateItem() are the total (the file tracker's way). */
-  readonly totalFromItems?: boolean;
-}
-
-/** Observations per elapsed time at least: the ETA of a short run is measured as soon as that of a long one. */
-const OBSERVATIONS_PER_ELAPSED = 128;
-/** ...and not more often than this: a loop of sub-millisecond chunks does not pay the estimator on each. */
-const MIN_OBSERVE_INTERVAL_MS = 1;
-
-const ITEM_STATUSES: ReadonlySet<ItemStatus> = new Set(['pending', 'processing', 'completed', 'failed', 'skipped']);
 const RESULTS: ReadonlySet<BatchRunResult> = new Set(Object.values(BATCH_RUN_RESULT_VALUES));
 
 const STATE_PENDING = 0;
@@ -140,10 +53,7 @@ export class Run {
   readonly activeAlerts = new Map<string, Alert>();
 
   private readonly listeners: RunListener[] = [];
-  private readonly estimator: EtaEstimator | undefined;
-  private readonly etaObserveIntervalMs: number;
-  private lastObservedAt = Number.NEGATIVE_INFINITY;
-  private lastObservedCompleted = 0;
+  private readonly etaFeed: RunEtaFeed;
   private lastProgressAtMs = 0;
   private chunkCounter = 0;
   private overTotalReported = false;
@@ -154,8 +64,7 @@ export class Run {
     this.clock = config.clock;
     this.problems = config.problems;
     const method = config.etaMethod ?? 'adaptive';
-    this.estimator = method === 'none' ? undefined : createEstimator(method);
-    this.etaObserveIntervalMs = config.etaObserveIntervalMs ?? 250;
+    this.etaFeed = new RunEtaFeed(method, config.etaObserveIntervalMs ?? 250);
     this.totalFromItems = config.totalFromItems ?? false;
   }
 
@@ -201,8 +110,7 @@ export class Run {
     this.state = STATE_RUNNING;
     this.startTimeMs = startTimeMs !== undefined && Number.isFinite(startTimeMs) ? startTimeMs : this.clock.now();
     this.lastProgressAtMs = this.startTimeMs;
-    this.lastObservedAt = this.startTimeMs;
-    this.estimator?.observe(this.startTimeMs, 0);
+    this.etaFeed.start(this.startTimeMs);
     this.emit('onStart', (l) => l.onStart?.(this));
   }
 
@@ -214,7 +122,7 @@ export class Run {
     if (outcome === undefined || outcome === 'success') this.succeeded++;
     else if (outcome === 'failure') this.failed++;
     else if (outcome === 'skipped') this.skipped++;
-    else this.badOutcome(outcome);
+    else badOutcome(this.problems, outcome);
   }
 
   /** n items done at once. */
@@ -227,7 +135,7 @@ export class Run {
     if (outcome === undefined || outcome === 'success') this.succeeded += n;
     else if (outcome === 'failure') this.failed += n;
     else if (outcome === 'skipped') this.skipped += n;
-    else this.badOutcome(outcome);
+    else badOutcome(this.problems, outcome);
   }
 
   // ---- chunks ----------------------------------------------------------------
@@ -236,7 +144,7 @@ export class Run {
   beginChunk(size: number, index?: number, startTimeMs?: number): Chunk {
     const chunk: Chunk = {
       index: typeof index === 'number' && Number.isSafeInteger(index) ? index : this.chunkCounter,
-      size: this.validCount(size),
+      size: validCount(this.problems, size),
       startTimeMs: typeof startTimeMs === 'number' && Number.isFinite(startTimeMs) ? startTimeMs : this.clock.now(),
       endTimeMs: 0,
       succeeded: 0,
@@ -269,8 +177,8 @@ export class Run {
     if (this.state !== STATE_RUNNING) return this.inactiveCall('endChunk');
     const end = result.endTimeMs ?? this.clock.now();
     chunk.endTimeMs = end;
-    const failed = Math.min(this.validCount(result.failed ?? 0), chunk.size);
-    const skipped = Math.min(this.validCount(result.skipped ?? 0), chunk.size - failed);
+    const failed = Math.min(validCount(this.problems, result.failed ?? 0), chunk.size);
+    const skipped = Math.min(validCount(this.problems, result.skipped ?? 0), chunk.size - failed);
     chunk.failed = failed;
     chunk.succeeded = chunk.size - failed - skipped;
     chunk.error = result.error;
@@ -306,7 +214,8 @@ export class Run {
     let duration = 0;
     if (durationMs !== undefined) {
       if (typeof durationMs === 'number' && Number.isFinite(durationMs) && durationMs >= 0) duration = durationMs;
-      else this.problems.report('invalid_duration', `batchtel: chunk duration must be a finite number >= 0 ms, got ${safeText(durationMs, 40)} (recorded as 0)`);
+      else
+        this.problems.report('invalid_duration', `batchtel: chunk duration must be a finite number >= 0 ms, got ${safeText(durationMs, 40)} (recorded as 0)`);
     }
     const chunk = this.beginChunk(size, index, now - duration);
     this.endChunk(chunk, { failed: failedItems, endTimeMs: now });
@@ -319,15 +228,14 @@ export class Run {
    * Records a failure. Rate limiting (429) is detected from the error's shape;
    * `fatal` marks the run failed at finish.
    */
-  trackError(
-    error: unknown,
-    options: { chunk?: Chunk | undefined; status?: number | undefined; type?: string | undefined; fatal?: boolean } = {},
-  ): ErrorInfo {
-    const o = this.readOptions(options, 'trackError', ['status', 'type', 'chunk', 'fatal']);
+  trackError(error: unknown, options: { chunk?: Chunk | undefined; status?: number | undefined; type?: string | undefined; fatal?: boolean } = {}): ErrorInfo {
+    const o = readOptions(this.problems, options, 'trackError', ['status', 'type', 'chunk', 'fatal']);
     const status = o['status'];
     const type = o['type'];
-    if (status !== undefined && typeof status !== 'number') this.problems.report('invalid_value', `batchtel: an error's status must be a number, got ${safeText(status, 40)} (ignored)`);
-    if (type !== undefined && typeof type !== 'string') this.problems.report('invalid_value', `batchtel: an error's type must be a string, got ${safeText(type, 40)} (ignored)`);
+    if (status !== undefined && typeof status !== 'number')
+      this.problems.report('invalid_value', `batchtel: an error's status must be a number, got ${safeText(status, 40)} (ignored)`);
+    if (type !== undefined && typeof type !== 'string')
+      this.problems.report('invalid_value', `batchtel: an error's type must be a string, got ${safeText(type, 40)} (ignored)`);
     const info = classifyError(error, {
       status: typeof status === 'number' ? status : undefined,
       type: typeof type === 'string' ? type : undefined,
@@ -359,7 +267,7 @@ export class Run {
     if (typeof status !== 'number') status = undefined;
     this.stats.rateLimitHits++;
     if (wait !== undefined) this.stats.rateLimitWaitMs += wait;
-    this.estimator?.observeRateLimitWait?.(this.clock.now(), this.stats.rateLimitWaitMs);
+    this.etaFeed.observeRateLimitWait(this.clock.now(), this.stats.rateLimitWaitMs);
     const hit: RateLimitHit = { retryAfterMs: wait, status };
     this.emit('onRateLimit', (l) => l.onRateLimit?.(this, hit, chunk));
   }
@@ -368,7 +276,10 @@ export class Run {
     if (this.state === STATE_DONE) return this.inactiveCall('recordRetry');
     let type = errorType;
     if (typeof type !== 'string' || type === '') {
-      this.problems.report('invalid_value', `batchtel: a retry's error type must be a non-empty string, got ${safeText(type, 40)} (counted as ${ERROR_TYPE_VALUES.other})`);
+      this.problems.report(
+        'invalid_value',
+        `batchtel: a retry's error type must be a non-empty string, got ${safeText(type, 40)} (counted as ${ERROR_TYPE_VALUES.other})`,
+      );
       type = ERROR_TYPE_VALUES.other;
     }
     type = safeText(type, LIMITS.errorType);
@@ -388,10 +299,10 @@ export class Run {
 
   recordUsage(usage: { inputTokens?: number; outputTokens?: number; cost?: number }): void {
     if (this.state === STATE_DONE) return this.inactiveCall('recordUsage');
-    const u = this.readOptions(usage, 'usage', ['inputTokens', 'outputTokens', 'cost']);
-    const inputTokens = this.validAmount(u['inputTokens'], 'inputTokens');
-    const outputTokens = this.validAmount(u['outputTokens'], 'outputTokens');
-    const cost = this.validAmount(u['cost'], 'cost');
+    const u = readOptions(this.problems, usage, 'usage', ['inputTokens', 'outputTokens', 'cost']);
+    const inputTokens = validAmount(this.problems, u['inputTokens'], 'inputTokens');
+    const outputTokens = validAmount(this.problems, u['outputTokens'], 'outputTokens');
+    const cost = validAmount(this.problems, u['cost'], 'cost');
     if (inputTokens === 0 && outputTokens === 0 && cost === 0) return;
     this.stats.tokensInput += inputTokens;
     this.stats.tokensOutput += outputTokens;
@@ -434,15 +345,7 @@ export class Run {
       return;
     }
     const id = safeText(rawId, LIMITS.itemId);
-    const u = this.readOptions(rawUpdate, 'item update', ['status', 'progress', 'stage', 'stageProgress']);
-    const update: { status?: ItemStatus; progress?: number; stage?: string; stageProgress?: number } = {};
-    if (u['status'] !== undefined) {
-      if (ITEM_STATUSES.has(u['status'] as ItemStatus)) update.status = u['status'] as ItemStatus;
-      else this.problems.report('invalid_value', `batchtel: item status must be one of ${[...ITEM_STATUSES].join(', ')}, got ${safeText(u['status'], 40)} (ignored)`);
-    }
-    if (u['progress'] !== undefined) update.progress = typeof u['progress'] === 'number' ? u['progress'] : Number.NaN;
-    if (u['stage'] !== undefined) update.stage = safeText(u['stage'], LIMITS.itemId);
-    if (typeof u['stageProgress'] === 'number' && Number.isFinite(u['stageProgress'])) update.stageProgress = u['stageProgress'];
+    const update = readItemUpdate(this.problems, rawUpdate);
     let item = this.activeItems.get(id);
     const previous = item?.status;
     if (!item) {
@@ -450,10 +353,7 @@ export class Run {
       this.activeItems.set(id, item);
     }
     if (update.status !== undefined) item.status = update.status;
-    if (update.progress !== undefined) {
-      if (update.progress >= 0 && update.progress <= 100) item.progress = update.progress;
-      else this.problems.report('invalid_value', `batchtel: item progress must be within 0..100, got ${safeText(u['progress'], 40)} (ignored)`);
-    }
+    if (update.progress !== undefined) item.progress = update.progress;
     if (update.stage !== undefined) item.stage = update.stage;
     if (update.stageProgress !== undefined) item.stageProgress = update.stageProgress;
     const done = item.status === 'completed' || item.status === 'failed' || item.status === 'skipped';
@@ -488,18 +388,13 @@ export class Run {
   observeProgress(nowMs: number, force = false): void {
     if (this.state !== STATE_RUNNING) return;
     const completed = this.completed;
-    if (completed !== this.lastObservedCompleted) this.lastProgressAtMs = nowMs;
+    if (completed !== this.etaFeed.lastCompleted) this.lastProgressAtMs = nowMs;
     const total = this.total;
     if (total !== undefined && completed > total && !this.overTotalReported) {
       this.overTotalReported = true;
       this.problems.report('over_total', `batchtel: run ${this.id} completed ${completed} items but total is ${total} (progress capped at 100%)`);
     }
-    const interval = Math.min(this.etaObserveIntervalMs, Math.max(MIN_OBSERVE_INTERVAL_MS, (nowMs - this.startTimeMs) / OBSERVATIONS_PER_ELAPSED));
-    if (force || nowMs - this.lastObservedAt >= interval) {
-      if (completed !== this.lastObservedCompleted || force) this.estimator?.observe(nowMs, completed);
-      this.lastObservedAt = nowMs;
-      this.lastObservedCompleted = completed;
-    }
+    this.etaFeed.observe(nowMs, nowMs - this.startTimeMs, completed, force);
   }
 
   /** Fraction done in 0..1, or undefined when the total is unknown. */
@@ -514,17 +409,17 @@ export class Run {
    * The ETA now: from the last observation (a fresh one at most every observation
    * interval, or now when `fresh`), brought up to the items done and the time passed.
    */
-  eta(nowMs: number = this.clock.now(), fresh = false): EtaCalculation | undefined {
+  eta(nowMs: number = this.clock.now(), fresh = false): EtaEstimate | undefined {
     const total = this.total;
-    if (this.state !== STATE_RUNNING || total === undefined || !this.estimator) return undefined;
+    if (this.state !== STATE_RUNNING || total === undefined || !this.etaFeed.enabled) return undefined;
     this.observeProgress(nowMs, fresh);
     const completed = this.completed;
     if (completed >= total) return undefined;
-    return this.estimator.estimate(nowMs, total, completed);
+    return this.etaFeed.estimate(nowMs, total, completed);
   }
 
   get etaMethod(): EtaMethod | undefined {
-    return this.estimator?.method;
+    return this.etaFeed.method;
   }
 
   /** Milliseconds since progress was last seen (observation granularity, not per item). */
@@ -551,11 +446,12 @@ export class Run {
    * the first summary.
    */
   finish(rawOptions: { result?: BatchRunResult; error?: ErrorInfo; message?: string } = {}): RunSummary {
-    const o = this.readOptions(rawOptions, 'finish', ['result', 'error', 'message']);
+    const o = readOptions(this.problems, rawOptions, 'finish', ['result', 'error', 'message']);
     const options: { result?: BatchRunResult; error?: ErrorInfo; message?: string } = {};
     if (o['result'] !== undefined) {
       if (RESULTS.has(o['result'] as BatchRunResult)) options.result = o['result'] as BatchRunResult;
-      else this.problems.report('invalid_value', `batchtel: finish result must be one of ${[...RESULTS].join(', ')}, got ${safeText(o['result'], 40)} (ignored)`);
+      else
+        this.problems.report('invalid_value', `batchtel: finish result must be one of ${[...RESULTS].join(', ')}, got ${safeText(o['result'], 40)} (ignored)`);
     }
     if (o['error'] !== undefined) options.error = o['error'] as ErrorInfo;
     if (o['message'] !== undefined) options.message = safeText(o['message'], LIMITS.finishMessage);
@@ -572,17 +468,9 @@ export class Run {
     const error = options.error ?? this.fatalError;
     const result: BatchRunResult =
       options.result ??
-      (this.fatalError
-        ? BATCH_RUN_RESULT_VALUES.failure
-        : this.signal.aborted
-          ? BATCH_RUN_RESULT_VALUES.cancellation
-          : BATCH_RUN_RESULT_VALUES.success);
+      (this.fatalError ? BATCH_RUN_RESULT_VALUES.failure : this.signal.aborted ? BATCH_RUN_RESULT_VALUES.cancellation : BATCH_RUN_RESULT_VALUES.success);
     const status: RunStatus =
-      result === BATCH_RUN_RESULT_VALUES.success
-        ? 'completed'
-        : result === BATCH_RUN_RESULT_VALUES.cancellation
-          ? 'cancelled'
-          : 'failed';
+      result === BATCH_RUN_RESULT_VALUES.success ? 'completed' : result === BATCH_RUN_RESULT_VALUES.cancellation ? 'cancelled' : 'failed';
     const errorType =
       result === BATCH_RUN_RESULT_VALUES.success
         ? undefined
@@ -638,49 +526,4 @@ export class Run {
       this.problems.report('call_after_finish', `batchtel: ${what}() called after finish() on run ${this.id} (ignored)`);
     }
   }
-
-  private validCount(n: number): number {
-    if (typeof n === 'number' && n >= 0 && n <= Number.MAX_SAFE_INTEGER && n === Math.floor(n)) return n;
-    this.problems.report('invalid_count', `batchtel: item count must be a whole number >= 0, got ${safeText(n, 40)} (counted as 0)`);
-    return 0;
-  }
-
-  /** Amounts beyond LIMITS.amount are refused too: sums exported as counters must stay finite. */
-  private validAmount(value: unknown, field: string): number {
-    if (value === undefined) return 0;
-    if (typeof value === 'number' && value >= 0 && value <= LIMITS.amount) return value;
-    this.problems.report('invalid_value', `batchtel: ${field} must be a number from 0 to ${LIMITS.amount}, got ${safeText(value, 40)} (ignored)`);
-    return 0;
-  }
-
-  private badOutcome(outcome: unknown): void {
-    this.problems.report('invalid_value', `batchtel: item outcome must be success, failure or skipped, got ${safeText(outcome, 40)} (ignored)`);
-  }
-
-  /**
-   * The named fields of an options object, each read once without trusting it
-   * (own or inherited, so class instances with getters work): undefined is no
-   * options, anything that is not an object or cannot be read is reported and
-   * read as none.
-   */
-  private readOptions(options: unknown, what: string, keys: readonly string[]): Record<string, unknown> {
-    if (options === undefined) return {};
-    if (typeof options !== 'object' || options === null) {
-      this.problems.report('invalid_value', `batchtel: ${what} options must be an object, got ${safeText(options, 40)} (ignored)`);
-      return {};
-    }
-    try {
-      const out: Record<string, unknown> = {};
-      for (const key of keys) out[key] = (options as Record<string, unknown>)[key];
-      return out;
-    } catch (error) {
-      this.problems.report('invalid_value', `batchtel: ${what} options could not be read (${safeText(error, 120)}; ignored)`);
-      return {};
-    }
-  }
-}
-
-/** The reason a run's signal carries when it is cancelled. */
-export class CancelledError extends Error {
-  override readonly name = 'CancelledError';
 }

@@ -126,7 +126,12 @@ export class RunRegistry {
     let victim: Run | undefined;
     const oldestFinished = this.finishedOrder[0];
     if (oldestFinished !== undefined) victim = this.runs.get(oldestFinished);
-    if (!victim) for (const run of this.runs.values()) if (run.status === 'pending') { victim = run; break; }
+    if (!victim)
+      for (const run of this.runs.values())
+        if (run.status === 'pending') {
+          victim = run;
+          break;
+        }
     victim ??= this.runs.values().next().value;
     if (!victim) return;
     this.evicted++;

@@ -1,5 +1,6 @@
 import { ERROR_TYPE_VALUES } from '../semconv.js';
 import { QuantileSketch } from './QuantileSketch.js';
+import { RingCursor } from './RingCursor.js';
 
 /** Distinct error types kept per run; the rest fold into `_OTHER` so memory stays flat. */
 export const MAX_ERROR_TYPES = 64;
@@ -40,8 +41,7 @@ export class RunStats {
   keepHistory = true;
   private readonly historyTimes = new Float64Array(THROUGHPUT_HISTORY_SIZE);
   private readonly historyRates = new Float64Array(THROUGHPUT_HISTORY_SIZE);
-  private historyNext = 0;
-  private historySize = 0;
+  private readonly history = new RingCursor(THROUGHPUT_HISTORY_SIZE);
 
   /** Item durations exist only for item-level tracking; allocated on first use. */
   get itemDurations(): QuantileSketch {
@@ -84,24 +84,22 @@ export class RunStats {
   recordThroughput(timeMs: number, itemsPerSecond: number): void {
     if (!this.keepHistory) return;
     if (itemsPerSecond > this.peakThroughput) this.peakThroughput = itemsPerSecond;
-    this.historyTimes[this.historyNext] = timeMs;
-    this.historyRates[this.historyNext] = itemsPerSecond;
-    this.historyNext = (this.historyNext + 1) % THROUGHPUT_HISTORY_SIZE;
-    if (this.historySize < THROUGHPUT_HISTORY_SIZE) this.historySize++;
+    const slot = this.history.advance();
+    this.historyTimes[slot] = timeMs;
+    this.historyRates[slot] = itemsPerSecond;
   }
 
   throughputHistory(): ThroughputPoint[] {
     const points: ThroughputPoint[] = [];
-    const first = (this.historyNext - this.historySize + THROUGHPUT_HISTORY_SIZE) % THROUGHPUT_HISTORY_SIZE;
-    for (let i = 0; i < this.historySize; i++) {
-      const index = (first + i) % THROUGHPUT_HISTORY_SIZE;
+    for (let i = 0; i < this.history.count; i++) {
+      const index = this.history.slot(i);
       points.push({ timeMs: this.historyTimes[index]!, itemsPerSecond: this.historyRates[index]! });
     }
     return points;
   }
 
   latestThroughput(): number | undefined {
-    if (this.historySize === 0) return undefined;
-    return this.historyRates[(this.historyNext - 1 + THROUGHPUT_HISTORY_SIZE) % THROUGHPUT_HISTORY_SIZE];
+    if (this.history.count === 0) return undefined;
+    return this.historyRates[this.history.slot(this.history.count - 1)];
   }
 }

@@ -16,3 +16,9 @@ export interface Alert {
   readonly raisedAtMs: number;
   resolvedAtMs: number | undefined;
 }
+
+/** A new episode, firing from `raisedAtMs`. */
+export function firingAlert(alert: Omit<Alert, 'state' | 'resolvedAtMs'>): Alert {
+  const { id, group, severity, message, value, threshold, raisedAtMs } = alert;
+  return { id, group, severity, state: 'firing', message, value, threshold, raisedAtMs, resolvedAtMs: undefined };
+}

@@ -1,5 +1,6 @@
 import { ERROR_TYPE_VALUES } from '../semconv.js';
 import { MAX_WAIT_MS } from './clock.js';
+import { isObject } from './check.js';
 import { LIMITS, safeText } from './limits.js';
 
 /** What the tracker needs to know about a failure, whatever shape it came in. */
@@ -16,9 +17,6 @@ export interface ErrorInfo {
 }
 
 type HeaderSource = { get(name: string): string | null } | Record<string, unknown>;
-
-const isObject = (value: unknown): value is Record<string, unknown> =>
-  typeof value === 'object' && value !== null;
 
 const asStatus = (value: unknown): number | undefined => {
   const n = typeof value === 'string' ? Number(value) : value;
@@ -61,10 +59,15 @@ function headerValue(headers: unknown, name: string): string | undefined {
 function retryAfterHeaderOf(source: unknown): string | undefined {
   if (!isObject(source)) return undefined;
   const response = source['response'];
-  return (
-    headerValue(source['headers'], 'retry-after') ??
-    (isObject(response) ? headerValue(response['headers'], 'retry-after') : undefined)
-  );
+  return headerValue(source['headers'], 'retry-after') ?? (isObject(response) ? headerValue(response['headers'], 'retry-after') : undefined);
+}
+
+/** Node's codes and texts for a peer that cannot be reached or dropped the connection. */
+const CONNECTION_FAILURE = /ECONNREFUSED|ECONNRESET|ENOTFOUND|EHOSTUNREACH|ENETUNREACH|EAI_AGAIN|EPIPE|ETIMEDOUT|socket hang up/i;
+
+/** Whether an error's text (type and message) says the connection failed, not the server. */
+export function isConnectionFailure(text: string): boolean {
+  return CONNECTION_FAILURE.test(text);
 }
 
 /**

@@ -1,3 +1,5 @@
+import { ReportOnce } from './ReportOnce.js';
+
 /**
  * Misuse after construction never throws into the user's loop: each kind of
  * problem is counted, and reported once through the sink (the instrumentation
@@ -17,23 +19,7 @@ export type ProblemCode =
 
 export type ProblemSink = (code: ProblemCode, message: string) => void;
 
-export class Problems {
-  private readonly counts = new Map<ProblemCode, number>();
-
-  constructor(private readonly sink: ProblemSink) {}
-
-  report(code: ProblemCode, message: string): void {
-    const seen = this.counts.get(code) ?? 0;
-    this.counts.set(code, seen + 1);
-    if (seen === 0) {
-      try {
-        this.sink(code, message);
-      } catch {
-        // A broken sink must not break the loop either.
-      }
-    }
-  }
-
+export class Problems extends ReportOnce<ProblemCode> {
   /**
    * Runs `fn`; if it throws anyway (a hostile argument no check foresaw), the
    * caller gets `fallback` and the failure is reported, never thrown.
@@ -51,13 +37,5 @@ export class Problems {
       this.report('invalid_value', `batchtel: ${what}() could not use its arguments (${text}; ignored)`);
       return fallback;
     }
-  }
-
-  count(code: ProblemCode): number {
-    return this.counts.get(code) ?? 0;
-  }
-
-  toJSON(): Record<string, number> {
-    return Object.fromEntries(this.counts);
   }
 }

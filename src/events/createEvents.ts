@@ -17,14 +17,9 @@ import {
 import { VERSION } from '../instrument/version.js';
 import { EventProblems, type EventProblemCode } from './EventProblems.js';
 import { eventInstrumentsFor, type CountedSeries, type EventInstruments, type SeriesSource } from './EventInstruments.js';
-import {
-  EVENT_NAME_PATTERN,
-  MEASURE_PATTERN,
-  eventsOptionsSchema,
-  normalizeEventsInput,
-  type EventsOptions,
-  type EventsOptionsInput,
-} from './options.js';
+import { EVENT_NAME_PATTERN, MEASURE_PATTERN, eventsOptionsSchema, normalizeEventsInput, type EventsOptions, type EventsOptionsInput } from './options.js';
+import { SEVERITY_TEXT } from '../instrument/severityText.js';
+import { seriesKey } from '../instrument/seriesKey.js';
 
 /** What one event may carry besides its attributes. */
 export interface EventOptions {
@@ -185,7 +180,13 @@ class EventsRecorder implements Events, SeriesSource {
     this.recorded++;
   }
 
-  private recordValues(bound: Bound, state: NameState, values: Readonly<Record<string, number>>, errorType: string | undefined, record: Attributes | undefined): void {
+  private recordValues(
+    bound: Bound,
+    state: NameState,
+    values: Readonly<Record<string, number>>,
+    errorType: string | undefined,
+    record: Attributes | undefined,
+  ): void {
     if (typeof values !== 'object' || values === null) {
       this.problems.report('invalid_value', `values of event ${state.name} must be an object of numbers, got ${describe(values)}; ignored`);
       return;
@@ -193,7 +194,10 @@ class EventsRecorder implements Events, SeriesSource {
     for (const key in values) {
       const value = values[key];
       if (typeof value !== 'number' || !(Math.abs(value) <= MAX_EVENT_VALUE)) {
-        this.problems.report('invalid_value', `value ${describe(key)} of event ${state.name} must be a number within ±${MAX_EVENT_VALUE}, got ${describe(value)}; skipped`);
+        this.problems.report(
+          'invalid_value',
+          `value ${describe(key)} of event ${state.name} must be a number within ±${MAX_EVENT_VALUE}, got ${describe(value)}; skipped`,
+        );
         continue;
       }
       const measure = state.measures.get(key) ?? this.measure(bound, state, key);
@@ -201,7 +205,10 @@ class EventsRecorder implements Events, SeriesSource {
         this.problems.report('invalid_value', `duration ${describe(key)} of event ${state.name} must not be negative, got ${value}; skipped`);
         continue;
       }
-      measure.histogram.record(measure.duration ? value / 1000 : value, errorType === undefined ? measure.attributes : this.measureErrorAttributes(measure, errorType));
+      measure.histogram.record(
+        measure.duration ? value / 1000 : value,
+        errorType === undefined ? measure.attributes : this.measureErrorAttributes(measure, errorType),
+      );
       if (record !== undefined) record[key] = value;
     }
   }
@@ -249,7 +256,8 @@ class EventsRecorder implements Events, SeriesSource {
     const key = `${priority}\u0000${errorType}`;
     const seen = state.errors.get(key);
     if (seen) return seen;
-    if (errorType !== BATCH_EVENT_OTHER && !this.spend(`error.type ${errorType} of event ${state.name}`)) return this.errorSeries(state, priority, BATCH_EVENT_OTHER);
+    if (errorType !== BATCH_EVENT_OTHER && !this.spend(`error.type ${errorType} of event ${state.name}`))
+      return this.errorSeries(state, priority, BATCH_EVENT_OTHER);
     const series = this.newSeries({ [ATTR_BATCH_EVENT_NAME]: state.name, [ATTR_BATCH_EVENT_PRIORITY]: priority, [ATTR_ERROR_TYPE]: errorType });
     state.errors.set(key, series);
     return series;
@@ -265,7 +273,10 @@ class EventsRecorder implements Events, SeriesSource {
     const duration = DURATION_SUFFIX.test(key) || key === 'ms';
     let name = duration ? key.replace(DURATION_SUFFIX, '') || 'duration' : key;
     if (!MEASURE_PATTERN.test(key)) {
-      this.problems.report('invalid_value', `value key ${describe(key)} of event ${state.name} is not an identifier (letters, digits, _ and .); recorded as measure ${BATCH_EVENT_OTHER}`);
+      this.problems.report(
+        'invalid_value',
+        `value key ${describe(key)} of event ${state.name} is not an identifier (letters, digits, _ and .); recorded as measure ${BATCH_EVENT_OTHER}`,
+      );
       name = BATCH_EVENT_OTHER;
     } else if (!this.spend(`measure ${key} of event ${state.name}`)) {
       name = BATCH_EVENT_OTHER;
@@ -299,7 +310,10 @@ class EventsRecorder implements Events, SeriesSource {
       this.budget--;
       return true;
     }
-    this.problems.report('series_overflow', `more than ${this.options.maxSeries} event names, error types and measures; ${what} and later ones are folded into ${BATCH_EVENT_OTHER}`);
+    this.problems.report(
+      'series_overflow',
+      `more than ${this.options.maxSeries} event names, error types and measures; ${what} and later ones are folded into ${BATCH_EVENT_OTHER}`,
+    );
     return false;
   }
 }
@@ -317,18 +331,6 @@ function present(value: AttributeValue | undefined): string | undefined {
   if (value === undefined || value === null || value === '' || typeof value === 'object') return undefined;
   return String(value);
 }
-
-const SEVERITY_TEXT: Partial<Record<SeverityNumber, string>> = {
-  [SeverityNumber.INFO]: 'INFO',
-  [SeverityNumber.WARN]: 'WARN',
-  [SeverityNumber.ERROR]: 'ERROR',
-};
-
-const seriesKey = (attributes: Attributes): string =>
-  Object.keys(attributes)
-    .sort()
-    .map((key) => `${key}=${String(attributes[key])}`)
-    .join('\u0000');
 
 function describe(value: unknown): string {
   if (typeof value === 'string') return JSON.stringify(value.length > 60 ? `${value.slice(0, 57)}...` : value);

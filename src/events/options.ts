@@ -1,6 +1,6 @@
 import type { MeterProvider } from '@opentelemetry/api';
 import type { LoggerProvider } from '@opentelemetry/api-logs';
-import { isObject, v, type Input, type Output } from '../api/check.js';
+import { isObject, v, type Input, type Output } from '../core/check.js';
 import { registerOptionsPlace } from '../api/options.js';
 
 /**
@@ -18,12 +18,10 @@ export const MEASURE_PATTERN = /^[A-Za-z][A-Za-z0-9_.]{0,63}$/;
 
 const RATE = 'expected a sampling rate from 0 to 1';
 const rateSchema = v.custom<number>((value) => typeof value === 'number' && value >= 0 && value <= 1, RATE);
-const ratesSchema = v
-  .record(rateSchema, 'expected a Map or an object of event name → sampling rate')
-  .refine((rates) => {
-    const bad = Object.keys(rates).find((name) => !EVENT_NAME_PATTERN.test(name));
-    return bad === undefined ? undefined : `${JSON.stringify(bad)} is not an event name (1-128 letters, digits and _ . : -)`;
-  });
+const ratesSchema = v.record(rateSchema, 'expected a Map or an object of event name → sampling rate').refine((rates) => {
+  const bad = Object.keys(rates).find((name) => !EVENT_NAME_PATTERN.test(name));
+  return bad === undefined ? undefined : `${JSON.stringify(bad)} is not an event name (1-128 letters, digits and _ . : -)`;
+});
 
 export const eventsOptionsSchema = v.strictObject({
   /** Share of each event name's records kept (`samplingRates`): a Map or an object, name → 0..1. */

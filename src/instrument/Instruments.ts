@@ -1,12 +1,4 @@
-import type {
-  Attributes,
-  Counter,
-  Histogram,
-  Meter,
-  MeterProvider,
-  ObservableResult,
-  UpDownCounter,
-} from '@opentelemetry/api';
+import type { Attributes, Counter, Histogram, Meter, MeterProvider, ObservableResult, UpDownCounter } from '@opentelemetry/api';
 import { diag, metrics } from '@opentelemetry/api';
 import type { Run } from '../core/Run.js';
 import {
@@ -20,6 +12,7 @@ import {
 } from '../semconv.js';
 import { instrumentOptions } from './instrumentOptions.js';
 import { VERSION } from './version.js';
+import { seriesKey } from './seriesKey.js';
 
 /** One attribute set (operation, category, service) and the runs counting into it. */
 interface Series {
@@ -116,7 +109,9 @@ export class Instruments {
     if (!series && this.series.size >= MAX_OPERATIONS) {
       if (!this.overflowReported) {
         this.overflowReported = true;
-        diag.warn(`batchtel: more than ${MAX_OPERATIONS} distinct operation/category/service sets; items of new ones are counted under ${ATTR_BATCH_OPERATION}=${ERROR_TYPE_VALUES.other}`);
+        diag.warn(
+          `batchtel: more than ${MAX_OPERATIONS} distinct operation/category/service sets; items of new ones are counted under ${ATTR_BATCH_OPERATION}=${ERROR_TYPE_VALUES.other}`,
+        );
       }
       base = { [ATTR_BATCH_OPERATION]: ERROR_TYPE_VALUES.other };
       key = seriesKey(base);
@@ -173,12 +168,6 @@ export class Instruments {
     }
   }
 }
-
-const seriesKey = (attributes: Attributes): string =>
-  Object.keys(attributes)
-    .sort()
-    .map((key) => `${key}=${String(attributes[key])}`)
-    .join('\u0000');
 
 const cache = new WeakMap<MeterProvider, Instruments>();
 

@@ -1,3 +1,8 @@
+/*
+ * Over 350 lines on purpose: one listener maps every run event to spans,
+ * metrics and log records, and the per-run state (open chunk spans, trace
+ * segments, item spans) is shared by all of them.
+ */
 import {
   context as contextApi,
   trace,
@@ -13,7 +18,8 @@ import {
 import { logs, SeverityNumber, type Logger, type LoggerProvider } from '@opentelemetry/api-logs';
 import type { Alert } from '../core/alert.js';
 import type { ErrorInfo } from '../core/errors.js';
-import type { Chunk, ItemProgress, ItemStatus, RateLimitHit, Run, RunListener, RunSummary } from '../core/Run.js';
+import type { Run } from '../core/Run.js';
+import type { Chunk, ItemProgress, ItemStatus, RateLimitHit, RunListener, RunSummary } from '../core/runTypes.js';
 import {
   ATTR_BATCH_ALERT_GROUP,
   ATTR_BATCH_ALERT_MESSAGE,
@@ -73,8 +79,9 @@ import {
 import { keepNth } from '../core/itemSampling.js';
 import { instrumentsFor, type Instruments } from './Instruments.js';
 import { VERSION } from './version.js';
+import { SEVERITY_TEXT } from './severityText.js';
 
-export interface TelemetryOptions {
+export interface RunTelemetryConfig {
   readonly tracerProvider?: TracerProvider | undefined;
   readonly meterProvider?: MeterProvider | undefined;
   readonly loggerProvider?: LoggerProvider | undefined;
@@ -136,7 +143,7 @@ export class RunTelemetry implements RunListener {
 
   constructor(
     private readonly run: Run,
-    private readonly options: TelemetryOptions,
+    private readonly options: RunTelemetryConfig,
     parentContext: Context = contextApi.active(),
   ) {
     const tracerProvider = options.tracerProvider ?? trace.getTracerProvider();
@@ -184,11 +191,7 @@ export class RunTelemetry implements RunListener {
     if (d.total !== undefined) attributes[ATTR_BATCH_ITEMS_TOTAL] = d.total;
     for (const [key, value] of Object.entries(d.metadata)) attributes[ATTR_BATCH_METADATA_PREFIX + key] = value;
     const parent = this.runContext;
-    this.runSpan = this.tracer.startSpan(
-      spanNameRun(d.operation),
-      { kind: SpanKind.INTERNAL, attributes, startTime: run.startTimeMs },
-      parent,
-    );
+    this.runSpan = this.tracer.startSpan(spanNameRun(d.operation), { kind: SpanKind.INTERNAL, attributes, startTime: run.startTimeMs }, parent);
     this.runContext = trace.setSpan(parent, this.runSpan);
     this.segment = { index: 0, span: undefined, context: this.runContext, startTimeMs: run.startTimeMs, chunks: 0 };
     this.instruments.runsActive.add(1, this.base);
@@ -394,7 +397,8 @@ export class RunTelemetry implements RunListener {
       attributes[ATTR_BATCH_CHUNK_DURATION_P50] = durations.quantile(0.5) / 1000;
       attributes[ATTR_BATCH_CHUNK_DURATION_P95] = durations.quantile(0.95) / 1000;
       attributes[ATTR_BATCH_CHUNK_DURATION_P99] = durations.quantile(0.99) / 1000;
-      if (durations.min > 0) attributes[ATTR_BATCH_CHUNK_DURATION_DEVIATION] = ((durations.max - durations.min) / durations.min) * 100;
+      const spread = durations.spreadPercent;
+      if (spread !== undefined) attributes[ATTR_BATCH_CHUNK_DURATION_DEVIATION] = spread;
     }
     for (const [key, value] of Object.entries(run.descriptor.metadata)) attributes[ATTR_BATCH_METADATA_PREFIX + key] = value;
 
@@ -471,14 +475,7 @@ export class RunTelemetry implements RunListener {
     return this.segment;
   }
 
-  private emit(
-    eventName: string,
-    severityNumber: SeverityNumber,
-    attributes: Attributes,
-    context: Context,
-    timestamp?: number,
-    body?: string,
-  ): void {
+  private emit(eventName: string, severityNumber: SeverityNumber, attributes: Attributes, context: Context, timestamp?: number, body?: string): void {
     this.logger.emit({
       eventName,
       severityNumber,
@@ -490,9 +487,3 @@ export class RunTelemetry implements RunListener {
     });
   }
 }
-
-const SEVERITY_TEXT: Partial<Record<SeverityNumber, string>> = {
-  [SeverityNumber.INFO]: 'INFO',
-  [SeverityNumber.WARN]: 'WARN',
-  [SeverityNumber.ERROR]: 'ERROR',
-};

@@ -192,7 +192,8 @@ export class TtyRenderer {
       if (renderer.drawn.length > 0) renderer.own(renderer.erase());
       renderer.drawn = [];
       const result = original.call(this ?? target, chunk, ...rest);
-      const text = typeof chunk === 'string' ? chunk : chunk instanceof Uint8Array ? Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength).toString() : '';
+      const text =
+        typeof chunk === 'string' ? chunk : chunk instanceof Uint8Array ? Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength).toString() : '';
       if (text.length === 0) return result;
       if (text.endsWith('\n')) {
         renderer.partialSince = undefined;

@@ -1,5 +1,5 @@
 import type { Run } from '../core/Run.js';
-import type { DisplayOptions } from '../api/options.js';
+import type { DisplayOptions } from './displayOptions.js';
 import { PlainRenderer } from './PlainRenderer.js';
 import { TtyRenderer, type TtyStream } from './TtyRenderer.js';
 
@@ -31,7 +31,7 @@ export function attachDisplay(run: Run, options: DisplayOptions): void {
   }
   let renderer = renderers.get(stream);
   if (!renderer || renderer.active.length === 0) {
-    const shared = stream !== process.stdout && (process.stdout as { isTTY?: boolean }).isTTY ? [process.stdout as unknown as TtyStream] : [];
+    const shared: TtyStream[] = stream !== process.stdout && process.stdout.isTTY ? [process.stdout] : [];
     renderer = new TtyRenderer(stream, run.clock, style, options.throttleMs, shared);
     renderers.set(stream, renderer);
   }

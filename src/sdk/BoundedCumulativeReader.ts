@@ -45,7 +45,11 @@ export interface BoundedCumulativeReaderOptions {
 const keyOf = (attributes: Attributes) =>
   attributes['otel.metric.overflow'] === true && Object.keys(attributes).length === 1
     ? OVERFLOW_KEY
-    : JSON.stringify(Object.keys(attributes).sort().map((k) => [k, attributes[k]]));
+    : JSON.stringify(
+        Object.keys(attributes)
+          .sort()
+          .map((k) => [k, attributes[k]]),
+      );
 
 function add(into: Series, point: DataPoint<number | Histogram>): void {
   if (typeof into.value === 'number') {
@@ -177,7 +181,11 @@ export class BoundedCumulativeReader extends MetricReader {
     const endTime = millisToHrTime(Date.now());
     for (const accumulated of this.state.values()) {
       const dataPoints = [...accumulated.series.values()].map((s) => ({ attributes: s.attributes, startTime: s.startTime, endTime, value: s.value }));
-      scopeOf(accumulated.scope).entry.metrics.push({ ...accumulated.template, aggregationTemporality: AggregationTemporality.CUMULATIVE, dataPoints } as MetricData);
+      scopeOf(accumulated.scope).entry.metrics.push({
+        ...accumulated.template,
+        aggregationTemporality: AggregationTemporality.CUMULATIVE,
+        dataPoints,
+      } as MetricData);
     }
     return { resource: collected.resource, scopeMetrics: [...scopes.values()].filter((s) => s.metrics.length > 0) };
   }
@@ -191,7 +199,8 @@ export class BoundedCumulativeReader extends MetricReader {
    */
   private withStart(metric: MetricData): MetricData {
     if (metric.aggregationTemporality !== AggregationTemporality.CUMULATIVE || metric.dataPointType === DataPointType.GAUGE) return metric;
-    const starts = (p: DataPoint<unknown>) => hrTimeToMilliseconds(p.startTime) >= hrTimeToMilliseconds(p.endTime) && hrTimeToMilliseconds(this.startedAt) < hrTimeToMilliseconds(p.endTime);
+    const starts = (p: DataPoint<unknown>) =>
+      hrTimeToMilliseconds(p.startTime) >= hrTimeToMilliseconds(p.endTime) && hrTimeToMilliseconds(this.startedAt) < hrTimeToMilliseconds(p.endTime);
     if (!(metric.dataPoints as Array<DataPoint<unknown>>).some(starts)) return metric;
     const dataPoints = (metric.dataPoints as Array<DataPoint<unknown>>).map((p) => (starts(p) ? { ...p, startTime: this.startedAt } : p));
     return { ...metric, dataPoints } as MetricData;

@@ -1,4 +1,6 @@
 import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
+import { isConnectionFailure as isConnectionFailureText } from '../core/errors.js';
+import { ReportOnce } from '../core/ReportOnce.js';
 
 interface Exporter<T> {
   export(items: T, done: (result: ExportResult) => void): void;
@@ -6,11 +8,11 @@ interface Exporter<T> {
   forceFlush?(): Promise<void>;
 }
 
-const CONNECTION_ERRORS = /ECONNREFUSED|ECONNRESET|ENOTFOUND|EHOSTUNREACH|ENETUNREACH|EAI_AGAIN|socket hang up|connect/i;
-
 function isConnectionFailure(result: ExportResult): boolean {
   const error = result.error as (Error & { code?: string }) | undefined;
-  return !!error && (CONNECTION_ERRORS.test(error.code ?? '') || CONNECTION_ERRORS.test(error.message ?? ''));
+  if (!error) return false;
+  const text = `${error.code ?? ''} ${error.message ?? ''}`;
+  return isConnectionFailureText(text) || /connect/i.test(text);
 }
 
 /**
@@ -20,7 +22,7 @@ function isConnectionFailure(result: ExportResult): boolean {
  */
 export class FallbackExporter<T> implements Exporter<T> {
   private downUntil = 0;
-  private announced = false;
+  private readonly announcement = new ReportOnce<'collector_down'>((_, message) => this.announce(message));
 
   constructor(
     private readonly primary: Exporter<T>,
@@ -41,10 +43,10 @@ export class FallbackExporter<T> implements Exporter<T> {
         return;
       }
       this.downUntil = Date.now() + this.recheckMs;
-      if (!this.announced) {
-        this.announced = true;
-        this.announce(`batchtel: no OpenTelemetry Collector answers at ${this.describe.primary}; telemetry is written to ${this.describe.fallback} instead`);
-      }
+      this.announcement.report(
+        'collector_down',
+        `batchtel: no OpenTelemetry Collector answers at ${this.describe.primary}; telemetry is written to ${this.describe.fallback} instead`,
+      );
       this.fallback.export(items, done);
     });
   }

@@ -27,10 +27,7 @@ export class ItemSpanSampler implements Sampler {
     if (this.ratio >= 1) return decision;
     const runId = attributes[ATTR_BATCH_RUN_ID];
     const itemId = attributes[ATTR_BATCH_ITEM_ID];
-    const value =
-      typeof runId === 'string' && typeof itemId === 'string'
-        ? itemSampleValue(runId, itemId)
-        : itemSampleValue(traceId, String(this.unnamed++));
+    const value = typeof runId === 'string' && typeof itemId === 'string' ? itemSampleValue(runId, itemId) : itemSampleValue(traceId, String(this.unnamed++));
     return value < this.ratio ? decision : { decision: SamplingDecision.NOT_RECORD };
   }
 

@@ -91,7 +91,10 @@ export class JsonLinesWriter {
       dropped++;
     }
     this.known = this.known.slice(Math.max(0, dropped - unknown));
-    const kept = lines.slice(dropped).map((l) => `${l}\n`).join('');
+    const kept = lines
+      .slice(dropped)
+      .map((l) => `${l}\n`)
+      .join('');
     const temporary = `${path}.${process.pid}.tmp`;
     writeFileSync(temporary, kept, { mode: 0o600 });
     renameSync(temporary, path);
@@ -113,7 +116,8 @@ export class LocalFileMetricExporter implements PushMetricExporter {
     try {
       const bytes = JsonMetricsSerializer.serializeRequest(metrics);
       const evicted = bytes ? this.writer.append(bytes).requests : 0;
-      if (evicted > 0 && this.evicted === 0) diag.warn(`batchtel: the local metrics file reached its size limit; the oldest exports are evicted (counted, not logged again)`);
+      if (evicted > 0 && this.evicted === 0)
+        diag.warn(`batchtel: the local metrics file reached its size limit; the oldest exports are evicted (counted, not logged again)`);
       this.evicted += evicted;
       done({ code: ExportResultCode.SUCCESS });
     } catch (error) {

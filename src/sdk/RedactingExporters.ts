@@ -115,7 +115,10 @@ export class RedactingSpanExporter implements SpanExporter {
     private readonly redactor: Redactor,
   ) {}
   export(spans: ReadableSpan[], done: (result: ExportResult) => void): void {
-    this.inner.export(spans.map((span) => redactSpan(this.redactor, span)), done);
+    this.inner.export(
+      spans.map((span) => redactSpan(this.redactor, span)),
+      done,
+    );
   }
   shutdown(): Promise<void> {
     return this.inner.shutdown();
@@ -132,7 +135,10 @@ export class RedactingLogRecordExporter implements LogRecordExporter {
     private readonly redactor: Redactor,
   ) {}
   export(records: ReadableLogRecord[], done: (result: ExportResult) => void): void {
-    this.inner.export(records.map((record) => redactLog(this.redactor, record)), done);
+    this.inner.export(
+      records.map((record) => redactLog(this.redactor, record)),
+      done,
+    );
   }
   shutdown(): Promise<void> {
     return this.inner.shutdown();

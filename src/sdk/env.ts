@@ -166,7 +166,11 @@ export function readOtelEnv(env: NodeJS.ProcessEnv = process.env): OtelEnv {
       // reported below
     }
     if (url && (url.protocol === 'http:' || url.protocol === 'https:') && url.hostname) return raw;
-    problems.add(name, raw, `expected an http:// or https:// URL${url ? ` (the scheme is ${url.protocol})` : ' (a scheme and a host, such as http://collector:4318)'}; the default is used`);
+    problems.add(
+      name,
+      raw,
+      `expected an http:// or https:// URL${url ? ` (the scheme is ${url.protocol})` : ' (a scheme and a host, such as http://collector:4318)'}; the default is used`,
+    );
     return undefined;
   };
   const keyValues = (name: string, headers: boolean) => parseKeyValues(env[name], (what) => problems.add(name, env[name]!, what), headers);
@@ -233,9 +237,13 @@ export function readOtelEnv(env: NodeJS.ProcessEnv = process.env): OtelEnv {
   }
   const propagators = get('OTEL_PROPAGATORS');
   if (propagators !== undefined) {
-    const names = propagators.split(',').map((n) => n.trim().toLowerCase()).filter((n) => n.length > 0);
+    const names = propagators
+      .split(',')
+      .map((n) => n.trim().toLowerCase())
+      .filter((n) => n.length > 0);
     const unknown = names.filter((n) => n !== 'tracecontext' && n !== 'baggage' && n !== 'none');
-    if (unknown.length > 0) problems.add('OTEL_PROPAGATORS', propagators, `${unknown.join(', ')} not supported here (tracecontext, baggage, none); the others are used`);
+    if (unknown.length > 0)
+      problems.add('OTEL_PROPAGATORS', propagators, `${unknown.join(', ')} not supported here (tracecontext, baggage, none); the others are used`);
     result.propagators = names.includes('none') ? [] : [...new Set(names.filter((n): n is Propagator => n === 'tracecontext' || n === 'baggage'))];
   }
   return result;

@@ -4,11 +4,11 @@
  * batchtel/sdk: OpenTelemetry SDK setup for apps that have none.
  * (The instrumentation itself is in `batchtel` and needs only the API.)
  */
-export { startTelemetry, type TelemetrySetup, type TelemetryHandle } from './startTelemetry.js';
+export { startTelemetry } from './startTelemetry.js';
+export type { TelemetrySetup, TelemetryHandle } from './telemetrySetup.js';
 export type { DeliveryStats } from './delivery/DeliveryMetrics.js';
 export { batchtelTemporalitySelector } from './temporality.js';
 export { BoundedCumulativeReader, type BoundedCumulativeReaderOptions } from './BoundedCumulativeReader.js';
 export { createRedactor, DEFAULT_SECRET_KEYS, REDACTED, type Redactor } from './redact.js';
 export { RedactingSpanExporter, RedactingLogRecordExporter, RedactingMetricExporter } from './RedactingExporters.js';
 export { ItemSpanSampler } from './ItemSpanSampler.js';
-export { readOtelEnv } from './env.js';

@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import { describeValue, isObject } from '../api/check.js';
+import { describeValue, isObject } from '../core/check.js';
 
 const valueAt = (input: unknown, path: readonly PropertyKey[]): unknown =>
   path.reduce<unknown>((value, key) => (isObject(value) ? value[key as string] : undefined), input);

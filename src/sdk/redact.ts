@@ -162,14 +162,14 @@ export function createRedactor(extraKeys: readonly string[] = []): Redactor {
     return params(out);
   };
   /** Strings masked, lists and maps walked (keys decide too); the same object back when nothing changed. */
-  const any = (v: unknown, depth: number): unknown => {
+  const maskValue = (v: unknown, depth: number): unknown => {
     if (typeof v === 'string') return text(v);
     if (v === null || typeof v !== 'object' || ArrayBuffer.isView(v)) return v;
     if (depth >= MAX_DEPTH) return REDACTED;
     if (Array.isArray(v)) {
       let out: unknown[] | undefined;
       for (let i = 0; i < v.length; i++) {
-        const masked = any(v[i], depth + 1);
+        const masked = maskValue(v[i], depth + 1);
         if (masked === v[i]) continue;
         out ??= v.slice();
         out[i] = masked;
@@ -178,13 +178,13 @@ export function createRedactor(extraKeys: readonly string[] = []): Redactor {
     }
     let out: Record<string, unknown> | undefined;
     for (const [k, item] of Object.entries(v)) {
-      const masked = isSecretKey(k) ? REDACTED : any(item, depth + 1);
+      const masked = isSecretKey(k) ? REDACTED : maskValue(item, depth + 1);
       if (masked === item) continue;
       out ??= { ...v };
       out[k] = masked;
     }
     return out ?? v;
   };
-  const value = (key: string, v: unknown): unknown => (isSecretKey(key) ? REDACTED : any(v, 0));
+  const value = (key: string, v: unknown): unknown => (isSecretKey(key) ? REDACTED : maskValue(v, 0));
   return { text, isSecretKey, value };
 }

@@ -6,27 +6,21 @@ import { OTLPMetricExporter as OTLPMetricExporterProto } from '@opentelemetry/ex
 import { randomUUID } from 'node:crypto';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { BatchLogRecordProcessor, ConsoleLogRecordExporter, LoggerProvider, type LogRecordProcessor } from '@opentelemetry/sdk-logs';
-import {
-  AggregationType,
-  ConsoleMetricExporter,
-  InstrumentType,
-  MeterProvider,
-  type PushMetricExporter,
-  type ViewOptions,
-} from '@opentelemetry/sdk-metrics';
+import { AggregationType, ConsoleMetricExporter, InstrumentType, MeterProvider, type PushMetricExporter, type ViewOptions } from '@opentelemetry/sdk-metrics';
 import { BatchSpanProcessor, ConsoleSpanExporter, TracerProvider, type SpanProcessor } from '@opentelemetry/sdk-trace';
-import { z } from 'zod';
 import { parseOptions } from './parseOptions.js';
+import { ReportOnce } from '../core/ReportOnce.js';
 import { SCOPE_NAME } from '../semconv.js';
 import { VERSION } from '../instrument/version.js';
 import { BoundedCumulativeReader } from './BoundedCumulativeReader.js';
-import { HEADER_NAME, HEADER_VALUE, readOtelEnv, type ExporterChoice, type OtelEnv, type Protocol, type Signal } from './env.js';
+import { readOtelEnv, type OtelEnv, type Signal } from './env.js';
+import { limitsOf, resolve, telemetrySetupSchema, type TelemetryHandle, type TelemetrySetup, type TelemetrySetupOptions } from './telemetrySetup.js';
 import { FallbackExporter } from './FallbackExporter.js';
 import { ItemSpanSampler } from './ItemSpanSampler.js';
 import { PresetIdGenerator } from './PresetIdGenerator.js';
 import { samplerFromEnv } from './samplerFromEnv.js';
 import { LocalFileMetricExporter } from './LocalFileExporter.js';
-import { DeliveryMetrics, deliveryStats, type DeliveryPipeline, type DeliveryStats } from './delivery/DeliveryMetrics.js';
+import { DeliveryMetrics, deliveryStats, type DeliveryPipeline } from './delivery/DeliveryMetrics.js';
 import { createDurableLogPipeline, createDurableSpanPipeline } from './delivery/durablePipelines.js';
 import type { SendResult } from './delivery/OtlpHttpTransport.js';
 import { createRedactor } from './redact.js';
@@ -34,123 +28,6 @@ import { RedactingLogRecordExporter, RedactingMetricExporter, RedactingSpanExpor
 import { batchtelTemporalitySelector } from './temporality.js';
 import { registerGlobalContext } from './globalContext.js';
 import { untraced, UntracedLogRecordProcessor, UntracedSpanProcessor } from './Untraced.js';
-
-const DEFAULT_ENDPOINT = 'http://127.0.0.1:4318';
-
-/**
- * Attribute limits unless OTEL_*_LIMIT variables say otherwise: a string
- * attribute value is cut to this many characters, so one record cannot stall
- * the event loop when it is masked and encoded (the SDK's default is no limit).
- */
-export const DEFAULT_ATTRIBUTE_VALUE_LENGTH_LIMIT = 16 * 1024;
-export const DEFAULT_ATTRIBUTE_COUNT_LIMIT = 128;
-
-function limitsOf(env: OtelEnv) {
-  const l = env.limits;
-  const valueLength = l.attributeValueLengthLimit ?? DEFAULT_ATTRIBUTE_VALUE_LENGTH_LIMIT;
-  const count = l.attributeCountLimit ?? DEFAULT_ATTRIBUTE_COUNT_LIMIT;
-  return {
-    spanLimits: {
-      attributeValueLengthLimit: l.spanAttributeValueLengthLimit ?? valueLength,
-      attributeCountLimit: l.spanAttributeCountLimit ?? count,
-      ...(l.spanEventCountLimit === undefined ? {} : { eventCountLimit: l.spanEventCountLimit }),
-      ...(l.spanLinkCountLimit === undefined ? {} : { linkCountLimit: l.spanLinkCountLimit }),
-    },
-    logRecordLimits: {
-      attributeValueLengthLimit: l.logRecordAttributeValueLengthLimit ?? valueLength,
-      attributeCountLimit: l.logRecordAttributeCountLimit ?? count,
-    },
-  };
-}
-
-const exporterChoice = z.enum(['otlp', 'console', 'none']);
-
-export const telemetrySetupSchema = z.strictObject({
-  /** `service.name`; else OTEL_SERVICE_NAME; else `unknown_service:node`. */
-  serviceName: z.string().min(1).optional(),
-  /** OTLP/HTTP base URL (`/v1/<signal>` is appended); else OTEL_EXPORTER_OTLP_ENDPOINT; else 127.0.0.1:4318 with a local fallback. */
-  endpoint: z.url({ protocol: /^https?$/, error: 'an http:// or https:// URL' }).optional(),
-  protocol: z.enum(['http/protobuf', 'http/json']).optional(),
-  headers: z.record(z.string().regex(HEADER_NAME, 'an HTTP header name'), z.string().regex(HEADER_VALUE, 'a header value without control characters')).optional(),
-  compression: z.enum(['gzip', 'none']).optional(),
-  timeoutMillis: z.number().int().min(1).optional(),
-  traces: exporterChoice.optional(),
-  metrics: exporterChoice.optional(),
-  logs: exporterChoice.optional(),
-  resourceAttributes: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).default({}),
-  /** Share of item spans kept; run, segment and chunk spans are always kept. */
-  itemSpanRatio: z.number().min(0).max(1).default(0.01),
-  metricExportIntervalMillis: z.number().int().min(100).optional(),
-  /** Exponential histograms instead of the contract's explicit buckets. */
-  exponentialHistograms: z.boolean().default(false),
-  /** Series per instrument before new attribute sets fold into the overflow series. */
-  cardinalityLimit: z.number().int().min(1).default(2000),
-  /** Extra attribute keys whose values are always masked. */
-  redactKeys: z.array(z.string()).default([]),
-  /** Where telemetry goes when no collector answers at the default endpoint. */
-  localDir: z.string().default('.batchtel/otlp'),
-  /** Spans and log records are written here before they are sent, and wait here while the endpoint fails. */
-  spoolDir: z.string().default('.batchtel/spool'),
-  /** Spool size limit; past it the oldest requests are evicted (counted). */
-  maxSpoolBytes: z.number().int().min(1024).default(256 * 1024 * 1024),
-  /** fsync every spool write: survives a machine crash too, at about 1 ms per request (a process crash is covered without it). */
-  spoolFsync: z.boolean().default(false),
-  /** Spans and logs are on disk at least this often: what a crash (SIGKILL) can lose. */
-  syncIntervalMillis: z.number().int().min(10).default(1000),
-  /** Errors and high-priority events are sent within this delay instead of the sync interval. */
-  priorityFlushMillis: z.number().int().min(0).default(50),
-  /** Records per export request. */
-  maxExportBatchSize: z.number().int().min(1).default(2048),
-  /** Export requests in flight at once per signal while the endpoint answers. */
-  exportConcurrency: z.number().int().min(1).max(64).default(4),
-  /** Longest wait between retries of a failing endpoint (429, 502, 503, 504, connection); Retry-After may ask for more. */
-  maxBackoffMillis: z.number().int().min(10).default(30_000),
-  /** Flush and shut down on SIGTERM, SIGINT and beforeExit. */
-  handleSignals: z.boolean().default(true),
-  shutdownTimeoutMillis: z.number().int().min(100).default(5000),
-});
-
-export type TelemetrySetup = z.input<typeof telemetrySetupSchema>;
-
-export interface TelemetryHandle {
-  /** Where each signal goes, in words, for a startup line. */
-  readonly destination: string;
-  /** Where the spans and log records handed to durable delivery went, per signal sent over OTLP. */
-  deliveryStats(): DeliveryStats[];
-  /** Sends what is buffered now (spans, log records, metrics). */
-  forceFlush(): Promise<void>;
-  /** Flushes and shuts down once; later calls return the same promise. */
-  shutdown(): Promise<void>;
-}
-
-interface Resolved {
-  url: (signal: Signal) => string;
-  protocol: (signal: Signal) => Protocol;
-  choice: (signal: Signal) => ExporterChoice;
-  /** No endpoint configured for this signal: the local default, with the local folder behind it. */
-  implicit: (signal: Signal) => boolean;
-  headers: (signal: Signal) => Record<string, string>;
-  timeoutMillis: (signal: Signal) => number;
-  gzip: (signal: Signal) => boolean;
-}
-
-function resolve(options: z.output<typeof telemetrySetupSchema>, env = readOtelEnv()): Resolved {
-  const base = (options.endpoint ?? env.endpoint ?? DEFAULT_ENDPOINT).replace(/\/+$/, '');
-  const implicit = (signal: Signal) => !options.endpoint && !env.endpoint && !env.signalEndpoints[signal];
-  // Code wins over the signal's variable, which wins over the common one.
-  return {
-    url: (signal) => (options.endpoint ? `${base}/v1/${signal}` : (env.signalEndpoints[signal] ?? `${base}/v1/${signal}`)),
-    // The implicit local default speaks JSON unless told otherwise: what no collector takes then goes to
-    // the local folder as the very requests, in the form the collector ingests later.
-    protocol: (signal) => options.protocol ?? env.signalProtocols[signal] ?? env.protocol ?? (implicit(signal) ? 'http/json' : 'http/protobuf'),
-    choice: (signal) => options[signal] ?? env.exporters[signal] ?? 'otlp',
-    implicit,
-    headers: (signal) => ({ ...env.headers, ...env.signalHeaders[signal], ...options.headers }),
-    // The implicit local default should fail over quickly rather than retry for the full timeout.
-    timeoutMillis: (signal) => options.timeoutMillis ?? env.signalTimeouts[signal] ?? env.timeoutMillis ?? (implicit(signal) ? 2000 : 10_000),
-    gzip: (signal) => (options.compression ?? env.signalCompression[signal] ?? env.compression ?? 'gzip') === 'gzip',
-  };
-}
 
 /** OTEL_SDK_DISABLED=true: nothing registered, batchtel's instrumentation stays on the API's no-ops. */
 function disabledHandle(): TelemetryHandle {
@@ -167,15 +44,6 @@ function disabledHandle(): TelemetryHandle {
  * providers with OTLP/HTTP exporters (protobuf by default, gzip on), the
  * standard OTEL_* variables honoured, secrets masked before export, and a
  * flush on shutdown. Registers the global providers: only call it in an app.
- *
- * @example
- * ```ts
- * import { startTelemetry } from 'batchtel/sdk';
- *
- * const telemetry = startTelemetry({ serviceName: 'billing-sync' });
- * // … run batches …
- * await telemetry.shutdown();
- * ```
  */
 export function startTelemetry(input: TelemetrySetup = {}): TelemetryHandle {
   const options = parseOptions(telemetrySetupSchema, input, 'startTelemetry options');
@@ -190,11 +58,14 @@ export function startTelemetry(input: TelemetrySetup = {}): TelemetryHandle {
   return untraced(() => start(options, env, undoGlobalContext));
 }
 
-function start(options: z.output<typeof telemetrySetupSchema>, env: OtelEnv, undoGlobalContext: () => void): TelemetryHandle {
+function start(options: TelemetrySetupOptions, env: OtelEnv, undoGlobalContext: () => void): TelemetryHandle {
   const r = resolve(options, env);
   const redactor = createRedactor(options.redactKeys);
   // The resource goes out with every request: secrets in OTEL_RESOURCE_ATTRIBUTES are masked too.
-  const resourceAttributes = Object.entries({ ...env.resourceAttributes, ...options.resourceAttributes }).map(([key, value]) => [key, redactor.value(key, value)]);
+  const resourceAttributes = Object.entries({ ...env.resourceAttributes, ...options.resourceAttributes }).map(([key, value]) => [
+    key,
+    redactor.value(key, value),
+  ]);
   const resource = resourceFromAttributes({
     ...(Object.fromEntries(resourceAttributes) as Record<string, string | number | boolean>),
     'service.name': options.serviceName ?? env.serviceName ?? env.resourceAttributes['service.name'] ?? 'unknown_service:node',
@@ -203,7 +74,13 @@ function start(options: z.output<typeof telemetrySetupSchema>, env: OtelEnv, und
     'telemetry.distro.name': 'batchtel',
     'telemetry.distro.version': VERSION,
   });
-  const common = (signal: Signal) => ({ url: r.url(signal), headers: r.headers(signal), timeoutMillis: r.timeoutMillis(signal), compression: (r.gzip(signal) ? 'gzip' : 'none') as never });
+  const common = (signal: Signal) => ({
+    url: r.url(signal),
+    headers: r.headers(signal),
+    timeoutMillis: r.timeoutMillis(signal),
+    // Typed as otlp-exporter-base's CompressionAlgorithm enum (not a dependency of ours); its values are these strings.
+    compression: (r.gzip(signal) ? 'gzip' : 'none') as never,
+  });
   const destinations: string[] = [];
   const pipelines: DeliveryPipeline[] = [];
   let deliveryMetrics: DeliveryMetrics | undefined;
@@ -242,12 +119,8 @@ function start(options: z.output<typeof telemetrySetupSchema>, env: OtelEnv, und
     };
   };
   // One announcement for all three signals.
-  let announced = false;
-  const announce = (message: string) => {
-    if (announced) return;
-    announced = true;
-    process.stderr.write(`${message}\n`);
-  };
+  const announcement = new ReportOnce<'collector_down'>((_, message) => process.stderr.write(`${message}\n`));
+  const announce = (message: string) => void announcement.report('collector_down', message);
   const withFallback = (primary: PushMetricExporter): PushMetricExporter => {
     if (!r.implicit('metrics')) return primary;
     const local = new LocalFileMetricExporter(options.localDir);
@@ -256,7 +129,9 @@ function start(options: z.output<typeof telemetrySetupSchema>, env: OtelEnv, und
   const describe = (signal: Signal) => {
     const choice = r.choice(signal);
     destinations.push(
-      choice === 'otlp' ? `${signal} → ${redactor.text(r.url(signal))} (${r.protocol(signal)}${r.implicit(signal) ? `, else ${options.localDir}` : ''})` : `${signal} → ${choice}`,
+      choice === 'otlp'
+        ? `${signal} → ${redactor.text(r.url(signal))} (${r.protocol(signal)}${r.implicit(signal) ? `, else ${options.localDir}` : ''})`
+        : `${signal} → ${choice}`,
     );
     return choice;
   };
@@ -374,9 +249,10 @@ function start(options: z.output<typeof telemetrySetupSchema>, env: OtelEnv, und
   const handle: TelemetryHandle = {
     destination: destinations.join('; '),
     deliveryStats: () => pipelines.map(deliveryStats),
-    forceFlush: () => untraced(async () => {
-      await Promise.all([tracerProvider.forceFlush(), loggerProvider.forceFlush(), meterProvider.forceFlush()]);
-    }),
+    forceFlush: () =>
+      untraced(async () => {
+        await Promise.all([tracerProvider.forceFlush(), loggerProvider.forceFlush(), meterProvider.forceFlush()]);
+      }),
     shutdown: () => {
       shutdownPromise ??= untraced(async () => {
         removeHandlers();

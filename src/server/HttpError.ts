@@ -83,9 +83,26 @@ export function validationError(error: z.ZodError, where: string, schema?: z.Zod
     }
     const received = describeReceived(issue.input);
     const params = issue.code === 'custom' ? (issue.params as { code?: string; expected?: string } | undefined) : undefined;
-    if (params?.code) return [{ path: base, message: `${issue.message} (received ${received})`, code: params.code, ...(params.expected ? { expected: params.expected } : {}), received }];
+    if (params?.code)
+      return [
+        {
+          path: base,
+          message: `${issue.message} (received ${received})`,
+          code: params.code,
+          ...(params.expected ? { expected: params.expected } : {}),
+          received,
+        },
+      ];
     const expected = expectedOf(issue);
-    return [{ path: base, message: expected ? `expected ${expected}, received ${received}` : `${issue.message}, received ${received}`, code: issue.code, ...(expected ? { expected } : {}), received }];
+    return [
+      {
+        path: base,
+        message: expected ? `expected ${expected}, received ${received}` : `${issue.message}, received ${received}`,
+        code: issue.code,
+        ...(expected ? { expected } : {}),
+        received,
+      },
+    ];
   });
   const first = errors[0];
   const summary = first ? `: ${first.path}: ${first.message}${errors.length > 1 ? ` (and ${errors.length - 1} more)` : ''}` : '';

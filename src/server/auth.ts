@@ -27,13 +27,18 @@ const authSchema = z.union([
 /** Checks `auth` at construction; throws one message naming the field, what was expected and what was received. */
 export function parseAuth(auth: unknown): AuthOptions {
   if (typeof auth !== 'object' || auth === null) {
-    throw new TypeError(`batchtel/server: \`auth\` is required: \`{ token: "..." }\`, or \`{ disabled: true }\` for loopback-only use; received ${describeValue(auth)}`);
+    throw new TypeError(
+      `batchtel/server: \`auth\` is required: \`{ token: "..." }\`, or \`{ disabled: true }\` for loopback-only use; received ${describeValue(auth)}`,
+    );
   }
   const shape = 'disabled' in auth ? authSchema.options[0] : authSchema.options[1];
   const parsed = shape.safeParse(auth);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
-    const message = issue.code === 'unrecognized_keys' ? `unknown field \`auth.${issue.keys[0]}\`: expected \`{ token, readToken? }\` or \`{ disabled: true }\`` : issue.message;
+    const message =
+      issue.code === 'unrecognized_keys'
+        ? `unknown field \`auth.${issue.keys[0]}\`: expected \`{ token, readToken? }\` or \`{ disabled: true }\``
+        : issue.message;
     throw new TypeError(`batchtel/server: ${message}`);
   }
   return parsed.data;
@@ -117,7 +122,9 @@ export function authorize(req: IncomingMessage, url: URL, auth: AuthOptions, nee
   const read = auth.readToken !== undefined && safeEqual(token, auth.readToken);
   if (!write && !read) throw unauthorized('invalid token', 'invalid_token');
   if (need === 'write' && !write) {
-    throw new HttpError(403, 'this token may only read', [{ path: 'authorization', message: 'a read-only token cannot change runs', code: 'insufficient_scope' }]);
+    throw new HttpError(403, 'this token may only read', [
+      { path: 'authorization', message: 'a read-only token cannot change runs', code: 'insufficient_scope' },
+    ]);
   }
 }
 

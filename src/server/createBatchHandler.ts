@@ -1,17 +1,14 @@
-import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { diag } from '@opentelemetry/api';
 import type { z } from 'zod';
 import { trackBatch } from '../api/trackBatch.js';
-import type { RunOptionsInput } from '../api/options.js';
-import { systemClock, type Clock } from '../core/clock.js';
+import { systemClock } from '../core/clock.js';
 import type { Run } from '../core/Run.js';
-import { defaultRegistry, type RunRegistry } from '../core/RunRegistry.js';
+import { defaultRegistry } from '../core/RunRegistry.js';
 import { VERSION } from '../instrument/version.js';
-import { authorize, issueTicket, parseAuth, type AuthOptions } from './auth.js';
+import { authorize, issueTicket, parseAuth } from './auth.js';
 import { boardHtml } from './board.js';
 import type { Operation } from './defineOperation.js';
-import { EventHub, type EventHubOptions } from './EventHub.js';
+import { EventHub } from './EventHub.js';
 import { describeReceived, HttpError, validationError } from './HttpError.js';
 import { buildOpenApi } from './openapi.js';
 import { matchRoute, type RouteId } from './routes.js';
@@ -19,45 +16,9 @@ import { RUN_STATUSES, type CreateBody, type HistoryQuery } from './schemas.js';
 import { checkHost, checkStateChange, hostName, isStateChanging } from './requestGuard.js';
 import { TokenBucket } from './TokenBucket.js';
 import { batchView, cardView, resultsView, vizView } from './views.js';
-
-export interface BatchHandlerOptions {
-  /**
-   * `{ token }` (Bearer), optionally with a read-only `readToken` (each a string of at least 16
-   * characters, checked here); or `{ disabled: true }` for loopback-only use. Required.
-   */
-  readonly auth: AuthOptions;
-  /** Defaults to `defaultRegistry`, where `trackBatch` and `createBatchProgress` register runs. */
-  readonly registry?: RunRegistry;
-  /** Operations `POST /api/batch/create` may start; anything else is refused. */
-  readonly operations?: readonly Operation<any>[];
-  /** Token bucket on create: `capacity` at once, refilled at `refillPerSecond`. */
-  readonly createRateLimit?: { readonly capacity: number; readonly refillPerSecond: number };
-  /** Largest request body, bytes (413 above). */
-  readonly maxBodyBytes?: number;
-  /** Run options for runs started by create (e.g. `display: 'none'`, telemetry providers). */
-  readonly runDefaults?: Omit<RunOptionsInput, 'name' | 'operation' | 'total' | 'registry'>;
-  readonly events?: EventHubOptions;
-  /** Finished runs older than this many days are forgotten automatically (checked hourly); the registry also keeps at most its `maxFinished`. */
-  readonly retentionDays?: number;
-  /** Lifetime of SSE tickets, ms (default 5 minutes). */
-  readonly ticketTtlMs?: number;
-  /**
-   * Host names (without port) this handler answers for, besides the loopback names. With auth
-   * disabled, `Host` is always checked (a DNS-rebound name gets 403) and these are the extra names
-   * allowed; with a token, setting this turns the check on.
-   */
-  readonly allowedHosts?: readonly string[];
-  /** Time for rate limits, tickets and created_at; injected by tests. */
-  readonly clock?: Clock;
-}
-
-/** A Node `http` request listener; with `next` (express, connect) unknown paths go on to it. */
-export interface BatchHandler {
-  (req: IncomingMessage, res: ServerResponse, next?: (error?: unknown) => void): void;
-  /** Ends live streams and stops timers. */
-  close(): void;
-  readonly events: EventHub;
-}
+import type { BatchHandler, BatchHandlerOptions } from './BatchHandlerOptions.js';
+import { readJson } from './readJson.js';
+import { internalError, send } from './respond.js';
 
 type Ctx = {
   readonly req: IncomingMessage;
@@ -85,7 +46,10 @@ const DAY_MS = 86_400_000;
  */
 export function createBatchHandler(options: BatchHandlerOptions): BatchHandler {
   const auth = parseAuth((options as { auth?: unknown } | undefined)?.auth);
-  if (options.allowedHosts !== undefined && !(Array.isArray(options.allowedHosts) && options.allowedHosts.every((h) => typeof h === 'string' && h.length > 0))) {
+  if (
+    options.allowedHosts !== undefined &&
+    !(Array.isArray(options.allowedHosts) && options.allowedHosts.every((h) => typeof h === 'string' && h.length > 0))
+  ) {
     throw new TypeError(`batchtel/server: \`allowedHosts\` must be an array of host names, received ${describeReceived(options.allowedHosts)}`);
   }
   const allowedHosts = new Set((options.allowedHosts ?? []).map(hostName));
@@ -122,7 +86,10 @@ export function createBatchHandler(options: BatchHandlerOptions): BatchHandler {
 
   const findRun = (id: string): Run => {
     const run = registry.get(id);
-    if (!run) throw new HttpError(404, `no run with id ${JSON.stringify(id)}`, [{ path: 'params.id', message: 'not found (unknown, or removed by cleanup or history limits)', code: 'not_found' }]);
+    if (!run)
+      throw new HttpError(404, `no run with id ${JSON.stringify(id)}`, [
+        { path: 'params.id', message: 'not found (unknown, or removed by cleanup or history limits)', code: 'not_found' },
+      ]);
     return run;
   };
 
@@ -139,7 +106,11 @@ export function createBatchHandler(options: BatchHandlerOptions): BatchHandler {
           return { handled: true };
         }
       }
-      send(res, 200, boardHtml(), 'text/html; charset=utf-8', { 'content-security-policy': "default-src 'self'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src 'self' data:; frame-ancestors 'none'", 'x-frame-options': 'DENY', 'referrer-policy': 'no-referrer' });
+      send(res, 200, boardHtml(), 'text/html; charset=utf-8', {
+        'content-security-policy': "default-src 'self'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src 'self' data:; frame-ancestors 'none'",
+        'x-frame-options': 'DENY',
+        'referrer-policy': 'no-referrer',
+      });
       return { handled: true };
     },
     openapi: ({ res }) => {
@@ -194,14 +165,22 @@ export function createBatchHandler(options: BatchHandlerOptions): BatchHandler {
       return {
         json: {
           success: true,
-          stats: { total: runs.length, byStatus, byOperation, completionRate: finished > 0 ? Math.round((byStatus['completed']! / finished) * 10_000) / 10_000 : 0, liveClients: hub.clientCount },
+          stats: {
+            total: runs.length,
+            byStatus,
+            byOperation,
+            completionRate: finished > 0 ? Math.round((byStatus['completed']! / finished) * 10_000) / 10_000 : 0,
+            liveClients: hub.clientCount,
+          },
         },
       };
     },
     cancel: ({ params }) => {
       const run = findRun(params['id']!);
       if (run.isFinished) {
-        throw new HttpError(409, `run ${run.id} has already finished (${run.status})`, [{ path: 'params.id', message: `status is ${run.status}`, code: 'already_finished' }]);
+        throw new HttpError(409, `run ${run.id} has already finished (${run.status})`, [
+          { path: 'params.id', message: `status is ${run.status}`, code: 'already_finished' },
+        ]);
       }
       // Cancel aborts the run's signal; the run stops when its code next looks at it (batch.process()
       // does between chunks, and passes it to each chunk). A loop that never looks keeps running, so
@@ -232,13 +211,16 @@ export function createBatchHandler(options: BatchHandlerOptions): BatchHandler {
         ]);
       }
       const parsed = op.input.safeParse(b.input ?? b.filters ?? {}, { reportInput: true });
-      if (!parsed.success) throw validationError(parsed.error as z.ZodError, b.input === undefined && b.filters !== undefined ? 'body.filters' : 'body.input', op.input);
+      if (!parsed.success)
+        throw validationError(parsed.error as z.ZodError, b.input === undefined && b.filters !== undefined ? 'body.filters' : 'body.input', op.input);
       const input = parsed.data;
       // Only a valid create spends a slot: a client fixing its request is not locked out by its own typos.
       const wait = bucket.take();
       if (wait > 0) {
         const seconds = Math.max(1, Math.ceil(wait / 1000));
-        throw new HttpError(429, 'too many runs created; slow down', [{ path: 'request', message: `retry after ${seconds} s`, code: 'rate_limited' }], { 'retry-after': String(seconds) });
+        throw new HttpError(429, 'too many runs created; slow down', [{ path: 'request', message: `retry after ${seconds} s`, code: 'rate_limited' }], {
+          'retry-after': String(seconds),
+        });
       }
       const total = b.total_items ?? op.total?.(input);
       const batch = trackBatch({
@@ -257,7 +239,7 @@ export function createBatchHandler(options: BatchHandlerOptions): BatchHandler {
         batch,
         options: runOptions,
         signal: batch.signal,
-        process: <T,>(items: Iterable<T> | AsyncIterable<T>, handler: Parameters<typeof batch.process<T>>[1]) =>
+        process: <T>(items: Iterable<T> | AsyncIterable<T>, handler: Parameters<typeof batch.process<T>>[1]) =>
           batch.process(items, handler, {
             batchSize: o.batchSize,
             concurrency: o.concurrency,
@@ -348,57 +330,4 @@ export function createBatchHandler(options: BatchHandlerOptions): BatchHandler {
   };
   Object.defineProperty(handler, 'events', { value: hub });
   return handler;
-}
-
-/** A 500 that tells the client only an id; the error itself goes to the diagnostic log under that id. */
-function internalError(error: unknown, req: IncomingMessage): HttpError {
-  const id = randomBytes(6).toString('hex');
-  const where = `${req.method ?? 'GET'} ${(req.url ?? '/').split('?')[0]!.slice(0, 200)}`;
-  diag.error(`batchtel/server: internal error ${id} on ${where}: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
-  return new HttpError(500, 'internal error', [{ path: 'server', message: `see the server's diagnostic log for error ${id}`, code: 'internal' }]);
-}
-
-function send(res: ServerResponse, status: number, body: string, type: string, headers: Record<string, string> = {}): void {
-  res.writeHead(status, { 'content-type': type, 'content-length': Buffer.byteLength(body), 'cache-control': 'no-store', 'x-content-type-options': 'nosniff', ...headers });
-  res.end(res.req?.method === 'HEAD' ? undefined : body);
-}
-
-/** Reads a JSON body up to `limit` bytes; 413 above it, 415 for another media type, 400 for bad JSON. */
-function readJson(req: IncomingMessage, limit: number): Promise<unknown> {
-  const declared = Number(req.headers['content-length'] ?? NaN);
-  if (declared > limit) return Promise.reject(tooLarge(limit));
-  const type = req.headers['content-type'];
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    let failed = false;
-    req.on('data', (chunk: Buffer) => {
-      if (failed) return;
-      size += chunk.length;
-      if (size > limit) {
-        failed = true;
-        reject(tooLarge(limit));
-        return;
-      }
-      chunks.push(chunk);
-    });
-    req.once('error', reject);
-    req.once('end', () => {
-      if (failed) return;
-      const text = Buffer.concat(chunks).toString('utf8');
-      if (text.trim() === '') return resolve({});
-      if (type !== undefined && !/^application\/([a-z.+-]*\+)?json\b/i.test(type)) {
-        return reject(new HttpError(415, 'the body must be application/json', [{ path: 'headers.content-type', message: `got ${type}`, code: 'unsupported_media_type' }]));
-      }
-      try {
-        resolve(JSON.parse(text));
-      } catch (error) {
-        reject(new HttpError(400, 'the body is not valid JSON', [{ path: 'body', message: (error as Error).message, code: 'invalid_json' }]));
-      }
-    });
-  });
-}
-
-function tooLarge(limit: number): HttpError {
-  return new HttpError(413, `request body larger than ${limit} bytes`, [{ path: 'body', message: `at most ${limit} bytes`, code: 'too_large' }]);
 }

@@ -5,7 +5,8 @@
  * in-process run registry. A plain Node `http` handler, so it mounts in
  * express, fastify or hono, or runs stand-alone with `startServer`.
  */
-export { createBatchHandler, type BatchHandler, type BatchHandlerOptions } from './createBatchHandler.js';
+export { createBatchHandler } from './createBatchHandler.js';
+export type { BatchHandler, BatchHandlerOptions, LiveEventsState } from './BatchHandlerOptions.js';
 export { startServer, type RunningServer, type StartServerOptions } from './startServer.js';
 export { defineOperation, type Operation, type OperationContext, type CreateOptions } from './defineOperation.js';
 export type { AuthOptions } from './auth.js';

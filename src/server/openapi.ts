@@ -42,7 +42,10 @@ export const openApiPath = (path: string): string => path.replace(/:([A-Za-z0-9_
 
 function parameters(route: Route): Json[] {
   const out: Json[] = [];
-  for (const [where, schema] of [['path', route.params], ['query', route.query]] as const) {
+  for (const [where, schema] of [
+    ['path', route.params],
+    ['query', route.query],
+  ] as const) {
     if (!schema) continue;
     const json = toSchema(schema, 'input');
     const properties = (json['properties'] ?? {}) as Record<string, Json>;
@@ -86,7 +89,13 @@ function operation(route: Route): Json {
     ...(route.body
       ? { requestBody: { required: true, content: { 'application/json': { schema: toSchema(route.body, 'input') } } } }
       : changes
-        ? { requestBody: { required: false, description: 'Not read; send `{}` (or nothing) as application/json', content: { 'application/json': { schema: { type: 'object' } } } } }
+        ? {
+            requestBody: {
+              required: false,
+              description: 'Not read; send `{}` (or nothing) as application/json',
+              content: { 'application/json': { schema: { type: 'object' } } },
+            },
+          }
         : {}),
     responses: { [String(route.status)]: success, ...errors },
   };
@@ -101,7 +110,12 @@ export function buildOpenApi(version: string): Json {
   }
   return {
     openapi: '3.1.0',
-    info: { title: 'batchtel control API', version, description: 'See, start and cancel the batch runs of this process. Texts are bounded: run names are cut to 256 characters, operations and categories to 128, error types to 128 (the 50 most frequent per run), and any text in an error response to 300, each marked with a trailing …' },
+    info: {
+      title: 'batchtel control API',
+      version,
+      description:
+        'See, start and cancel the batch runs of this process. Texts are bounded: run names are cut to 256 characters, operations and categories to 128, error types to 128 (the 50 most frequent per run), and any text in an error response to 300, each marked with a trailing …',
+    },
     paths,
     components: {
       securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } },

@@ -43,7 +43,13 @@ export function checkHost(req: IncomingMessage, allowed: ReadonlySet<string>): v
   const name = hostName(header);
   if (isLoopbackName(name) || allowed.has(name)) return;
   throw new HttpError(403, `this server does not answer for host ${JSON.stringify(name)}`, [
-    { path: 'headers.host', message: `expected a loopback name (localhost, 127.0.0.1, [::1]) or one of allowedHosts, received ${JSON.stringify(name)}`, code: 'host_not_allowed', expected: 'a loopback name or one of allowedHosts', received: JSON.stringify(name) },
+    {
+      path: 'headers.host',
+      message: `expected a loopback name (localhost, 127.0.0.1, [::1]) or one of allowedHosts, received ${JSON.stringify(name)}`,
+      code: 'host_not_allowed',
+      expected: 'a loopback name or one of allowedHosts',
+      received: JSON.stringify(name),
+    },
   ]);
 }
 
@@ -68,13 +74,25 @@ export function checkStateChange(req: IncomingMessage, allowed: ReadonlySet<stri
   }
   if (foreign !== undefined) {
     throw new HttpError(403, 'requests that change runs are only accepted from the board itself or from non-browser clients', [
-      { path: 'headers.origin', message: `expected a same-origin request, received ${foreign}`, code: 'cross_origin', expected: 'same-origin', received: foreign },
+      {
+        path: 'headers.origin',
+        message: `expected a same-origin request, received ${foreign}`,
+        code: 'cross_origin',
+        expected: 'same-origin',
+        received: foreign,
+      },
     ]);
   }
   const type = header(req, 'content-type');
   if (type === undefined || !JSON_TYPE.test(type)) {
     throw new HttpError(415, 'requests that change runs must be sent as application/json (an empty body is fine where none is needed)', [
-      { path: 'headers.content-type', message: `expected application/json, received ${type === undefined ? 'no content type' : type}`, code: 'unsupported_media_type', expected: 'application/json', received: type ?? 'nothing' },
+      {
+        path: 'headers.content-type',
+        message: `expected application/json, received ${type === undefined ? 'no content type' : type}`,
+        code: 'unsupported_media_type',
+        expected: 'application/json',
+        received: type ?? 'nothing',
+      },
     ]);
   }
 }

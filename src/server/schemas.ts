@@ -20,7 +20,11 @@ export const historyQuery = z.strictObject({
 });
 
 export const eventsQuery = z.strictObject({
-  ticket: z.string().max(128).optional().describe('A short-lived ticket from POST /api/batch/events/ticket, for EventSource clients that cannot send headers (this route only)'),
+  ticket: z
+    .string()
+    .max(128)
+    .optional()
+    .describe('A short-lived ticket from POST /api/batch/events/ticket, for EventSource clients that cannot send headers (this route only)'),
   lastEventId: z.string().regex(/^\d+$/).optional().describe('Resume after this event id (the Last-Event-ID header wins)'),
 });
 
@@ -35,13 +39,25 @@ export const createOptions = z
   .looseObject({
     batchSize: z.number().int().min(1).max(100_000).default(50).describe('Items per chunk'),
     retryAttempts: z.number().int().min(0).max(20).default(3).describe('Retries of a failed chunk after its first attempt'),
-    timeout: z.number().int().min(1).max(7 * 24 * 3_600_000).optional().describe('Whole-run deadline, ms'),
+    timeout: z
+      .number()
+      .int()
+      .min(1)
+      .max(7 * 24 * 3_600_000)
+      .optional()
+      .describe('Whole-run deadline, ms'),
     concurrency: z.number().int().min(1).max(64).default(1).describe('Chunks in flight'),
   })
   .superRefine((options, ctx) => {
     for (const key of CREATE_FIELDS) {
       if (Object.hasOwn(options, key)) {
-        ctx.addIssue({ code: 'custom', path: [key], input: options[key], message: `\`${key}\` belongs at the top level of the body, not under \`options\``, params: { code: 'misplaced_field', expected: `\`${key}\` at the top level` } });
+        ctx.addIssue({
+          code: 'custom',
+          path: [key],
+          input: options[key],
+          message: `\`${key}\` belongs at the top level of the body, not under \`options\``,
+          params: { code: 'misplaced_field', expected: `\`${key}\` at the top level` },
+        });
       }
     }
   })

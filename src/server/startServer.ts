@@ -2,7 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { isLoopback, type AuthOptions } from './auth.js';
-import { createBatchHandler, type BatchHandler, type BatchHandlerOptions } from './createBatchHandler.js';
+import { createBatchHandler } from './createBatchHandler.js';
+import type { BatchHandler, BatchHandlerOptions } from './BatchHandlerOptions.js';
 
 /** Options of `startServer`: those of `createBatchHandler`, plus where to listen. */
 export interface StartServerOptions extends Omit<BatchHandlerOptions, 'auth'> {

@@ -1,5 +1,6 @@
 import { buildStats, type BatchStats } from '../api/BatchStats.js';
-import type { Run, RunStatus } from '../core/Run.js';
+import type { Run } from '../core/Run.js';
+import type { RunStatus } from '../core/runTypes.js';
 import { LIMITS, truncate } from './limits.js';
 
 const iso = (ms: number | undefined): string | undefined => (ms === undefined || !(ms > 0) ? undefined : new Date(ms).toISOString());
@@ -180,10 +181,17 @@ export function vizView(run: Run, nowMs: number = run.clock.now()) {
       successRate: stats.processed > 0 ? round(stats.succeeded / stats.processed, 4) : 0,
       averageDuration: stats.batchTimes.avg,
     },
-    errorDistribution: errorCounts(s.errorsByType)
-      .map(([error, count]) => ({ error, count, percentage: errorTotal > 0 ? round((count * 100) / errorTotal, 1) : 0 })),
+    errorDistribution: errorCounts(s.errorsByType).map(([error, count]) => ({
+      error,
+      count,
+      percentage: errorTotal > 0 ? round((count * 100) / errorTotal, 1) : 0,
+    })),
     qualityDistribution: [...s.qualityBuckets]
-      .map((count, i) => ({ range: `${(i / 10).toFixed(1)}-${((i + 1) / 10).toFixed(1)}`, count, percentage: qualityTotal > 0 ? round((count * 100) / qualityTotal, 1) : 0 }))
+      .map((count, i) => ({
+        range: `${(i / 10).toFixed(1)}-${((i + 1) / 10).toFixed(1)}`,
+        count,
+        percentage: qualityTotal > 0 ? round((count * 100) / qualityTotal, 1) : 0,
+      }))
       .reverse(),
     performanceMetrics: {
       averageDuration: stats.batchTimes.avg,

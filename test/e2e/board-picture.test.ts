@@ -29,7 +29,13 @@ beforeAll(async () => {
     headless: true,
     viewport: { width: 1280, height: 760 },
     deviceScaleFactor: 1,
-    args: [...(process.getuid?.() === 0 ? ['--no-sandbox'] : []), '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-gpu'],
+    args: [
+      ...(process.getuid?.() === 0 ? ['--no-sandbox'] : []),
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--no-first-run',
+      '--disable-gpu',
+    ],
   });
 });
 

@@ -60,7 +60,9 @@ function finished(name: string, operation: string, result: 'success' | 'failure'
 
 beforeAll(async () => {
   if (!existsSync(CHROMIUM)) {
-    throw new Error(`Chromium not found at ${CHROMIUM}: install it with \`bash scripts/install-system-deps.sh\` (Debian: apt-get install -y chromium) or set CHROMIUM_PATH`);
+    throw new Error(
+      `Chromium not found at ${CHROMIUM}: install it with \`bash scripts/install-system-deps.sh\` (Debian: apt-get install -y chromium) or set CHROMIUM_PATH`,
+    );
   }
   mkdirSync(OUT, { recursive: true });
   profile = mkdtempSync(join(tmpdir(), 'batchtel-chromium-'));
@@ -88,7 +90,7 @@ describe('the board', () => {
     let calls = 0;
     const done = batch.process(
       Array.from({ length: 5000 }, (_, i) => i),
-      async (chunk, { signal }) => {
+      async (_chunk, { signal }) => {
         calls++;
         await new Promise<void>((resolve) => {
           const timer = setTimeout(resolve, 20 + (calls % 7) * 5);
@@ -143,7 +145,15 @@ describe('the board', () => {
     const narrow = await chromium.launch({
       executablePath: CHROMIUM,
       headless: true,
-      args: [...(process.getuid?.() === 0 ? ['--no-sandbox'] : []), '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic', '--disable-gpu'],
+      args: [
+        ...(process.getuid?.() === 0 ? ['--no-sandbox'] : []),
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+        '--no-first-run',
+        '--disable-quic',
+        '--disable-gpu',
+      ],
     });
     try {
       const page = await narrow.newPage({ viewport: { width: 390, height: 844 } });
@@ -266,7 +276,7 @@ describe('the board mounted under a prefix', () => {
 });
 
 describe('auth disabled (loopback-only): another origin cannot change runs', () => {
-  it("a page from another origin neither cancels nor creates with no-cors fetches; the board itself still cancels", async () => {
+  it('a page from another origin neither cancels nor creates with no-cors fetches; the board itself still cancels', async () => {
     const registry = new RunRegistry();
     const { defineOperation } = await import('../../src/server/index.js');
     const { z } = await import('zod');

@@ -12,7 +12,10 @@ const ROOT = fileURLToPath(new URL('../../', import.meta.url));
  * In a folder of its own, with no endpoint configured and no collector on 127.0.0.1:4318
  * (the stack tests use other ports): the local default at work, its files kept apart.
  */
-function start(args: string[], cwd = mkdtempSync(join(tmpdir(), 'batchtel-demo-'))): { child: ChildProcess; cwd: string; output: () => string; exit: Promise<number | null> } {
+function start(
+  args: string[],
+  cwd = mkdtempSync(join(tmpdir(), 'batchtel-demo-')),
+): { child: ChildProcess; cwd: string; output: () => string; exit: Promise<number | null> } {
   const env = { ...process.env };
   delete env['OTEL_EXPORTER_OTLP_ENDPOINT'];
   delete env['OTEL_EXPORTER_OTLP_PROTOCOL'];
@@ -62,7 +65,9 @@ describe('batchtel demo', () => {
     expect(demo.output()).toMatch(/\n {2}Resize via API: (completed|cancelled), \d+\/20 ok/);
     expect(demo.output()).toMatch(/(✔|■) Resize via API, (completed|cancelled)/);
     // The closing lines say where the telemetry went, with counts: no collector answered, so to the folder.
-    expect(demo.output()).toMatch(/\ntelemetry:\n {2}traces \(spans\): [1-9]\d* written to \.batchtel\/otlp \(no collector answered at http:\/\/127\.0\.0\.1:4318\/v1\/traces/);
+    expect(demo.output()).toMatch(
+      /\ntelemetry:\n {2}traces \(spans\): [1-9]\d* written to \.batchtel\/otlp \(no collector answered at http:\/\/127\.0\.0\.1:4318\/v1\/traces/,
+    );
     expect(demo.output()).toMatch(/\n {2}logs \(log records\): [1-9]\d* written to \.batchtel\/otlp/);
     expect(demo.output()).not.toMatch(/\d+ sent to/);
     // With no collector the runs' spans went to the folder as OTLP JSON requests, and nothing waits in the spool.

@@ -55,12 +55,16 @@ describe('alerts, live: a scripted job through the collector into Prometheus and
     ALERTMANAGER = (await stack.alertmanager(hook)).port;
     const prom = await stack.prometheus({ ruleFiles: [testRules(stack.dir)], alertmanagerPort: ALERTMANAGER, evaluationInterval: '1s' });
     PROM = prom.port;
-    agent = await stack.collector('agent.yaml', {
-      BATCHTEL_PROMETHEUS_OTLP_URL: otlpUrl(prom),
-      BATCHTEL_TRACES_URL: 'http://127.0.0.1:1/v1/traces',
-      BATCHTEL_LOGS_URL: 'http://127.0.0.1:1/v1/logs',
-      BATCHTEL_STORAGE_DIR: mkdtempSync(join(tmpdir(), 'batchtel-alerts-')),
-    }, { binary });
+    agent = await stack.collector(
+      'agent.yaml',
+      {
+        BATCHTEL_PROMETHEUS_OTLP_URL: otlpUrl(prom),
+        BATCHTEL_TRACES_URL: 'http://127.0.0.1:1/v1/traces',
+        BATCHTEL_LOGS_URL: 'http://127.0.0.1:1/v1/logs',
+        BATCHTEL_STORAGE_DIR: mkdtempSync(join(tmpdir(), 'batchtel-alerts-')),
+      },
+      { binary },
+    );
     prom.scrape(agent.ports.metrics);
   }, 900_000);
 
@@ -70,7 +74,13 @@ describe('alerts, live: a scripted job through the collector into Prometheus and
   });
 
   it('rate limiting, an error burst and a stall reach the webhook; the healthy job raises nothing', async () => {
-    const telemetry = startTelemetry({ serviceName: 'alerts-live', spoolDir: mkdtempSync(join(tmpdir(), 'batchtel-spool-')), endpoint: agent.endpoint, handleSignals: false, metricExportIntervalMillis: 500 });
+    const telemetry = startTelemetry({
+      serviceName: 'alerts-live',
+      spoolDir: mkdtempSync(join(tmpdir(), 'batchtel-spool-')),
+      endpoint: agent.endpoint,
+      handleSignals: false,
+      metricExportIntervalMillis: 500,
+    });
     const registry = new RunRegistry();
     const items = (n: number) => Array.from({ length: n }, (_, i) => i);
     // Jobs last a few seconds, as real ones do: a counter that first appears at its
@@ -78,15 +88,23 @@ describe('alerts, live: a scripted job through the collector into Prometheus and
     const work = () => new Promise<void>((resolve) => setTimeout(resolve, 150));
 
     // Rate limited: every chunk is answered 429 once, then goes through.
-    const limited = trackBatch({ name: 'limited', operation: 'rl_job', total: 40, display: 'none', registry }).process(items(40), async (_c, { attempt }) => {
-      await work();
-      if (attempt === 1) throw new Response(null, { status: 429, headers: { 'retry-after': '0' } });
-    }, { batchSize: 4, retry: { attempts: 2, baseDelayMs: 1 } });
+    const limited = trackBatch({ name: 'limited', operation: 'rl_job', total: 40, display: 'none', registry }).process(
+      items(40),
+      async (_c, { attempt }) => {
+        await work();
+        if (attempt === 1) throw new Response(null, { status: 429, headers: { 'retry-after': '0' } });
+      },
+      { batchSize: 4, retry: { attempts: 2, baseDelayMs: 1 } },
+    );
     // An error burst: half the items fail.
-    const failing = trackBatch({ name: 'failing', operation: 'err_job', total: 60, display: 'none', registry }).process(items(60), async (chunk) => {
-      await work();
-      return { failed: Math.ceil(chunk.length / 2) };
-    }, { batchSize: 6 });
+    const failing = trackBatch({ name: 'failing', operation: 'err_job', total: 60, display: 'none', registry }).process(
+      items(60),
+      async (chunk) => {
+        await work();
+        return { failed: Math.ceil(chunk.length / 2) };
+      },
+      { batchSize: 6 },
+    );
     // Healthy: steady, successful.
     const healthy = trackBatch({ name: 'healthy', operation: 'ok_job', total: 60, display: 'none', registry }).process(items(60), work, { batchSize: 6 });
     await Promise.all([limited, failing, healthy]);
@@ -97,7 +115,9 @@ describe('alerts, live: a scripted job through the collector into Prometheus and
 
     // On failure, say what Prometheus and Alertmanager held.
     const diagnose = async () => {
-      const prom = (await (await fetch(`http://127.0.0.1:${PROM}/api/v1/alerts`)).json()) as { data: { alerts: Array<{ labels: Record<string, string>; state: string }> } };
+      const prom = (await (await fetch(`http://127.0.0.1:${PROM}/api/v1/alerts`)).json()) as {
+        data: { alerts: Array<{ labels: Record<string, string>; state: string }> };
+      };
       const am = (await (await fetch(`http://127.0.0.1:${ALERTMANAGER}/api/v2/alerts`)).json()) as Array<{ labels: Record<string, string> }>;
       return `prometheus: ${JSON.stringify(prom.data.alerts.map((a) => [a.labels['alertname'], a.labels['batch_operation'], a.state]))}; alertmanager: ${JSON.stringify(am.map((a) => a.labels['alertname']))}; webhook: ${JSON.stringify(received)}`;
     };
@@ -118,7 +138,9 @@ describe('alerts, live: a scripted job through the collector into Prometheus and
 
     const forHealthy = received.flatMap((r) => r.alerts).filter((a) => a.labels['batch_operation'] === 'ok_job');
     expect(forHealthy).toEqual([]);
-    const names = [...new Set(received.flatMap((r) => r.alerts.map((a) => `${a.labels['alertname']}{${a.labels['batch_operation'] ?? a.labels['exporter'] ?? ''}}`)))].sort();
+    const names = [
+      ...new Set(received.flatMap((r) => r.alerts.map((a) => `${a.labels['alertname']}{${a.labels['batch_operation'] ?? a.labels['exporter'] ?? ''}}`))),
+    ].sort();
     console.log(`alerts received by the webhook: ${names.join(', ')}`);
   });
 });

@@ -20,7 +20,10 @@ describe('alert rules under promtool', () => {
   });
 
   it('test rules: every rule fires when it should and stays silent on healthy and idle series', () => {
-    const out = execFileSync(prometheusTools().promtool, ['test', 'rules', 'batchtel.test.yml'], { cwd: join(ROOT, 'prometheus/rules/tests'), encoding: 'utf8' });
+    const out = execFileSync(prometheusTools().promtool, ['test', 'rules', 'batchtel.test.yml'], {
+      cwd: join(ROOT, 'prometheus/rules/tests'),
+      encoding: 'utf8',
+    });
     console.log(out.trim());
     expect(out).toContain('SUCCESS');
   });

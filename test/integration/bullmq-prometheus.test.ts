@@ -9,12 +9,11 @@ import { join } from 'node:path';
 import { Queue } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startRun } from '../../src/bullmq/index.js';
-import { PROM as NAMES, PROM_LABEL as L } from '../../src/semconv.js';
+import { PROM as NAMES, PROM_LABEL as L } from '../../src/prometheusNames.js';
 import { FixtureProcess } from '../support/bullmqProcesses.js';
 import { OtlpSink } from '../support/otlpSink.js';
 import { RedisServer } from '../support/redis.js';
 import { collectorBinary, otlpUrl, promQuery, Stack, waitFor, type Collector, type Prometheus } from '../support/stack.js';
-
 
 describe('a distributed run in Prometheus (real collector, real Prometheus, real Redis)', () => {
   const stack = new Stack();
@@ -32,14 +31,18 @@ describe('a distributed run in Prometheus (real collector, real Prometheus, real
     const tempoUrl = await tempo.start();
     const lokiUrl = await loki.start();
     prom = await stack.prometheus();
-    agent = await stack.collector('agent.yaml', {
-      BATCHTEL_TRACES_URL: `${tempoUrl}/v1/traces`,
-      BATCHTEL_LOGS_URL: `${lokiUrl}/v1/logs`,
-      BATCHTEL_PROMETHEUS_OTLP_URL: otlpUrl(prom),
-      BATCHTEL_OTLP_ENCODING: 'json',
-      BATCHTEL_DECISION_WAIT: '1s',
-      BATCHTEL_STORAGE_DIR: mkdtempSync(join(dir, 'agent-')),
-    }, { binary });
+    agent = await stack.collector(
+      'agent.yaml',
+      {
+        BATCHTEL_TRACES_URL: `${tempoUrl}/v1/traces`,
+        BATCHTEL_LOGS_URL: `${lokiUrl}/v1/logs`,
+        BATCHTEL_PROMETHEUS_OTLP_URL: otlpUrl(prom),
+        BATCHTEL_OTLP_ENCODING: 'json',
+        BATCHTEL_DECISION_WAIT: '1s',
+        BATCHTEL_STORAGE_DIR: mkdtempSync(join(dir, 'agent-')),
+      },
+      { binary },
+    );
     prom.scrape(agent.ports.metrics);
   }, 180_000);
 
@@ -61,15 +64,28 @@ describe('a distributed run in Prometheus (real collector, real Prometheus, real
       OTEL_EXPORTER_OTLP_ENDPOINT: agent.endpoint,
       METRIC_INTERVAL_MS: '500',
     };
-    const workers = [0, 1, 2].map((i) => new FixtureProcess(`worker-${i}`, 'test/fixtures/bullmq-worker.ts', {
-      ...common, CONCURRENCY: '2', CHUNK_DELAY_MS: '50', FAIL_EVERY: '5', SERVICE_NAME: 'batchtel-e-worker', SPOOL_DIR: join(dir, `w${i}-spool`), LOCAL_DIR: join(dir, `w${i}-otlp`),
-    }));
+    const workers = [0, 1, 2].map(
+      (i) =>
+        new FixtureProcess(`worker-${i}`, 'test/fixtures/bullmq-worker.ts', {
+          ...common,
+          CONCURRENCY: '2',
+          CHUNK_DELAY_MS: '50',
+          FAIL_EVERY: '5',
+          SERVICE_NAME: 'batchtel-e-worker',
+          SPOOL_DIR: join(dir, `w${i}-spool`),
+          LOCAL_DIR: join(dir, `w${i}-otlp`),
+        }),
+    );
     processes.push(...workers);
     await Promise.all(workers.map((w) => w.waitFor('ready', (p) => p.events.some((e) => e.ev === 'ready'), 60_000)));
     const queue = new Queue(name, { connection: redis.connection });
     const run = await startRun({ queue, name: 'Scenario E', operation: 'scenario_e', total, batchSize: 50 });
     const follower = new FixtureProcess('follower', 'test/fixtures/bullmq-follower.ts', {
-      ...common, RUN_ID: run.id, SERVICE_NAME: 'batchtel-e-follower', SPOOL_DIR: join(dir, 'f-spool'), LOCAL_DIR: join(dir, 'f-otlp'),
+      ...common,
+      RUN_ID: run.id,
+      SERVICE_NAME: 'batchtel-e-follower',
+      SPOOL_DIR: join(dir, 'f-spool'),
+      LOCAL_DIR: join(dir, 'f-otlp'),
     });
     processes.push(follower);
     await follower.waitFor('following', (p) => p.events.some((e) => e.ev === 'following'), 60_000);

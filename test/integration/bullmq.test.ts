@@ -53,14 +53,17 @@ function spawnProcess(name: string, fixture: string, env: Record<string, string>
 }
 
 async function workers(n: number, queue: string, env: Record<string, string> = {}): Promise<FixtureProcess[]> {
-  const list = Array.from({ length: n }, (_, i) => spawnProcess(`${queue}-worker-${i}`, WORKER, { QUEUE: queue, SERVICE_NAME: 'batchtel-test-worker', ...env }));
+  const list = Array.from({ length: n }, (_, i) =>
+    spawnProcess(`${queue}-worker-${i}`, WORKER, { QUEUE: queue, SERVICE_NAME: 'batchtel-test-worker', ...env }),
+  );
   await Promise.all(list.map((w) => w.waitFor('ready', (p) => p.events.some((e) => e.ev === 'ready'), 60_000)));
   return list;
 }
 
-const summaryOf = (p: FixtureProcess) => p.events.find((e) => e.ev === 'summary') as
-  | { result: string; succeeded: number; failed: number; skipped: number; errors: number; rateLimitHits: number }
-  | undefined;
+const summaryOf = (p: FixtureProcess) =>
+  p.events.find((e) => e.ev === 'summary') as
+    | { result: string; succeeded: number; failed: number; skipped: number; errors: number; rateLimitHits: number }
+    | undefined;
 
 /** `done/total` numbers of the follower's plain progress lines, in order. */
 const progressOf = (p: FixtureProcess, total: number): number[] =>
@@ -147,7 +150,10 @@ describe('distributed runs on BullMQ (real Redis, real bullmq, worker processes)
     const probed = (async () => {
       while (probing) {
         // A pause is the key at MAX_SAFE_INTEGER; otherwise it is the limiter's job counter.
-        const [[, value], [, pttl]] = (await probe.multi().get(`bull:${name}:limiter`).pttl(`bull:${name}:limiter`).exec()) as [[null, string | null], [null, number]];
+        const [[, value], [, pttl]] = (await probe.multi().get(`bull:${name}:limiter`).pttl(`bull:${name}:limiter`).exec()) as [
+          [null, string | null],
+          [null, number],
+        ];
         if (Number(value) >= 2 ** 50) maxPauseMs = Math.max(maxPauseMs, pttl);
         await new Promise((resolve) => setTimeout(resolve, 10));
       }
@@ -183,7 +189,10 @@ describe('distributed runs on BullMQ (real Redis, real bullmq, worker processes)
     expect(summary.rateLimitHits).toBe(hits.length);
     expect(maxPauseMs).toBeGreaterThan(900);
     expect(maxPauseMs).toBeLessThanOrEqual(1000);
-    const starts = all.filter((e) => e.ev === 'start').map((e) => e.at).sort((a, b) => a - b);
+    const starts = all
+      .filter((e) => e.ev === 'start')
+      .map((e) => e.at)
+      .sort((a, b) => a - b);
     for (const hit of hits) {
       // The pause is set a moment after the 429 (chunks may start in between): then no worker starts a chunk for Retry-After.
       const retryAfter = Number(hit['retryAfterMs']);
@@ -192,7 +201,10 @@ describe('distributed runs on BullMQ (real Redis, real bullmq, worker processes)
       // Start lines are printed when a handler runs, a moment after BullMQ handed out the job: on a loaded
       // machine that lag blurs the edges of the pause by up to a few hundred ms (its length in Redis is checked above).
       const pause = gaps.find((g) => g.from <= hit.at + 2000 && g.length >= retryAfter - 250);
-      expect(pause, `no pause of ${retryAfter} ms across the workers after the 429 at ${hit.at}: ${JSON.stringify(gaps.filter((g) => g.length > 50).slice(0, 12))}`).toBeDefined();
+      expect(
+        pause,
+        `no pause of ${retryAfter} ms across the workers after the 429 at ${hit.at}: ${JSON.stringify(gaps.filter((g) => g.length > 50).slice(0, 12))}`,
+      ).toBeDefined();
       const again = all.find((e) => e.ev === 'start' && e['chunk'] === hit['chunk'] && e.at > hit.at);
       expect(again!.at - hit.at).toBeGreaterThanOrEqual(retryAfter - 250);
     }
@@ -234,7 +246,9 @@ describe('distributed runs on BullMQ (real Redis, real bullmq, worker processes)
       return p.events.filter((e) => e.ev === 'start' && !done.has(e['chunk'])).map((e) => Number(e['chunk']));
     };
     // Killed while a chunk that started a moment ago (of its 300 ms) is surely still running.
-    const fresh = (p: FixtureProcess) => p.events.filter((e) => e.ev === 'done').length >= 2 && p.events.some((e) => e.ev === 'start' && Date.now() - e.at < 100 && unfinished(p).includes(Number(e['chunk'])));
+    const fresh = (p: FixtureProcess) =>
+      p.events.filter((e) => e.ev === 'done').length >= 2 &&
+      p.events.some((e) => e.ev === 'start' && Date.now() - e.at < 100 && unfinished(p).includes(Number(e['chunk'])));
     await victim.waitFor('a chunk in progress after a few done', fresh, 60_000);
     victim.kill9();
     await victim.exited;
@@ -256,7 +270,10 @@ describe('distributed runs on BullMQ (real Redis, real bullmq, worker processes)
     await Promise.all(ws.slice(1).map((w) => w.stop()));
     await follower.exited;
     const retried = receivedSpans().filter(
-      (s) => s.name === sc.spanNameChunk('scenario_b') && killed.includes(Number(attr(s, sc.ATTR_BATCH_CHUNK_INDEX))) && (s.events ?? []).some((e) => e.name === sc.SPAN_EVENT_CHUNK_RETRY),
+      (s) =>
+        s.name === sc.spanNameChunk('scenario_b') &&
+        killed.includes(Number(attr(s, sc.ATTR_BATCH_CHUNK_INDEX))) &&
+        (s.events ?? []).some((e) => e.name === sc.SPAN_EVENT_CHUNK_RETRY),
     );
     expect(retried.length).toBeGreaterThan(0);
     await run.close();

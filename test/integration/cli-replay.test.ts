@@ -14,7 +14,10 @@ import { OtlpSink } from '../support/otlpSink.js';
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const run = promisify(execFile);
 const cli = (...args: string[]) =>
-  run(process.execPath, ['--import', 'tsx', 'src/cli/batchtel.ts', ...args], { cwd: ROOT, env: { ...process.env, OTEL_EXPORTER_OTLP_HEADERS: 'authorization=Bearer%20spool-test' } }).then(
+  run(process.execPath, ['--import', 'tsx', 'src/cli/batchtel.ts', ...args], {
+    cwd: ROOT,
+    env: { ...process.env, OTEL_EXPORTER_OTLP_HEADERS: 'authorization=Bearer%20spool-test' },
+  }).then(
     (r) => ({ code: 0, stdout: r.stdout }),
     (e: { code: number; stdout: string }) => ({ code: e.code, stdout: e.stdout }),
   );
@@ -59,7 +62,12 @@ describe('batchtel spool', () => {
     const replay = await cli('spool', 'replay', '--dir', dir, '--endpoint', await s.start());
     expect(replay.stdout).toContain('logs: 7 records found, 7 delivered, 0 lost, 0 still waiting');
     expect(replay.code).toBe(0);
-    expect(s.logRecords().map((r) => r.body?.stringValue).sort()).toEqual(['left 0', 'left 0', 'left 1', 'left 1', 'left 2', 'left 2', 'left 3']);
+    expect(
+      s
+        .logRecords()
+        .map((r) => r.body?.stringValue)
+        .sort(),
+    ).toEqual(['left 0', 'left 0', 'left 1', 'left 1', 'left 2', 'left 2', 'left 3']);
     expect(authorization).toBe('Bearer spool-test');
     expect((await cli('spool', 'status', '--dir', dir)).stdout).toContain('logs: empty');
   }, 60_000);
@@ -108,7 +116,16 @@ describe('batchtel spool replay, what it keeps and what it trusts', () => {
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     try {
       const started = Date.now();
-      const result = await cli('spool', 'replay', '--dir', dir, '--endpoint', `http://127.0.0.1:${(server.address() as AddressInfo).port}`, '--timeout', '2000');
+      const result = await cli(
+        'spool',
+        'replay',
+        '--dir',
+        dir,
+        '--endpoint',
+        `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+        '--timeout',
+        '2000',
+      );
       const took = Date.now() - started;
       expect(result.stdout).toContain('logs: 2 records found, 0 delivered, 0 lost, 2 still waiting (last error: timeout)');
       expect(result.code).toBe(1);

@@ -12,6 +12,7 @@ import { BatchSpanProcessor, TracerProvider } from '@opentelemetry/sdk-trace';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RunRegistry, trackBatch } from '../../src/index.js';
 import { startTelemetry } from '../../src/sdk/index.js';
+import * as promNames from '../../src/prometheusNames.js';
 import * as sc from '../../src/semconv.js';
 import { OtlpSink } from '../support/otlpSink.js';
 import { collectorBinary, otlpUrl, promQuery, Stack, waitFor, type Collector, type Prometheus } from '../support/stack.js';
@@ -33,12 +34,17 @@ async function sendUnredacted(endpoint: string, traces: number, error: boolean):
   const tracer = provider.getTracer('raw');
   let spans = 0;
   for (let i = 0; i < traces; i++) {
-    const root = tracer.startSpan('raw parent', { root: true, attributes: { 'http.request.header.authorization': `Bearer ${CANARY}`, 'url.full': `https://bot:${CANARY}@api.example.com/x?token=${CANARY}` } });
+    const root = tracer.startSpan('raw parent', {
+      root: true,
+      attributes: { 'http.request.header.authorization': `Bearer ${CANARY}`, 'url.full': `https://bot:${CANARY}@api.example.com/x?token=${CANARY}` },
+    });
     if (error) root.setStatus({ code: SpanStatusCode.ERROR, message: `failed api_key=${CANARY}` });
     root.end();
     spans++;
   }
-  loggerProvider.getLogger('raw').emit({ severityNumber: SeverityNumber.ERROR, body: `login failed for https://u:${CANARY}@db.local/ with Bearer ${CANARY}`, eventName: 'raw.failure' });
+  loggerProvider
+    .getLogger('raw')
+    .emit({ severityNumber: SeverityNumber.ERROR, body: `login failed for https://u:${CANARY}@db.local/ with Bearer ${CANARY}`, eventName: 'raw.failure' });
   await provider.shutdown();
   await loggerProvider.shutdown();
   return spans;
@@ -88,25 +94,48 @@ describe('the real collector, Prometheus and the trace/log backends', () => {
   });
 
   it('a batch job through batchtel/sdk: metrics in Prometheus, the error trace and its logs at the backends, healthy traces sampled out, secrets masked', async () => {
-    const telemetry = startTelemetry({ serviceName: 'collector-check', spoolDir: mkdtempSync(join(tmpdir(), 'batchtel-spool-')), endpoint: agent.endpoint, handleSignals: false, metricExportIntervalMillis: 1000 });
+    const telemetry = startTelemetry({
+      serviceName: 'collector-check',
+      spoolDir: mkdtempSync(join(tmpdir(), 'batchtel-spool-')),
+      endpoint: agent.endpoint,
+      handleSignals: false,
+      metricExportIntervalMillis: 1000,
+    });
     const failing = trackBatch({ name: 'collector check', operation: 'collector_check', total: 40, display: 'none', registry: new RunRegistry() });
-    await failing.process(Array.from({ length: 40 }, (_, i) => i), async (_chunk, { index }) => {
-      if (index === 2) throw Object.assign(new Error('upstream 503'), { status: 503 });
-    }, { batchSize: 5 });
+    await failing.process(
+      Array.from({ length: 40 }, (_, i) => i),
+      async (_chunk, { index }) => {
+        if (index === 2) throw Object.assign(new Error('upstream 503'), { status: 503 });
+      },
+      { batchSize: 5 },
+    );
     const healthy = trackBatch({ name: 'healthy check', operation: 'healthy_check', total: 10, display: 'none', registry: new RunRegistry() });
-    await healthy.process(Array.from({ length: 10 }, (_, i) => i), async () => {}, { batchSize: 5 });
+    await healthy.process(
+      Array.from({ length: 10 }, (_, i) => i),
+      async () => {},
+      { batchSize: 5 },
+    );
     await telemetry.shutdown();
     const rawSpans = await sendUnredacted(agent.endpoint, 3, true);
 
     // Metrics, under the Prometheus names the contract says.
-    const items = `sum(${sc.PROM.itemsProcessed}{${sc.PROM_LABEL.operation}="collector_check"})`;
+    const items = `sum(${promNames.PROM.itemsProcessed}{${promNames.PROM_LABEL.operation}="collector_check"})`;
     await waitFor('items in Prometheus', async () => (await promQuery(PROM, items))[0]?.value[1] === '40', 30_000);
-    expect((await promQuery(PROM, `sum(${sc.PROM.itemsProcessed}{${sc.PROM_LABEL.operation}="collector_check", ${sc.PROM_LABEL.outcome}="failure"})`))[0]?.value[1]).toBe('5');
-    for (const name of [`${sc.PROM.chunkDuration}_bucket`, `${sc.PROM.runDuration}_count`, sc.PROM.errors]) {
-      const result = await promQuery(PROM, `${name}{${sc.PROM_LABEL.operation}="collector_check"}`);
+    expect(
+      (
+        await promQuery(
+          PROM,
+          `sum(${promNames.PROM.itemsProcessed}{${promNames.PROM_LABEL.operation}="collector_check", ${promNames.PROM_LABEL.outcome}="failure"})`,
+        )
+      )[0]?.value[1],
+    ).toBe('5');
+    for (const name of [`${promNames.PROM.chunkDuration}_bucket`, `${promNames.PROM.runDuration}_count`, promNames.PROM.errors]) {
+      const result = await promQuery(PROM, `${name}{${promNames.PROM_LABEL.operation}="collector_check"}`);
       expect(result.length, name).toBeGreaterThan(0);
     }
-    expect((await promQuery(PROM, `${sc.PROM.errors}{${sc.PROM_LABEL.operation}="collector_check"}`))[0]?.metric[sc.PROM_LABEL.errorType]).toBe('503');
+    expect(
+      (await promQuery(PROM, `${promNames.PROM.errors}{${promNames.PROM_LABEL.operation}="collector_check"}`))[0]?.metric[promNames.PROM_LABEL.errorType],
+    ).toBe('503');
 
     // Traces: the failing run's whole trace is kept (tail sampling keeps errors), the healthy one is not.
     await waitFor('the error trace at the trace backend', async () => tempo.spans().some((s) => s.name === 'batch collector_check'), 30_000);
@@ -122,7 +151,11 @@ describe('the real collector, Prometheus and the trace/log backends', () => {
     expect(spans.some((s) => s.name === 'batch healthy_check')).toBe(false);
 
     // Logs: the exception event, correlated to the failing chunk's trace.
-    await waitFor('logs at the log backend', async () => loki.logRecords().some((l) => l.eventName === sc.EVENT_EXCEPTION) && loki.logRecords().some((l) => l.eventName === 'raw.failure'), 30_000);
+    await waitFor(
+      'logs at the log backend',
+      async () => loki.logRecords().some((l) => l.eventName === sc.EVENT_EXCEPTION) && loki.logRecords().some((l) => l.eventName === 'raw.failure'),
+      30_000,
+    );
     const exception = loki.logRecords().find((l) => l.eventName === sc.EVENT_EXCEPTION) as unknown as { traceId: string };
     expect(exception.traceId).toBe(run.traceId);
 
@@ -146,9 +179,13 @@ describe('the real collector, Prometheus and the trace/log backends', () => {
       // No endpoint configured and nothing on 127.0.0.1:4318 (the agent here listens elsewhere): all of it goes to the folder.
       const telemetry = startTelemetry({ serviceName: 'offline-check', handleSignals: false, localDir: dir, spoolDir: join(dir, 'spool'), timeoutMillis: 500 });
       const failing = trackBatch({ name: 'offline check', operation: 'offline_check', total: 20, display: 'none', registry: new RunRegistry() });
-      await failing.process(Array.from({ length: 20 }, (_, i) => i), async (_chunk, { index }) => {
-        if (index === 1) throw Object.assign(new Error('upstream 503'), { status: 503 });
-      }, { batchSize: 5 });
+      await failing.process(
+        Array.from({ length: 20 }, (_, i) => i),
+        async (_chunk, { index }) => {
+          if (index === 1) throw Object.assign(new Error('upstream 503'), { status: 503 });
+        },
+        { batchSize: 5 },
+      );
       await telemetry.shutdown();
     } finally {
       restoreEnv(saved);
@@ -163,10 +200,18 @@ describe('the real collector, Prometheus and the trace/log backends', () => {
     expect(out).toMatch(/metrics: (\d+) requests found, \1 delivered, 0 lost, 0 still waiting/);
 
     // The collector took the lines as the OTLP requests they are: the error trace, its logs and the metrics arrive.
-    await waitFor('the replayed error trace at the trace backend', async () => tempo.spans().filter((s) => s.name === 'batch.chunk offline_check').length === 4, 30_000);
+    await waitFor(
+      'the replayed error trace at the trace backend',
+      async () => tempo.spans().filter((s) => s.name === 'batch.chunk offline_check').length === 4,
+      30_000,
+    );
     expect(tempo.spans().some((s) => s.name === 'batch offline_check')).toBe(true);
-    await waitFor('the replayed exception at the log backend', async () => loki.logRecords().some((l) => l.eventName === sc.EVENT_EXCEPTION && JSON.stringify(l).includes('offline_check')), 30_000);
-    const items = `sum(${sc.PROM.itemsProcessed}{${sc.PROM_LABEL.operation}="offline_check"})`;
+    await waitFor(
+      'the replayed exception at the log backend',
+      async () => loki.logRecords().some((l) => l.eventName === sc.EVENT_EXCEPTION && JSON.stringify(l).includes('offline_check')),
+      30_000,
+    );
+    const items = `sum(${promNames.PROM.itemsProcessed}{${promNames.PROM_LABEL.operation}="offline_check"})`;
     await waitFor('the replayed metrics in Prometheus', async () => (await promQuery(PROM, items))[0]?.value[1] === '20', 30_000);
     console.log(`local replay through the collector: ${out.trim().split('\n').join('; ')}`);
   });
@@ -188,7 +233,11 @@ describe('the real collector, Prometheus and the trace/log backends', () => {
     await agent.stop();
     agent = await stack.collector('agent.yaml', agentEnv, { binary, ports: agent.ports });
     await tempo.start(Number(new URL(tempoUrl).port));
-    await waitFor('every queued span delivered after the restart', async () => tempo.spans().filter((s) => s.name === 'raw parent').length >= before + sent, 60_000);
+    await waitFor(
+      'every queued span delivered after the restart',
+      async () => tempo.spans().filter((s) => s.name === 'raw parent').length >= before + sent,
+      60_000,
+    );
     const received = tempo.spans().filter((s) => s.name === 'raw parent').length - before;
     console.log(`backend outage + collector restart: sent ${sent} spans, received ${received}`);
     expect(received).toBe(sent);

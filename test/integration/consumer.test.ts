@@ -27,7 +27,12 @@ const exec = promisify(execFile);
 /** Asynchronous, so the test worker keeps answering vitest while npm and tsc run for seconds. */
 const run = async (cmd: string, args: string[], cwd: string): Promise<string> => {
   try {
-    const { stdout } = await exec(cmd, args, { cwd, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, env: { ...process.env, npm_config_update_notifier: 'false' } });
+    const { stdout } = await exec(cmd, args, {
+      cwd,
+      encoding: 'utf8',
+      maxBuffer: 64 * 1024 * 1024,
+      env: { ...process.env, npm_config_update_notifier: 'false' },
+    });
     return stdout;
   } catch (error) {
     const e = error as { stdout?: string; stderr?: string; message: string };
@@ -47,8 +52,15 @@ beforeAll(async () => {
   await run(
     'npm',
     [
-      'install', '--no-audit', '--no-fund', '--prefer-offline', tarball, ...peers,
-      `@types/node@${pkg.devDependencies['@types/node']}`, 'ts59@npm:typescript@~5.9.3', 'ts7@npm:typescript@^7',
+      'install',
+      '--no-audit',
+      '--no-fund',
+      '--prefer-offline',
+      tarball,
+      ...peers,
+      `@types/node@${pkg.devDependencies['@types/node']}`,
+      'ts59@npm:typescript@~5.9.3',
+      'ts7@npm:typescript@^7',
     ],
     app,
   );
@@ -125,7 +137,15 @@ describe('the packed tarball in a consumer project', () => {
           writeFileSync(
             join(app, name),
             JSON.stringify({
-              compilerOptions: { strict: true, skipLibCheck: false, noEmit: true, target: 'ES2022', module, moduleResolution: resolution, ...(types ? { types } : {}) },
+              compilerOptions: {
+                strict: true,
+                skipLibCheck: false,
+                noEmit: true,
+                target: 'ES2022',
+                module,
+                moduleResolution: resolution,
+                ...(types ? { types } : {}),
+              },
               files,
             }),
           );
@@ -140,9 +160,16 @@ describe('the packed tarball in a consumer project', () => {
     const bare = join(work, 'bare');
     mkdirSync(bare);
     writeFileSync(join(bare, 'package.json'), JSON.stringify({ name: 'bare', private: true }));
-    await run('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', tarball, `@opentelemetry/api@${pkg.peerDependencies['@opentelemetry/api']}`, 'typescript@^7'], bare);
+    await run(
+      'npm',
+      ['install', '--no-audit', '--no-fund', '--prefer-offline', tarball, `@opentelemetry/api@${pkg.peerDependencies['@opentelemetry/api']}`, 'typescript@^7'],
+      bare,
+    );
     writeFileSync(join(bare, 'dot.mts'), readFileSync(join(app, 'dot.mts')));
-    writeFileSync(join(bare, 'tsconfig.json'), JSON.stringify({ compilerOptions: { strict: true, skipLibCheck: false, noEmit: true, module: 'nodenext' }, files: ['dot.mts'] }));
+    writeFileSync(
+      join(bare, 'tsconfig.json'),
+      JSON.stringify({ compilerOptions: { strict: true, skipLibCheck: false, noEmit: true, module: 'nodenext' }, files: ['dot.mts'] }),
+    );
     await run('node', [join(bare, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.json'], bare);
     // The `.` entry installs no SDK package: only the two OpenTelemetry API packages come with it.
     const scoped = readdirSync(join(bare, 'node_modules', '@opentelemetry')).sort();

@@ -6,7 +6,7 @@ import { promQueries } from '../../grafana/src/builder.js';
 import { COLLECTOR } from '../../grafana/src/collectorMetrics.js';
 import { DASHBOARDS } from '../../grafana/src/dashboards.js';
 import { RunRegistry, trackBatch } from '../../src/index.js';
-import { PROM as SEMCONV_PROM } from '../../src/semconv.js';
+import { PROM as SEMCONV_PROM } from '../../src/prometheusNames.js';
 import { startTelemetry } from '../../src/sdk/index.js';
 import { OtlpSink } from '../support/otlpSink.js';
 import { collectorBinary, otlpUrl, promQuery, Stack, waitFor } from '../support/stack.js';
@@ -30,30 +30,52 @@ describe('every dashboard query returns data after a realistic workload', () => 
     const tracesUrl = await backend.start();
     const prom = await stack.prometheus();
     PROM = prom.port;
-    const agent = await stack.collector('agent.yaml', {
-      BATCHTEL_PROMETHEUS_OTLP_URL: otlpUrl(prom),
-      BATCHTEL_TRACES_URL: `${tracesUrl}/v1/traces`,
-      BATCHTEL_LOGS_URL: `${tracesUrl}/v1/logs`,
-      BATCHTEL_SAMPLE_PERCENT: '100',
-      BATCHTEL_DECISION_WAIT: '1s',
-      BATCHTEL_STORAGE_DIR: mkdtempSync(join(tmpdir(), 'batchtel-dash-')),
-    }, { binary });
+    const agent = await stack.collector(
+      'agent.yaml',
+      {
+        BATCHTEL_PROMETHEUS_OTLP_URL: otlpUrl(prom),
+        BATCHTEL_TRACES_URL: `${tracesUrl}/v1/traces`,
+        BATCHTEL_LOGS_URL: `${tracesUrl}/v1/logs`,
+        BATCHTEL_SAMPLE_PERCENT: '100',
+        BATCHTEL_DECISION_WAIT: '1s',
+        BATCHTEL_STORAGE_DIR: mkdtempSync(join(tmpdir(), 'batchtel-dash-')),
+      },
+      { binary },
+    );
     prom.scrape(agent.ports.metrics);
 
-    const telemetry = startTelemetry({ serviceName: 'dash-check', spoolDir: mkdtempSync(join(tmpdir(), 'batchtel-spool-')), endpoint: agent.endpoint, handleSignals: false, metricExportIntervalMillis: 500 });
+    const telemetry = startTelemetry({
+      serviceName: 'dash-check',
+      spoolDir: mkdtempSync(join(tmpdir(), 'batchtel-spool-')),
+      endpoint: agent.endpoint,
+      handleSignals: false,
+      metricExportIntervalMillis: 500,
+    });
     const registry = new RunRegistry();
     const pause = () => new Promise<void>((resolve) => setTimeout(resolve, 100));
     // A run that stays active while the collection happens: progress, ETA, idle time.
     const live = trackBatch({ name: 'long import', operation: 'dash_live', category: 'import', total: 1000, display: 'none', registry }).start();
     let attempts = 0;
-    await trackBatch({ name: 'annotate', operation: 'dash_llm', category: 'llm', total: 60, display: 'none', registry, alerts: { qualityDegradation: { minSamples: 5 } } }).process(
+    await trackBatch({
+      name: 'annotate',
+      operation: 'dash_llm',
+      category: 'llm',
+      total: 60,
+      display: 'none',
+      registry,
+      alerts: { qualityDegradation: { minSamples: 5 } },
+    }).process(
       Array.from({ length: 60 }, (_, i) => i),
       async (chunk, { index, attempt }) => {
         await pause();
         live.add(5);
         if (index % 4 === 1 && attempt === 1) throw new Response(null, { status: 429, headers: { 'retry-after': '0' } });
         if (index === 3 && attempt === 1 && attempts++ === 0) throw new TypeError('bad row');
-        return { failed: index === 5 ? 1 : 0, quality: 0.3 + (index % 3) * 0.3, usage: { inputTokens: 100 * chunk.length, outputTokens: 20 * chunk.length, cost: 0.01 } };
+        return {
+          failed: index === 5 ? 1 : 0,
+          quality: 0.3 + (index % 3) * 0.3,
+          usage: { inputTokens: 100 * chunk.length, outputTokens: 20 * chunk.length, cost: 0.01 },
+        };
       },
       { batchSize: 5, retry: { attempts: 2, baseDelayMs: 1 } },
     );
@@ -62,7 +84,9 @@ describe('every dashboard query returns data after a realistic workload', () => 
     // rate() needs two scrapes of each collector counter.
     await waitFor(
       'the collector’s traffic scraped twice',
-      async () => (await promQuery(PROM, `rate(${COLLECTOR.exporterSentSpans}[1m])`)).length > 0 && (await promQuery(PROM, `rate(${COLLECTOR.receiverAcceptedMetricPoints}[1m])`)).length > 0,
+      async () =>
+        (await promQuery(PROM, `rate(${COLLECTOR.exporterSentSpans}[1m])`)).length > 0 &&
+        (await promQuery(PROM, `rate(${COLLECTOR.receiverAcceptedMetricPoints}[1m])`)).length > 0,
       60_000,
     );
     live.finish();

@@ -79,7 +79,9 @@ describe('durable delivery against a real OTLP/HTTP endpoint', () => {
     await provider.forceFlush();
     const received = names(s);
     const c = p.sender.counts;
-    console.log(`outage: sent 300 spans, received ${received.length} (${new Set(received).size} distinct); spooled ${c.spooled}, replayed ${c.replayed}, retries ${JSON.stringify(c.retries)}, dropped ${JSON.stringify(c.dropped)}`);
+    console.log(
+      `outage: sent 300 spans, received ${received.length} (${new Set(received).size} distinct); spooled ${c.spooled}, replayed ${c.replayed}, retries ${JSON.stringify(c.retries)}, dropped ${JSON.stringify(c.dropped)}`,
+    );
     expect(received).toHaveLength(300);
     expect(new Set(received).size).toBe(300);
     expect(c.replayed).toBe(c.spooled);
@@ -137,7 +139,12 @@ describe('durable delivery against a real OTLP/HTTP endpoint', () => {
     await provider.forceFlush();
     expect(p.sender.counts).toMatchObject({ inherited: 11, delivered: 11, replayed: 11 });
     expect(s.spans()).toHaveLength(5);
-    expect(s.of('traces').map((r) => r.contentType).sort()).toEqual(['application/json', 'application/x-protobuf']);
+    expect(
+      s
+        .of('traces')
+        .map((r) => r.contentType)
+        .sort(),
+    ).toEqual(['application/json', 'application/x-protobuf']);
     expect(readdirSync(dir).filter((f) => f.endsWith('.otlp'))).toEqual([expect.stringMatching(/-1-000000000-5\.json\.otlp$/)]);
   });
 
@@ -247,7 +254,11 @@ describe('durable delivery against a real OTLP/HTTP endpoint', () => {
       readFileSync(join(dir, 'traces.jsonl'), 'utf8')
         .trim()
         .split('\n')
-        .flatMap((line) => (JSON.parse(line) as { resourceSpans: Array<{ scopeSpans: Array<{ spans: unknown[] }> }> }).resourceSpans.flatMap((rs) => rs.scopeSpans.flatMap((ss) => ss.spans))).length;
+        .flatMap((line) =>
+          (JSON.parse(line) as { resourceSpans: Array<{ scopeSpans: Array<{ spans: unknown[] }> }> }).resourceSpans.flatMap((rs) =>
+            rs.scopeSpans.flatMap((ss) => ss.spans),
+          ),
+        ).length;
     let now = 1_000_000;
     let announced = 0;
     const a = pipeline({ url: `${base}/v1/traces`, spoolDir: spoolDir(), now: () => now, local: { dir, recheckMs: 30_000, announce: () => announced++ } });

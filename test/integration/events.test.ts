@@ -49,7 +49,6 @@ function latestPoints(sink: OtlpSink, name: string): JsonPoint[] {
   return [...latest.values()];
 }
 
-
 const sinks: OtlpSink[] = [];
 const dirs: string[] = [];
 afterEach(async () => {
@@ -65,7 +64,13 @@ describe('events through startTelemetry to a real OTLP/HTTP endpoint', () => {
     const spoolDir = mkdtempSync(join(tmpdir(), 'batchtel-events-test-'));
     dirs.push(spoolDir);
     const telemetry = startTelemetry({ serviceName: 'events-test', endpoint, protocol: 'http/json', handleSignals: false, spoolDir });
-    const events = createEvents({ samplingRates: new Map([['item.processed', 0.01], ['item.retried', 0.2]]), random: seeded(11) });
+    const events = createEvents({
+      samplingRates: new Map([
+        ['item.processed', 0.01],
+        ['item.retried', 0.2],
+      ]),
+      random: seeded(11),
+    });
 
     const TOTAL = 20_000;
     const sent = { processed: 0, retried: 0, failed: 0 };
@@ -109,7 +114,9 @@ describe('events through startTelemetry to a real OTLP/HTTP endpoint', () => {
     // Exact totals by name, priority and error.type, sampled in or out.
     const counts = Object.fromEntries(
       latestPoints(sink, sc.METRIC_BATCH_EVENTS).map((p) => [
-        [attr(p.attributes, sc.ATTR_BATCH_EVENT_NAME), attr(p.attributes, sc.ATTR_BATCH_EVENT_PRIORITY), attr(p.attributes, sc.ATTR_ERROR_TYPE)].filter((x) => x !== undefined).join('/'),
+        [attr(p.attributes, sc.ATTR_BATCH_EVENT_NAME), attr(p.attributes, sc.ATTR_BATCH_EVENT_PRIORITY), attr(p.attributes, sc.ATTR_ERROR_TYPE)]
+          .filter((x) => x !== undefined)
+          .join('/'),
         Number(p.asInt ?? p.asDouble),
       ]),
     );

@@ -21,21 +21,31 @@ describe('a gateway tier behind the trace-ID load-balancing agent', () => {
     const url = await tempo.start();
     const gateways: Collector[] = [];
     for (const name of GATEWAYS) {
-      gateways.push(await stack.collector('gateway.yaml', {
-        BATCHTEL_GATEWAY_NAME: name,
-        BATCHTEL_TRACES_URL: `${url}/v1/traces`,
-        BATCHTEL_LOGS_URL: `${url}/v1/logs`,
-        BATCHTEL_OTLP_ENCODING: 'json',
-        BATCHTEL_DECISION_WAIT: '1s',
-        BATCHTEL_SAMPLE_PERCENT: '100',
-        BATCHTEL_STORAGE_DIR: mkdtempSync(join(tmpdir(), `batchtel-${name}-`)),
-      }, { binary }));
+      gateways.push(
+        await stack.collector(
+          'gateway.yaml',
+          {
+            BATCHTEL_GATEWAY_NAME: name,
+            BATCHTEL_TRACES_URL: `${url}/v1/traces`,
+            BATCHTEL_LOGS_URL: `${url}/v1/logs`,
+            BATCHTEL_OTLP_ENCODING: 'json',
+            BATCHTEL_DECISION_WAIT: '1s',
+            BATCHTEL_SAMPLE_PERCENT: '100',
+            BATCHTEL_STORAGE_DIR: mkdtempSync(join(tmpdir(), `batchtel-${name}-`)),
+          },
+          { binary },
+        ),
+      );
     }
-    agent = await stack.collector('agent-loadbalancing.yaml', {
-      BATCHTEL_GATEWAYS: `[${gateways.map((g) => `127.0.0.1:${g.ports.grpc}`).join(', ')}]`,
-      BATCHTEL_PROMETHEUS_OTLP_URL: 'http://127.0.0.1:1/api/v1/otlp/v1/metrics',
-      BATCHTEL_STORAGE_DIR: mkdtempSync(join(tmpdir(), 'batchtel-lb-')),
-    }, { binary });
+    agent = await stack.collector(
+      'agent-loadbalancing.yaml',
+      {
+        BATCHTEL_GATEWAYS: `[${gateways.map((g) => `127.0.0.1:${g.ports.grpc}`).join(', ')}]`,
+        BATCHTEL_PROMETHEUS_OTLP_URL: 'http://127.0.0.1:1/api/v1/otlp/v1/metrics',
+        BATCHTEL_STORAGE_DIR: mkdtempSync(join(tmpdir(), 'batchtel-lb-')),
+      },
+      { binary },
+    );
   }, 900_000);
 
   afterAll(async () => {
@@ -62,11 +72,23 @@ describe('a gateway tier behind the trace-ID load-balancing agent', () => {
       root.end();
     }
     await provider.shutdown();
-    await waitFor('every span through the gateways', async () => countSpans() === traces * perTrace, 60_000, () => `received ${countSpans()} of ${traces * perTrace}\n${agent.logs()}`);
+    await waitFor(
+      'every span through the gateways',
+      async () => countSpans() === traces * perTrace,
+      60_000,
+      () => `received ${countSpans()} of ${traces * perTrace}\n${agent.logs()}`,
+    );
 
     const gatewayOfTrace = new Map<string, Set<string>>();
     for (const request of tempo.of('traces')) {
-      for (const rs of (request.json as { resourceSpans: Array<{ resource: { attributes: Array<{ key: string; value: { stringValue?: string } }> }; scopeSpans: Array<{ spans: Array<{ traceId: string }> }> }> }).resourceSpans) {
+      for (const rs of (
+        request.json as {
+          resourceSpans: Array<{
+            resource: { attributes: Array<{ key: string; value: { stringValue?: string } }> };
+            scopeSpans: Array<{ spans: Array<{ traceId: string }> }>;
+          }>;
+        }
+      ).resourceSpans) {
         const gateway = rs.resource.attributes.find((a) => a.key === 'batchtel.gateway')?.value.stringValue ?? '?';
         for (const span of rs.scopeSpans.flatMap((s) => s.spans)) {
           if (!gatewayOfTrace.has(span.traceId)) gatewayOfTrace.set(span.traceId, new Set());
@@ -82,7 +104,9 @@ describe('a gateway tier behind the trace-ID load-balancing agent', () => {
       return acc;
     }, {});
     expect(Object.keys(perGateway).sort()).toEqual(['g1', 'g2']);
-    console.log(`gateway tier: sent ${traces * perTrace} spans in ${traces} traces, received ${countSpans()}; traces per gateway ${JSON.stringify(perGateway)}; every trace on exactly one gateway`);
+    console.log(
+      `gateway tier: sent ${traces * perTrace} spans in ${traces} traces, received ${countSpans()}; traces per gateway ${JSON.stringify(perGateway)}; every trace on exactly one gateway`,
+    );
   });
 
   function countSpans(): number {

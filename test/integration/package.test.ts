@@ -70,7 +70,11 @@ describe('the published package', () => {
     const declared = new Set([...Object.keys(pkg.dependencies), ...Object.keys(pkg.peerDependencies)]);
     const entries = [...Object.values(pkg.exports).flatMap((t) => (typeof t === 'string' ? [] : [t.default])), ...Object.values(pkg.bin)];
     // A specifier's package: '@scope/name' or 'name', without a subpath.
-    const packageOf = (spec: string) => spec.split('/').slice(0, spec.startsWith('@') ? 2 : 1).join('/');
+    const packageOf = (spec: string) =>
+      spec
+        .split('/')
+        .slice(0, spec.startsWith('@') ? 2 : 1)
+        .join('/');
     const undeclared = entries.flatMap((entry) =>
       [...bareImports(resolve(ROOT, entry))].filter((spec) => !spec.startsWith('node:') && !declared.has(packageOf(spec))).map((spec) => `${entry}: ${spec}`),
     );

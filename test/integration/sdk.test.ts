@@ -56,15 +56,35 @@ describe('startTelemetry against a real OTLP/HTTP endpoint', () => {
     const [s, url] = await sink();
     const output: string[] = [];
     // The diagnostic logger at DEBUG must not print secrets either.
-    diag.setLogger({ error: (...a) => output.push(a.join(' ')), warn: (...a) => output.push(a.join(' ')), info: (...a) => output.push(a.join(' ')), debug: (...a) => output.push(a.join(' ')), verbose: (...a) => output.push(a.join(' ')) }, DiagLogLevel.ALL);
-    const telemetry = startTelemetry({ serviceName: 'sdk-test', spoolDir: tempSpool(), endpoint: url, protocol: 'http/json', handleSignals: false, headers: { authorization: `Bearer ${CANARY}` } });
+    diag.setLogger(
+      {
+        error: (...a) => output.push(a.join(' ')),
+        warn: (...a) => output.push(a.join(' ')),
+        info: (...a) => output.push(a.join(' ')),
+        debug: (...a) => output.push(a.join(' ')),
+        verbose: (...a) => output.push(a.join(' ')),
+      },
+      DiagLogLevel.ALL,
+    );
+    const telemetry = startTelemetry({
+      serviceName: 'sdk-test',
+      spoolDir: tempSpool(),
+      endpoint: url,
+      protocol: 'http/json',
+      handleSignals: false,
+      headers: { authorization: `Bearer ${CANARY}` },
+    });
     await workload();
     await telemetry.shutdown();
 
     const spans = s.spans();
     expect(spans.map((x) => x.name)).toEqual(expect.arrayContaining(['batch sdk_check', 'batch.chunk sdk_check']));
-    expect(s.logRecords().map((l) => l.eventName)).toEqual(expect.arrayContaining([sc.EVENT_BATCH_RUN_STARTED, sc.EVENT_EXCEPTION, sc.EVENT_BATCH_RUN_FINISHED]));
-    expect([...s.metricNames()]).toEqual(expect.arrayContaining([sc.METRIC_BATCH_ITEMS_PROCESSED, sc.METRIC_BATCH_CHUNK_DURATION, sc.METRIC_BATCH_RUN_DURATION]));
+    expect(s.logRecords().map((l) => l.eventName)).toEqual(
+      expect.arrayContaining([sc.EVENT_BATCH_RUN_STARTED, sc.EVENT_EXCEPTION, sc.EVENT_BATCH_RUN_FINISHED]),
+    );
+    expect([...s.metricNames()]).toEqual(
+      expect.arrayContaining([sc.METRIC_BATCH_ITEMS_PROCESSED, sc.METRIC_BATCH_CHUNK_DURATION, sc.METRIC_BATCH_RUN_DURATION]),
+    );
     // The SDK's own export health: what it delivered, before the final export.
     expect([...s.metricNames()]).toEqual(expect.arrayContaining([sc.METRIC_OTEL_SDK_EXPORTER_SPAN_EXPORTED, sc.METRIC_OTEL_SDK_EXPORTER_LOG_EXPORTED]));
     const received = s.allText();
@@ -102,7 +122,8 @@ describe('startTelemetry against a real OTLP/HTTP endpoint', () => {
     }
     expect(s.of('metrics')).toHaveLength(0);
     expect(s.of('traces').length).toBeGreaterThan(0);
-    const resource = (s.of('traces')[0]!.json as { resourceSpans: Array<{ resource: { attributes: Array<{ key: string; value: { stringValue: string } }> } }> }).resourceSpans[0]!.resource;
+    const resource = (s.of('traces')[0]!.json as { resourceSpans: Array<{ resource: { attributes: Array<{ key: string; value: { stringValue: string } }> } }> })
+      .resourceSpans[0]!.resource;
     expect(resource.attributes.find((a) => a.key === 'service.name')?.value.stringValue).toBe('from-env');
   });
 
@@ -110,7 +131,12 @@ describe('startTelemetry against a real OTLP/HTTP endpoint', () => {
     const [s, url] = await sink();
     const seen: Array<{ path: string; tenant: string | undefined; scope: string | undefined; type: string | undefined }> = [];
     s.respondWith = (request) => {
-      seen.push({ path: request.url ?? '', tenant: request.headers['x-tenant'] as string, scope: request.headers['x-scope'] as string, type: request.headers['content-type'] });
+      seen.push({
+        path: request.url ?? '',
+        tenant: request.headers['x-tenant'] as string,
+        scope: request.headers['x-scope'] as string,
+        type: request.headers['content-type'],
+      });
       return undefined;
     };
     const saved = { ...process.env };
@@ -204,10 +230,20 @@ describe('startTelemetry against a real OTLP/HTTP endpoint', () => {
       process.stderr.write = write;
       restoreEnv(saved);
     }
-    const lines = (file: string) => readFileSync(join(dir, file), 'utf8').trim().split('\n').map((line) => JSON.parse(line));
-    const spans = lines('traces.jsonl').flatMap((r) => r.resourceSpans.flatMap((rs: { scopeSpans: Array<{ spans: unknown[] }> }) => rs.scopeSpans.flatMap((ss) => ss.spans)));
+    const lines = (file: string) =>
+      readFileSync(join(dir, file), 'utf8')
+        .trim()
+        .split('\n')
+        .map((line) => JSON.parse(line));
+    const spans = lines('traces.jsonl').flatMap((r) =>
+      r.resourceSpans.flatMap((rs: { scopeSpans: Array<{ spans: unknown[] }> }) => rs.scopeSpans.flatMap((ss) => ss.spans)),
+    );
     expect(spans.length).toBeGreaterThan(0);
-    const records = lines('logs.jsonl').flatMap((r) => r.resourceLogs.flatMap((rl: { scopeLogs: Array<{ logRecords: Array<{ body?: { stringValue?: string } }> }> }) => rl.scopeLogs.flatMap((sl) => sl.logRecords)));
+    const records = lines('logs.jsonl').flatMap((r) =>
+      r.resourceLogs.flatMap((rl: { scopeLogs: Array<{ logRecords: Array<{ body?: { stringValue?: string } }> }> }) =>
+        rl.scopeLogs.flatMap((sl) => sl.logRecords),
+      ),
+    );
     expect(records.filter((record) => record.body?.stringValue === 'tight')).toHaveLength(TIGHT);
     expect(readFileSync(join(dir, 'logs.jsonl'), 'utf8')).not.toContain(CANARY);
     expect(messages.filter((m) => m.includes('no OpenTelemetry Collector'))).toHaveLength(1);
@@ -276,7 +312,12 @@ describe('startTelemetry against a real OTLP/HTTP endpoint', () => {
             }
           }
     }
-    console.log(`pipeline health: ${[...points].filter(([k]) => k.startsWith('otel.sdk') || k.startsWith('batchtel.')).map(([k, v]) => `${k}=${v}`).join(', ')}`);
+    console.log(
+      `pipeline health: ${[...points]
+        .filter(([k]) => k.startsWith('otel.sdk') || k.startsWith('batchtel.'))
+        .map(([k, v]) => `${k}=${v}`)
+        .join(', ')}`,
+    );
     expect(points.get(`${sc.METRIC_OTEL_SDK_PROCESSOR_LOG_PROCESSED}{}`)).toBe(30);
     expect(points.get(`${sc.METRIC_OTEL_SDK_EXPORTER_LOG_EXPORTED}{}`)).toBe(20);
     expect(points.get(`${sc.METRIC_OTEL_SDK_EXPORTER_LOG_EXPORTED}{400}`)).toBe(10);
@@ -302,14 +343,16 @@ const MALFORMED: ReadonlyArray<[string, string]> = [
   ['OTEL_EXPORTER_OTLP_HEADERS', 'bad header=1'],
   ['OTEL_EXPORTER_OTLP_TIMEOUT', 'soon'],
   ['OTEL_EXPORTER_OTLP_COMPRESSION', 'brotli'],
-  ...(['TRACES', 'METRICS', 'LOGS'] as const).flatMap((s): Array<[string, string]> => [
-    [`OTEL_EXPORTER_OTLP_${s}_ENDPOINT`, `collector:4318/v1/${s.toLowerCase()}`],
-    [`OTEL_EXPORTER_OTLP_${s}_PROTOCOL`, 'grpc'],
-    [`OTEL_EXPORTER_OTLP_${s}_HEADERS`, 'x-crlf=a%0D%0Ab'],
-    [`OTEL_EXPORTER_OTLP_${s}_TIMEOUT`, '-1'],
-    [`OTEL_EXPORTER_OTLP_${s}_COMPRESSION`, 'zstd'],
-    [`OTEL_${s}_EXPORTER`, 'zipkin'],
-  ]),
+  ...(['TRACES', 'METRICS', 'LOGS'] as const).flatMap(
+    (s): Array<[string, string]> => [
+      [`OTEL_EXPORTER_OTLP_${s}_ENDPOINT`, `collector:4318/v1/${s.toLowerCase()}`],
+      [`OTEL_EXPORTER_OTLP_${s}_PROTOCOL`, 'grpc'],
+      [`OTEL_EXPORTER_OTLP_${s}_HEADERS`, 'x-crlf=a%0D%0Ab'],
+      [`OTEL_EXPORTER_OTLP_${s}_TIMEOUT`, '-1'],
+      [`OTEL_EXPORTER_OTLP_${s}_COMPRESSION`, 'zstd'],
+      [`OTEL_${s}_EXPORTER`, 'zipkin'],
+    ],
+  ),
   ['OTEL_TRACES_SAMPLER', 'jaeger_remote'],
   ['OTEL_TRACES_SAMPLER_ARG', 'half'],
   ['OTEL_METRIC_EXPORT_INTERVAL', '0'],
@@ -391,7 +434,14 @@ describe('trace context with startTelemetry alone', () => {
     };
     subscribe('http.client.request.start', onRequest);
     try {
-      const telemetry = startTelemetry({ serviceName: 'ctx-test', spoolDir: tempSpool(), endpoint: url, protocol: 'http/json', handleSignals: false, syncIntervalMillis: 10 });
+      const telemetry = startTelemetry({
+        serviceName: 'ctx-test',
+        spoolDir: tempSpool(),
+        endpoint: url,
+        protocol: 'http/json',
+        handleSignals: false,
+        syncIntervalMillis: 10,
+      });
       const run = trackBatch({ name: 'ctx', operation: 'ctx_check', total: 2, display: 'none', registry: new RunRegistry() });
       const chunkSpans: string[] = [];
       await run.process(
@@ -442,7 +492,10 @@ describe('trace context with startTelemetry alone', () => {
     const file = join(tempSpool(), 'not-a-folder');
     writeFileSync(file, 'x');
     const output: string[] = [];
-    diag.setLogger({ error: (...a) => output.push(a.join(' ')), warn: (...a) => output.push(a.join(' ')), info: () => {}, debug: () => {}, verbose: () => {} }, DiagLogLevel.WARN);
+    diag.setLogger(
+      { error: (...a) => output.push(a.join(' ')), warn: (...a) => output.push(a.join(' ')), info: () => {}, debug: () => {}, verbose: () => {} },
+      DiagLogLevel.WARN,
+    );
     const telemetry = startTelemetry({ serviceName: 'spool-file', spoolDir: file, endpoint: url, protocol: 'http/json', handleSignals: false });
     trace.getTracer('t').startSpan('from memory').end();
     await telemetry.shutdown();
@@ -456,7 +509,10 @@ describe('one record is bounded', () => {
     const [s, url] = await sink();
     const huge = 'h'.repeat(1024 * 1024);
     const telemetry = startTelemetry({ serviceName: 'limits', spoolDir: tempSpool(), endpoint: url, protocol: 'http/json', handleSignals: false });
-    trace.getTracer('t').startSpan('big', { attributes: { dump: huge } }).end();
+    trace
+      .getTracer('t')
+      .startSpan('big', { attributes: { dump: huge } })
+      .end();
     logs.getLogger('t').emit({ body: huge, attributes: { dump: huge } });
     await telemetry.shutdown();
     const span = s.spans().find((x) => x.name === 'big')!;
@@ -469,9 +525,19 @@ describe('one record is bounded', () => {
     try {
       const [s2, url2] = await sink();
       const again = startTelemetry({ serviceName: 'limits', spoolDir: tempSpool(), endpoint: url2, protocol: 'http/json', handleSignals: false });
-      trace.getTracer('t').startSpan('small', { attributes: { dump: huge } }).end();
+      trace
+        .getTracer('t')
+        .startSpan('small', { attributes: { dump: huge } })
+        .end();
       await again.shutdown();
-      expect(String(s2.spans().find((x) => x.name === 'small')!.attributes.find((a) => a.key === 'dump')!.value['stringValue'])).toHaveLength(100);
+      expect(
+        String(
+          s2
+            .spans()
+            .find((x) => x.name === 'small')!
+            .attributes.find((a) => a.key === 'dump')!.value['stringValue'],
+        ),
+      ).toHaveLength(100);
     } finally {
       delete process.env['OTEL_SPAN_ATTRIBUTE_VALUE_LENGTH_LIMIT'];
     }

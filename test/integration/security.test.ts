@@ -92,7 +92,9 @@ async function finished(app: App, what: string): Promise<void> {
   const code = await Promise.race([app.exited, deadline]);
   clearTimeout(timer);
   if (code !== 0 || !app.output().includes('done')) {
-    throw new Error(`${what} ${code === 'timeout' ? `did not finish within ${PROCESS_DEADLINE_MS} ms` : `exited with ${code}`}; its output:\n${app.output().slice(-4000)}`);
+    throw new Error(
+      `${what} ${code === 'timeout' ? `did not finish within ${PROCESS_DEADLINE_MS} ms` : `exited with ${code}`}; its output:\n${app.output().slice(-4000)}`,
+    );
   }
 }
 
@@ -182,7 +184,11 @@ describe('secrets never leave the process (canaries, diagnostics at DEBUG, a 401
       expect(authorization, `Authorization of ${where}`).toBe(`Bearer ${c.authorizationHeader}`);
       expect(apiKey, `x-api-key of ${where}`).toBe(c.apiKeyHeader);
     }
-    for (const signal of ['traces', 'logs', 'metrics']) expect(captured.some((r) => r.signal === signal), `${signal} requests`).toBe(true);
+    for (const signal of ['traces', 'logs', 'metrics'])
+      expect(
+        captured.some((r) => r.signal === signal),
+        `${signal} requests`,
+      ).toBe(true);
 
     // There, masked: in what was refused (wave A), replayed (B) and delivered (C).
     const everything = captured.map((r) => r.body.toString('utf8')).join('\n');
@@ -200,8 +206,12 @@ describe('secrets never leave the process (canaries, diagnostics at DEBUG, a 401
     // The shapes named by words: span names, query parameters, an environment dump, a JSON log body.
     expect(everything).toContain(`GET https://ada:${REDACTED}@names.example/v1`);
     expect(everything).toContain(`connect ada:${REDACTED}@db.internal:5432`);
-    expect(everything).toContain(`?accessToken=${REDACTED}&pwd=${REDACTED};sessionid=${REDACTED} failed; env AWS_SECRET_ACCESS_KEY=${REDACTED} AWS_REGION=eu-west-1`);
-    expect(everything).toContain(`{"authToken": "${REDACTED}", "apiSecret": "${REDACTED}", "attempt": 2}`.replace(/"/g, protocol === 'http/json' ? '\\"' : '"'));
+    expect(everything).toContain(
+      `?accessToken=${REDACTED}&pwd=${REDACTED};sessionid=${REDACTED} failed; env AWS_SECRET_ACCESS_KEY=${REDACTED} AWS_REGION=eu-west-1`,
+    );
+    expect(everything).toContain(
+      `{"authToken": "${REDACTED}", "apiSecret": "${REDACTED}", "attempt": 2}`.replace(/"/g, protocol === 'http/json' ? '\\"' : '"'),
+    );
     if (protocol === 'http/json') expectMaskedFields(captured, maskedUrl);
   });
 });
@@ -213,14 +223,20 @@ const attr = (attributes: KeyValue[] | undefined, key: string) => attributes?.fi
 function expectMaskedFields(captured: Captured[], maskedUrl: string): void {
   const json = (signal: string) => captured.filter((r) => r.signal === signal).map((r) => JSON.parse(r.body.toString('utf8')) as Record<string, unknown>);
   const spans = json('traces').flatMap((t) =>
-    (t['resourceSpans'] as Array<{ scopeSpans: Array<{ spans: Array<{ name: string; attributes: KeyValue[]; status?: { message?: string }; events: Array<{ name: string; attributes: KeyValue[] }> }> }> }>).flatMap(
-      (rs) => rs.scopeSpans.flatMap((ss) => ss.spans),
-    ),
+    (
+      t['resourceSpans'] as Array<{
+        scopeSpans: Array<{
+          spans: Array<{ name: string; attributes: KeyValue[]; status?: { message?: string }; events: Array<{ name: string; attributes: KeyValue[] }> }>;
+        }>;
+      }>
+    ).flatMap((rs) => rs.scopeSpans.flatMap((ss) => ss.spans)),
   );
   const records = json('logs').flatMap((l) =>
-    (l['resourceLogs'] as Array<{ scopeLogs: Array<{ logRecords: Array<{ severityText?: string; body?: { stringValue?: string }; attributes: KeyValue[] }> }> }>).flatMap((rl) =>
-      rl.scopeLogs.flatMap((sl) => sl.logRecords),
-    ),
+    (
+      l['resourceLogs'] as Array<{
+        scopeLogs: Array<{ logRecords: Array<{ severityText?: string; body?: { stringValue?: string }; attributes: KeyValue[] }> }>;
+      }>
+    ).flatMap((rl) => rl.scopeLogs.flatMap((sl) => sl.logRecords)),
   );
   for (const wave of ['A', 'B', 'C']) {
     const span = spans.find((s) => s.name === `canary-span ${wave}`);
@@ -261,15 +277,24 @@ describe('secrets outside spans and log strings', () => {
     });
     try {
       logs.getLogger('security').emit({ body: { message: `calling with Bearer ${c.logBearer}`, password: c.logPassword } as never });
-      metrics.getMeter('security').createCounter('security.calls').add(1, { 'http.url': c.url, authorization: `Bearer ${c.authorizationAttribute}` });
+      metrics
+        .getMeter('security')
+        .createCounter('security.calls')
+        .add(1, { 'http.url': c.url, authorization: `Bearer ${c.authorizationAttribute}` });
     } finally {
       await telemetry.shutdown();
     }
     expect(sink.of('logs').length, 'logs delivered').toBeGreaterThan(0);
     expect(sink.of('metrics').length, 'metrics delivered').toBeGreaterThan(0);
     const leaks = (text: string, secrets: string[]) => found(text, secrets).length > 0;
-    const logText = sink.of('logs').map((r) => r.raw.toString('utf8')).join('\n');
-    const metricText = sink.of('metrics').map((r) => r.raw.toString('utf8')).join('\n');
+    const logText = sink
+      .of('logs')
+      .map((r) => r.raw.toString('utf8'))
+      .join('\n');
+    const metricText = sink
+      .of('metrics')
+      .map((r) => r.raw.toString('utf8'))
+      .join('\n');
     const leaking = Object.entries({
       'structured log body': leaks(logText, [c.logBearer, c.logPassword]),
       'metric attributes': leaks(metricText, [c.urlPassword, c.urlToken, c.urlApiKey, c.authorizationAttribute]),
@@ -296,7 +321,12 @@ describe('secret shapes in the local JSONL folder', () => {
       // Nothing listens on the default 127.0.0.1:4318 in the test environment: the stack tests use other ports.
       const telemetry = startTelemetry({ serviceName: 'security-local', localDir, spoolDir: join(dir, 'spool'), timeoutMillis: 500, handleSignals: false });
       const tracer = trace.getTracer('security-local');
-      for (const name of c.spanNames) tracer.startSpan(name, { attributes: { dbPassword: c.attrDbPassword, 'app.authToken': c.attrAuthToken, clientSecret: c.attrClientSecret, apiSecret: c.attrApiSecret } }).end();
+      for (const name of c.spanNames)
+        tracer
+          .startSpan(name, {
+            attributes: { dbPassword: c.attrDbPassword, 'app.authToken': c.attrAuthToken, clientSecret: c.attrClientSecret, apiSecret: c.attrApiSecret },
+          })
+          .end();
       const logger = logs.getLogger('security-local');
       logger.emit({ body: c.shapesMessage });
       logger.emit({ body: c.shapesLogBody, attributes: { meta: { dbPassword: c.metaDbPassword, clientSecret: c.metaClientSecret } } });
@@ -316,4 +346,3 @@ describe('secret shapes in the local JSONL folder', () => {
     for (const file of filesUnder(join(dir, 'spool'))) expect(found(file.content.toString('utf8'), c.all), file.path).toEqual([]);
   });
 });
-

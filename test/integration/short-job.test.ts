@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { promQueries } from '../../grafana/src/builder.js';
 import { DASHBOARDS } from '../../grafana/src/dashboards.js';
 import { RunRegistry, trackBatch } from '../../src/index.js';
-import { PROM, PROM_LABEL } from '../../src/semconv.js';
+import { PROM, PROM_LABEL } from '../../src/prometheusNames.js';
 import { startTelemetry } from '../../src/sdk/index.js';
 import { collectorBinary, otlpUrl, promQuery, Stack, type Prometheus } from '../support/stack.js';
 
@@ -23,18 +23,32 @@ describe('a job that ends within one export interval, on the dashboard', () => {
 
   beforeAll(async () => {
     prom = await stack.prometheus({ ruleFiles: [] });
-    const agent = await stack.collector('agent.yaml', {
-      BATCHTEL_PROMETHEUS_OTLP_URL: otlpUrl(prom),
-      BATCHTEL_TRACES_URL: 'http://127.0.0.1:1/v1/traces',
-      BATCHTEL_LOGS_URL: 'http://127.0.0.1:1/v1/logs',
-      BATCHTEL_STORAGE_DIR: mkdtempSync(join(tmpdir(), 'batchtel-short-')),
-    }, { binary: collectorBinary() });
+    const agent = await stack.collector(
+      'agent.yaml',
+      {
+        BATCHTEL_PROMETHEUS_OTLP_URL: otlpUrl(prom),
+        BATCHTEL_TRACES_URL: 'http://127.0.0.1:1/v1/traces',
+        BATCHTEL_LOGS_URL: 'http://127.0.0.1:1/v1/logs',
+        BATCHTEL_STORAGE_DIR: mkdtempSync(join(tmpdir(), 'batchtel-short-')),
+      },
+      { binary: collectorBinary() },
+    );
     // The whole job runs inside the SDK's first export interval (60 s): one export, at shutdown.
-    const telemetry = startTelemetry({ serviceName: 'short-job', spoolDir: mkdtempSync(join(tmpdir(), 'batchtel-spool-')), endpoint: agent.endpoint, handleSignals: false, metricExportIntervalMillis: 60_000 });
+    const telemetry = startTelemetry({
+      serviceName: 'short-job',
+      spoolDir: mkdtempSync(join(tmpdir(), 'batchtel-spool-')),
+      endpoint: agent.endpoint,
+      handleSignals: false,
+      metricExportIntervalMillis: 60_000,
+    });
     const items = Array.from({ length: ITEMS }, (_, i) => i);
-    await trackBatch({ name: 'short job', operation: 'short_job', total: ITEMS, display: 'none', registry: new RunRegistry() }).process(items, async () => {
-      await new Promise((resolve) => setTimeout(resolve, 40));
-    }, { batchSize: 5 });
+    await trackBatch({ name: 'short job', operation: 'short_job', total: ITEMS, display: 'none', registry: new RunRegistry() }).process(
+      items,
+      async () => {
+        await new Promise((resolve) => setTimeout(resolve, 40));
+      },
+      { batchSize: 5 },
+    );
     await telemetry.shutdown();
   }, 900_000);
 
@@ -56,12 +70,16 @@ describe('a job that ends within one export interval, on the dashboard', () => {
       if (result[0]?.value[1] === String(ITEMS)) break;
       await new Promise((resolve) => setTimeout(resolve, 200));
     }
-    const raw = (await (await fetch(`${prom.url}/api/v1/query?query=${encodeURIComponent(`${series}[${range}]`)}`)).json()) as { data: { result: Array<{ values: Array<[number, string]> }> } };
+    const raw = (await (await fetch(`${prom.url}/api/v1/query?query=${encodeURIComponent(`${series}[${range}]`)}`)).json()) as {
+      data: { result: Array<{ values: Array<[number, string]> }> };
+    };
     const samples = raw.data.result.flatMap((r) => r.values);
     // One export: the job's final values, each preceded by the zero sample its start time became.
     expect(samples.map(([, v]) => v).filter((v) => v === '0').length, JSON.stringify(raw.data.result)).toBeGreaterThan(0);
     const increase = Number((await promQuery(prom.port, expr))[0]?.value[1] ?? 'NaN');
-    console.log(`short job: ${ITEMS} items in one export; samples ${JSON.stringify(raw.data.result.map((r) => r.values.map(([, v]) => v)))}; ${expr} = ${increase}`);
+    console.log(
+      `short job: ${ITEMS} items in one export; samples ${JSON.stringify(raw.data.result.map((r) => r.values.map(([, v]) => v)))}; ${expr} = ${increase}`,
+    );
     // increase() never counts fewer than the job did; it extrapolates past the last sample toward
     // the range's end by up to 1.1 sample intervals (here the job's length), so never more than 2.1 times.
     expect(increase).toBeGreaterThanOrEqual(ITEMS);

@@ -3,7 +3,6 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, describe, expect, it } from 'vitest';
 import { collectorBinary, composeCommand, pinnedRelease, Stack, StartupExit } from '../support/stack.js';
 
-
 /** A listener that accepts and never answers; `release` drops its connections too. */
 async function occupy(): Promise<{ server: Server; release: () => Promise<void> }> {
   const sockets = new Set<Socket>();
@@ -30,8 +29,15 @@ describe('the test stack', () => {
     const started = Date.now();
     try {
       const error = await stack
-        .collector('agent.yaml', { BATCHTEL_PROMETHEUS_OTLP_URL: 'http://127.0.0.1:1/api/v1/otlp/v1/metrics' }, { binary: collectorBinary(), ports: { grpc: port, http: port, health: port, metrics: port } })
-        .then(() => undefined, (e: unknown) => e);
+        .collector(
+          'agent.yaml',
+          { BATCHTEL_PROMETHEUS_OTLP_URL: 'http://127.0.0.1:1/api/v1/otlp/v1/metrics' },
+          { binary: collectorBinary(), ports: { grpc: port, http: port, health: port, metrics: port } },
+        )
+        .then(
+          () => undefined,
+          (e: unknown) => e,
+        );
       expect(error).toBeInstanceOf(StartupExit);
       expect((error as StartupExit).message).toMatch(/exited during start-up/);
       expect((error as StartupExit).message).toMatch(/address already in use/);

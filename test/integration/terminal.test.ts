@@ -14,8 +14,7 @@ const SESSION = 'batchtel-terminal';
 let socket = '';
 let tests = 0;
 
-const tmux = (...args: string[]) =>
-  execFileSync('tmux', ['-L', socket, '-f', '/dev/null', ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+const tmux = (...args: string[]) => execFileSync('tmux', ['-L', socket, '-f', '/dev/null', ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
 const screen = () => tmux('capture-pane', '-p', '-t', SESSION);
 /** The screen and its scrollback: a stale frame pushed into history counts as garbage too. */
 const everything = () => tmux('capture-pane', '-p', '-S', '-', '-t', SESSION);
@@ -62,7 +61,17 @@ afterEach(killServer);
 // (tested in the unit tests); here the point is the bar on a real terminal.
 describe('the live bar in a real terminal (tmux)', () => {
   it('draws one line per concurrent run in place, survives a resize, keeps console.log output, prints each summary once', async () => {
-    tmux('new-session', '-d', '-s', SESSION, '-x', '100', '-y', '20', `cd ${ROOT} && seq 1 30 && env -u CI node --import tsx test/fixtures/terminal-loop.ts; sleep 30`);
+    tmux(
+      'new-session',
+      '-d',
+      '-s',
+      SESSION,
+      '-x',
+      '100',
+      '-y',
+      '20',
+      `cd ${ROOT} && seq 1 30 && env -u CI node --import tsx test/fixtures/terminal-loop.ts; sleep 30`,
+    );
     const during = await until((text) => MAIN_BAR.test(text) && SECOND_BAR.test(text), 20_000);
     expect(during).toMatch(/\d+(\.\d+)?\/s/);
     const live = during.split('\n').filter((line) => MAIN_BAR.test(line) || SECOND_BAR.test(line));
@@ -81,7 +90,9 @@ describe('the live bar in a real terminal (tmux)', () => {
     tmux('resize-window', '-t', SESSION, '-x', '100');
 
     await until((text) => text.includes('DONE 200 60'), 30_000);
-    const lines = everything().split('\n').map((line) => line.trimEnd());
+    const lines = everything()
+      .split('\n')
+      .map((line) => line.trimEnd());
     expect(lines.filter((line) => line === 'hello from the loop')).toHaveLength(1);
     expect(lines.filter((line) => line.startsWith('✔ Terminal check, completed, 200/200 items'))).toHaveLength(1);
     expect(lines.filter((line) => line.startsWith('✔ Second job, completed, 60/60 items'))).toHaveLength(1);
@@ -102,7 +113,10 @@ describe('the live bar in a real terminal (tmux)', () => {
   it('keeps every line of chatty stdout/stderr output and leaves no stale frame in the scrollback', async () => {
     tmux('new-session', '-d', '-s', SESSION, '-x', '80', '-y', '20', `cd ${ROOT} && env -u CI node --import tsx test/fixtures/terminal-chatty.ts; sleep 30`);
     await until((text) => text.includes('END'), 30_000);
-    const lines = everything().split('\n').map((line) => line.trimEnd()).filter((line) => line !== '');
+    const lines = everything()
+      .split('\n')
+      .map((line) => line.trimEnd())
+      .filter((line) => line !== '');
     const logs = Array.from({ length: 50 }, (_, i) => Array.from({ length: 4 }, (_, j) => `log ${i}-${j}`)).flat();
     expect(lines.filter((line) => line.startsWith('log '))).toEqual(logs);
     expect(lines.filter((line) => line.startsWith('err '))).toEqual(['err 0', 'err 10', 'err 20', 'err 30', 'err 40']);
@@ -110,12 +124,26 @@ describe('the live bar in a real terminal (tmux)', () => {
   });
 
   it('draws three concurrent runs with an alert above them: the capture in docs/img/terminal.svg', async () => {
-    tmux('new-session', '-d', '-s', SESSION, '-x', '118', '-y', '9', `cd ${ROOT} && clear && env -u CI SHOWCASE_SCALE=2 node --import tsx test/fixtures/terminal-showcase.ts; sleep 30`);
+    tmux(
+      'new-session',
+      '-d',
+      '-s',
+      SESSION,
+      '-x',
+      '118',
+      '-y',
+      '9',
+      `cd ${ROOT} && clear && env -u CI SHOWCASE_SCALE=2 node --import tsx test/fixtures/terminal-showcase.ts; sleep 30`,
+    );
     const bar = (name: string) => new RegExp(`^${name}\\s+█*░*\\s+(\\d+)%`, 'm');
     const pct = (text: string, name: string) => Number(bar(name).exec(text)?.[1] ?? -1);
     // All three runs live, the two with a total past a third, and the rate-limit alert printed above the bars.
     const live = await until(
-      (text) => pct(text, 'Processing transactions') >= 35 && pct(text, 'Sync users to CRM') >= 35 && /^Tail events\s+\d+/m.test(text) && text.includes('⚠ Sync users to CRM: rate_limit'),
+      (text) =>
+        pct(text, 'Processing transactions') >= 35 &&
+        pct(text, 'Sync users to CRM') >= 35 &&
+        /^Tail events\s+\d+/m.test(text) &&
+        text.includes('⚠ Sync users to CRM: rate_limit'),
       30_000,
     );
     expect(live).toContain('console.log: checkpoint written after batch 9');

@@ -36,7 +36,6 @@ export function codeBlocks(page: string, text: string): Block[] {
   return blocks;
 }
 
-
 /** Source files of the public entry points and everything under them (doc comments become the API reference). */
 export function sourceFiles(dir = join(ROOT, 'src')): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {

@@ -43,7 +43,5 @@ export type TestTelemetry = ReturnType<typeof createTestTelemetry>;
 /** The data point whose attributes include all of `match`. */
 export function pointWith<T>(metric: MetricData | undefined, match: Record<string, unknown>): DataPoint<T> | undefined {
   if (!metric) return undefined;
-  return (metric.dataPoints as DataPoint<T>[]).find((point) =>
-    Object.entries(match).every(([key, value]) => point.attributes[key] === value),
-  );
+  return (metric.dataPoints as DataPoint<T>[]).find((point) => Object.entries(match).every(([key, value]) => point.attributes[key] === value));
 }

@@ -80,13 +80,17 @@ export class OtlpSink {
   /** Every span in the JSON trace requests. */
   spans(): Array<{ name: string; attributes: Array<{ key: string; value: Record<string, unknown> }>; status?: { message?: string } }> {
     return this.of('traces').flatMap((r) =>
-      ((r.json as { resourceSpans?: Array<{ scopeSpans: Array<{ spans: unknown[] }> }> })?.resourceSpans ?? []).flatMap((rs) => rs.scopeSpans.flatMap((ss) => ss.spans)),
+      ((r.json as { resourceSpans?: Array<{ scopeSpans: Array<{ spans: unknown[] }> }> })?.resourceSpans ?? []).flatMap((rs) =>
+        rs.scopeSpans.flatMap((ss) => ss.spans),
+      ),
     ) as never;
   }
 
   logRecords(): Array<{ eventName?: string; body?: { stringValue?: string }; attributes: Array<{ key: string; value: Record<string, unknown> }> }> {
     return this.of('logs').flatMap((r) =>
-      ((r.json as { resourceLogs?: Array<{ scopeLogs: Array<{ logRecords: unknown[] }> }> })?.resourceLogs ?? []).flatMap((rl) => rl.scopeLogs.flatMap((sl) => sl.logRecords)),
+      ((r.json as { resourceLogs?: Array<{ scopeLogs: Array<{ logRecords: unknown[] }> }> })?.resourceLogs ?? []).flatMap((rl) =>
+        rl.scopeLogs.flatMap((sl) => sl.logRecords),
+      ),
     ) as never;
   }
 

@@ -44,7 +44,9 @@ function buildPrometheus(): [string, string] {
  */
 export function prometheusTools(): { prometheus: string; promtool: string } {
   const cached = join(ROOT, '.cache/prometheus', pinnedRelease('PROMETHEUS_IMAGE'));
-  const dir = [process.env['BATCHTEL_PROMETHEUS_DIR'], cached].find((d) => d && existsSync(join(d, 'prometheus')) && existsSync(join(d, 'promtool'))) ?? buildPrometheus()[0];
+  const dir =
+    [process.env['BATCHTEL_PROMETHEUS_DIR'], cached].find((d) => d && existsSync(join(d, 'prometheus')) && existsSync(join(d, 'promtool'))) ??
+    buildPrometheus()[0];
   return { prometheus: join(dir, 'prometheus'), promtool: join(dir, 'promtool') };
 }
 
@@ -99,7 +101,12 @@ export class Process {
   private readonly exited: Promise<void>;
   readonly child: ChildProcess;
 
-  constructor(readonly name: string, command: string, args: string[], env: Record<string, string> = {}) {
+  constructor(
+    readonly name: string,
+    command: string,
+    args: string[],
+    env: Record<string, string> = {},
+  ) {
     this.child = spawn(command, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
     const keep = (chunk: Buffer) => {
       this.output = (this.output + chunk.toString()).slice(-20_000);
@@ -126,13 +133,18 @@ export class Process {
   /** Resolves once `check` passes; rejects with a StartupExit as soon as the process exits, with the deadline otherwise. */
   async ready(check: () => Promise<boolean>, timeoutMs: number): Promise<void> {
     let exitedFirst = false;
-    const ready = waitFor(this.name, async () => {
-      if (!this.running) {
-        exitedFirst = true;
-        return true;
-      }
-      return check();
-    }, timeoutMs, () => this.logs());
+    const ready = waitFor(
+      this.name,
+      async () => {
+        if (!this.running) {
+          exitedFirst = true;
+          return true;
+        }
+        return check();
+      },
+      timeoutMs,
+      () => this.logs(),
+    );
     await Promise.race([ready, this.exited.then(() => (exitedFirst = true))]);
     if (exitedFirst) {
       await this.exited;
@@ -338,7 +350,11 @@ export class Stack {
 /** Instant query against Prometheus' HTTP API. */
 export async function promQuery(port: number, query: string): Promise<Array<{ metric: Record<string, string>; value: [number, string] }>> {
   const response = await fetch(`http://127.0.0.1:${port}/api/v1/query?query=${encodeURIComponent(query)}`);
-  const body = (await response.json()) as { status: string; data: { result: Array<{ metric: Record<string, string>; value: [number, string] }> }; error?: string };
+  const body = (await response.json()) as {
+    status: string;
+    data: { result: Array<{ metric: Record<string, string>; value: [number, string] }> };
+    error?: string;
+  };
   if (body.status !== 'success') throw new Error(`query failed: ${query}: ${body.error}`);
   return body.data.result;
 }

@@ -23,13 +23,14 @@ function colour(line: string): string {
 }
 
 export function terminalSvg(text: string, title = 'three runs in one terminal'): string {
-  const lines = text.replace(/\s+$/, '').split('\n').map((line) => line.trimEnd());
+  const lines = text
+    .replace(/\s+$/, '')
+    .split('\n')
+    .map((line) => line.trimEnd());
   const cols = Math.max(60, ...lines.map((line) => [...line].length));
   const width = Math.ceil(cols * CHAR_W + 2 * PAD);
   const height = TITLE_H + lines.length * LINE_H + 2 * PAD - 4;
-  const rows = lines
-    .map((line, i) => `  <text x="${PAD}" y="${TITLE_H + PAD + i * LINE_H + 10}" xml:space="preserve">${colour(line)}</text>`)
-    .join('\n');
+  const rows = lines.map((line, i) => `  <text x="${PAD}" y="${TITLE_H + PAD + i * LINE_H + 10}" xml:space="preserve">${colour(line)}</text>`).join('\n');
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" role="img" aria-label="${escape(title)} in a terminal">
   <rect width="${width}" height="${height}" rx="8" fill="#0d1117"/>
   <circle cx="18" cy="14" r="5" fill="#f85149"/><circle cx="36" cy="14" r="5" fill="#d29922"/><circle cx="54" cy="14" r="5" fill="#3fb950"/>

@@ -34,9 +34,19 @@ const throwingGetters = () => {
   const e = new Error('boom');
   // `stack` first: V8 formats it lazily from name and message.
   for (const key of ['stack', 'constructor', 'name', 'status', 'message']) {
-    Object.defineProperty(e, key, { get: () => { throw trap(); } });
+    Object.defineProperty(e, key, {
+      get: () => {
+        throw trap();
+      },
+    });
   }
-  Object.defineProperty(e, 'headers', { value: { get: () => { throw trap(); } } });
+  Object.defineProperty(e, 'headers', {
+    value: {
+      get: () => {
+        throw trap();
+      },
+    },
+  });
   return e;
 };
 const huge = 'x'.repeat(10 * 1024 * 1024);
@@ -64,7 +74,10 @@ beforeEach(() => {
   t = createTestTelemetry();
   clock = new ManualClock(Date.parse('2026-12-01T00:00:00Z'));
   warnings = [];
-  diag.setLogger({ warn: (m: string) => warnings.push(m), error: (m: string) => warnings.push(m), info: () => {}, debug: () => {}, verbose: () => {} }, DiagLogLevel.WARN);
+  diag.setLogger(
+    { warn: (m: string) => warnings.push(m), error: (m: string) => warnings.push(m), info: () => {}, debug: () => {}, verbose: () => {} },
+    DiagLogLevel.WARN,
+  );
   vi.useFakeTimers();
 });
 afterEach(async () => {
@@ -148,9 +161,14 @@ describe('hostile input: nothing throws after construction, nothing surfaces lat
   });
 
   it('ProgressTracker: every method with every hostile value', () => {
-    const tracker = new ProgressTracker('hostile-tracker', { ...common(), mode: 'comprehensive', callbacks: { onProgressUpdate: () => {}, onETAUpdate: () => {} } });
+    const tracker = new ProgressTracker('hostile-tracker', {
+      ...common(),
+      mode: 'comprehensive',
+      callbacks: { onProgressUpdate: () => {}, onETAUpdate: () => {} },
+    });
     const q = tracker as unknown as Record<string, (...args: unknown[]) => unknown>;
-    for (const method of ['updateFileProgress', 'reportRateLimit', 'reportApiCall', 'reportRetry', 'reportError', 'reportUsage', 'reportQuality']) everyWay((...a) => q[method]!.call(tracker, ...a), 2);
+    for (const method of ['updateFileProgress', 'reportRateLimit', 'reportApiCall', 'reportRetry', 'reportError', 'reportUsage', 'reportQuality'])
+      everyWay((...a) => q[method]!.call(tracker, ...a), 2);
     expect(() => tracker.updateFileProgress('f', undefined as unknown as object)).not.toThrow();
     expect(() => tracker.reportUsage(null as unknown as object)).not.toThrow();
     expect(() => tracker.getCurrentMetrics()).not.toThrow();
@@ -202,7 +220,8 @@ describe('hostile input: bounded', () => {
     for (const secret of ['user', 'hunter2', 'token', 'abc123']) expect(operation).not.toContain(secret);
     run.finish();
     for (const span of t.spans()) expect(span.name).not.toContain('hunter2');
-    const bearer = trackBatch({ ...common(), name: 'Export for sk-live-4f9a8b7c6d5e4f3a2b1c0d9e8f7a6b5c password=swordfish', display: 'none' }).stats().operation;
+    const bearer = trackBatch({ ...common(), name: 'Export for sk-live-4f9a8b7c6d5e4f3a2b1c0d9e8f7a6b5c password=swordfish', display: 'none' }).stats()
+      .operation;
     for (const secret of ['4f9a8b7c6d5e4f3a2b1c0d9e8f7a6b5c', 'swordfish']) expect(bearer).not.toContain(secret);
   });
 
@@ -221,13 +240,26 @@ describe('hostile input: bounded', () => {
     const running = trackBatch({ clock, registry, name: 'running', display: 'none' }).start();
     clock.advance(registry.maxAgeMs + 1);
     trackBatch({ clock, registry, name: 'new', display: 'none' });
-    expect(registry.list().map((r) => r.descriptor.name).sort()).toEqual(['done 2', 'new', 'running']);
+    expect(
+      registry
+        .list()
+        .map((r) => r.descriptor.name)
+        .sort(),
+    ).toEqual(['done 2', 'new', 'running']);
     running.finish();
   });
 
   it('distinct operations past the limit: per-operation state stays within it (an overflow series past it), counts exact', async () => {
     for (let i = 0; i < 3000; i++) {
-      const run = trackBatch({ clock, registry: new RunRegistry(), name: `op ${i}`, operation: `op_${i}`, display: 'none', alerts: { enabled: false }, telemetry: { meterProvider: t.providers.meterProvider } }).start();
+      const run = trackBatch({
+        clock,
+        registry: new RunRegistry(),
+        name: `op ${i}`,
+        operation: `op_${i}`,
+        display: 'none',
+        alerts: { enabled: false },
+        telemetry: { meterProvider: t.providers.meterProvider },
+      }).start();
       run.tick();
       run.finish();
     }

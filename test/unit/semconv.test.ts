@@ -2,7 +2,9 @@ import { readFileSync } from 'node:fs';
 import * as upstream from '@opentelemetry/semantic-conventions';
 import * as incubating from '@opentelemetry/semantic-conventions/incubating';
 import { describe, expect, it } from 'vitest';
+import * as prom from '../../src/prometheusNames.js';
 import * as sc from '../../src/semconv.js';
+import * as entry from '../../src/semconv/index.js';
 import { VERSION } from '../../src/instrument/version.js';
 import { TELEMETRY_DOC, withTable } from '../../scripts/telemetry-table.js';
 
@@ -28,20 +30,20 @@ describe('the telemetry contract', () => {
   });
 
   it('maps to the Prometheus names the collector translator produces', () => {
-    expect(sc.PROM.itemsProcessed).toBe('batch_items_processed_total');
-    expect(sc.PROM.chunkDuration).toBe('batch_chunk_duration_seconds');
-    expect(sc.prometheusSeriesNames(sc.BATCH_METRICS.chunkDuration)).toEqual([
+    expect(prom.PROM.itemsProcessed).toBe('batch_items_processed_total');
+    expect(prom.PROM.chunkDuration).toBe('batch_chunk_duration_seconds');
+    expect(prom.prometheusSeriesNames(sc.BATCH_METRICS.chunkDuration)).toEqual([
       'batch_chunk_duration_seconds_bucket',
       'batch_chunk_duration_seconds_sum',
       'batch_chunk_duration_seconds_count',
     ]);
-    expect(sc.PROM.runsActive).toBe('batch_runs_active');
-    expect(sc.PROM.runProgress).toBe('batch_run_progress_ratio');
-    expect(sc.PROM.runEta).toBe('batch_run_eta_seconds');
-    expect(sc.PROM.itemQuality).toBe('batch_item_quality');
-    expect(sc.PROM.rateLimitRetryAfter).toBe('batch_rate_limit_retry_after_seconds');
-    expect(sc.PROM.spanExported).toBe('otel_sdk_exporter_span_exported_total');
-    expect(sc.PROM_LABEL.errorType).toBe('error_type');
+    expect(prom.PROM.runsActive).toBe('batch_runs_active');
+    expect(prom.PROM.runProgress).toBe('batch_run_progress_ratio');
+    expect(prom.PROM.runEta).toBe('batch_run_eta_seconds');
+    expect(prom.PROM.itemQuality).toBe('batch_item_quality');
+    expect(prom.PROM.rateLimitRetryAfter).toBe('batch_rate_limit_retry_after_seconds');
+    expect(prom.PROM.spanExported).toBe('otel_sdk_exporter_span_exported_total');
+    expect(prom.PROM_LABEL.errorType).toBe('error_type');
   });
 
   it('names taken from the OpenTelemetry semantic conventions are spelled as the published package spells them', () => {
@@ -50,13 +52,25 @@ describe('the telemetry contract', () => {
     const reused = Object.entries(sc).filter(
       ([key, value]) => /^(ATTR|METRIC|EVENT)_/.test(key) && typeof value === 'string' && !/^(batch|batchtel)[._]/.test(value),
     );
-    expect(reused.map(([key]) => key)).toEqual(expect.arrayContaining(['ATTR_ERROR_TYPE', 'ATTR_OTEL_COMPONENT_TYPE', 'METRIC_OTEL_SDK_EXPORTER_SPAN_EXPORTED']));
+    expect(reused.map(([key]) => key)).toEqual(
+      expect.arrayContaining(['ATTR_ERROR_TYPE', 'ATTR_OTEL_COMPONENT_TYPE', 'METRIC_OTEL_SDK_EXPORTER_SPAN_EXPORTED']),
+    );
     for (const [key, value] of reused) expect(published[key], key).toBe(value);
   });
 
   it('span names are low-cardinality: a fixed prefix and the operation', () => {
     expect(sc.spanNameRun('sync_users')).toBe('batch sync_users');
     expect(sc.spanNameChunk('sync_users')).toBe('batch.chunk sync_users');
+  });
+
+  it('batchtel/semconv carries every name users query by, and no definitions or Prometheus naming', () => {
+    const queryable = Object.keys(sc).filter((name) => /^(ATTR|METRIC|EVENT|SPAN)_|_VALUES$/.test(name) && !name.endsWith('_BUCKETS'));
+    expect(
+      queryable.filter((name) => !(name in entry)),
+      'add them to src/semconv/index.ts',
+    ).toEqual([]);
+    for (const internal of ['BATCH_METRICS', 'DELIVERY_METRICS', 'ALL_METRICS', 'PROM', 'PROM_LABEL', 'prometheusName'])
+      expect(entry).not.toHaveProperty(internal);
   });
 
   it('the telemetry reference tables are generated from this file and current', () => {

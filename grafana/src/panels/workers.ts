@@ -3,7 +3,7 @@
  * each worker's resource has its own `service.instance.id`, which Prometheus
  * keeps as the `instance` label, while the items counter is summed across them.
  */
-import { PROM, PROM_LABEL as L } from '../../../src/semconv.js';
+import { PROM, PROM_LABEL as L } from '../../../src/prometheusNames.js';
 import type { PanelSpec } from '../builder.js';
 
 /** `instance`: the Prometheus label `service.instance.id` becomes. */

@@ -29,7 +29,9 @@ export async function runDistributedDemo(options: DistributedDemoOptions): Promi
   const { followRun, startRun } = await import('../../bullmq/index.js');
   const dir = mkdtempSync(join(tmpdir(), 'batchtel-demo-redis-'));
   const socket = join(dir, 'redis.sock');
-  spawnSync('redis-server', ['--port', '0', '--unixsocket', socket, '--save', '', '--appendonly', 'no', '--dir', dir, '--daemonize', 'yes'], { stdio: 'ignore' });
+  spawnSync('redis-server', ['--port', '0', '--unixsocket', socket, '--save', '', '--appendonly', 'no', '--dir', dir, '--daemonize', 'yes'], {
+    stdio: 'ignore',
+  });
   for (let i = 0; i < 200 && !existsSync(socket); i++) await new Promise((resolve) => setTimeout(resolve, 25));
   const connection = { path: socket, maxRetriesPerRequest: null };
   const telemetry = startDemoTelemetry('batchtel-demo-follower');
@@ -41,7 +43,12 @@ export async function runDistributedDemo(options: DistributedDemoOptions): Promi
     const here = fileURLToPath(import.meta.url);
     const workerFile = join(here, '..', here.endsWith('.ts') ? 'distributedWorker.ts' : 'distributedWorker.js');
     for (let i = 0; i < options.workers; i++) {
-      children.push(spawn(process.execPath, [...process.execArgv, workerFile], { env: { ...process.env, BATCHTEL_DEMO_REDIS: socket, BATCHTEL_DEMO_QUEUE: queue.name }, stdio: ['ignore', 'ignore', 'inherit'] }));
+      children.push(
+        spawn(process.execPath, [...process.execArgv, workerFile], {
+          env: { ...process.env, BATCHTEL_DEMO_REDIS: socket, BATCHTEL_DEMO_QUEUE: queue.name },
+          stdio: ['ignore', 'ignore', 'inherit'],
+        }),
+      );
     }
     print(`batchtel demo: one run over ${options.workers} worker processes on BullMQ (redis-server on ${socket})`);
     print(`  run:       ${run.id}`);

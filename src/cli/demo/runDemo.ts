@@ -46,18 +46,75 @@ export function jobs(scale: number, durationSeconds: number): Job[] {
 
 function schedule(scale: number, soon: number): Job[] {
   return [
-    { name: 'Sync users to CRM', operation: 'sync_users', category: 'data_sync', items: 3000, batchSize: 25, concurrency: 3, startAfter: 0,
-      api: new FakeApi({ limit: 8, windowMs: 2000, flakiness: 0.03, msPerItem: 6 * scale, slowdownAfter: 60, randomSeed: 1 }) },
-    { name: 'Annotate documents', operation: 'annotate_docs', category: 'llm', items: 900, batchSize: 10, concurrency: 2, startAfter: 0,
-      api: new FakeApi({ limit: 20, windowMs: 1000, flakiness: 0.08, msPerItem: 25 * scale, slowdownAfter: 1000, randomSeed: 2 }) },
-    { name: 'Import transactions CSV', operation: 'import_txs', category: 'import', items: 40_000, batchSize: 100, concurrency: 1, startAfter: 0,
-      api: new FakeApi({ limit: 1000, windowMs: 1000, flakiness: 0.01, msPerItem: 0.8 * scale, slowdownAfter: 120, randomSeed: 3 }) },
-    { name: 'Reindex search', operation: 'reindex', category: 'maintenance', items: 6000, batchSize: 50, concurrency: 4, startAfter: 8,
-      api: new FakeApi({ limit: 30, windowMs: 1000, flakiness: 0.02, msPerItem: 2.5 * scale, slowdownAfter: 2000, randomSeed: 4 }) },
-    { name: 'Export invoices to S3', operation: 'export_invoices', category: 'export', items: 2500, batchSize: 20, concurrency: 2, startAfter: 20,
-      api: new FakeApi({ limit: 15, windowMs: 1000, flakiness: 0.05, msPerItem: 12 * scale, slowdownAfter: 40, randomSeed: 5 }) },
-    { name: 'Enrich leads', operation: 'enrich_leads', category: 'data_sync', items: 1500, batchSize: 15, concurrency: 2, startAfter: 30, stopOnError: true,
-      api: new FakeApi({ limit: 12, windowMs: 1000, flakiness: 0.03, msPerItem: 15 * scale, slowdownAfter: 1000, randomSeed: 7, revokedAfter: Math.max(5, Math.round(45 * soon)) }) },
+    {
+      name: 'Sync users to CRM',
+      operation: 'sync_users',
+      category: 'data_sync',
+      items: 3000,
+      batchSize: 25,
+      concurrency: 3,
+      startAfter: 0,
+      api: new FakeApi({ limit: 8, windowMs: 2000, flakiness: 0.03, msPerItem: 6 * scale, slowdownAfter: 60, randomSeed: 1 }),
+    },
+    {
+      name: 'Annotate documents',
+      operation: 'annotate_docs',
+      category: 'llm',
+      items: 900,
+      batchSize: 10,
+      concurrency: 2,
+      startAfter: 0,
+      api: new FakeApi({ limit: 20, windowMs: 1000, flakiness: 0.08, msPerItem: 25 * scale, slowdownAfter: 1000, randomSeed: 2 }),
+    },
+    {
+      name: 'Import transactions CSV',
+      operation: 'import_txs',
+      category: 'import',
+      items: 40_000,
+      batchSize: 100,
+      concurrency: 1,
+      startAfter: 0,
+      api: new FakeApi({ limit: 1000, windowMs: 1000, flakiness: 0.01, msPerItem: 0.8 * scale, slowdownAfter: 120, randomSeed: 3 }),
+    },
+    {
+      name: 'Reindex search',
+      operation: 'reindex',
+      category: 'maintenance',
+      items: 6000,
+      batchSize: 50,
+      concurrency: 4,
+      startAfter: 8,
+      api: new FakeApi({ limit: 30, windowMs: 1000, flakiness: 0.02, msPerItem: 2.5 * scale, slowdownAfter: 2000, randomSeed: 4 }),
+    },
+    {
+      name: 'Export invoices to S3',
+      operation: 'export_invoices',
+      category: 'export',
+      items: 2500,
+      batchSize: 20,
+      concurrency: 2,
+      startAfter: 20,
+      api: new FakeApi({ limit: 15, windowMs: 1000, flakiness: 0.05, msPerItem: 12 * scale, slowdownAfter: 40, randomSeed: 5 }),
+    },
+    {
+      name: 'Enrich leads',
+      operation: 'enrich_leads',
+      category: 'data_sync',
+      items: 1500,
+      batchSize: 15,
+      concurrency: 2,
+      startAfter: 30,
+      stopOnError: true,
+      api: new FakeApi({
+        limit: 12,
+        windowMs: 1000,
+        flakiness: 0.03,
+        msPerItem: 15 * scale,
+        slowdownAfter: 1000,
+        randomSeed: 7,
+        revokedAfter: Math.max(5, Math.round(45 * soon)),
+      }),
+    },
   ];
 }
 
@@ -67,10 +124,13 @@ const resizeImages = defineOperation(
   z.strictObject({ count: z.number().int().min(1).max(100_000) }),
   async (input, ctx) => {
     const api = new FakeApi({ limit: 20, windowMs: 1000, flakiness: 0.04, msPerItem: 8, slowdownAfter: 100, randomSeed: 6 });
-    await ctx.process(Array.from({ length: input.count }, (_, i) => i), async (chunk, { signal }) => {
-      const result = await api.send(chunk, signal);
-      return { quality: result.quality };
-    });
+    await ctx.process(
+      Array.from({ length: input.count }, (_, i) => i),
+      async (chunk, { signal }) => {
+        const result = await api.send(chunk, signal);
+        return { quality: result.quality };
+      },
+    );
   },
   { total: (input) => input.count, category: 'media' },
 );
@@ -125,7 +185,13 @@ export async function runDemo(options: DemoOptions): Promise<number> {
             ...(job.category === 'llm' ? { usage: { inputTokens: chunk.length * 900, outputTokens: chunk.length * 120, cost: chunk.length * 0.0021 } } : {}),
           };
         },
-        { batchSize: job.batchSize, concurrency: job.concurrency, retry: { attempts: 6, baseDelayMs: 200, maxDelayMs: 3000 }, signal: controller.signal, stopOnError: job.stopOnError ?? false },
+        {
+          batchSize: job.batchSize,
+          concurrency: job.concurrency,
+          retry: { attempts: 6, baseDelayMs: 200, maxDelayMs: 3000 },
+          signal: controller.signal,
+          stopOnError: job.stopOnError ?? false,
+        },
       );
     }),
   );
@@ -140,7 +206,13 @@ export async function runDemo(options: DemoOptions): Promise<number> {
   }
   clearTimeout(stopTimer);
   // Bounded: an unreachable collector must not hold the exit (the exporters' own retries would).
-  const flushed = await Promise.race([telemetry.shutdown().then(() => true, () => false), delay(5000, new AbortController().signal).then(() => false)]);
+  const flushed = await Promise.race([
+    telemetry.shutdown().then(
+      () => true,
+      () => false,
+    ),
+    delay(5000, new AbortController().signal).then(() => false),
+  ]);
   await server.close();
   unsubscribe();
   process.off('SIGINT', onSigint);

@@ -30,10 +30,16 @@ export function deliveryLine(s: DeliveryStats, url: string | undefined): string 
   const lost = Object.values(s.dropped).reduce((a, b) => a + b, 0);
   const parts: string[] = [];
   if (sent > 0 || s.writtenLocally === 0) parts.push(`${sent} sent to ${url ?? 'the collector'}`);
-  if (s.writtenLocally > 0) parts.push(`${s.writtenLocally} written to ${LOCAL_DIR} (no collector answered${url ? ` at ${url}` : ''}; \`batchtel local replay\` sends them later)`);
+  if (s.writtenLocally > 0)
+    parts.push(`${s.writtenLocally} written to ${LOCAL_DIR} (no collector answered${url ? ` at ${url}` : ''}; \`batchtel local replay\` sends them later)`);
   if (s.localEvicted > 0) parts.push(`${s.localEvicted} of them evicted since (the folder is bounded)`);
   if (s.pending > 0) parts.push(`${s.pending} not delivered yet (kept in the spool; the next start or \`batchtel spool replay\` sends them)`);
-  if (lost > 0) parts.push(`${lost} lost (${Object.entries(s.dropped).map(([why, n]) => `${n} ${why}`).join(', ')})`);
+  if (lost > 0)
+    parts.push(
+      `${lost} lost (${Object.entries(s.dropped)
+        .map(([why, n]) => `${n} ${why}`)
+        .join(', ')})`,
+    );
   return `${s.signal} (${WHAT[s.signal]}): ${parts.join(', ')}`;
 }
 
@@ -46,7 +52,10 @@ export function startDemoTelemetry(serviceName = 'batchtel-demo'): DemoTelemetry
     report: () => {
       const to = urls(handle.destination);
       const lines = handle.deliveryStats().map((s) => deliveryLine(s, to[s.signal]));
-      if (to['metrics']) lines.push(`metrics: exported to ${to['metrics']}${/metrics → \S+ \([^)]*else/.test(handle.destination) ? `, or written to ${LOCAL_DIR} while no collector answered` : ''}`);
+      if (to['metrics'])
+        lines.push(
+          `metrics: exported to ${to['metrics']}${/metrics → \S+ \([^)]*else/.test(handle.destination) ? `, or written to ${LOCAL_DIR} while no collector answered` : ''}`,
+        );
       return lines;
     },
   };

@@ -1,6 +1,8 @@
 import { BATCH_ALERT_GROUP_VALUES as G, type BatchAlertGroup } from '../../semconv.js';
-import type { Alert, AlertSeverity } from '../alert.js';
-import type { ItemProgress, ItemStatus, Run, RunListener } from '../Run.js';
+import { firingAlert, type Alert, type AlertSeverity } from '../alert.js';
+import type { Run } from '../Run.js';
+import type { ItemProgress, ItemStatus, RunListener } from '../runTypes.js';
+import { RingCursor } from '../RingCursor.js';
 import type { AlertThresholds } from './AlertThresholds.js';
 
 const SEVERITY: Record<BatchAlertGroup, AlertSeverity> = {
@@ -30,8 +32,7 @@ export class AlertEvaluator implements RunListener {
   private episodes = 0;
   /** Times of the last `hits + 1` rate limits: more than `hits` in the window iff the oldest is inside it. */
   private readonly hitTimes: Float64Array;
-  private hitHead = 0;
-  private hitCount = 0;
+  private readonly hits: RingCursor;
   /** The run's first chunk times; their median is the baseline, fixed once they are in. */
   private readonly baselineTimes: Float64Array;
   private baselineCount = 0;
@@ -39,11 +40,9 @@ export class AlertEvaluator implements RunListener {
   /** Scratch space for the median of the recent chunks: sorted in place, no allocation. */
   private readonly scratch: Float64Array;
   private readonly recent: Float64Array;
-  private recentHead = 0;
-  private recentCount = 0;
+  private readonly recentRing: RingCursor;
   private readonly quality: Float64Array;
-  private qualityHead = 0;
-  private qualityCount = 0;
+  private readonly qualityRing: RingCursor;
   private etaReference: number | undefined;
   private etaStableSince: number | undefined;
   private lastSlowCheck = Number.NEGATIVE_INFINITY;
@@ -60,6 +59,9 @@ export class AlertEvaluator implements RunListener {
     this.scratch = new Float64Array(thresholds.slowPerformance.recentChunks);
     this.baselineTimes = new Float64Array(thresholds.slowPerformance.baselineChunks);
     this.quality = new Float64Array(thresholds.qualityDegradation.minSamples);
+    this.hits = new RingCursor(this.hitTimes.length);
+    this.recentRing = new RingCursor(this.recent.length);
+    this.qualityRing = new RingCursor(this.quality.length);
   }
 
   onStart(): void {
@@ -78,9 +80,7 @@ export class AlertEvaluator implements RunListener {
 
   onRateLimit(run: Run): void {
     const now = run.clock.now();
-    this.hitTimes[this.hitHead] = now;
-    this.hitHead = (this.hitHead + 1) % this.hitTimes.length;
-    if (this.hitCount < this.hitTimes.length) this.hitCount++;
+    this.hitTimes[this.hits.advance()] = now;
     this.evaluate(now);
   }
 
@@ -88,16 +88,14 @@ export class AlertEvaluator implements RunListener {
     this.evaluate(run.clock.now());
   }
 
-  onChunkEnd(run: Run, chunk: { startTimeMs: number; endTimeMs: number }): void {
+  onChunkEnd(_run: Run, chunk: { startTimeMs: number; endTimeMs: number }): void {
     const duration = Math.max(0, chunk.endTimeMs - chunk.startTimeMs);
     const slow = this.thresholds.slowPerformance;
     if (this.baselineCount < slow.baselineChunks) {
       this.baselineTimes[this.baselineCount++] = duration;
       if (this.baselineCount === slow.baselineChunks) this.baseline = median(this.baselineTimes, this.baselineTimes.length);
     } else {
-      this.recent[this.recentHead] = duration;
-      this.recentHead = (this.recentHead + 1) % this.recent.length;
-      if (this.recentCount < this.recent.length) this.recentCount++;
+      this.recent[this.recentRing.advance()] = duration;
     }
     // Alerts are about conditions that last seconds to minutes: a fast loop need
     // not be checked after every chunk.
@@ -118,9 +116,7 @@ export class AlertEvaluator implements RunListener {
   }
 
   onQuality(run: Run, score: number): void {
-    this.quality[this.qualityHead] = score;
-    this.qualityHead = (this.qualityHead + 1) % this.quality.length;
-    if (this.qualityCount < this.quality.length) this.qualityCount++;
+    this.quality[this.qualityRing.advance()] = score;
     this.evaluate(run.clock.now());
   }
 
@@ -132,12 +128,19 @@ export class AlertEvaluator implements RunListener {
 
     // rate_limit: more than N hits within the window.
     const windowStart = now - t.rateLimit.windowMs;
-    const oldest = this.hitCount === this.hitTimes.length ? this.hitTimes[this.hitHead]! : Number.NEGATIVE_INFINITY;
+    const oldest = this.hits.full ? this.hitTimes[this.hits.slot(0)]! : Number.NEGATIVE_INFINITY;
     const hitsInWindow = this.countHitsSince(windowStart);
     // Clears only when the window holds clearly fewer hits again, so a steady rate at the threshold does not flap.
     const rateCleared = hitsInWindow <= Math.floor(t.rateLimit.hits * HYSTERESIS);
-    this.check(G.rateLimit, oldest >= windowStart, rateCleared, now, hitsInWindow, t.rateLimit.hits,
-      () => `${hitsInWindow} rate-limit responses in the last ${Math.round(t.rateLimit.windowMs / 60_000)} min (more than ${t.rateLimit.hits})`);
+    this.check(
+      G.rateLimit,
+      oldest >= windowStart,
+      rateCleared,
+      now,
+      hitsInWindow,
+      t.rateLimit.hits,
+      () => `${hitsInWindow} rate-limit responses in the last ${Math.round(t.rateLimit.windowMs / 60_000)} min (more than ${t.rateLimit.hits})`,
+    );
 
     // high_error_rate: errors over items, once enough items are in.
     // Errors reported without items (`trackError` in `createBatchProgress`) still count against the items seen.
@@ -145,35 +148,55 @@ export class AlertEvaluator implements RunListener {
     const seen = Math.max(run.completed, errors);
     const ratio = seen > 0 ? errors / seen : 0;
     const enough = seen >= t.highErrorRate.minItems;
-    this.check(G.highErrorRate, enough && ratio > t.highErrorRate.ratio, ratio < t.highErrorRate.ratio * HYSTERESIS, now, ratio, t.highErrorRate.ratio,
-      () => `error rate ${(ratio * 100).toFixed(1)}% above ${(t.highErrorRate.ratio * 100).toFixed(0)}%`);
+    this.check(
+      G.highErrorRate,
+      enough && ratio > t.highErrorRate.ratio,
+      ratio < t.highErrorRate.ratio * HYSTERESIS,
+      now,
+      ratio,
+      t.highErrorRate.ratio,
+      () => `error rate ${(ratio * 100).toFixed(1)}% above ${(t.highErrorRate.ratio * 100).toFixed(0)}%`,
+    );
 
     // slow_performance: the median of the recent chunks against the median of the first ones.
     // Medians: one retried or rate-limited chunk is not a slowdown.
     let factor = 0;
-    if (this.baseline > 0 && this.recentCount === this.recent.length) {
+    if (this.baseline > 0 && this.recentRing.full) {
       this.scratch.set(this.recent);
       factor = median(this.scratch, this.scratch.length) / this.baseline;
     }
-    this.check(G.slowPerformance, factor > t.slowPerformance.factor, factor < 1 + (t.slowPerformance.factor - 1) * HYSTERESIS, now, factor, t.slowPerformance.factor,
-      () => `chunks are ${factor.toFixed(1)}x slower than at the start of the run`);
+    this.check(
+      G.slowPerformance,
+      factor > t.slowPerformance.factor,
+      factor < 1 + (t.slowPerformance.factor - 1) * HYSTERESIS,
+      now,
+      factor,
+      t.slowPerformance.factor,
+      () => `chunks are ${factor.toFixed(1)}x slower than at the start of the run`,
+    );
 
     // low_throughput: only when asked for, and after the baseline chunks.
     const floor = t.lowThroughput.itemsPerSecond;
     if (floor !== undefined && this.baselineCount >= t.slowPerformance.baselineChunks) {
       const current = run.stats.latestThroughput() ?? run.itemsPerSecond(now);
-      this.check(G.lowThroughput, current < floor, current > floor / HYSTERESIS, now, current, floor,
-      () => `throughput ${current.toFixed(1)} items/s below ${floor} items/s`);
+      this.check(
+        G.lowThroughput,
+        current < floor,
+        current > floor / HYSTERESIS,
+        now,
+        current,
+        floor,
+        () => `throughput ${current.toFixed(1)} items/s below ${floor} items/s`,
+      );
     }
 
     // quality_degradation: average of the recent scores.
-    if (this.qualityCount >= this.quality.length) {
+    if (this.qualityRing.full) {
       let mean = 0;
-      for (let i = 0; i < this.qualityCount; i++) mean += this.quality[i]!;
-      mean /= this.qualityCount;
+      for (let i = 0; i < this.qualityRing.count; i++) mean += this.quality[i]!;
+      mean /= this.qualityRing.count;
       const q = t.qualityDegradation.threshold;
-      this.check(G.qualityDegradation, mean < q, mean >= q + (1 - q) * (1 - HYSTERESIS), now, mean, q,
-      () => `average quality ${mean.toFixed(2)} below ${q}`);
+      this.check(G.qualityDegradation, mean < q, mean >= q + (1 - q) * (1 - HYSTERESIS), now, mean, q, () => `average quality ${mean.toFixed(2)} below ${q}`);
     }
 
     // The checks below read the clock-driven state (ETA, idle time): once a second is plenty,
@@ -191,8 +214,7 @@ export class AlertEvaluator implements RunListener {
       const limit = t.etaDeviation.percent;
       const settled = moved < limit * HYSTERESIS;
       if (!this.active.has(G.etaDeviation)) {
-        this.check(G.etaDeviation, moved > limit, false, now, moved, limit,
-          () => `estimated completion moved by ${moved.toFixed(0)}% of the remaining time`);
+        this.check(G.etaDeviation, moved > limit, false, now, moved, limit, () => `estimated completion moved by ${moved.toFixed(0)}% of the remaining time`);
         // A slow drift follows the estimate; a jump starts an episode measured from the new estimate.
         if (settled || this.active.has(G.etaDeviation)) this.etaReference = completion;
         this.etaStableSince = undefined;
@@ -215,13 +237,20 @@ export class AlertEvaluator implements RunListener {
     const idle = run.idleTimeMs(now);
     // Idle time only shrinks when items complete, so "well under the limit again" means progress resumed,
     // whoever (renderer, metric collection) observed that progress first.
-    this.check(G.stalled, idle >= t.stalled.afterMs, idle < t.stalled.afterMs * HYSTERESIS, now, idle, t.stalled.afterMs,
-      () => `no progress for ${Math.round(idle / 1000)} s`);
+    this.check(
+      G.stalled,
+      idle >= t.stalled.afterMs,
+      idle < t.stalled.afterMs * HYSTERESIS,
+      now,
+      idle,
+      t.stalled.afterMs,
+      () => `no progress for ${Math.round(idle / 1000)} s`,
+    );
   }
 
   private countHitsSince(since: number): number {
     let count = 0;
-    for (let i = 0; i < this.hitCount; i++) if (this.hitTimes[i]! >= since) count++;
+    for (let i = 0; i < this.hits.count; i++) if (this.hitTimes[i]! >= since) count++;
     return count;
   }
 
@@ -229,17 +258,15 @@ export class AlertEvaluator implements RunListener {
   private check(group: BatchAlertGroup, firing: boolean, cleared: boolean, now: number, value: number, threshold: number, message: () => string): void {
     const open = this.active.get(group);
     if (!open && firing) {
-      const alert: Alert = {
+      const alert = firingAlert({
         id: `${this.run.id}:${group}:${++this.episodes}`,
         group,
         severity: SEVERITY[group],
-        state: 'firing',
         message: message(),
         value,
         threshold,
         raisedAtMs: now,
-        resolvedAtMs: undefined,
-      };
+      });
       this.active.set(group, alert);
       this.run.raiseAlert(alert);
     } else if (open && cleared && !firing && now - open.raisedAtMs >= this.thresholds.minEpisodeMs) {

@@ -1,3 +1,5 @@
+import { RingCursor } from '../RingCursor.js';
+
 /**
  * Measured forecast errors of one rate model, in fixed memory.
  *
@@ -14,23 +16,20 @@ export class ForecastErrors {
   private readonly slopes: Float64Array;
   /** Items between forecast and scoring, summed, for the mean horizon of the errors. */
   private horizonItems = 0;
-  private head = 0;
-  private stored = 0;
+  private readonly forecasts: RingCursor;
   private readonly errors: Float64Array;
   private readonly horizons: Float64Array;
-  private errorHead = 0;
-  private errorCount = 0;
+  private readonly scored: RingCursor;
 
-  constructor(
-    private readonly ringSize = 16,
-    private readonly size = 64,
-  ) {
+  constructor(ringSize = 16, size = 64) {
     this.times = new Float64Array(ringSize);
     this.counts = new Float64Array(ringSize);
     this.perItem = new Float64Array(ringSize);
     this.slopes = new Float64Array(ringSize);
     this.errors = new Float64Array(size);
     this.horizons = new Float64Array(size);
+    this.forecasts = new RingCursor(ringSize);
+    this.scored = new RingCursor(size);
   }
 
   /**
@@ -38,62 +37,61 @@ export class ForecastErrors {
    * `perItemMs` now and its change per further item (`slope`, 0 for flat models).
    */
   record(timeMs: number, completed: number, perItemMs: number, slope = 0): void {
-    if (this.stored === this.ringSize) {
-      const oldest = this.head; // ring is full: head points at the oldest slot
+    if (this.forecasts.full) {
+      const oldest = this.forecasts.slot(0);
       const items = completed - this.counts[oldest]!;
       const elapsed = timeMs - this.times[oldest]!;
       const predicted = items * this.perItem[oldest]! + (this.slopes[oldest]! * items * items) / 2;
       if (items > 0 && elapsed > 0 && predicted > 0 && Number.isFinite(predicted)) {
-        if (this.errorCount === this.size) this.horizonItems -= this.horizons[this.errorHead]!;
-        this.errors[this.errorHead] = Math.log(elapsed / predicted);
-        this.horizons[this.errorHead] = items;
+        const replaces = this.scored.full;
+        const slot = this.scored.advance();
+        if (replaces) this.horizonItems -= this.horizons[slot]!;
+        this.errors[slot] = Math.log(elapsed / predicted);
+        this.horizons[slot] = items;
         this.horizonItems += items;
-        this.errorHead = (this.errorHead + 1) % this.size;
-        if (this.errorCount < this.size) this.errorCount++;
       }
     }
     if (!(perItemMs > 0) || !Number.isFinite(perItemMs)) return;
-    this.times[this.head] = timeMs;
-    this.counts[this.head] = completed;
-    this.perItem[this.head] = perItemMs;
-    this.slopes[this.head] = Number.isFinite(slope) ? slope : 0;
-    this.head = (this.head + 1) % this.ringSize;
-    if (this.stored < this.ringSize) this.stored++;
+    const slot = this.forecasts.advance();
+    this.times[slot] = timeMs;
+    this.counts[slot] = completed;
+    this.perItem[slot] = perItemMs;
+    this.slopes[slot] = Number.isFinite(slope) ? slope : 0;
   }
 
   /** Mean number of items the scored forecasts looked ahead. */
   get meanHorizonItems(): number {
-    return this.errorCount === 0 ? 0 : this.horizonItems / this.errorCount;
+    return this.scored.count === 0 ? 0 : this.horizonItems / this.scored.count;
   }
 
   get count(): number {
-    return this.errorCount;
+    return this.scored.count;
   }
 
   /** Empirical quantile of the log errors; 0 when none. */
   quantile(q: number): number {
-    return interpolatedQuantile(Array.from(this.errors.subarray(0, this.errorCount)), q);
+    return interpolatedQuantile(Array.from(this.errors.subarray(0, this.scored.count)), q);
   }
 
   /** Empirical quantile of the absolute log errors; 0 when none. */
   absoluteQuantile(q: number): number {
-    return interpolatedQuantile(Array.from(this.errors.subarray(0, this.errorCount), Math.abs), q);
+    return interpolatedQuantile(Array.from(this.errors.subarray(0, this.scored.count), Math.abs), q);
   }
 
   /** Share of measured errors within ±band (in log space): the confidence definition. */
   shareWithin(band: number): number {
-    if (this.errorCount === 0) return 0;
+    if (this.scored.count === 0) return 0;
     let inside = 0;
-    for (let i = 0; i < this.errorCount; i++) if (Math.abs(this.errors[i]!) <= band) inside++;
-    return inside / this.errorCount;
+    for (let i = 0; i < this.scored.count; i++) if (Math.abs(this.errors[i]!) <= band) inside++;
+    return inside / this.scored.count;
   }
 
   /** Mean absolute log error; Infinity when none (so an unscored model never wins). */
   meanAbsolute(): number {
-    if (this.errorCount === 0) return Number.POSITIVE_INFINITY;
+    if (this.scored.count === 0) return Number.POSITIVE_INFINITY;
     let sum = 0;
-    for (let i = 0; i < this.errorCount; i++) sum += Math.abs(this.errors[i]!);
-    return sum / this.errorCount;
+    for (let i = 0; i < this.scored.count; i++) sum += Math.abs(this.errors[i]!);
+    return sum / this.scored.count;
   }
 }
 

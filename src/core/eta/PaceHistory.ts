@@ -1,3 +1,5 @@
+import { RingCursor } from '../RingCursor.js';
+
 /**
  * The work pace of the whole run in fixed memory: up to `capacity` bins of
  * (items, work time, position), each the sum of consecutive observations. When
@@ -19,8 +21,7 @@ export class PaceHistory {
   private width = 1;
   private bins = 0;
   private readonly diffs: Float64Array;
-  private diffHead = 0;
-  private diffCount = 0;
+  private readonly diffRing: RingCursor;
   private lastLogTau = Number.NaN;
   private lastItems = 0;
 
@@ -34,11 +35,12 @@ export class PaceHistory {
     this.start = new Float64Array(capacity);
     this.spans = new Uint32Array(capacity);
     this.diffs = new Float64Array(diffWindow);
+    this.diffRing = new RingCursor(diffWindow);
   }
 
   /** Differences the noise estimate rests on. */
   get noiseSamples(): number {
-    return this.diffCount;
+    return this.diffRing.count;
   }
 
   get length(): number {
@@ -51,9 +53,7 @@ export class PaceHistory {
     const logTau = Math.log(workMs / items);
     if (!Number.isNaN(this.lastLogTau)) {
       const d = logTau - this.lastLogTau;
-      this.diffs[this.diffHead] = (d * d) / (1 / items + 1 / this.lastItems);
-      this.diffHead = (this.diffHead + 1) % this.diffs.length;
-      if (this.diffCount < this.diffs.length) this.diffCount++;
+      this.diffs[this.diffRing.advance()] = (d * d) / (1 / items + 1 / this.lastItems);
     }
     this.lastLogTau = logTau;
     this.lastItems = items;
@@ -81,8 +81,8 @@ export class PaceHistory {
    * the pace changed barely does.
    */
   itemVariance(): number {
-    if (this.diffCount === 0) return Number.NaN;
-    const values = Array.from(this.diffs.subarray(0, this.diffCount));
+    if (this.diffRing.count === 0) return Number.NaN;
+    const values = Array.from(this.diffs.subarray(0, this.diffRing.count));
     const sorted = [...values].sort((a, b) => a - b);
     const mid = (sorted.length - 1) / 2;
     const cap = (9 * (sorted[Math.floor(mid)]! + sorted[Math.ceil(mid)]!)) / 2 / 0.455;

@@ -1,5 +1,5 @@
 import { ForecastErrors } from './ForecastErrors.js';
-import type { EtaCalculation, EtaEstimator, EtaMethod } from './types.js';
+import type { EtaEstimate, EtaEstimator, EtaMethod } from './types.js';
 
 /** Errors needed before the interval is measured rather than assumed. */
 export const MIN_ERRORS = 8;
@@ -67,7 +67,7 @@ export abstract class RateEstimator implements EtaEstimator {
     // added back as the run's average wait per item (see remainingFor).
     const waited = Math.min(dt * 0.99, Math.max(0, this.rateLimitWaitMs - this.waitAtLastObservation));
     this.waitAtLastObservation = this.rateLimitWaitMs;
-    this.update((dc / (dt - waited)), dt - waited, dc);
+    this.update(dc / (dt - waited), dt - waited, dc);
     this.lastTime = timeMs;
     this.lastCount = completed;
     if (dc > 0) this.progressSteps++;
@@ -100,7 +100,7 @@ export abstract class RateEstimator implements EtaEstimator {
     return work + (done > 0 ? (this.rateLimitWaitMs / done) * items : 0);
   }
 
-  estimate(nowMs: number, total: number, completed?: number): EtaCalculation | undefined {
+  estimate(nowMs: number, total: number, completed?: number): EtaEstimate | undefined {
     return this.estimateWith(this, nowMs, total, completed);
   }
 
@@ -125,7 +125,7 @@ export abstract class RateEstimator implements EtaEstimator {
    * the completion time holds still while progress keeps its pace and moves only
    * once progress is overdue.
    */
-  protected estimateWith(model: RateEstimator, nowMs: number, total: number, completed?: number): EtaCalculation | undefined {
+  protected estimateWith(model: RateEstimator, nowMs: number, total: number, completed?: number): EtaEstimate | undefined {
     const done = completed !== undefined && completed > this.lastCount ? completed : this.lastCount;
     const items = Math.max(0, total - done);
     const work = model.remainingFor(items);

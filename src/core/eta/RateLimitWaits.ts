@@ -70,7 +70,8 @@ export class RateLimitWaits {
     const m = this.events;
     const duration = this.durations / m;
     const weight = RateLimitWaits.PRIOR_WEIGHT;
-    const durationVariance = (weight * (RateLimitWaits.PRIOR_SPREAD * duration) ** 2 + Math.max(0, this.durationSquares - m * duration * duration)) / (weight + m - 1);
+    const durationVariance =
+      (weight * (RateLimitWaits.PRIOR_SPREAD * duration) ** 2 + Math.max(0, this.durationSquares - m * duration * duration)) / (weight + m - 1);
     const gap = this.gapSum / m;
     let count = 0;
     let countVariance = 0;

@@ -3,7 +3,7 @@ import { ExponentialEstimator } from './ExponentialEstimator.js';
 import { LinearEstimator } from './LinearEstimator.js';
 import type { EtaEstimator, EtaMethod } from './types.js';
 
-export type { EtaCalculation, EtaEstimator, EtaFactors, EtaMethod } from './types.js';
+export type { EtaEstimate, EtaEstimator, EtaEstimateFactors, EtaMethod } from './types.js';
 export { AdaptiveEstimator, ExponentialEstimator, LinearEstimator };
 
 export function createEstimator(method: EtaMethod): EtaEstimator {

@@ -1,7 +1,7 @@
 export type EtaMethod = 'linear' | 'exponential' | 'adaptive';
 
 /** What an ETA rests on. Throughputs are in items per second here (the ProgressTracker reports them per minute, as its other throughputs). */
-export interface EtaFactors {
+export interface EtaEstimateFactors {
   readonly currentThroughput: number;
   readonly averageThroughput: number;
   /** Share of elapsed time spent waiting on rate limits (Retry-After). */
@@ -12,8 +12,8 @@ export interface EtaFactors {
   readonly historicalAccuracy: number;
 }
 
-/** The file-progress tracker's `ETACalculation`, with a prediction interval. */
-export interface EtaCalculation {
+/** An estimate of the remaining time, with a prediction interval (the file-progress tracker turns it into its public `ETACalculation`). */
+export interface EtaEstimate {
   readonly method: EtaMethod;
   readonly estimatedTimeRemainingMs: number;
   /** Epoch milliseconds. */
@@ -25,7 +25,7 @@ export interface EtaCalculation {
    * remaining time is within ±20% of the estimate. 0 until errors were measured.
    */
   readonly confidence: number;
-  readonly factors: EtaFactors;
+  readonly factors: EtaEstimateFactors;
 }
 
 export interface EtaEstimator {
@@ -38,5 +38,5 @@ export interface EtaEstimator {
    * Undefined until there is enough data. `completed`: items done at `nowMs`, when
    * more than at the last observation (the estimate then takes them off).
    */
-  estimate(nowMs: number, total: number, completed?: number): EtaCalculation | undefined;
+  estimate(nowMs: number, total: number, completed?: number): EtaEstimate | undefined;
 }

@@ -51,7 +51,8 @@ export function deliveryStats(p: DeliveryPipeline): DeliveryStats {
   const c = p.sender.counts;
   const dropped = { ...c.dropped };
   // Handed over after shutdown is refused, not accepted; everything else accepted and not kept is lost.
-  for (const [reason, n] of Object.entries(p.processor.counts.refused)) if (reason !== DELIVERY_ERROR_TYPE_VALUES.shutdown) dropped[reason] = (dropped[reason] ?? 0) + n;
+  for (const [reason, n] of Object.entries(p.processor.counts.refused))
+    if (reason !== DELIVERY_ERROR_TYPE_VALUES.shutdown) dropped[reason] = (dropped[reason] ?? 0) + n;
   return {
     signal: p.signal,
     accepted: p.processor.counts.accepted,
@@ -86,7 +87,9 @@ export class DeliveryMetrics {
 
   constructor(meter: Meter, pipelines: readonly DeliveryPipeline[]) {
     const observable = (def: MetricDefinition) =>
-      def.instrument === 'observable_counter' ? meter.createObservableCounter(def.name, instrumentOptions(def)) : meter.createObservableUpDownCounter(def.name, instrumentOptions(def));
+      def.instrument === 'observable_counter'
+        ? meter.createObservableCounter(def.name, instrumentOptions(def))
+        : meter.createObservableUpDownCounter(def.name, instrumentOptions(def));
     const m = DELIVERY_METRICS;
     const processed = { traces: observable(m.spanProcessed), logs: observable(m.logProcessed) };
     const queue = { traces: observable(m.spanQueueSize), logs: observable(m.logQueueSize) };
@@ -100,7 +103,19 @@ export class DeliveryMetrics {
     const evicted = observable(m.spoolEvicted);
     const requests = observable(m.processorRequests);
     this.duration = meter.createHistogram(m.exportDuration.name, instrumentOptions(m.exportDuration));
-    const all = [...Object.values(processed), ...Object.values(queue), ...Object.values(exported), ...Object.values(inflight), retries, spoolRecords, spoolSize, spooled, replayed, evicted, requests];
+    const all = [
+      ...Object.values(processed),
+      ...Object.values(queue),
+      ...Object.values(exported),
+      ...Object.values(inflight),
+      retries,
+      spoolRecords,
+      spoolSize,
+      spooled,
+      replayed,
+      evicted,
+      requests,
+    ];
     meter.addBatchObservableCallback((result) => {
       for (const p of pipelines) {
         const signal = p.signal;
@@ -110,7 +125,8 @@ export class DeliveryMetrics {
         result.observe(processed[signal], p.processor.counts.accepted, processorAttrs);
         observeByType(result, processed[signal], p.processor.counts.refused, processorAttrs);
         result.observe(queue[signal], p.processor.buffered(), processorAttrs);
-        for (const [trigger, n] of Object.entries(p.processor.counts.requests)) result.observe(requests, n, { ...processorAttrs, [ATTR_BATCHTEL_WRITE_TRIGGER]: trigger });
+        for (const [trigger, n] of Object.entries(p.processor.counts.requests))
+          result.observe(requests, n, { ...processorAttrs, [ATTR_BATCHTEL_WRITE_TRIGGER]: trigger });
         result.observe(exported[signal], c.delivered, exporterAttrs);
         if (c.rejected > 0) result.observe(exported[signal], c.rejected, { ...exporterAttrs, [ATTR_ERROR_TYPE]: DELIVERY_ERROR_TYPE_VALUES.rejected });
         observeByType(result, exported[signal], c.dropped, exporterAttrs);

@@ -16,6 +16,14 @@ export interface DurableBatchOptions<T> {
   readonly maxBatchSize?: number;
   /** Records held in memory before a write happens in the caller's turn (back-pressure instead of drops). */
   readonly maxQueueSize?: number;
+  /**
+   * A record's approximate encoded size. With it, a request also ends at
+   * `maxBatchBytes`, and memory holds at most four such requests: encoding one
+   * request stays a short pause for the caller however large its records are.
+   */
+  readonly sizeOf?: (item: T) => number;
+  /** Approximate bytes per request when `sizeOf` is given (default 1 MiB). */
+  readonly maxBatchBytes?: number;
   /** The longest a record stays in memory only: what a crash (SIGKILL) can lose. */
   readonly syncIntervalMs?: number;
   /** How soon a priority record is written and sent. */
@@ -49,6 +57,9 @@ export interface ProcessorCounts {
 export class DurableBatchProcessor<T> {
   readonly counts: ProcessorCounts = { accepted: 0, refused: {}, requests: {} };
   private buffer: T[] = [];
+  /** Each buffered record's size, when `sizeOf` is given. */
+  private sizes: number[] = [];
+  private bufferedBytes = 0;
   private lastWrite: number;
   private readonly interval: NodeJS.Timeout;
   private priorityTimer: NodeJS.Timeout | undefined;
@@ -56,12 +67,14 @@ export class DurableBatchProcessor<T> {
   private closed = false;
   private readonly maxBatchSize: number;
   private readonly maxQueueSize: number;
+  private readonly maxBatchBytes: number;
   private readonly syncIntervalMs: number;
   private readonly now: () => number;
 
   constructor(private readonly options: DurableBatchOptions<T>) {
     this.maxBatchSize = options.maxBatchSize ?? 2048;
     this.maxQueueSize = Math.max(this.maxBatchSize, options.maxQueueSize ?? 4 * this.maxBatchSize);
+    this.maxBatchBytes = Math.max(1, options.maxBatchBytes ?? 1024 * 1024);
     this.syncIntervalMs = options.syncIntervalMs ?? 1000;
     this.now = options.now ?? Date.now;
     this.lastWrite = this.now();
@@ -76,7 +89,12 @@ export class DurableBatchProcessor<T> {
     }
     this.counts.accepted++;
     this.buffer.push(item);
-    if (this.buffer.length >= this.maxQueueSize) {
+    if (this.options.sizeOf) {
+      const size = this.options.sizeOf(item);
+      this.sizes.push(size);
+      this.bufferedBytes += size;
+    }
+    if (this.buffer.length >= this.maxQueueSize || this.bufferedBytes >= 4 * this.maxBatchBytes) {
       this.write(TRIGGER.backpressure);
       return;
     }
@@ -84,7 +102,7 @@ export class DurableBatchProcessor<T> {
       this.write(TRIGGER.interval);
       return;
     }
-    if (this.buffer.length >= this.maxBatchSize) {
+    if (this.buffer.length >= this.maxBatchSize || this.bufferedBytes >= this.maxBatchBytes) {
       this.immediate ??= setImmediate(() => this.write(TRIGGER.size));
       return;
     }
@@ -134,7 +152,9 @@ export class DurableBatchProcessor<T> {
     const lostTotal = Object.values(lost).reduce((a, b) => a + b, 0);
     const left = this.options.sender.pending();
     if (lostTotal === 0 && left === 0) return;
-    const byReason = Object.entries(lost).map(([reason, n]) => `${n} ${reason}`).join(', ');
+    const byReason = Object.entries(lost)
+      .map(([reason, n]) => `${n} ${reason}`)
+      .join(', ');
     const message = `batchtel: ${this.options.signal} at exit: accepted ${this.counts.accepted} + inherited ${c.inherited} = delivered ${c.delivered} + rejected ${c.rejected} + left in the spool ${left} + lost ${lostTotal}${byReason ? ` (${byReason})` : ''}`;
     if (lostTotal > 0) diag.warn(message);
     else diag.info(message);
@@ -148,7 +168,24 @@ export class DurableBatchProcessor<T> {
     this.lastWrite = this.now();
     const buffer = this.buffer;
     this.buffer = [];
-    for (let i = 0; i < buffer.length; i += this.maxBatchSize) this.writeBatch(buffer.slice(i, i + this.maxBatchSize), trigger);
+    const sizes = this.sizes;
+    this.sizes = [];
+    this.bufferedBytes = 0;
+    if (!this.options.sizeOf) {
+      for (let i = 0; i < buffer.length; i += this.maxBatchSize) this.writeBatch(buffer.slice(i, i + this.maxBatchSize), trigger);
+      return;
+    }
+    let start = 0;
+    let bytes = 0;
+    for (let i = 0; i < buffer.length; i++) {
+      bytes += sizes[i] ?? 0;
+      if (i + 1 - start >= this.maxBatchSize || bytes >= this.maxBatchBytes) {
+        this.writeBatch(buffer.slice(start, i + 1), trigger);
+        start = i + 1;
+        bytes = 0;
+      }
+    }
+    if (start < buffer.length) this.writeBatch(buffer.slice(start), trigger);
   }
 
   private writeBatch(items: T[], trigger: BatchtelWriteTrigger): void {

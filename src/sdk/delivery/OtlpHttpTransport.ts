@@ -2,6 +2,7 @@ import type { ClientRequest } from 'node:http';
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { promisify } from 'node:util';
+import { parseRetryAfter } from '../../core/errors.js';
 import { gzip } from 'node:zlib';
 
 // On libuv's thread pool: compression stays off the event loop the app runs on.
@@ -33,13 +34,18 @@ export const MAX_RETRY_WAIT_MS = 5 * 60_000;
 export const MAX_RESPONSE_BYTES = 64 * 1024;
 
 function retryAfter(value: string | undefined): number | undefined {
-  if (!value) return undefined;
-  const trimmed = value.trim();
-  const ms = /^\d+$/.test(trimmed) ? Number(trimmed) * 1000 : Date.parse(trimmed) - Date.now();
-  return Number.isNaN(ms) ? undefined : Math.min(MAX_RETRY_WAIT_MS, Math.max(0, ms));
+  const ms = parseRetryAfter(value, Date.now());
+  return ms === undefined ? undefined : Math.min(MAX_RETRY_WAIT_MS, ms);
 }
 
-const failure = (reason: string, retryable: boolean, status?: number): SendResult => ({ ok: false, retryable, status, retryAfterMs: undefined, body: undefined, reason });
+const failure = (reason: string, retryable: boolean, status?: number): SendResult => ({
+  ok: false,
+  retryable,
+  status,
+  retryAfterMs: undefined,
+  body: undefined,
+  reason,
+});
 
 /** The URL, or the error code that says why it cannot be requested (reported by the sender, not thrown). */
 function parseTarget(url: string): URL | string {

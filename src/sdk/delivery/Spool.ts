@@ -1,4 +1,17 @@
-import { accessSync, chmodSync, closeSync, constants, fsyncSync, lstatSync, mkdirSync, openSync, readdirSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import {
+  accessSync,
+  chmodSync,
+  closeSync,
+  constants,
+  fsyncSync,
+  lstatSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  renameSync,
+  unlinkSync,
+  writeSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { diag } from '@opentelemetry/api';
 import { countRecords } from './countRecords.js';
@@ -120,7 +133,10 @@ export class Spool {
         // never created
       }
       this.forget(name);
-      this.warn((error as { code?: string }).code ?? 'write_error', `the spool ${this.dir} cannot be written (${(error as { code?: string }).code ?? (error as Error).name}); requests are held in memory (bounded) and what is still there at exit is lost, counted as spool_unavailable`);
+      this.warn(
+        (error as { code?: string }).code ?? 'write_error',
+        `the spool ${this.dir} cannot be written (${(error as { code?: string }).code ?? (error as Error).name}); requests are held in memory (bounded) and what is still there at exit is lost, counted as spool_unavailable`,
+      );
       return undefined;
     }
     if (this.total !== undefined) this.total += body.length;
@@ -224,7 +240,14 @@ export class Spool {
       return [];
     }
     return entries
-      .filter((e) => e.isFile() && e.name.startsWith(`${this.prefix}-`) && e.name.endsWith('.otlp') && parseSpoolName(e.name) !== undefined && isOwnFile(join(this.dir, e.name)))
+      .filter(
+        (e) =>
+          e.isFile() &&
+          e.name.startsWith(`${this.prefix}-`) &&
+          e.name.endsWith('.otlp') &&
+          parseSpoolName(e.name) !== undefined &&
+          isOwnFile(join(this.dir, e.name)),
+      )
       .map((e) => e.name)
       .sort();
   }
@@ -242,7 +265,10 @@ export class Spool {
       return true;
     } catch (error) {
       const code = (error as { code?: string }).code ?? (error as Error).name;
-      this.warn('unusable', `the spool folder ${this.dir} cannot be used (${code}); telemetry is sent from memory only, and what is not delivered by exit is lost, counted as spool_unavailable`);
+      this.warn(
+        'unusable',
+        `the spool folder ${this.dir} cannot be used (${code}); telemetry is sent from memory only, and what is not delivered by exit is lost, counted as spool_unavailable`,
+      );
       return false;
     }
   }

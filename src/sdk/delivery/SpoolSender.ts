@@ -1,6 +1,13 @@
+/*
+ * Over 350 lines on purpose: the sender's states (sending, backing off, failing
+ * over to the local folder, replaying) share one queue and one set of counters,
+ * and every path must keep accepted = delivered + rejected + dropped + pending;
+ * split, that invariant would span files.
+ */
 import { diag } from '@opentelemetry/api';
 import { DELIVERY_ERROR_TYPE_VALUES } from '../../semconv.js';
 import { MAX_RETRY_WAIT_MS, type OtlpHttpTransport, type SendResult } from './OtlpHttpTransport.js';
+import { ReportOnce } from '../../core/ReportOnce.js';
 import { alive, parseSpoolName, type Spool, type SpoolFile } from './Spool.js';
 
 /** A request waiting for delivery: on disk, or in memory when the spool could not take it. */
@@ -94,7 +101,18 @@ const bump = (counts: Record<string, number>, key: string, n: number) => {
  * never retried: the request is removed, counted and reported once.
  */
 export class SpoolSender {
-  readonly counts: DeliveryCounts = { inherited: 0, delivered: 0, rejected: 0, dropped: {}, spooled: 0, replayed: 0, retries: {}, writtenLocally: 0, refused: {}, localEvicted: 0 };
+  readonly counts: DeliveryCounts = {
+    inherited: 0,
+    delivered: 0,
+    rejected: 0,
+    dropped: {},
+    spooled: 0,
+    replayed: 0,
+    retries: {},
+    writtenLocally: 0,
+    refused: {},
+    localEvicted: 0,
+  };
   private readonly queue: Entry[] = [];
   private readonly inflight = new Set<Entry>();
   private readonly byFile = new Map<string, Entry>();
@@ -107,7 +125,7 @@ export class SpoolSender {
   private retryTimer: NodeJS.Timeout | undefined;
   private waiters: Array<() => void> = [];
   private closed = false;
-  private readonly reported = new Set<string>();
+  private readonly reported = new ReportOnce((_, message) => diag.error(`batchtel: ${message}`));
   /** Until when requests go to the local folder without trying the endpoint. */
   private localUntil = 0;
   private readonly now: () => number;
@@ -293,11 +311,15 @@ export class SpoolSender {
       this.inflight.delete(entry);
       this.byFile.delete(entry.file.name);
       bump(this.counts.refused, result.reason, entry.records);
-      this.report(`refused_${result.reason}`, `the endpoint refused ${entry.records} ${this.options.signal} records with ${result.reason}; they stay in the spool`);
+      this.report(
+        `refused_${result.reason}`,
+        `the endpoint refused ${entry.records} ${this.options.signal} records with ${result.reason}; they stay in the spool`,
+      );
     } else if (!result.retryable || entry.evicted) {
       this.finish(entry);
       if (entry.evicted) this.drop(DELIVERY_ERROR_TYPE_VALUES.evicted, entry.records, 'the spool reached its size limit; the oldest requests were evicted');
-      else if (result.status === undefined) this.drop(result.reason, entry.records, `an export request cannot be made (${result.reason}: the endpoint must be an http:// or https:// URL)`);
+      else if (result.status === undefined)
+        this.drop(result.reason, entry.records, `an export request cannot be made (${result.reason}: the endpoint must be an http:// or https:// URL)`);
       else this.drop(result.reason, entry.records, `the endpoint refused an export with ${result.reason}; such requests are not retried`);
     } else {
       this.inflight.delete(entry);
@@ -324,10 +346,16 @@ export class SpoolSender {
       const evicted = this.options.local!.append(body, entry.records).records;
       if (evicted > 0) {
         this.counts.localEvicted += evicted;
-        this.report('local_evicted', `the local telemetry folder reached its size limit; the oldest ${this.options.signal} records are evicted (counted, not logged again)`);
+        this.report(
+          'local_evicted',
+          `the local telemetry folder reached its size limit; the oldest ${this.options.signal} records are evicted (counted, not logged again)`,
+        );
       }
     } catch (error) {
-      this.report('local_write', `the local telemetry folder cannot be written (${(error as Error & { code?: string }).code ?? (error as Error).name}); requests wait in the spool`);
+      this.report(
+        'local_write',
+        `the local telemetry folder cannot be written (${(error as Error & { code?: string }).code ?? (error as Error).name}); requests wait in the spool`,
+      );
       return false;
     }
     this.finish(entry);
@@ -373,7 +401,10 @@ export class SpoolSender {
     if (!answer || count === 0) return 0;
     const rejected = { count, message: answer.message };
     this.counts.rejected += rejected.count;
-    this.report(DELIVERY_ERROR_TYPE_VALUES.rejected, `the endpoint rejected ${rejected.count} ${this.options.signal} records: ${rejected.message} (further rejections are counted, not logged)`);
+    this.report(
+      DELIVERY_ERROR_TYPE_VALUES.rejected,
+      `the endpoint rejected ${rejected.count} ${this.options.signal} records: ${rejected.message} (further rejections are counted, not logged)`,
+    );
     return rejected.count;
   }
 
@@ -384,8 +415,6 @@ export class SpoolSender {
 
   /** Once per reason: a storm of refusals is a counter, not a log flood. */
   private report(reason: string, message: string): void {
-    if (this.reported.has(reason)) return;
-    this.reported.add(reason);
-    diag.error(`batchtel: ${message}`);
+    this.reported.report(reason, message);
   }
 }

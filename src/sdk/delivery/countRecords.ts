@@ -34,17 +34,16 @@ function countJson(body: Uint8Array, signal: 'traces' | 'logs'): number | undefi
  */
 function countProtobuf(body: Uint8Array): number | undefined {
   let n = 0;
-  const ok =
-    fields(body, 0, body.length, (field, start, end) => {
-      if (field !== 1) return true;
-      return fields(body, start, end, (field2, start2, end2) => {
-        if (field2 !== 2) return true;
-        return fields(body, start2, end2, (field3) => {
-          if (field3 === 2) n++;
-          return true;
-        });
+  const ok = fields(body, 0, body.length, (field, start, end) => {
+    if (field !== 1) return true;
+    return fields(body, start, end, (field2, start2, end2) => {
+      if (field2 !== 2) return true;
+      return fields(body, start2, end2, (field3) => {
+        if (field3 === 2) n++;
+        return true;
       });
     });
+  });
   return ok ? n : undefined;
 }
 

@@ -44,7 +44,12 @@ export interface DurableDeliveryConfig {
    * requests are appended to `<dir>/<signal>.jsonl` instead, and the endpoint
    * is tried again every `recheckMs` (30 s).
    */
-  readonly local?: { readonly dir: string; readonly recheckMs?: number; readonly announce: () => void; /** Per signal file; LOCAL_MAX_BYTES (64 MiB) by default. */ readonly maxBytes?: number };
+  readonly local?: {
+    readonly dir: string;
+    readonly recheckMs?: number;
+    readonly announce: () => void /** Per signal file; LOCAL_MAX_BYTES (64 MiB) by default. */;
+    readonly maxBytes?: number;
+  };
   readonly now?: () => number;
 }
 
@@ -61,6 +66,8 @@ interface SignalKind<T> {
   readonly rejected: (p: NonNullable<PartialSuccess['partialSuccess']>) => number | string | undefined;
   readonly redact: (redactor: Redactor, item: T) => T;
   readonly isPriority: (item: T) => boolean;
+  /** Approximate encoded size, so one request stays about 1 MiB however large its records. */
+  readonly sizeOf: (item: T) => number;
 }
 
 const TRACES: SignalKind<ReadableSpan> = {
@@ -69,6 +76,8 @@ const TRACES: SignalKind<ReadableSpan> = {
   rejected: (p) => p.rejectedSpans,
   redact: redactSpan,
   isPriority: isPrioritySpan,
+  sizeOf: (span) =>
+    64 + span.name.length + attributesSize(span.attributes) + span.events.reduce((n, e) => n + 32 + e.name.length + attributesSize(e.attributes), 0),
 };
 
 const LOGS: SignalKind<ReadableLogRecord> = {
@@ -77,7 +86,26 @@ const LOGS: SignalKind<ReadableLogRecord> = {
   rejected: (p) => p.rejectedLogRecords,
   redact: redactLog,
   isPriority: isPriorityLogRecord,
+  sizeOf: (record) => 64 + valueSize(record.body) + attributesSize(record.attributes),
 };
+
+/**
+ * Strings count their length, anything else a few bytes: enough to bound a
+ * request's size. Nesting past a few levels counts as a few bytes (a body is
+ * never walked deeply, nor forever if it is cyclic).
+ */
+function valueSize(value: unknown, depth = 0): number {
+  if (typeof value === 'string') return value.length;
+  if (depth > 3 || value === null || typeof value !== 'object') return 8;
+  if (Array.isArray(value)) return value.reduce<number>((n, v) => n + valueSize(v, depth + 1), 8);
+  return attributesSize(value as Record<string, unknown>, depth + 1);
+}
+
+function attributesSize(attributes: Readonly<Record<string, unknown>> | undefined, depth = 0): number {
+  let n = 0;
+  for (const key in attributes) n += 8 + key.length + valueSize(attributes[key], depth);
+  return n;
+}
 
 function createPipeline<T>(kind: SignalKind<T>, config: DurableDeliveryConfig): DeliveryPipeline & { batch: DurableBatchProcessor<T> } {
   const encoding = config.encoding ?? 'protobuf';
@@ -104,12 +132,12 @@ function createPipeline<T>(kind: SignalKind<T>, config: DurableDeliveryConfig): 
         return undefined;
       }
     },
-    ...(config.concurrency === undefined ? {} : { concurrency: config.concurrency }),
-    ...(config.baseBackoffMs === undefined ? {} : { baseBackoffMs: config.baseBackoffMs }),
-    ...(config.maxBackoffMs === undefined ? {} : { maxBackoffMs: config.maxBackoffMs }),
-    ...(config.onExport === undefined ? {} : { onExport: config.onExport }),
-    ...(config.local === undefined ? {} : { local: localFallback(kind.signal, config.local) }),
-    ...(config.now === undefined ? {} : { now: config.now }),
+    concurrency: config.concurrency,
+    baseBackoffMs: config.baseBackoffMs,
+    maxBackoffMs: config.maxBackoffMs,
+    onExport: config.onExport,
+    local: config.local === undefined ? undefined : localFallback(kind.signal, config.local),
+    now: config.now,
   });
   const redactor = config.redactor;
   const batch = new DurableBatchProcessor<T>({
@@ -117,14 +145,15 @@ function createPipeline<T>(kind: SignalKind<T>, config: DurableDeliveryConfig): 
     encoding,
     encode: (items) => serializer.serializeRequest(redactor ? items.map((item) => kind.redact(redactor, item)) : items),
     isPriority: kind.isPriority,
+    sizeOf: kind.sizeOf,
     spool,
     sender,
-    ...(config.maxBatchSize === undefined ? {} : { maxBatchSize: config.maxBatchSize }),
-    ...(config.maxQueueSize === undefined ? {} : { maxQueueSize: config.maxQueueSize }),
-    ...(config.syncIntervalMs === undefined ? {} : { syncIntervalMs: config.syncIntervalMs }),
-    ...(config.priorityDelayMs === undefined ? {} : { priorityDelayMs: config.priorityDelayMs }),
-    ...(config.shutdownTimeoutMillis === undefined ? {} : { shutdownTimeoutMs: config.shutdownTimeoutMillis }),
-    ...(config.now === undefined ? {} : { now: config.now }),
+    maxBatchSize: config.maxBatchSize,
+    maxQueueSize: config.maxQueueSize,
+    syncIntervalMs: config.syncIntervalMs,
+    priorityDelayMs: config.priorityDelayMs,
+    shutdownTimeoutMs: config.shutdownTimeoutMillis,
+    now: config.now,
   });
   return { signal: kind.signal, encoding, processor: batch as DurableBatchProcessor<unknown>, sender, spool, batch };
 }

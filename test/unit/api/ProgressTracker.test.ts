@@ -92,7 +92,12 @@ describe('ProgressTracker (seed 001)', () => {
     try {
       const clock = new ManualClock(0);
       const elapsed: number[] = [];
-      const tracker = new ProgressTracker('s', { ...base(clock), total: 10, config: { updateIntervalMs: 1000 }, callbacks: { onProgressUpdate: (m) => elapsed.push(m.elapsedTimeMs) } });
+      const tracker = new ProgressTracker('s', {
+        ...base(clock),
+        total: 10,
+        config: { updateIntervalMs: 1000 },
+        callbacks: { onProgressUpdate: (m) => elapsed.push(m.elapsedTimeMs) },
+      });
       tracker.updateFileProgress('big.pdf', { status: 'processing' });
       for (let i = 0; i < 5; i++) {
         clock.advance(1000);
@@ -113,7 +118,13 @@ describe('ProgressTracker (seed 001)', () => {
     const clock = new ManualClock(0);
     const seen = (mode: 'basic' | 'enhanced') => {
       const alerts: string[] = [];
-      const tracker = new ProgressTracker(mode, { ...base(clock), total: 100, mode, config: { alertThresholds: { highErrorRate: 0.2 } }, callbacks: { onPerformanceAlert: (a) => alerts.push(`${a.group}: ${a.message}`) } });
+      const tracker = new ProgressTracker(mode, {
+        ...base(clock),
+        total: 100,
+        mode,
+        config: { alertThresholds: { highErrorRate: 0.2 } },
+        callbacks: { onPerformanceAlert: (a) => alerts.push(`${a.group}: ${a.message}`) },
+      });
       for (let i = 0; i < 40; i++) {
         tracker.updateFileProgress(`f${i}`, { status: 'processing' });
         clock.advance(500);
@@ -129,7 +140,12 @@ describe('ProgressTracker (seed 001)', () => {
   it('a file slower than slowProcessingMs raises slow_performance once per episode', () => {
     const clock = new ManualClock(0);
     const alerts: string[] = [];
-    const tracker = new ProgressTracker('s', { ...base(clock), total: 10, config: { alertThresholds: { slowProcessingMs: 1000 } }, callbacks: { onPerformanceAlert: (a) => alerts.push(a.group) } });
+    const tracker = new ProgressTracker('s', {
+      ...base(clock),
+      total: 10,
+      config: { alertThresholds: { slowProcessingMs: 1000 } },
+      callbacks: { onPerformanceAlert: (a) => alerts.push(a.group) },
+    });
     processFiles(tracker, clock, 2, 5000);
     processFiles(tracker, clock, 2, 100, 2);
     processFiles(tracker, clock, 1, 5000, 4);
@@ -160,13 +176,24 @@ describe('ProgressTracker (seed 001)', () => {
     // enhanced: quality and alerts
     expect(enhanced.getCurrentMetrics().qualityScore).toBeCloseTo(0.1);
     for (const tracker of [minimal, basic, enhanced, comprehensive]) tracker.stop();
-    const alertRuns = new Set(t.logs().filter((l) => l.eventName === sc.EVENT_BATCH_ALERT).map((l) => l.attributes[sc.ATTR_BATCH_RUN_ID]));
+    const alertRuns = new Set(
+      t
+        .logs()
+        .filter((l) => l.eventName === sc.EVENT_BATCH_ALERT)
+        .map((l) => l.attributes[sc.ATTR_BATCH_RUN_ID]),
+    );
     expect([...alertRuns].sort()).toEqual(['comp', 'enh']);
     // comprehensive: item spans
     const itemSpans = t.spans().filter((s) => s.name.startsWith('batch.item'));
     expect(new Set(itemSpans.map((s) => s.attributes[sc.ATTR_BATCH_RUN_ID]))).toEqual(new Set(['comp']));
     // same telemetry underneath: every mode has its run span
-    expect(t.spans().filter((s) => s.name.startsWith('batch ')).map((s) => s.attributes[sc.ATTR_BATCH_RUN_ID]).sort()).toEqual(['basic', 'comp', 'enh', 'min']);
+    expect(
+      t
+        .spans()
+        .filter((s) => s.name.startsWith('batch '))
+        .map((s) => s.attributes[sc.ATTR_BATCH_RUN_ID])
+        .sort(),
+    ).toEqual(['basic', 'comp', 'enh', 'min']);
     await t.shutdown();
   });
 

@@ -8,7 +8,14 @@ describe('createBatchProgress: the seed 000 API', () => {
     const clock = new ManualClock(0);
     const transactions = Array.from({ length: 95 }, (_, i) => i);
     const batches = Array.from({ length: 10 }, (_, i) => transactions.slice(i * 10, i * 10 + 10));
-    const progress = createBatchProgress({ ...opts(clock), name: 'Processing Transactions', total: transactions.length, service: 'TRANSACTION_SERVICE', operation: 'process_txs', category: 'blockchain' });
+    const progress = createBatchProgress({
+      ...opts(clock),
+      name: 'Processing Transactions',
+      total: transactions.length,
+      service: 'TRANSACTION_SERVICE',
+      operation: 'process_txs',
+      category: 'blockchain',
+    });
     progress.start();
     for (let batchIndex = 0; batchIndex < batches.length; batchIndex++) {
       const batch = batches[batchIndex]!;

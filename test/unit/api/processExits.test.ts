@@ -65,9 +65,13 @@ describe('every way out of process() finishes the run', () => {
     const s = setup();
     const run = s.run('exits', 100);
     const { iterable, state } = closable(100);
-    const stats = await run.process(iterable, (chunk) => {
-      if (chunk[0] === 30) throw new Error('bad row');
-    }, { batchSize: 10, stopOnError: true });
+    const stats = await run.process(
+      iterable,
+      (chunk) => {
+        if (chunk[0] === 30) throw new Error('bad row');
+      },
+      { batchSize: 10, stopOnError: true },
+    );
     expect(stats).toMatchObject({ status: 'failed', result: 'failure' });
     expect(state.closed).toBe(true);
     expect(state.pulled).toBeLessThan(60);
@@ -79,9 +83,13 @@ describe('every way out of process() finishes the run', () => {
     const controller = new AbortController();
     const run = s.run('exits', 100);
     const { iterable, state } = closable(100);
-    const stats = await run.process(iterable, (chunk) => {
-      if (chunk[0] === 20) controller.abort();
-    }, { batchSize: 10, signal: controller.signal });
+    const stats = await run.process(
+      iterable,
+      (chunk) => {
+        if (chunk[0] === 20) controller.abort();
+      },
+      { batchSize: 10, signal: controller.signal },
+    );
     expect(stats).toMatchObject({ status: 'cancelled', result: 'cancellation' });
     expect(state.closed).toBe(true);
   });
@@ -90,9 +98,13 @@ describe('every way out of process() finishes the run', () => {
     const s = setup();
     const run = s.run('exits', 100);
     const { iterable, state } = closable(100);
-    const stats = await run.process(iterable, () => {
-      s.clock.advance(100);
-    }, { batchSize: 10, timeoutMs: 250 });
+    const stats = await run.process(
+      iterable,
+      () => {
+        s.clock.advance(100);
+      },
+      { batchSize: 10, timeoutMs: 250 },
+    );
     expect(stats).toMatchObject({ status: 'failed', result: 'timeout' });
     expect(stats.processed).toBeLessThanOrEqual(30);
     expect(state.closed).toBe(true);
@@ -123,10 +135,27 @@ describe('every way out of process() finishes the run', () => {
   it('a handler that throws a Proxy with throwing traps: process() resolves and the run finishes', async () => {
     const s = setup();
     const run = s.run('exits', 4);
-    const hostile = new Proxy({}, { get() { throw new Error('trap'); }, getPrototypeOf() { throw new Error('trap'); }, has() { throw new Error('trap'); } });
-    const stats = await run.process([1, 2, 3, 4], () => {
-      throw hostile;
-    }, { batchSize: 2 });
+    const hostile = new Proxy(
+      {},
+      {
+        get() {
+          throw new Error('trap');
+        },
+        getPrototypeOf() {
+          throw new Error('trap');
+        },
+        has() {
+          throw new Error('trap');
+        },
+      },
+    );
+    const stats = await run.process(
+      [1, 2, 3, 4],
+      () => {
+        throw hostile;
+      },
+      { batchSize: 2 },
+    );
     expect(stats).toMatchObject({ status: 'completed', failed: 4, errors: 2 });
   });
 });
@@ -139,12 +168,16 @@ describe('retry waits', () => {
     try {
       const run = trackBatch({ name: 'leak', total: 64, registry: new RunRegistry(), display: 'none' });
       const failedOnce = new Set<number>();
-      const stats = await run.process(Array.from({ length: 64 }, (_, i) => i), (chunk) => {
-        if (!failedOnce.has(chunk[0]!)) {
-          failedOnce.add(chunk[0]!);
-          throw Object.assign(new Error('ECONNRESET'), { code: 'ECONNRESET' });
-        }
-      }, { concurrency: 16, retry: { attempts: 3, baseDelayMs: 5 } });
+      const stats = await run.process(
+        Array.from({ length: 64 }, (_, i) => i),
+        (chunk) => {
+          if (!failedOnce.has(chunk[0]!)) {
+            failedOnce.add(chunk[0]!);
+            throw Object.assign(new Error('ECONNRESET'), { code: 'ECONNRESET' });
+          }
+        },
+        { concurrency: 16, retry: { attempts: 3, baseDelayMs: 5 } },
+      );
       expect(stats.succeeded).toBe(64);
       await new Promise((resolve) => setImmediate(resolve));
       expect(warnings.filter((w) => w.includes('MaxListeners'))).toEqual([]);
@@ -170,9 +203,13 @@ describe('retry waits', () => {
   it('Retry-After: 99999999 waits at most the documented maximum, on the injected clock', async () => {
     const clock = new ManualClock(0);
     const run = trackBatch({ name: 'far', total: 1, clock, registry: new RunRegistry(), display: 'none' });
-    const stats = await run.process([1], (_c, { attempt }) => {
-      if (attempt === 1) throw new Response(null, { status: 429, headers: { 'retry-after': '99999999' } });
-    }, { retry: { attempts: 2 } });
+    const stats = await run.process(
+      [1],
+      (_c, { attempt }) => {
+        if (attempt === 1) throw new Response(null, { status: 429, headers: { 'retry-after': '99999999' } });
+      },
+      { retry: { attempts: 2 } },
+    );
     expect(stats.succeeded).toBe(1);
     expect(clock.now()).toBeLessThanOrEqual(60 * 60_000);
     expect(clock.now()).toBeGreaterThan(0);

@@ -16,9 +16,29 @@ describe('trackBatch().process', () => {
       },
       { batchSize: 4 },
     );
-    expect(seen).toEqual([[0, 1, 2, 3], [4, 5, 6, 7], [8, 9]]);
+    expect(seen).toEqual([
+      [0, 1, 2, 3],
+      [4, 5, 6, 7],
+      [8, 9],
+    ]);
     expect(stats).toMatchObject({ status: 'completed', processed: 10, succeeded: 9, failed: 1, batches: 3, durationMs: 100 });
     expect(stats.batchTimes.max).toBe(40);
+  });
+
+  it('chunkSize sets the items per chunk; the deprecated batchSize still works, and chunkSize wins over it', async () => {
+    const sizes = async (options: { chunkSize?: number; batchSize?: number }) => {
+      const seen: number[] = [];
+      await trackBatch({ ...opts(new ManualClock(0)), name: 'sizes', total: 10 }).process(
+        Array.from({ length: 10 }, (_, i) => i),
+        async (chunk) => void seen.push(chunk.length),
+        options,
+      );
+      return seen;
+    };
+    expect(await sizes({ chunkSize: 4 })).toEqual([4, 4, 2]);
+    expect(await sizes({ batchSize: 5 })).toEqual([5, 5]);
+    expect(await sizes({ chunkSize: 3, batchSize: 5 })).toEqual([3, 3, 3, 1]);
+    expect(await sizes({})).toEqual(Array.from({ length: 10 }, () => 1));
   });
 
   it('accepts async iterables without materialising them', async () => {
@@ -109,21 +129,29 @@ describe('trackBatch().process', () => {
 
   it('run.cancel() from elsewhere (e.g. the control API) cancels the loop', async () => {
     const run = trackBatch({ ...opts(), name: 'cancel', total: 100 });
-    const stats = await run.process(Array.from({ length: 100 }, (_, i) => i), async (_c, { index }) => {
-      if (index === 1) run.cancel('operator');
-    }, { batchSize: 10 });
+    const stats = await run.process(
+      Array.from({ length: 100 }, (_, i) => i),
+      async (_c, { index }) => {
+        if (index === 1) run.cancel('operator');
+      },
+      { batchSize: 10 },
+    );
     expect(stats.status).toBe('cancelled');
     expect(stats.processed).toBe(20);
   });
 
   it('a chunk cancelled while waiting to retry counts its items as skipped, not failed', async () => {
     const run = trackBatch({ ...opts(), name: 'cancel-retry', total: 20 });
-    const stats = await run.process(Array.from({ length: 20 }, (_, i) => i), async (_c, { index, attempt }) => {
-      if (index === 1 && attempt === 1) {
-        run.cancel('operator');
-        throw Object.assign(new Error('busy'), { status: 503 });
-      }
-    }, { batchSize: 10, retry: { attempts: 3, baseDelayMs: 1 } });
+    const stats = await run.process(
+      Array.from({ length: 20 }, (_, i) => i),
+      async (_c, { index, attempt }) => {
+        if (index === 1 && attempt === 1) {
+          run.cancel('operator');
+          throw Object.assign(new Error('busy'), { status: 503 });
+        }
+      },
+      { batchSize: 10, retry: { attempts: 3, baseDelayMs: 1 } },
+    );
     expect(stats).toMatchObject({ status: 'cancelled', succeeded: 10, failed: 0, skipped: 10 });
   });
 
@@ -136,7 +164,14 @@ describe('trackBatch().process', () => {
         clock.advance(15);
         await new Promise<void>((resolve) => {
           const timer = setTimeout(resolve, 1000);
-          signal.addEventListener('abort', () => { clearTimeout(timer); resolve(); }, { once: true });
+          signal.addEventListener(
+            'abort',
+            () => {
+              clearTimeout(timer);
+              resolve();
+            },
+            { once: true },
+          );
         });
       },
       { batchSize: 10, timeoutMs: 20 },
@@ -145,7 +180,11 @@ describe('trackBatch().process', () => {
   });
 
   it('reports quality and usage returned by the handler', async () => {
-    const stats = await trackBatch({ ...opts(), name: 'llm', total: 2 }).process([1, 2], async () => ({ quality: [0.8, 1], usage: { inputTokens: 10, outputTokens: 5, cost: 0.001 } }), { batchSize: 2 });
+    const stats = await trackBatch({ ...opts(), name: 'llm', total: 2 }).process(
+      [1, 2],
+      async () => ({ quality: [0.8, 1], usage: { inputTokens: 10, outputTokens: 5, cost: 0.001 } }),
+      { batchSize: 2 },
+    );
     expect(stats).toMatchObject({ qualityScore: 0.9, tokens: { input: 10, output: 5 }, cost: 0.001 });
   });
 

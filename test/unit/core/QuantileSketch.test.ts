@@ -11,7 +11,7 @@ describe('QuantileSketch', () => {
     const sketch = new QuantileSketch(0.01);
     const values: number[] = [];
     let seed = 7;
-    const random = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    const random = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
     for (let i = 0; i < 50_000; i++) {
       const v = Math.exp(random() * 8); // 1 ms .. ~3 s, log-uniform
       values.push(v);
@@ -43,5 +43,15 @@ describe('QuantileSketch', () => {
     sketch.add(10);
     expect(sketch.quantile(0.5)).toBe(0);
     expect(sketch.max).toBe(10);
+  });
+
+  it('spreadPercent: max over min in percent, undefined when empty or min is 0', () => {
+    const sketch = new QuantileSketch();
+    expect(sketch.spreadPercent).toBeUndefined();
+    sketch.add(100);
+    sketch.add(150);
+    expect(sketch.spreadPercent).toBe(50);
+    sketch.add(0);
+    expect(sketch.spreadPercent).toBeUndefined();
   });
 });

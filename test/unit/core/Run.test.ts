@@ -1,7 +1,8 @@
 import { describe, expect, it, vi } from 'vitest';
 import { ManualClock } from '../../../src/core/clock.js';
 import { Problems } from '../../../src/core/problems.js';
-import { Run, type RunListener } from '../../../src/core/Run.js';
+import { Run } from '../../../src/core/Run.js';
+import type { RunListener } from '../../../src/core/runTypes.js';
 
 function makeRun(total?: number) {
   const clock = new ManualClock(1_000_000);
@@ -69,7 +70,11 @@ describe('Run state machine', () => {
   it('notifies listeners and survives one that throws', () => {
     const { run, sink } = makeRun();
     const seen: string[] = [];
-    const broken: RunListener = { onStart: () => { throw new Error('listener bug'); } };
+    const broken: RunListener = {
+      onStart: () => {
+        throw new Error('listener bug');
+      },
+    };
     run.addListener(broken);
     run.addListener({ onStart: () => seen.push('start'), onFinish: () => seen.push('finish') });
     run.start();

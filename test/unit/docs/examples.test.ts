@@ -38,16 +38,22 @@ function run(file: string): Promise<{ code: number | null; out: string }> {
 }
 
 describe('examples/', () => {
-  const files = readdirSync(EXAMPLES).filter((name) => name.endsWith('.ts')).sort();
+  const files = readdirSync(EXAMPLES)
+    .filter((name) => name.endsWith('.ts'))
+    .sort();
 
   it('has the examples the docs link to', () => {
     expect(files.length).toBeGreaterThanOrEqual(5);
     for (const file of Object.keys(ARGS)) expect(files).toContain(file);
   });
 
-  it.each(files)('%s runs to completion', async (file) => {
-    const { code, out } = await run(file);
-    expect(code, out).toBe(0);
-    expect(out).not.toMatch(/Error:|Unhandled|TypeError/);
-  }, 90_000);
+  it.each(files)(
+    '%s runs to completion',
+    async (file) => {
+      const { code, out } = await run(file);
+      expect(code, out).toBe(0);
+      expect(out).not.toMatch(/Error:|Unhandled|TypeError/);
+    },
+    90_000,
+  );
 });

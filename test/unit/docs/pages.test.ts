@@ -12,17 +12,13 @@ const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
 /** Links and images with a relative target, outside code blocks. */
 function relativeLinks(text: string): string[] {
   const prose = text.replace(/^```[\s\S]*?^```$/gm, '');
-  return [...prose.matchAll(/!?\[[^\]]*\]\(([^)\s]+)\)/g)]
-    .map((m) => m[1]!)
-    .filter((target) => !/^[a-z]+:/i.test(target) && !target.startsWith('#'));
+  return [...prose.matchAll(/!?\[[^\]]*\]\(([^)\s]+)\)/g)].map((m) => m[1]!).filter((target) => !/^[a-z]+:/i.test(target) && !target.startsWith('#'));
 }
 
 /** Links with a fragment, as [file, anchor] (file '' for the same page). */
 function relativeLinksWithAnchors(text: string): Array<[string, string]> {
   const prose = text.replace(/^```[\s\S]*?^```$/gm, '');
-  return [...prose.matchAll(/\]\(([^)\s]*)#([^)\s]+)\)/g)]
-    .filter((m) => !/^[a-z]+:/i.test(m[1]!))
-    .map((m) => [m[1]!, m[2]!]);
+  return [...prose.matchAll(/\]\(([^)\s]*)#([^)\s]+)\)/g)].filter((m) => !/^[a-z]+:/i.test(m[1]!)).map((m) => [m[1]!, m[2]!]);
 }
 
 /** The anchors GitHub gives a page: each heading's slug (numbered when repeated) and every `<a id>`. */
@@ -31,7 +27,11 @@ function anchors(text: string): Set<string> {
   const found = new Set<string>();
   const seen = new Map<string, number>();
   for (const m of prose.matchAll(/^#{1,6}\s+(.+)$/gm)) {
-    const slug = m[1]!.trim().toLowerCase().replace(/[^\p{L}\p{N}\s_-]/gu, '').replace(/\s/g, '-');
+    const slug = m[1]!
+      .trim()
+      .toLowerCase()
+      .replace(/[^\p{L}\p{N}\s_-]/gu, '')
+      .replace(/\s/g, '-');
     const n = seen.get(slug) ?? 0;
     seen.set(slug, n + 1);
     found.add(n === 0 ? slug : `${slug}-${n}`);

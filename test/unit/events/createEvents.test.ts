@@ -7,7 +7,6 @@ import * as sc from '../../../src/semconv.js';
 import { createTestTelemetry, pointWith, type TestTelemetry } from '../../support/otel.js';
 import { seeded } from '../../support/seeded.js';
 
-
 /** Every `batch.events` data point, as name/priority/error.type → count. */
 async function counts(t: TestTelemetry): Promise<Map<string, number>> {
   const metric = await t.metric(sc.METRIC_BATCH_EVENTS);
@@ -56,7 +55,14 @@ describe('createEvents', () => {
     });
 
     it('accepts seed 002 configuration as a Map or an object', () => {
-      expect(() => createEvents({ samplingRates: new Map([['message_processed', 0.1], ['performance.response_time', 0.5]]) })).not.toThrow();
+      expect(() =>
+        createEvents({
+          samplingRates: new Map([
+            ['message_processed', 0.1],
+            ['performance.response_time', 0.5],
+          ]),
+        }),
+      ).not.toThrow();
       expect(() => createEvents({ samplingRates: { cache_hit: 0.05 }, defaultSamplingRate: 0.2 })).not.toThrow();
     });
   });
@@ -87,11 +93,19 @@ describe('createEvents', () => {
       [SeverityNumber.WARN, 'high'],
       [SeverityNumber.INFO, 'low'],
     ]);
-    for (const record of logs.slice(0, 4)) expect(record.severityNumber! >= SeverityNumber.ERROR || record.attributes[sc.ATTR_BATCH_EVENT_PRIORITY] === 'high').toBe(true);
+    for (const record of logs.slice(0, 4))
+      expect(record.severityNumber! >= SeverityNumber.ERROR || record.attributes[sc.ATTR_BATCH_EVENT_PRIORITY] === 'high').toBe(true);
   });
 
   it('samples per event name with the injected generator, and the kept records say their rate', () => {
-    const events = createEvents({ ...providers(), samplingRates: new Map([['message_processed', 0.1], ['cache_hit', 0.05]]), random: seeded(42) });
+    const events = createEvents({
+      ...providers(),
+      samplingRates: new Map([
+        ['message_processed', 0.1],
+        ['cache_hit', 0.05],
+      ]),
+      random: seeded(42),
+    });
     for (let i = 0; i < 10_000; i++) {
       events.event('message_processed');
       events.event('cache_hit');
@@ -163,7 +177,9 @@ describe('createEvents', () => {
       [sc.ATTR_BATCH_EVENT_NAME]: 'api.call',
       [sc.ATTR_BATCH_EVENT_MEASURE]: 'duration',
     })!;
-    const okPoint = duration.dataPoints.find((p) => p.attributes[sc.ATTR_BATCH_EVENT_MEASURE] === 'duration' && p.attributes[sc.ATTR_ERROR_TYPE] === undefined)!;
+    const okPoint = duration.dataPoints.find(
+      (p) => p.attributes[sc.ATTR_BATCH_EVENT_MEASURE] === 'duration' && p.attributes[sc.ATTR_ERROR_TYPE] === undefined,
+    )!;
     expect(ok).toBeDefined();
     expect(okPoint.value.count).toBe(100);
     expect(okPoint.value.sum).toBeCloseTo(50.5); // 10 ms .. 1000 ms
@@ -225,7 +241,13 @@ describe('createEvents', () => {
   });
 
   it('a failing SDK is counted, not thrown into the caller', () => {
-    const broken = { getLogger: () => ({ emit: () => { throw new Error('exporter on fire'); } }) };
+    const broken = {
+      getLogger: () => ({
+        emit: () => {
+          throw new Error('exporter on fire');
+        },
+      }),
+    };
     const events = createEvents({ loggerProvider: broken as never, meterProvider: t.providers.meterProvider });
     expect(() => events.event('x.happened')).not.toThrow();
     expect(() => events.event('x.happened')).not.toThrow();

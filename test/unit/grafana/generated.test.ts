@@ -8,7 +8,8 @@ import { promQueries } from '../../../grafana/src/builder.js';
 import { COLLECTOR } from '../../../grafana/src/collectorMetrics.js';
 import { DASHBOARDS } from '../../../grafana/src/dashboards.js';
 import { generatedFiles } from '../../../grafana/src/generate.js';
-import { ALL_METRICS, BATCH_ALERT_GROUP_VALUES, PROM_LABEL, prometheusSeriesNames } from '../../../src/semconv.js';
+import { PROM_LABEL, prometheusSeriesNames } from '../../../src/prometheusNames.js';
+import { ALL_METRICS, BATCH_ALERT_GROUP_VALUES } from '../../../src/semconv.js';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const KNOWN_METRICS = new Set([...ALL_METRICS.flatMap((m) => prometheusSeriesNames(m)), ...Object.values(COLLECTOR)]);
@@ -42,7 +43,10 @@ describe('dashboards and alert rules as code', () => {
 
   it.each(queries)('%s: parses and uses only names the code emits', (_where, expr) => {
     // Grafana's variables are not PromQL: give them values before parsing.
-    const promql = expr.replaceAll('$__rate_interval', '5m').replaceAll('$__range', '1h').replace(/\$(\w+)/g, '.*');
+    const promql = expr
+      .replaceAll('$__rate_interval', '5m')
+      .replaceAll('$__range', '1h')
+      .replace(/\$(\w+)/g, '.*');
     const { metrics, labels, error } = inspect(promql);
     expect(error, promql).toBe(false);
     expect(metrics.length).toBeGreaterThan(0);
@@ -52,7 +56,12 @@ describe('dashboards and alert rules as code', () => {
 
   it('reproduces the seed alert groups with severities, runbooks, and tests that fire and stay silent', () => {
     const groups = new Set(ALERT_RULES.map((r) => r.group).filter(Boolean));
-    for (const group of [BATCH_ALERT_GROUP_VALUES.rateLimit, BATCH_ALERT_GROUP_VALUES.highErrorRate, BATCH_ALERT_GROUP_VALUES.slowPerformance, BATCH_ALERT_GROUP_VALUES.stalled]) {
+    for (const group of [
+      BATCH_ALERT_GROUP_VALUES.rateLimit,
+      BATCH_ALERT_GROUP_VALUES.highErrorRate,
+      BATCH_ALERT_GROUP_VALUES.slowPerformance,
+      BATCH_ALERT_GROUP_VALUES.stalled,
+    ]) {
       expect(groups.has(group), group).toBe(true);
     }
     expect(ALERT_RULES.find((r) => r.group === 'rate_limit')?.severity).toBe('medium');
@@ -60,8 +69,14 @@ describe('dashboards and alert rules as code', () => {
     expect(ALERT_RULES.find((r) => r.group === 'slow_performance')?.severity).toBe('low');
     const runbooks = readFileSync(join(ROOT, 'docs/alerts.md'), 'utf8');
     for (const rule of ALERT_RULES) {
-      expect(rule.scenarios.some((s) => s.firing.length > 0), `${rule.alert} has a firing test`).toBe(true);
-      expect(rule.scenarios.some((s) => s.firing.length === 0), `${rule.alert} has a silent test`).toBe(true);
+      expect(
+        rule.scenarios.some((s) => s.firing.length > 0),
+        `${rule.alert} has a firing test`,
+      ).toBe(true);
+      expect(
+        rule.scenarios.some((s) => s.firing.length === 0),
+        `${rule.alert} has a silent test`,
+      ).toBe(true);
       expect(rule.for).toMatch(/^\d+[smh]$/);
       expect(runbooks, `docs/alerts.md runbook for ${rule.alert}`).toContain(`<a id="runbook-${rule.alert.toLowerCase()}"></a>`);
     }

@@ -27,7 +27,8 @@ describe('dashboards and Grafana alerting against the pinned Grafana', () => {
   it('the schema version is the one for the Grafana release .env pins', () => {
     expect(read('.env')).toMatch(new RegExp(`^GRAFANA_IMAGE=grafana/grafana:${GRAFANA_RELEASE.replaceAll('.', '\\.')}$`, 'm'));
     expect(SCHEMA_VERSION).toBe(defaultDashboard().schemaVersion);
-    for (const file of Object.keys(DASHBOARDS)) expect((JSON.parse(read(`grafana/dashboards/${file}.json`)) as { schemaVersion: number }).schemaVersion, file).toBe(SCHEMA_VERSION);
+    for (const file of Object.keys(DASHBOARDS))
+      expect((JSON.parse(read(`grafana/dashboards/${file}.json`)) as { schemaVersion: number }).schemaVersion, file).toBe(SCHEMA_VERSION);
   });
 
   it('every datasource a dashboard or alert rule names is provisioned, with that uid and type', () => {
@@ -35,7 +36,9 @@ describe('dashboards and Grafana alerting against the pinned Grafana', () => {
     const refs = Object.keys(DASHBOARDS).flatMap((file) => datasourceRefs(JSON.parse(read(`grafana/dashboards/${file}.json`))));
     expect(refs.length).toBeGreaterThan(0);
     for (const ref of refs) expect(byUid.get(ref.uid!), JSON.stringify(ref)).toBe(ref.type);
-    const alerting = parse(read('grafana/provisioning/alerting/batchtel-alerts.yaml')) as { groups: Array<{ rules: Array<{ data: Array<{ datasourceUid: string }> }> }> };
+    const alerting = parse(read('grafana/provisioning/alerting/batchtel-alerts.yaml')) as {
+      groups: Array<{ rules: Array<{ data: Array<{ datasourceUid: string }> }> }>;
+    };
     const uids = alerting.groups.flatMap((g) => g.rules.flatMap((r) => r.data.map((d) => d.datasourceUid)));
     expect(uids.length).toBeGreaterThan(0);
     for (const uid of uids) expect(uid === '__expr__' || byUid.has(uid), uid).toBe(true);

@@ -22,7 +22,15 @@ const base = () => ({ clock, registry, display: 'none' as const, telemetry: { ..
 
 describe('spans', () => {
   it('one run span with a child per chunk; a failed chunk is ERROR with error.type', async () => {
-    const run = trackBatch({ ...base(), name: 'Sync users', operation: 'sync_users', category: 'data_sync', service: 'USER_SVC', total: 6, metadata: { api_version: 'v2' } });
+    const run = trackBatch({
+      ...base(),
+      name: 'Sync users',
+      operation: 'sync_users',
+      category: 'data_sync',
+      service: 'USER_SVC',
+      total: 6,
+      metadata: { api_version: 'v2' },
+    });
     await run.process(
       [1, 2, 3, 4, 5, 6],
       async (chunk, { index }) => {
@@ -34,7 +42,9 @@ describe('spans', () => {
     );
     const spans = t.spans();
     const runSpan = spans.find((s) => s.name === 'batch sync_users')!;
-    const chunks = spans.filter((s) => s.name === 'batch.chunk sync_users').sort((a, b) => Number(a.attributes[sc.ATTR_BATCH_CHUNK_INDEX]) - Number(b.attributes[sc.ATTR_BATCH_CHUNK_INDEX]));
+    const chunks = spans
+      .filter((s) => s.name === 'batch.chunk sync_users')
+      .sort((a, b) => Number(a.attributes[sc.ATTR_BATCH_CHUNK_INDEX]) - Number(b.attributes[sc.ATTR_BATCH_CHUNK_INDEX]));
     expect(runSpan).toBeDefined();
     expect(chunks).toHaveLength(3);
     for (const chunk of chunks) {
@@ -97,7 +107,11 @@ describe('spans', () => {
 
   it('a long run continues in linked traces past maxChunksPerTrace', async () => {
     const run = trackBatch({ ...base(), name: 'long', total: 25, telemetry: { ...t.providers, maxChunksPerTrace: 10 } });
-    await run.process(Array.from({ length: 25 }, (_, i) => i), async () => void clock.advance(1000), { batchSize: 1 });
+    await run.process(
+      Array.from({ length: 25 }, (_, i) => i),
+      async () => void clock.advance(1000),
+      { batchSize: 1 },
+    );
     const spans = t.spans();
     const runSpan = spans.find((s) => s.name === 'batch long')!;
     const segments = spans.filter((s) => s.name === 'batch.segment long');
@@ -196,7 +210,7 @@ describe('metrics', () => {
   });
 
   it('no count is lost across many concurrent runs sharing a series', async () => {
-    const runs = Array.from({ length: 20 }, (_, i) => trackBatch({ ...base(), name: 'shared', operation: 'shared', total: 1000 }).start());
+    const runs = Array.from({ length: 20 }, () => trackBatch({ ...base(), name: 'shared', operation: 'shared', total: 1000 }).start());
     let expected = 0;
     for (const [i, run] of runs.entries()) {
       for (let k = 0; k < 100 + i; k++) run.tick();
@@ -212,9 +226,13 @@ describe('metrics', () => {
 
   it('run duration by final result; failed runs carry error.type', async () => {
     const run = trackBatch({ ...base(), name: 'fails', operation: 'fails', total: 2 });
-    await run.process([1, 2], async () => {
-      throw new RangeError('nope');
-    }, { stopOnError: true });
+    await run.process(
+      [1, 2],
+      async () => {
+        throw new RangeError('nope');
+      },
+      { stopOnError: true },
+    );
     const point = pointWith<{ count: number }>(await t.metric(sc.METRIC_BATCH_RUN_DURATION), { [sc.ATTR_BATCH_RUN_RESULT]: 'failure' });
     expect(point?.attributes[sc.ATTR_ERROR_TYPE]).toBe('RangeError');
   });
@@ -255,7 +273,13 @@ describe('log events', () => {
     p.start();
     clock.advance(100);
     p.completeBatch(1, 2, [], 100);
-    p.trackError(2, Object.assign(new Error('Too Many Requests'), { response: { status: 429, headers: { 'retry-after': '5' } } }), false, undefined, 'RateLimit');
+    p.trackError(
+      2,
+      Object.assign(new Error('Too Many Requests'), { response: { status: 429, headers: { 'retry-after': '5' } } }),
+      false,
+      undefined,
+      'RateLimit',
+    );
     clock.advance(100);
     p.completeBatch(3, 2, [], 100);
     const stats = p.finish({ message: 'Processed 4 transactions' });
@@ -315,12 +339,22 @@ describe('log events', () => {
     await off.process([1], async () => {
       throw new Error('x');
     });
-    expect(t.spans().flatMap((s) => s.events).some((e) => e.name === sc.SPAN_EVENT_EXCEPTION)).toBe(false);
+    expect(
+      t
+        .spans()
+        .flatMap((s) => s.events)
+        .some((e) => e.name === sc.SPAN_EVENT_EXCEPTION),
+    ).toBe(false);
     const on = trackBatch({ ...base(), name: 'on', total: 1, telemetry: { ...t.providers, exceptionSpanEvents: true } });
     await on.process([1], async () => {
       throw new Error('x');
     });
-    expect(t.spans().flatMap((s) => s.events).some((e) => e.name === sc.SPAN_EVENT_EXCEPTION)).toBe(true);
+    expect(
+      t
+        .spans()
+        .flatMap((s) => s.events)
+        .some((e) => e.name === sc.SPAN_EVENT_EXCEPTION),
+    ).toBe(true);
   });
 });
 

@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../../src/core/clock.js';
 import { Problems } from '../../../src/core/problems.js';
 import { Run } from '../../../src/core/Run.js';
-import { RunTelemetry, type TelemetryOptions } from '../../../src/instrument/RunTelemetry.js';
+import { RunTelemetry, type RunTelemetryConfig } from '../../../src/instrument/RunTelemetry.js';
 import { runSpanParent, formatTraceparent } from '../../../src/bullmq/RunContext.js';
 import * as sc from '../../../src/semconv.js';
 import { createTestTelemetry, pointWith, type TestTelemetry } from '../../support/otel.js';
@@ -14,14 +14,22 @@ afterEach(() => t.shutdown());
 const TRACE = '0af7651916cd43dd8448eb211c80319c';
 const RUN_SPAN = 'b7ad6b7169203331';
 
-function runWith(role: TelemetryOptions['role'], parent = runSpanParent({ traceparent: formatTraceparent(TRACE, RUN_SPAN) })) {
+function runWith(role: RunTelemetryConfig['role'], parent = runSpanParent({ traceparent: formatTraceparent(TRACE, RUN_SPAN) })) {
   const clock = new ManualClock(1_000_000);
   const run = new Run({
     descriptor: { id: 'r1', name: 'Sync', operation: 'sync', category: undefined, service: undefined, total: 10, metadata: {} },
     clock,
     problems: new Problems(() => undefined),
   });
-  const options: TelemetryOptions = { ...t.providers, maxChunksPerTrace: 1000, maxTraceAgeMs: 3_600_000, itemSpanRatio: 0, chunkEvents: false, exceptionSpanEvents: false, role };
+  const options: RunTelemetryConfig = {
+    ...t.providers,
+    maxChunksPerTrace: 1000,
+    maxTraceAgeMs: 3_600_000,
+    itemSpanRatio: 0,
+    chunkEvents: false,
+    exceptionSpanEvents: false,
+    role,
+  };
   run.addListener(new RunTelemetry(run, options, parent));
   return { run, clock };
 }

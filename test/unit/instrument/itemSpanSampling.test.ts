@@ -36,7 +36,13 @@ describe('itemSpanRatio: the share of item spans kept, decided per span', () => 
 
   it('the run’s option is the same share, per item: 0.3 keeps 30% of items, not one in three', () => {
     t = createTestTelemetry();
-    const run = trackBatch({ name: 'files', clock: new ManualClock(0), registry: new RunRegistry(), display: 'none', telemetry: { ...t.providers, itemSpanRatio: 0.3 } }).start();
+    const run = trackBatch({
+      name: 'files',
+      clock: new ManualClock(0),
+      registry: new RunRegistry(),
+      display: 'none',
+      telemetry: { ...t.providers, itemSpanRatio: 0.3 },
+    }).start();
     for (let i = 0; i < 1000; i++) {
       run.item(`f${i}`, { status: 'processing' });
       run.item(`f${i}`, { status: 'completed' });

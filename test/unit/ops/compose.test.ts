@@ -7,7 +7,10 @@ import { parse } from 'yaml';
 // `docker compose config` needs the compose plugin, which this machine lacks; the same checks, by hand.
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const compose = parse(readFileSync(join(ROOT, 'docker-compose.yml'), 'utf8')) as {
-  services: Record<string, { image?: string; build?: unknown; ports?: string[]; healthcheck?: unknown; volumes?: string[]; environment?: Record<string, string> }>;
+  services: Record<
+    string,
+    { image?: string; build?: unknown; ports?: string[]; healthcheck?: unknown; volumes?: string[]; environment?: Record<string, string> }
+  >;
   volumes: Record<string, unknown>;
 };
 const env = Object.fromEntries(

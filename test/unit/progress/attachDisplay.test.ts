@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { displayOptionsSchema, type RunOptionsInput } from '../../../src/api/options.js';
+import type { RunOptionsInput } from '../../../src/api/options.js';
+import { displayOptionsSchema } from '../../../src/progress/displayOptions.js';
 import { ManualClock } from '../../../src/core/clock.js';
 import { Problems } from '../../../src/core/problems.js';
 import { Run } from '../../../src/core/Run.js';

@@ -45,6 +45,18 @@ class FakeTty {
   }
 }
 
+/** A TTY renderer showing one started run, its first frame already taken. */
+function showing(name: string): { clock: ManualClock; tty: FakeTty; renderer: TtyRenderer; run: Run } {
+  const clock = new ManualClock(0);
+  const tty = new FakeTty();
+  const renderer = new TtyRenderer(tty, clock, style, 250, [], false);
+  const run = makeRun(clock, name);
+  run.start();
+  renderer.add(run);
+  tty.take();
+  return { clock, tty, renderer, run };
+}
+
 describe('formatLine', () => {
   it('renders name, bar, percent, counts, rate, errors and the latest message', () => {
     const clock = new ManualClock(0);
@@ -54,16 +66,15 @@ describe('formatLine', () => {
     clock.advance(4000);
     run.trackError(Object.assign(new Error('x'), { status: 429 }));
     run.setMessages(['Processing batch 5']);
-    expect(formatLine(run, clock.now(), style, 200)).toBe(
-      'Sync users  ████░░░░░░   40%  40/100  10.0/s  ETA 6s (2s–18s)  1 err  1×429  Processing batch 5',
-    );
+    expect(formatLine(run, clock.now(), style, 200)).toBe('Sync users  ████░░░░░░   40%  40/100  10.0/s  ETA 6s (2s–18s)  1 err  1×429  Processing batch 5');
   });
 
   it('the ETA interval is wide until the estimator has measured its errors, then narrows', () => {
     const clock = new ManualClock(0);
     const run = makeRun(clock, 'Steady', 10_000);
     run.start();
-    const seconds = (d: string) => [...d.matchAll(/(\d+)([dhms])/g)].reduce((sum, [, n, u]) => sum + Number(n) * { d: 86400, h: 3600, m: 60, s: 1 }[u as 'd'], 0);
+    const seconds = (d: string) =>
+      [...d.matchAll(/(\d+)([dhms])/g)].reduce((sum, [, n, u]) => sum + Number(n) * { d: 86400, h: 3600, m: 60, s: 1 }[u as 'd'], 0);
     const interval = () => {
       const line = formatLine(run, clock.now(), style, 200);
       const match = /ETA \S+(?: \((\S+)–(\S+)\))?/.exec(line);
@@ -122,9 +133,7 @@ describe('TtyRenderer', () => {
     expect(tty.take()).toBe(up(2) + 'A  █████░░░░░   50%  50/100  10.0/s  ETA 5s (2s–15s)\n' + 'B  ░░░░░░░░░░    0%  0/100  0.00/s  5s elapsed\n');
     a.add(50);
     a.finish();
-    expect(tty.take()).toBe(
-      up(2) + '✔ A, completed, 100/100 items, 20.0/s, in 5s\n' + 'B  ░░░░░░░░░░    0%  0/100  0.00/s  5s elapsed\n',
-    );
+    expect(tty.take()).toBe(up(2) + '✔ A, completed, 100/100 items, 20.0/s, in 5s\n' + 'B  ░░░░░░░░░░    0%  0/100  0.00/s  5s elapsed\n');
     b.finish();
     expect(tty.take()).toBe(up(1) + '✔ B, completed, 0/100 items, 0.00/s, in 5s\n');
     b.finish();
@@ -152,13 +161,7 @@ describe('TtyRenderer', () => {
   });
 
   it('a line printed without its newline is never overwritten: the block waits below it', () => {
-    const clock = new ManualClock(0);
-    const tty = new FakeTty();
-    const renderer = new TtyRenderer(tty, clock, style, 250, [], false);
-    const run = makeRun(clock, 'A');
-    run.start();
-    renderer.add(run);
-    tty.take();
+    const { tty, renderer, run } = showing('A');
     tty.write('Loading model... ');
     expect(tty.take()).toBe(up(1) + 'Loading model... ');
     tty.write('done\n');
@@ -187,22 +190,23 @@ describe('TtyRenderer', () => {
     tty.take();
     renderer.render();
     expect(tty.take()).toBe(
-      up(3) +
-        'A  #####-----   50%  50/100  0.00/s  0s elapsed\n' +
-        'B  ░░░░░░░░░░    0%  0/100  0.00/s  0s elapsed\n' +
-        '… 3 more running\n',
+      up(3) + 'A  #####-----   50%  50/100  0.00/s  0s elapsed\n' + 'B  ░░░░░░░░░░    0%  0/100  0.00/s  0s elapsed\n' + '… 3 more running\n',
     );
   });
 
   it('an alert prints one line above the block when it fires and one when it resolves', () => {
-    const clock = new ManualClock(0);
-    const tty = new FakeTty();
-    const renderer = new TtyRenderer(tty, clock, style, 250, [], false);
-    const run = makeRun(clock, 'A');
-    run.start();
-    renderer.add(run);
-    tty.take();
-    const alert = { id: 'a:1', group: 'high_error_rate', severity: 'high', state: 'firing', message: 'error rate 23.0% above 10%', value: 0.23, threshold: 0.1, raisedAtMs: 0, resolvedAtMs: undefined } as const;
+    const { clock, tty, run } = showing('A');
+    const alert = {
+      id: 'a:1',
+      group: 'high_error_rate',
+      severity: 'high',
+      state: 'firing',
+      message: 'error rate 23.0% above 10%',
+      value: 0.23,
+      threshold: 0.1,
+      raisedAtMs: 0,
+      resolvedAtMs: undefined,
+    } as const;
     const open = { ...alert, state: 'firing' as 'firing' | 'resolved', resolvedAtMs: undefined as number | undefined };
     run.raiseAlert(open);
     expect(tty.take()).toBe(up(1) + '⚠ A: high_error_rate (high): error rate 23.0% above 10%\n' + 'A  ░░░░░░░░░░    0%  0/100  0.00/s  0s elapsed\n');
@@ -214,13 +218,7 @@ describe('TtyRenderer', () => {
   });
 
   it('on resize, erases as many rows as the narrower terminal wrapped the old lines into', () => {
-    const clock = new ManualClock(0);
-    const tty = new FakeTty();
-    const renderer = new TtyRenderer(tty, clock, style, 250, [], false);
-    const run = makeRun(clock, 'A run with a long name');
-    run.start();
-    renderer.add(run);
-    tty.take();
+    const { tty } = showing('A run with a long name');
     tty.resize(30);
     const frame = tty.take();
     expect(frame.startsWith(up(3))).toBe(true); // 62 visible chars over 30 columns = 3 rows
@@ -291,7 +289,17 @@ describe('PlainRenderer', () => {
     run.addListener({ onFinish: (r) => r.resolveAlert({ ...r.activeAlerts.get('stalled')!, state: 'resolved', resolvedAtMs: r.endTimeMs }) });
     new PlainRenderer(run, out, clock, style, 25, 250, false);
     run.start();
-    run.raiseAlert({ id: 'i:1', group: 'stalled', severity: 'high', state: 'firing', message: 'no progress for 300 s', value: 300_000, threshold: 300_000, raisedAtMs: 0, resolvedAtMs: undefined });
+    run.raiseAlert({
+      id: 'i:1',
+      group: 'stalled',
+      severity: 'high',
+      state: 'firing',
+      message: 'no progress for 300 s',
+      value: 300_000,
+      threshold: 300_000,
+      raisedAtMs: 0,
+      resolvedAtMs: undefined,
+    });
     expect(out.take()).toBe('⚠ Import: stalled (high): no progress for 300 s\n');
     clock.advance(2000);
     run.finish();

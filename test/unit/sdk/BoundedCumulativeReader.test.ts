@@ -27,7 +27,11 @@ function setup(limit: number) {
   };
   const reader = new BoundedCumulativeReader({ exporter, exportIntervalMillis: 2 ** 30, cardinalityLimit: limit, exponentialHistograms: false });
   const provider = new MeterProvider({ readers: [reader] });
-  const metric = <T>(name: string) => received.at(-1)!.scopeMetrics.flatMap((s) => s.metrics).find((m) => m.descriptor.name === name) as T;
+  const metric = <T>(name: string) =>
+    received
+      .at(-1)!
+      .scopeMetrics.flatMap((s) => s.metrics)
+      .find((m) => m.descriptor.name === name) as T;
   return { meter: provider.getMeter('test'), flush: () => provider.forceFlush(), metric, received, shutdown: () => provider.shutdown() };
 }
 
@@ -122,7 +126,13 @@ describe('BoundedCumulativeReader', () => {
         shutdown: () => Promise.resolve(),
         selectAggregationTemporality: batchtelTemporalitySelector,
       };
-      const reader = new BoundedCumulativeReader({ exporter, exportIntervalMillis: 1000, exportTimeoutMillis: 500, cardinalityLimit: 10, exponentialHistograms: false });
+      const reader = new BoundedCumulativeReader({
+        exporter,
+        exportIntervalMillis: 1000,
+        exportTimeoutMillis: 500,
+        cardinalityLimit: 10,
+        exponentialHistograms: false,
+      });
       const provider = new MeterProvider({ readers: [reader] });
       provider.getMeter('test').createCounter('c').add(1);
       await vi.advanceTimersByTimeAsync(1000);

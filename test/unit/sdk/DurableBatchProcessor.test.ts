@@ -7,7 +7,9 @@ import { Spool, type SpoolFile } from '../../../src/sdk/delivery/Spool.js';
 import type { SpoolSender } from '../../../src/sdk/delivery/SpoolSender.js';
 
 /** Records what reaches the sender: one entry per written request. */
-function setup(options: { maxBatchSize?: number; maxQueueSize?: number; syncIntervalMs?: number } = {}) {
+function setup(
+  options: { maxBatchSize?: number; maxQueueSize?: number; syncIntervalMs?: number; sizeOf?: (n: number) => number; maxBatchBytes?: number } = {},
+) {
   let now = 0;
   const spool = new Spool({ dir: mkdtempSync(join(tmpdir(), 'batchtel-unit-spool-')), prefix: 'logs', maxBytes: 1 << 30, encoding: 'json' });
   const written: number[][] = [];
@@ -48,6 +50,22 @@ describe('DurableBatchProcessor', () => {
     expect(processor.buffered()).toBe(0);
     // Each request is counted once, by what set off its write.
     expect(processor.counts.requests).toEqual({ size: 2 });
+  });
+
+  it('large records: a request ends at maxBatchBytes, and four requests’ worth in memory is back-pressure (4,096 records of 32 KB were one 2,048-record write)', () => {
+    // Each record stands for 32 KB; 1 MB per request is 32 records.
+    const { processor, written } = setup({ sizeOf: () => 32 * 1024, maxBatchBytes: 1024 * 1024 });
+    for (let n = 0; n < 40; n++) processor.add(n);
+    expect(written).toEqual([]);
+    vi.runOnlyPendingTimers();
+    expect(written.map((w) => w.length)).toEqual([32, 8]);
+    // A caller that never yields writes in its turn at 4 MB, one 1 MB request at a time.
+    written.length = 0;
+    for (let n = 0; n < 4096; n++) processor.add(n);
+    expect(Math.max(...written.map((w) => w.length))).toBe(32);
+    expect(written.flat()).toHaveLength(4096 - processor.buffered());
+    expect(processor.buffered()).toBeLessThan(128);
+    expect(processor.counts.refused).toEqual({});
   });
 
   it('a caller that never yields meets maxQueueSize and the write happens in its turn: back-pressure, nothing dropped', () => {
@@ -140,7 +158,13 @@ describe('DurableBatchProcessor shutdown', () => {
 describe('Spool', () => {
   it('names carry the record count; the oldest files are evicted past the limit and reported', () => {
     const evicted: Array<[string, number]> = [];
-    const spool = new Spool({ dir: mkdtempSync(join(tmpdir(), 'batchtel-unit-spool-')), prefix: 'traces', maxBytes: 2500, encoding: 'protobuf', onEvict: (file, bytes) => evicted.push([file.name, bytes]) });
+    const spool = new Spool({
+      dir: mkdtempSync(join(tmpdir(), 'batchtel-unit-spool-')),
+      prefix: 'traces',
+      maxBytes: 2500,
+      encoding: 'protobuf',
+      onEvict: (file, bytes) => evicted.push([file.name, bytes]),
+    });
     const files = [0, 1, 2, 3, 4].map((i) => spool.write(new Uint8Array(1000).fill(i), 10 + i)!);
     expect(files.map((f) => f.records)).toEqual([10, 11, 12, 13, 14]);
     expect(spool.names()).toEqual(files.slice(3).map((f) => f.name));

@@ -29,7 +29,8 @@ describe('JsonLinesWriter', () => {
     expect(evicted.requests + kept.length).toBe(100);
     expect(evicted.records).toBe(2 * evicted.requests);
     // Oldest first: what is left is the newest, in order.
-    const first = (JSON.parse(kept[0]!) as { resourceLogs: Array<{ scopeLogs: Array<{ logRecords: Array<{ body: { stringValue: string } }> }> }> }).resourceLogs[0]!.scopeLogs[0]!.logRecords[0]!.body.stringValue;
+    const first = (JSON.parse(kept[0]!) as { resourceLogs: Array<{ scopeLogs: Array<{ logRecords: Array<{ body: { stringValue: string } }> }> }> })
+      .resourceLogs[0]!.scopeLogs[0]!.logRecords[0]!.body.stringValue;
     expect(first.startsWith(`line ${2 * (100 - kept.length)}.`)).toBe(true);
     expect(LOCAL_MAX_BYTES).toBe(64 * 1024 * 1024);
   });

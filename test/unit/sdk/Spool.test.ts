@@ -32,7 +32,8 @@ function captureDiag(): string[] {
 /** A pid that is certainly gone: a child that has exited. */
 const deadPid = () => spawnSync(process.execPath, ['-e', '0']).pid!;
 const folder = () => mkdtempSync(join(tmpdir(), 'batchtel-spool-unit-'));
-const name = (prefix: string, ms: number, pid: number, seq: number, records: number) => `${prefix}-${String(ms).padStart(15, '0')}-${pid}-${String(seq).padStart(9, '0')}-${records}.json.otlp`;
+const name = (prefix: string, ms: number, pid: number, seq: number, records: number) =>
+  `${prefix}-${String(ms).padStart(15, '0')}-${pid}-${String(seq).padStart(9, '0')}-${records}.json.otlp`;
 
 describe('Spool', () => {
   it('adopts, oldest first, what dead processes left; leaves a live process its files; removes a dead writer’s half-written request', () => {

@@ -31,13 +31,20 @@ describe('SpoolSender', () => {
   it('never waits longer than MAX_RETRY_WAIT_MS, whatever Retry-After or maxBackoffMs say: no setTimeout overflow, no retry storm', async () => {
     const delays: number[] = [];
     const real = globalThis.setTimeout;
-    vi.spyOn(globalThis, 'setTimeout').mockImplementation(((fn: () => void, ms?: number) => {
+    vi.spyOn(globalThis, 'setTimeout').mockImplementation(((_fn: () => void, ms?: number) => {
       delays.push(ms ?? 0);
       return real(() => undefined, 0);
     }) as typeof setTimeout);
     const transport = scripted(() => ({ ok: false, retryable: true, status: 429, retryAfterMs: 99_999_999_000, body: undefined, reason: '429' }));
     const s = spool();
-    const sender = new SpoolSender({ signal: 'logs', spool: s, transport: transport as unknown as OtlpHttpTransport, rejected: () => undefined, maxBackoffMs: 1e12, baseBackoffMs: 1e12 });
+    const sender = new SpoolSender({
+      signal: 'logs',
+      spool: s,
+      transport: transport as unknown as OtlpHttpTransport,
+      rejected: () => undefined,
+      maxBackoffMs: 1e12,
+      baseBackoffMs: 1e12,
+    });
     sender.enqueue(s.write(Buffer.from('{}'), 1)!);
     await sender.flush();
     expect(transport.sent).toBe(1);
@@ -49,7 +56,12 @@ describe('SpoolSender', () => {
   it('an endpoint that cannot be requested: no unhandled rejection, the records counted by error.type and reported once', async () => {
     const lines = captureDiag();
     const s = spool();
-    const sender = new SpoolSender({ signal: 'logs', spool: s, transport: new OtlpHttpTransport('collector:4318/v1/logs', {}, 1000, true), rejected: () => undefined });
+    const sender = new SpoolSender({
+      signal: 'logs',
+      spool: s,
+      transport: new OtlpHttpTransport('collector:4318/v1/logs', {}, 1000, true),
+      rejected: () => undefined,
+    });
     sender.enqueue(s.write(Buffer.from('{}'), 3)!);
     sender.enqueue(s.write(Buffer.from('{}'), 4)!);
     await sender.flush();
@@ -72,7 +84,13 @@ describe('SpoolSender', () => {
   it('at close, what only memory held is counted lost (spool_unavailable) there and then; what is on disk stays pending; requests in flight are aborted', async () => {
     const s = spool();
     const transport = scripted(() => new Promise<SendResult>(() => undefined));
-    const sender = new SpoolSender({ signal: 'logs', spool: s, transport: transport as unknown as OtlpHttpTransport, rejected: () => undefined, concurrency: 1 });
+    const sender = new SpoolSender({
+      signal: 'logs',
+      spool: s,
+      transport: transport as unknown as OtlpHttpTransport,
+      rejected: () => undefined,
+      concurrency: 1,
+    });
     sender.enqueueInMemory(Buffer.from('{}'), 5, 'json');
     sender.enqueueInMemory(Buffer.from('{}'), 6, 'json');
     sender.enqueue(s.write(Buffer.from('{}'), 7)!);
@@ -86,7 +104,13 @@ describe('SpoolSender', () => {
   it('keepRefused (the replay commands): a refused request stays on disk, counted as refused, not lost and not retried', async () => {
     const s = spool();
     const transport = scripted(() => ({ ok: false, retryable: false, status: 500, retryAfterMs: undefined, body: undefined, reason: '500' }));
-    const sender = new SpoolSender({ signal: 'logs', spool: s, transport: transport as unknown as OtlpHttpTransport, rejected: () => undefined, keepRefused: true });
+    const sender = new SpoolSender({
+      signal: 'logs',
+      spool: s,
+      transport: transport as unknown as OtlpHttpTransport,
+      rejected: () => undefined,
+      keepRefused: true,
+    });
     const file = s.write(Buffer.from('{}'), 9)!;
     sender.enqueue(file);
     await sender.flush();

@@ -90,7 +90,12 @@ describe('OTEL_* environment variables', () => {
   });
 
   it('reads propagators and attribute limits', () => {
-    const env = readOtelEnv({ OTEL_PROPAGATORS: 'baggage , tracecontext', OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT: '100', OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT: '10', OTEL_LOGRECORD_ATTRIBUTE_VALUE_LENGTH_LIMIT: '50' });
+    const env = readOtelEnv({
+      OTEL_PROPAGATORS: 'baggage , tracecontext',
+      OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT: '100',
+      OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT: '10',
+      OTEL_LOGRECORD_ATTRIBUTE_VALUE_LENGTH_LIMIT: '50',
+    });
     expect(env.propagators).toEqual(['baggage', 'tracecontext']);
     expect(env.limits).toMatchObject({ attributeValueLengthLimit: 100, spanAttributeCountLimit: 10, logRecordAttributeValueLengthLimit: 50 });
     expect(readOtelEnv({ OTEL_PROPAGATORS: 'none' }).propagators).toEqual([]);

@@ -58,10 +58,18 @@ describe('redaction', () => {
   });
 
   it('walks nested maps and lists (structured log bodies and attributes)', () => {
-    const body = { message: `calling https://u:${CANARY}@h/`, request: { headers: { authorization: `Bearer ${CANARY}` }, tries: 3 }, tags: ['a', `token=${CANARY}`] };
+    const body = {
+      message: `calling https://u:${CANARY}@h/`,
+      request: { headers: { authorization: `Bearer ${CANARY}` }, tries: 3 },
+      tags: ['a', `token=${CANARY}`],
+    };
     const masked = r.value('body', body);
     expect(JSON.stringify(masked)).not.toContain(CANARY);
-    expect(masked).toEqual({ message: `calling https://u:${REDACTED}@h/`, request: { headers: { authorization: REDACTED }, tries: 3 }, tags: ['a', `token=${REDACTED}`] });
+    expect(masked).toEqual({
+      message: `calling https://u:${REDACTED}@h/`,
+      request: { headers: { authorization: REDACTED }, tries: 3 },
+      tags: ['a', `token=${REDACTED}`],
+    });
     // The input is left as it was.
     expect(body.request.headers.authorization).toBe(`Bearer ${CANARY}`);
   });
@@ -99,11 +107,24 @@ describe('redaction', () => {
   });
 
   it('matches attribute keys whatever their case and separators', () => {
-    for (const key of ['dbPassword', 'app.authToken', 'clientSecret', 'apiSecret', 'AWS_SECRET_ACCESS_KEY', 'x-session-id', 'sessionId', 'PWD_HASH_NOT', 'db-pwd']) {
+    for (const key of [
+      'dbPassword',
+      'app.authToken',
+      'clientSecret',
+      'apiSecret',
+      'AWS_SECRET_ACCESS_KEY',
+      'x-session-id',
+      'sessionId',
+      'PWD_HASH_NOT',
+      'db-pwd',
+    ]) {
       const secret = key !== 'PWD_HASH_NOT';
       expect([key, r.value(key, CANARY)]).toEqual([key, secret ? REDACTED : CANARY]);
     }
-    expect(r.value('meta', { dbPassword: CANARY, nested: { clientSecret: CANARY, rows: 3 } })).toEqual({ dbPassword: REDACTED, nested: { clientSecret: REDACTED, rows: 3 } });
+    expect(r.value('meta', { dbPassword: CANARY, nested: { clientSecret: CANARY, rows: 3 } })).toEqual({
+      dbPassword: REDACTED,
+      nested: { clientSecret: REDACTED, rows: 3 },
+    });
     // Names that only contain a secret word are not secrets.
     for (const key of ['tokenizer', 'maxTokens', 'secretary', 'passwordPolicy.minLength', 'sortKey']) expect(r.value(key, 'x')).toBe('x');
   });

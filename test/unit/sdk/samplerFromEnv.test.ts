@@ -7,7 +7,12 @@ import { spanNameChunk, SPAN_BATCH_ITEM_PREFIX } from '../../../src/semconv.js';
 
 const TRACE = '4bf92f3577b34da6a3ce929d0e0e4736';
 const parent = (sampled: boolean): Context =>
-  trace.setSpanContext(ROOT_CONTEXT, { traceId: TRACE, spanId: '00f067aa0ba902b7', traceFlags: sampled ? TraceFlags.SAMPLED : TraceFlags.NONE, isRemote: true });
+  trace.setSpanContext(ROOT_CONTEXT, {
+    traceId: TRACE,
+    spanId: '00f067aa0ba902b7',
+    traceFlags: sampled ? TraceFlags.SAMPLED : TraceFlags.NONE,
+    isRemote: true,
+  });
 const sampled = (sampler: Sampler, context: Context = ROOT_CONTEXT, name = spanNameChunk('sync')) =>
   sampler.shouldSample(context, TRACE, name, SpanKind.INTERNAL, {}, []).decision === SamplingDecision.RECORD_AND_SAMPLED;
 
@@ -37,7 +42,10 @@ describe('OTEL_TRACES_SAMPLER', () => {
     diag.setLogger({ warn: (m: string) => warnings.push(m), error: () => {}, info: () => {}, debug: () => {}, verbose: () => {} }, DiagLogLevel.WARN);
     expect(sampled(samplerFromEnv('jaeger_remote', undefined), parent(false))).toBe(false);
     expect(sampled(samplerFromEnv('traceidratio', 7))).toBe(true);
-    expect(warnings).toEqual([expect.stringContaining('OTEL_TRACES_SAMPLER=jaeger_remote is not supported'), expect.stringContaining('OTEL_TRACES_SAMPLER_ARG must be a ratio in [0, 1], got 7')]);
+    expect(warnings).toEqual([
+      expect.stringContaining('OTEL_TRACES_SAMPLER=jaeger_remote is not supported'),
+      expect.stringContaining('OTEL_TRACES_SAMPLER_ARG must be a ratio in [0, 1], got 7'),
+    ]);
   });
 });
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseOptions } from '../../../src/sdk/parseOptions.js';
-import { telemetrySetupSchema } from '../../../src/sdk/startTelemetry.js';
+import { telemetrySetupSchema } from '../../../src/sdk/telemetrySetup.js';
 
 const parse = (input: object) => () => parseOptions(telemetrySetupSchema, input, 'startTelemetry options');
 

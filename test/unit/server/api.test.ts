@@ -54,7 +54,7 @@ describe('POST /api/batch/create', () => {
     expect(res.body.details.errors).toEqual([expect.objectContaining({ path: 'body.input.items', code: 'invalid_type' })]);
   });
 
-  it("accepts `filters` as another name for the input", async () => {
+  it('accepts `filters` as another name for the input', async () => {
     const res = await create({ operation: 'gated', filters: { items: 20 }, name: 'Monthly', options: { batchSize: 5, retryAttempts: 2, timeout: 60000 } });
     expect(res.status).toBe(202);
     expect(res.body.batch).toMatchObject({ name: 'Monthly', total_items: 20 });
@@ -98,7 +98,12 @@ describe('POST /api/batch/create', () => {
   it('spends no rate-limit slot on a create that fails validation', async () => {
     await s.close();
     s = await startTestServer({ createRateLimit: { capacity: 2, refillPerSecond: 0 } });
-    for (const bad of [{ operation: 'rm_rf' }, { operation: 'gated', input: { items: 'many' } }, { operation: 'gated', batchSize: 5 }, { operation: 'gated', input: { items: 0 } }]) {
+    for (const bad of [
+      { operation: 'rm_rf' },
+      { operation: 'gated', input: { items: 'many' } },
+      { operation: 'gated', batchSize: 5 },
+      { operation: 'gated', input: { items: 0 } },
+    ]) {
       expect((await create(bad)).status).toBe(400);
     }
     expect((await create()).status).toBe(202);
@@ -111,12 +116,21 @@ describe('GET /api/batch/:id, /results, /viz', () => {
   it('reports status and progress with the documented fields, ETA with interval and confidence', async () => {
     const run = trackBatch({ name: 'Import', operation: 'import', total: 1000, registry: s.registry, display: 'none' }).start();
     for (let i = 0; i < 20; i++) {
-      const chunk = (s.registry.get(run.id)!).beginChunk(10);
-      (s.registry.get(run.id)!).endChunk(chunk);
+      const chunk = s.registry.get(run.id)!.beginChunk(10);
+      s.registry.get(run.id)!.endChunk(chunk);
     }
     const res = await s.request(`/api/batch/${run.id}`);
     expect(res.status).toBe(200);
-    expect(res.body.batch).toMatchObject({ id: run.id, name: 'Import', operation: 'import', status: 'running', progress: 20, total_items: 1000, processed_items: 200, failed_items: 0 });
+    expect(res.body.batch).toMatchObject({
+      id: run.id,
+      name: 'Import',
+      operation: 'import',
+      status: 'running',
+      progress: 20,
+      total_items: 1000,
+      processed_items: 200,
+      failed_items: 0,
+    });
     expect(typeof res.body.batch.created_at).toBe('string');
     expect(typeof res.body.batch.started_at).toBe('string');
     const eta = res.body.batch.eta;
@@ -228,7 +242,12 @@ describe('GET /api/batch/history and /stats', () => {
     const res = await s.request('/api/batch/stats');
     expect(res.body).toMatchObject({
       success: true,
-      stats: { total: 4, byStatus: { pending: 0, running: 1, completed: 2, failed: 1, cancelled: 0 }, byOperation: { import: 2, export: 2 }, completionRate: 0.6667 },
+      stats: {
+        total: 4,
+        byStatus: { pending: 0, running: 1, completed: 2, failed: 1, cancelled: 0 },
+        byOperation: { import: 2, export: 2 },
+        completionRate: 0.6667,
+      },
     });
   });
 });
@@ -288,7 +307,12 @@ describe('DELETE /api/batch/cleanup', () => {
     const res = await s.request('/api/batch/cleanup', { method: 'DELETE', body: JSON.stringify({ daysToKeep: 60 }) });
     expect(res.status).toBe(200);
     expect(res.body).toEqual({ success: true, deleted: 1, daysToKeep: 60 });
-    expect(s.registry.list().map((r) => r.descriptor.name).sort()).toEqual(['active', 'recent']);
+    expect(
+      s.registry
+        .list()
+        .map((r) => r.descriptor.name)
+        .sort(),
+    ).toEqual(['active', 'recent']);
   });
 
   it('requires daysToKeep as a whole number >= 0', async () => {

@@ -45,7 +45,11 @@ describe('bearer auth', () => {
   it('403 for a read-only token on write routes; it may read', async () => {
     s = await startTestServer();
     expect((await s.request('/api/batch/stats', { token: READ_TOKEN })).status).toBe(200);
-    const create = await s.request('/api/batch/create', { method: 'POST', token: READ_TOKEN, body: JSON.stringify({ operation: 'gated', input: { items: 1 } }) });
+    const create = await s.request('/api/batch/create', {
+      method: 'POST',
+      token: READ_TOKEN,
+      body: JSON.stringify({ operation: 'gated', input: { items: 1 } }),
+    });
     expect(create.status).toBe(403);
     expect(create.body.details.errors[0].code).toBe('insufficient_scope');
     const cleanup = await s.request('/api/batch/cleanup', { method: 'DELETE', token: READ_TOKEN, body: '{"daysToKeep":1}' });

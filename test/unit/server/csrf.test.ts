@@ -15,7 +15,12 @@ afterEach(async () => {
 });
 
 /** A raw request, so the test sets Host, Origin and Sec-Fetch-Site as a browser would. */
-function send(method: string, path: string, headers: Record<string, string> = {}, body?: string): Promise<{ status: number; headers: Record<string, unknown>; body: any }> {
+function send(
+  method: string,
+  path: string,
+  headers: Record<string, string> = {},
+  body?: string,
+): Promise<{ status: number; headers: Record<string, unknown>; body: any }> {
   return new Promise((resolve, reject) => {
     const framing = body !== undefined ? { 'content-length': String(Buffer.byteLength(body)) } : {};
     const req = request(`${s!.url}${path}`, { method, headers: { ...framing, ...headers }, agent: false }, (res) => {

@@ -63,7 +63,12 @@ describe('validation errors name the field, what was expected, what was received
     const res = await create({ operation: 'gated', input: { items: 1 }, options: { batchSize: 5, total_items: 10, model: 'gpt-4' } });
     expect(res.status).toBe(400);
     expect(res.body.details.errors).toEqual([
-      expect.objectContaining({ path: 'body.options.total_items', code: 'misplaced_field', received: '10', message: expect.stringContaining('`total_items` belongs at the top level') }),
+      expect.objectContaining({
+        path: 'body.options.total_items',
+        code: 'misplaced_field',
+        received: '10',
+        message: expect.stringContaining('`total_items` belongs at the top level'),
+      }),
     ]);
     expect((await create({ operation: 'gated', input: { items: 1 }, options: { batchSize: 5, model: 'gpt-4' } })).status).toBe(202);
   });
@@ -93,7 +98,15 @@ describe('validation errors name the field, what was expected, what was received
   it('an unknown operation names the field, the known operations and what was received', async () => {
     s = await startTestServer();
     const res = await create({ operation: 'rm_rf' });
-    expect(res.body.details.errors).toEqual([{ path: 'body.operation', message: 'expected one of: gated, received "rm_rf"', code: 'unknown_operation', expected: 'one of: gated', received: '"rm_rf"' }]);
+    expect(res.body.details.errors).toEqual([
+      {
+        path: 'body.operation',
+        message: 'expected one of: gated, received "rm_rf"',
+        code: 'unknown_operation',
+        expected: 'one of: gated',
+        received: '"rm_rf"',
+      },
+    ]);
   });
 
   it('keeps what clients echo bounded: a huge unknown key is truncated in the error', async () => {

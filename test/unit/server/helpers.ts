@@ -25,10 +25,13 @@ export function gatedOperation() {
     'gated',
     z.strictObject({ items: z.number().int().min(1).max(10_000) }),
     async (input, ctx) => {
-      await ctx.process(Array.from({ length: input.items }, (_, i) => i), async (_chunk, { signal, index }) => {
-        if (index === 0) return; // the first chunk completes at once, so progress is visible
-        await Promise.race([gate, new Promise((resolve) => signal.addEventListener('abort', resolve, { once: true }))]);
-      });
+      await ctx.process(
+        Array.from({ length: input.items }, (_, i) => i),
+        async (_chunk, { signal, index }) => {
+          if (index === 0) return; // the first chunk completes at once, so progress is visible
+          await Promise.race([gate, new Promise((resolve) => signal.addEventListener('abort', resolve, { once: true }))]);
+        },
+      );
     },
     { total: (input) => input.items, category: 'test' },
   );

@@ -25,7 +25,11 @@ describe('OpenAPI description', () => {
   it('lists exactly the routes of the router table, and the router answers every one of them', async () => {
     const spec = (await s.request('/api/batch/openapi.json')).body;
     const inSpec = Object.entries(spec.paths as Record<string, Record<string, unknown>>)
-      .flatMap(([path, ops]) => Object.keys(ops).filter((m) => METHODS.includes(m)).map((m) => `${m.toUpperCase()} ${path}`))
+      .flatMap(([path, ops]) =>
+        Object.keys(ops)
+          .filter((m) => METHODS.includes(m))
+          .map((m) => `${m.toUpperCase()} ${path}`),
+      )
       .sort();
     const inTable = ROUTES.map((r) => `${r.method} ${openApiPath(r.path)}`).sort();
     expect(inSpec).toEqual(inTable);
@@ -70,7 +74,12 @@ describe('OpenAPI description', () => {
     expect(Object.keys(cancel.responses)).toContain('202');
     expect(cancel.responses['202'].description).toMatch(/cancelRequested/);
     expect(cancel.responses['202'].description).toMatch(/status is unchanged/);
-    for (const [path, method] of [['/api/batch/{id}/cancel', 'post'], ['/api/batch/events/ticket', 'post'], ['/api/batch/create', 'post'], ['/api/batch/cleanup', 'delete']] as const) {
+    for (const [path, method] of [
+      ['/api/batch/{id}/cancel', 'post'],
+      ['/api/batch/events/ticket', 'post'],
+      ['/api/batch/create', 'post'],
+      ['/api/batch/cleanup', 'delete'],
+    ] as const) {
       expect(spec.paths[path][method].responses['415'], `${method} ${path}`).toBeDefined();
       expect(spec.paths[path][method].responses['403'].description, `${method} ${path}`).toMatch(/another origin/);
     }
@@ -78,4 +87,3 @@ describe('OpenAPI description', () => {
     expect(JSON.stringify(spec)).not.toMatch(/seed/i);
   });
 });
-

@@ -193,7 +193,15 @@ describe('in-process alerts: one per episode, resolved when clear', () => {
   it('alerts become batch.alert log events and the batch.alerts counter', async () => {
     const t = createTestTelemetry();
     const clock = new ManualClock(0);
-    const run = trackBatch({ name: 'q', operation: 'q', total: 10, clock, registry: new RunRegistry(), display: 'none', telemetry: { ...t.providers } }).start();
+    const run = trackBatch({
+      name: 'q',
+      operation: 'q',
+      total: 10,
+      clock,
+      registry: new RunRegistry(),
+      display: 'none',
+      telemetry: { ...t.providers },
+    }).start();
     for (let i = 0; i < 10; i++) run.quality(0.2);
     run.finish();
     const alertLogs = t.logs().filter((l) => l.eventName === sc.EVENT_BATCH_ALERT);

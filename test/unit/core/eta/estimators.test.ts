@@ -15,7 +15,7 @@ function feed(estimator: { observe(t: number, c: number): void }, seconds: numbe
 
 function lcg(seed: number) {
   let s = seed >>> 0;
-  return () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32);
+  return () => (s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32;
 }
 
 describe('ETA estimators', () => {

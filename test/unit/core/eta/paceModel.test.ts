@@ -5,7 +5,7 @@ import { normalCdf, RateLimitWaits } from '../../../../src/core/eta/RateLimitWai
 
 function lcg(seed: number) {
   let s = seed >>> 0;
-  return () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32);
+  return () => (s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32;
 }
 
 /** Chunks of `size` items whose time per item is `tau(position)` × (1 ± 5%). */
@@ -54,7 +54,10 @@ describe('fitPace', () => {
   });
 
   it('a step change starts a new segment at the step', () => {
-    const pace = fitPace(history(40, (x) => (x < 400 ? 30 : 10), 20), 800)!;
+    const pace = fitPace(
+      history(40, (x) => (x < 400 ? 30 : 10), 20),
+      800,
+    )!;
     // 10 bins of 4 chunks (80 items): the step at 400 is a bin boundary.
     expect(pace.kind).toBe('mean');
     expect(pace.since).toBe(400);
@@ -62,7 +65,10 @@ describe('fitPace', () => {
   });
 
   it('a steady slowdown is a trend with its slope', () => {
-    const pace = fitPace(history(60, (x) => 10 + 0.01 * x, 20, 11), 1200)!;
+    const pace = fitPace(
+      history(60, (x) => 10 + 0.01 * x, 20, 11),
+      1200,
+    )!;
     expect(pace.kind).toBe('trend');
     expect(pace.since).toBe(0);
     expect(pace.slope).toBeCloseTo(0.01, 2);
@@ -82,7 +88,10 @@ describe('fitPace', () => {
   });
 
   it('too few bins to judge: the overall mean', () => {
-    const pace = fitPace(history(3, (x) => (x < 40 ? 30 : 10)), 60)!;
+    const pace = fitPace(
+      history(3, (x) => (x < 40 ? 30 : 10)),
+      60,
+    )!;
     expect(pace).toMatchObject({ kind: 'mean', since: 0 });
   });
 });

@@ -152,7 +152,14 @@ export class StringSchema extends Schema<string> {
   check(value: unknown, path: readonly string[], issues: Issue[]): string {
     const { min, max } = this.range;
     if (typeof value !== 'string' || value.length < min || value.length > max) {
-      const length = min === 1 && max === Infinity ? 'a non-empty string' : max === Infinity ? (min > 0 ? `a string of at least ${min} characters` : 'a string') : `a string of ${min}-${max} characters`;
+      const length =
+        min === 1 && max === Infinity
+          ? 'a non-empty string'
+          : max === Infinity
+            ? min > 0
+              ? `a string of at least ${min} characters`
+              : 'a string'
+            : `a string of ${min}-${max} characters`;
       issues.push({ path, message: `expected ${length}` });
     } else if (this.pattern && !this.pattern.regex.test(value)) {
       issues.push({ path, message: this.pattern.message });
@@ -215,9 +222,7 @@ export class RecordSchema<Out, In> extends Schema<Record<string, Out>, Record<st
 type Shape = Record<string, Schema<unknown, unknown>>;
 type Simplify<T> = { [K in keyof T]: T[K] } & {};
 type OptionalKeys<S extends Shape, M extends Mode> = { [K in keyof S]: undefined extends S[K][M] ? K : never }[keyof S];
-type ObjectOf<S extends Shape, M extends Mode> = Simplify<
-  { [K in Exclude<keyof S, OptionalKeys<S, M>>]: S[K][M] } & { [K in OptionalKeys<S, M>]?: S[K][M] }
->;
+type ObjectOf<S extends Shape, M extends Mode> = Simplify<{ [K in Exclude<keyof S, OptionalKeys<S, M>>]: S[K][M] } & { [K in OptionalKeys<S, M>]?: S[K][M] }>;
 
 /** An object that accepts only the keys it names. */
 export class StrictObject<S extends Shape> extends Schema<ObjectOf<S, 'out'>, ObjectOf<S, 'in'>> {
