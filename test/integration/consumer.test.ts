@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, posix } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
@@ -188,11 +188,20 @@ describe('the packed tarball in a consumer project', () => {
     expect(message).toMatch(/Cannot find (package|module) '@opentelemetry\/[a-z-]+'/);
   });
 
-  it('the tarball holds the LICENSE and no source maps (the sources are not shipped)', async () => {
+  it('the tarball holds the LICENSE, and every declaration map points at a source it ships (go to definition lands in src/)', async () => {
     const files = (await run('tar', ['-tzf', tarball], work)).split('\n').filter(Boolean);
     expect(files).toContain('package/LICENSE');
-    expect(files.filter((f) => f.endsWith('.map'))).toEqual([]);
-    expect(files.filter((f) => !f.startsWith('package/dist/') && !['package/LICENSE', 'package/README.md', 'package/package.json'].includes(f))).toEqual([]);
+    expect(files.filter((f) => !/^package\/(dist|src)\//.test(f) && !['package/LICENSE', 'package/README.md', 'package/package.json'].includes(f))).toEqual([]);
+    const maps = files.filter((f) => f.endsWith('.map'));
+    expect(maps.length).toBeGreaterThan(0);
+    expect(maps.filter((f) => !f.endsWith('.d.ts.map'))).toEqual([]);
+    const dangling: string[] = [];
+    for (const map of maps) {
+      const { sources } = JSON.parse(await run('tar', ['-xzOf', tarball, map], work)) as { sources: string[] };
+      for (const source of sources) if (!files.includes(posix.join(posix.dirname(map), source))) dangling.push(`${map} → ${source}`);
+    }
+    expect(dangling).toEqual([]);
+    // The bundled JavaScript carries no source map comment (no map for it is shipped).
     const index = await run('tar', ['-xzOf', tarball, 'package/dist/index.js'], work);
     expect(index).not.toContain('sourceMappingURL');
   });
