@@ -17,6 +17,16 @@ import { createBatchHandler, startServer, type RunningServer } from '../../src/s
  * live over SSE, cancels it, and leaves screenshots in test-output/.
  */
 const CHROMIUM = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
+/** Headless Chromium as root here, with nothing reaching out to the network. */
+const CHROMIUM_ARGS = [
+  ...(process.getuid?.() === 0 ? ['--no-sandbox'] : []),
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+  '--disable-quic',
+  '--disable-gpu',
+];
 const OUT = join(process.cwd(), 'test-output');
 
 let server: RunningServer;
@@ -29,15 +39,7 @@ async function launch(width: number, height: number): Promise<BrowserContext> {
     executablePath: CHROMIUM,
     headless: true,
     viewport: { width, height },
-    args: [
-      ...(process.getuid?.() === 0 ? ['--no-sandbox'] : []),
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--no-first-run',
-      '--disable-quic',
-      '--disable-gpu',
-    ],
+    args: CHROMIUM_ARGS,
   });
 }
 
@@ -145,15 +147,7 @@ describe('the board', () => {
     const narrow = await chromium.launch({
       executablePath: CHROMIUM,
       headless: true,
-      args: [
-        ...(process.getuid?.() === 0 ? ['--no-sandbox'] : []),
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--no-first-run',
-        '--disable-quic',
-        '--disable-gpu',
-      ],
+      args: CHROMIUM_ARGS,
     });
     try {
       const page = await narrow.newPage({ viewport: { width: 390, height: 844 } });
