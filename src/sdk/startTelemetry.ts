@@ -1,5 +1,4 @@
 import { diag, DiagConsoleLogger, metrics, trace } from '@opentelemetry/api';
-import { join } from 'node:path';
 import { logs } from '@opentelemetry/api-logs';
 import { OTLPMetricExporter as OTLPMetricExporterJson } from '@opentelemetry/exporter-metrics-otlp-http';
 import { OTLPMetricExporter as OTLPMetricExporterProto } from '@opentelemetry/exporter-metrics-otlp-proto';
@@ -138,26 +137,14 @@ function start(options: TelemetrySetupOptions, env: OtelEnv, undoGlobalContext: 
 
   // Console output is for a look while developing: the stock batch processors, a queue large enough for a demo.
   const batchOptions = { maxQueueSize: 65_536, maxExportBatchSize: options.maxExportBatchSize };
-  // An unusable spool folder (a regular file, no permission) must not stop the app: delivery then works from memory only.
-  let spoolWarned = false;
+  // The spool itself copes with an unusable folder (memory-only delivery, one warning); anything
+  // else that keeps a pipeline from starting costs that signal, never the app.
   const withSpool = <T>(signal: 'traces' | 'logs', create: (config: ReturnType<typeof durable>) => T): T | undefined => {
-    const config = durable(signal);
     try {
-      return create(config);
+      return create(durable(signal));
     } catch (error) {
-      if (!spoolWarned) {
-        spoolWarned = true;
-        diag.warn(
-          `batchtel: spoolDir ${options.spoolDir} cannot be used (${(error as NodeJS.ErrnoException).code ?? String(error)}); spans and logs are delivered from memory only (what memory cannot hold is counted as spool_unavailable)`,
-        );
-      }
-      // A folder under the unusable one: every spool write fails, and the sender keeps those requests in memory.
-      try {
-        return create({ ...config, spoolDir: join(options.spoolDir, '.unusable') });
-      } catch (again) {
-        diag.warn(`batchtel: ${signal} are not exported: their delivery could not start (${String(again)})`);
-        return undefined;
-      }
+      diag.warn(`batchtel: ${signal} are not exported: their delivery could not start (${String(error)})`);
+      return undefined;
     }
   };
   let spanProcessor: SpanProcessor | undefined;

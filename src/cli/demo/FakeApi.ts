@@ -1,7 +1,7 @@
 /**
  * A fake remote API with the behaviour batch loops meet in production: a rate
  * limit answered with 429 and Retry-After, transient 503s, and a slowdown part
- * way through. Deterministic for a given random seed.
+ * way through. Deterministic for a given `randomSeed`.
  */
 export class FakeApiError extends Error {
   constructor(
