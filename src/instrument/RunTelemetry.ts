@@ -275,11 +275,9 @@ export class RunTelemetry implements RunListener {
     if (error.retryAfterMs !== undefined) attributes[ATTR_BATCH_RATE_LIMIT_RETRY_AFTER] = error.retryAfterMs / 1000;
     this.emit(EVENT_EXCEPTION, SeverityNumber.ERROR, attributes, slot ? chunkContext(slot) : this.runContext);
     if (this.options.exceptionSpanEvents && span) {
-      span.addEvent(SPAN_EVENT_EXCEPTION, {
-        [ATTR_EXCEPTION_TYPE]: error.exceptionType,
-        [ATTR_EXCEPTION_MESSAGE]: error.message,
-        ...(error.stack === undefined ? {} : { [ATTR_EXCEPTION_STACKTRACE]: error.stack }),
-      });
+      const eventAttributes: Attributes = { [ATTR_EXCEPTION_TYPE]: error.exceptionType, [ATTR_EXCEPTION_MESSAGE]: error.message };
+      if (error.stack !== undefined) eventAttributes[ATTR_EXCEPTION_STACKTRACE] = error.stack;
+      span.addEvent(SPAN_EVENT_EXCEPTION, eventAttributes);
     }
   }
 
@@ -476,14 +474,7 @@ export class RunTelemetry implements RunListener {
   }
 
   private emit(eventName: string, severityNumber: SeverityNumber, attributes: Attributes, context: Context, timestamp?: number, body?: string): void {
-    this.logger.emit({
-      eventName,
-      severityNumber,
-      severityText: SEVERITY_TEXT[severityNumber],
-      attributes,
-      context,
-      ...(timestamp === undefined ? {} : { timestamp }),
-      ...(body === undefined ? {} : { body }),
-    });
+    // The SDK stamps the time itself when `timestamp` is undefined; an undefined `body` exports as no body.
+    this.logger.emit({ eventName, severityNumber, severityText: SEVERITY_TEXT[severityNumber], attributes, context, timestamp, body });
   }
 }
