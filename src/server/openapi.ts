@@ -102,7 +102,7 @@ function operation(route: Route): Json {
 }
 
 /** The OpenAPI 3.1 description, generated from the router table and its zod schemas. */
-export function buildOpenApi(version: string): Json {
+export function buildOpenApi(version: string): Record<string, unknown> {
   const paths: Record<string, Record<string, Json>> = {};
   for (const route of ROUTES) {
     const path = openApiPath(route.path);

@@ -6,7 +6,7 @@
 import { z } from 'zod';
 import { buildStats, type BatchStats } from '../../api/BatchStats.js';
 import { trackBatch } from '../../api/trackBatch.js';
-import { defaultRegistry } from '../../core/RunRegistry.js';
+import { defaultRegistry, heldRuns } from '../../core/RunRegistry.js';
 import type { Run } from '../../core/Run.js';
 import { defineOperation, startServer, type RunningServer } from '../../server/index.js';
 import { FakeApi } from './FakeApi.js';
@@ -141,7 +141,7 @@ export async function runDemo(options: DemoOptions): Promise<number> {
   const telemetry = startDemoTelemetry();
   // Runs started through POST /create get a terminal line and a summary like the others.
   const created: Run[] = [];
-  const unsubscribe = defaultRegistry.subscribe((event) => {
+  const unsubscribe = heldRuns(defaultRegistry).subscribe((event) => {
     if (event.type === 'created' && event.run.descriptor.operation === resizeImages.name) created.push(event.run);
   });
   const server = await listen(options);
