@@ -31,6 +31,8 @@ type Ctx = {
 type Result = { status?: number; json?: unknown; handled?: true };
 
 const DAY_MS = 86_400_000;
+/** Items per chunk when a create request names none (the OpenAPI text says so). */
+const DEFAULT_CHUNK_SIZE = 50;
 
 /**
  * The control API and board as one request listener.
@@ -235,14 +237,15 @@ export function createBatchHandler(options: BatchHandlerOptions): BatchHandler {
         registry,
       });
       const o = b.options;
-      const runOptions = { batchSize: o.batchSize, retryAttempts: o.retryAttempts, timeout: o.timeout, concurrency: o.concurrency };
+      const chunkSize = o.chunkSize ?? o.batchSize ?? DEFAULT_CHUNK_SIZE;
+      const runOptions = { chunkSize, batchSize: chunkSize, retryAttempts: o.retryAttempts, timeout: o.timeout, concurrency: o.concurrency };
       const context = {
         batch,
         options: runOptions,
         signal: batch.signal,
         process: <T>(items: Iterable<T> | AsyncIterable<T>, handler: Parameters<typeof batch.process<T>>[1]) =>
           batch.process(items, handler, {
-            batchSize: o.batchSize,
+            chunkSize,
             concurrency: o.concurrency,
             retry: { attempts: o.retryAttempts + 1 },
             ...(o.timeout !== undefined ? { timeoutMs: o.timeout } : {}),

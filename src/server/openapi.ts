@@ -18,7 +18,7 @@ const errorSchema: Json = {
             type: 'object',
             required: ['path', 'message', 'code'],
             properties: {
-              path: { type: 'string', description: 'The field, e.g. body.options.batchSize' },
+              path: { type: 'string', description: 'The field, e.g. body.options.chunkSize' },
               message: { type: 'string', description: 'What was wrong: what was expected and what was received; for a misplaced field, where it belongs' },
               code: { type: 'string' },
               expected: { type: 'string' },

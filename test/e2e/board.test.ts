@@ -101,7 +101,7 @@ describe('the board', () => {
         if (calls % 25 === 0) throw Object.assign(new Error('Too Many Requests'), { status: 429, headers: { 'retry-after': '0' } });
         return { quality: 0.8 + (calls % 10) / 50 };
       },
-      { batchSize: 10, concurrency: 2, retry: { attempts: 3, baseDelayMs: 1, maxDelayMs: 5 } },
+      { chunkSize: 10, concurrency: 2, retry: { attempts: 3, baseDelayMs: 1, maxDelayMs: 5 } },
     );
 
     const page = context.pages()[0] ?? (await context.newPage());
