@@ -39,7 +39,7 @@ process.once('SIGINT', stop);
 // A fixed port for the board link; any free one with --once.
 server.listen(once ? 0 : 4480, '127.0.0.1', async () => {
   const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  const body = { operation: 'send_emails', input: { recipients: ['a@example.com', 'b@example.com', 'c@example.com'] }, options: { batchSize: 1 } };
+  const body = { operation: 'send_emails', input: { recipients: ['a@example.com', 'b@example.com', 'c@example.com'] }, options: { chunkSize: 1 } };
   console.log(`board: ${base}/#token=${token}`);
   if (!once) {
     console.log(`curl -X POST -H "Authorization: Bearer ${token}" -H 'content-type: application/json' \\

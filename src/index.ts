@@ -27,7 +27,9 @@ export { createEvents, type Events, type EventOptions, type EventsStats } from '
 export type { EventsOptionsInput as EventsOptions } from './events/options.js';
 export type { EventProblemCode } from './events/EventProblems.js';
 export { ManualClock, systemClock, type Clock } from './core/clock.js';
-export { classifyError, parseRetryAfter, type ErrorInfo } from './core/errors.js';
+export { classifyError, parseRetryAfter, type ClassifyOptions, type ErrorInfo } from './core/errors.js';
 export type { Alert, AlertSeverity } from './core/alert.js';
 export type { RunStatus, ItemStatus } from './core/runTypes.js';
-export { RunRegistry, defaultRegistry, type RegistryEvent } from './core/RunRegistry.js';
+export { RunRegistry, defaultRegistry, type RegistryEvent, type RunRegistryOptions } from './core/RunRegistry.js';
+export type { RunView } from './core/RunView.js';
+export type { BatchRunResult, BatchItemOutcome, BatchAlertGroup, BatchEventPriority } from './semconv.js';

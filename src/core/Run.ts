@@ -17,6 +17,7 @@ import { CancelledError } from './CancelledError.js';
 import { badOutcome, readItemUpdate, readOptions, validAmount, validCount } from './runInput.js';
 import type { RunStatus, RunDescriptor, Chunk, RateLimitHit, ItemStatus, ItemProgress, RunSummary, RunListener, RunConfig } from './runTypes.js';
 import type { Alert } from './alert.js';
+import type { RunView } from './RunView.js';
 
 const RESULTS: ReadonlySet<BatchRunResult> = new Set(Object.values(BATCH_RUN_RESULT_VALUES));
 
@@ -31,7 +32,7 @@ const STATE_DONE = 2;
  * allocation, no listener call. Everything else happens at chunk boundaries,
  * on snapshots (renderer timer, metric collection) and at finish.
  */
-export class Run {
+export class Run implements RunView {
   // Hot fields first: these are all tick() touches.
   private state = STATE_PENDING;
   succeeded = 0;
@@ -78,6 +79,15 @@ export class Run {
 
   get id(): string {
     return this.descriptor.id;
+  }
+  get name(): string {
+    return this.descriptor.name;
+  }
+  get operation(): string {
+    return this.descriptor.operation;
+  }
+  get category(): string | undefined {
+    return this.descriptor.category;
   }
   get signal(): AbortSignal {
     return this.abortController.signal;

@@ -1,11 +1,34 @@
-import type { Run } from './Run.js';
+import { Run } from './Run.js';
+import type { RunView } from './RunView.js';
 
 /** What a registry tells its subscribers. */
 export type RegistryEvent =
-  | { readonly type: 'created'; readonly run: Run }
-  | { readonly type: 'finished'; readonly run: Run }
-  | { readonly type: 'removed'; readonly run: Run };
+  | { readonly type: 'created'; readonly run: RunView }
+  | { readonly type: 'finished'; readonly run: RunView }
+  | { readonly type: 'removed'; readonly run: RunView };
 
+/** A registry event with the run itself, as batchtel's own layers hear it. */
+export type HeldRunEvent = { readonly type: RegistryEvent['type']; readonly run: Run };
+
+/**
+ * The runs behind a registry's views, for batchtel's own layers (the server and
+ * board read chunk statistics and ETAs that a {@link RunView} does not carry).
+ * Not exported from any entry.
+ */
+export interface HeldRuns {
+  get(id: string): Run | undefined;
+  list(): Run[];
+  active(): Run[];
+  subscribe(listener: (event: HeldRunEvent) => void): () => void;
+}
+
+/** The runs a registry holds; see {@link HeldRuns}. */
+export function heldRuns(registry: RunRegistry): HeldRuns {
+  return heldBy(registry);
+}
+let heldBy: (registry: RunRegistry) => HeldRuns;
+
+/** Bounds of a {@link RunRegistry}. */
 export interface RunRegistryOptions {
   /** Finished runs kept for history; the oldest are forgotten first. */
   readonly maxFinished?: number;
@@ -35,7 +58,7 @@ export class RunRegistry {
   private readonly runs = new Map<string, Run>();
   private readonly finishedOrder: string[] = [];
   private readonly addedAt = new Map<string, number>();
-  private readonly listeners = new Set<(event: RegistryEvent) => void>();
+  private readonly listeners = new Set<(event: HeldRunEvent) => void>();
   private readonly maxFinished: number;
   readonly maxRuns: number;
   readonly maxAgeMs: number;
@@ -49,11 +72,13 @@ export class RunRegistry {
     this.maxAgeMs = options.maxAgeMs ?? 60 * 60_000;
   }
 
-  /** Registers a run (runs register themselves with the registry they were given). */
-  add(run: Run): void {
+  /** Registers a run (runs register themselves with the registry they were given); anything but a batchtel run is ignored. */
+  add(run: RunView): void {
     let id: string;
     let now: number;
     try {
+      // instanceof itself can throw (a Proxy trapping getPrototypeOf).
+      if (!(run instanceof Run)) return;
       id = run.id;
       now = run.clock.now();
     } catch {
@@ -70,25 +95,25 @@ export class RunRegistry {
   }
 
   /** The run with this id, if the registry still holds it. */
-  get(id: string): Run | undefined {
-    return typeof id === 'string' ? this.runs.get(id) : undefined;
+  get(id: string): RunView | undefined {
+    return this.run(id);
   }
 
   /** Every run held, oldest first. */
-  list(): Run[] {
-    return [...this.runs.values()];
+  list(): RunView[] {
+    return this.allRuns();
   }
 
   /** The runs not yet finished. */
-  active(): Run[] {
-    return this.list().filter((run) => !run.isFinished);
+  active(): RunView[] {
+    return this.activeRuns();
   }
 
   /** Forgets finished runs that ended before `beforeMs`; returns how many. */
   cleanup(beforeMs: number): number {
     if (typeof beforeMs !== 'number') return 0;
     let removed = 0;
-    for (const run of this.list()) {
+    for (const run of this.allRuns()) {
       if (run.isFinished && run.endTimeMs < beforeMs) {
         this.remove(run.id);
         removed++;
@@ -99,7 +124,7 @@ export class RunRegistry {
 
   /** Forgets a run; returns whether it was there. */
   remove(id: string): boolean {
-    const run = this.get(id);
+    const run = this.run(id);
     if (!run || !run.isFinished) return false;
     this.forget(run);
     return true;
@@ -107,9 +132,34 @@ export class RunRegistry {
 
   /** Calls `listener` on every created, finished and removed run; returns the unsubscribe function. */
   subscribe(listener: (event: RegistryEvent) => void): () => void {
+    return this.listen(listener);
+  }
+
+  static {
+    heldBy = (registry) => ({
+      get: (id) => registry.run(id),
+      list: () => registry.allRuns(),
+      active: () => registry.activeRuns(),
+      subscribe: (listener) => registry.listen(listener),
+    });
+  }
+
+  private listen(listener: (event: HeldRunEvent) => void): () => void {
     if (typeof listener !== 'function') return () => false;
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
+  }
+
+  private run(id: string): Run | undefined {
+    return typeof id === 'string' ? this.runs.get(id) : undefined;
+  }
+
+  private allRuns(): Run[] {
+    return [...this.runs.values()];
+  }
+
+  private activeRuns(): Run[] {
+    return this.allRuns().filter((run) => !run.isFinished);
   }
 
   /** Forgets runs never started older than maxAgeMs; looks at most once a second. */
@@ -158,7 +208,7 @@ export class RunRegistry {
     }
   }
 
-  private publish(event: RegistryEvent): void {
+  private publish(event: HeldRunEvent): void {
     for (const listener of this.listeners) {
       try {
         listener(event);

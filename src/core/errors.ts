@@ -111,11 +111,13 @@ function messageOf(error: unknown): string {
   }
 }
 
+/** What `classifyError` knows besides the error: an explicit status or type, and the time (for Retry-After dates). */
 export interface ClassifyOptions {
   /** Explicit status, as `trackError(batch, error, fatal, status)` in `createBatchProgress`. */
   readonly status?: number | undefined;
   /** Explicit type, as `trackError(..., type)` in `createBatchProgress`. */
   readonly type?: string | undefined;
+  /** Now, in epoch ms: a Retry-After given as a date is measured from it. */
   readonly nowMs: number;
 }
 

@@ -111,7 +111,7 @@ export function formatSummary(run: Run, style: LineStyle, width: number): string
     parts.push(`errors ${byType}`);
   }
   if (stats.rateLimitHits > 0) parts.push(`${stats.rateLimitHits}×429 (waited ${formatDuration(stats.rateLimitWaitMs)})`);
-  if (d.count > 0) parts.push(`batch p50/p95/p99 ${d.quantile(0.5).toFixed(0)}/${d.quantile(0.95).toFixed(0)}/${d.quantile(0.99).toFixed(0)} ms`);
+  if (d.count > 0) parts.push(`chunk p50/p95/p99 ${d.quantile(0.5).toFixed(0)}/${d.quantile(0.95).toFixed(0)}/${d.quantile(0.99).toFixed(0)} ms`);
   const line = parts.join(', ');
   return truncate(style.color && summary?.status !== 'completed' ? `${RED}${line}${RESET}` : line, width);
 }

@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Run } from '../core/Run.js';
-import type { RegistryEvent, RunRegistry } from '../core/RunRegistry.js';
+import { heldRuns, type HeldRunEvent, type HeldRuns, type RunRegistry } from '../core/RunRegistry.js';
 import { cardView } from './views.js';
 
 /** The live event types (a snapshot on connect, the run lifecycle, and removal on cleanup). */
@@ -73,8 +73,10 @@ export class EventHub {
   private readonly maxBufferedBytes: number;
   private readonly maxClients: number;
 
+  private readonly runs: HeldRuns;
+
   constructor(
-    private readonly registry: RunRegistry,
+    registry: RunRegistry,
     private readonly createdAt: (run: Run) => number | undefined,
     options: EventHubOptions = {},
   ) {
@@ -84,7 +86,8 @@ export class EventHub {
     this.maxClients = options.maxClients ?? 1000;
     this.ring = new Array<LiveEvent | undefined>(Math.max(1, options.replaySize ?? 1000));
     this.replayMaxBytes = options.replayMaxBytes ?? 4 * 1024 * 1024;
-    this.unsubscribe = registry.subscribe((event) => this.onRegistry(event));
+    this.runs = heldRuns(registry);
+    this.unsubscribe = this.runs.subscribe((event) => this.onRegistry(event));
     this.timer = setInterval(() => this.sampleProgress(), this.progressIntervalMs);
     this.timer.unref();
     this.heartbeat = setInterval(() => this.broadcast(': keep-alive\n\n'), options.heartbeatMs ?? 15_000);
@@ -121,7 +124,7 @@ export class EventHub {
     let out = 'retry: 2000\n\n';
     const replay = lastEventId === undefined ? undefined : this.since(lastEventId);
     if (replay) for (const event of replay) out += event.frame;
-    else out += frame(this.lastId, 'batch:snapshot', { runs: this.registry.list().map((run) => cardView(run, this.createdAt(run))) });
+    else out += frame(this.lastId, 'batch:snapshot', { runs: this.runs.list().map((run) => cardView(run, this.createdAt(run))) });
     res.write(out);
     this.clients.add(res);
     const drop = () => this.clients.delete(res);
@@ -140,7 +143,7 @@ export class EventHub {
 
   /** Samples progress now (the timer does this on its own). */
   sampleProgress(nowMs?: number): void {
-    for (const run of this.registry.active()) {
+    for (const run of this.runs.active()) {
       const now = nowMs ?? run.clock.now();
       const s = run.stats;
       const fingerprint = `${run.completed}|${s.errors}|${s.rateLimitHits}|${s.retries}`;
@@ -152,7 +155,7 @@ export class EventHub {
     }
   }
 
-  private onRegistry(event: RegistryEvent): void {
+  private onRegistry(event: HeldRunEvent): void {
     const run = event.run;
     if (event.type === 'created') {
       this.publish('batch:created', cardView(run, this.createdAt(run)));

@@ -57,7 +57,7 @@ export function describeReceived(value: unknown): string {
 /**
  * A 400 naming each bad field (`where` prefixes the path: `query`, `body`),
  * what was expected and what was received. An unknown field that the schema
- * knows elsewhere says where it belongs (`batchSize` belongs under `options`).
+ * knows elsewhere says where it belongs (`chunkSize` belongs under `options`).
  */
 export function validationError(error: z.ZodError, where: string, schema?: z.ZodType): HttpError {
   const errors = error.issues.flatMap((issue): ErrorDetail[] => {

@@ -10,6 +10,7 @@ import { HttpError } from './HttpError.js';
  */
 export type AuthOptions = { readonly token: string; readonly readToken?: string } | { readonly disabled: true };
 
+/** What a route needs: no token, the read token (or the write one), or the write token. */
 export type Access = 'none' | 'read' | 'write';
 
 const secret = (field: string) =>

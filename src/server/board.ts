@@ -117,10 +117,10 @@ button.cancel[data-armed="1"] { background: var(--bad); border-color: var(--bad)
     <div class="stats">
       <div class="stat"><div class="k">items/s</div><div class="v ips"></div></div>
       <div class="stat"><div class="k">ETA</div><div class="v eta"></div><div class="sub etaint"></div></div>
-      <div class="stat"><div class="k">retries</div><div class="v retries"></div><div class="sub batches"></div></div>
+      <div class="stat"><div class="k">retries</div><div class="v retries"></div><div class="sub chunks"></div></div>
     </div>
-    <div class="stats lat" title="batch (chunk) duration percentiles">
-      <div class="stat"><div class="k">batch p50</div><div class="v p50"></div></div>
+    <div class="stats lat" title="chunk duration percentiles">
+      <div class="stat"><div class="k">chunk p50</div><div class="v p50"></div></div>
       <div class="stat"><div class="k">p95</div><div class="v p95"></div></div>
       <div class="stat"><div class="k">p99</div><div class="v p99"></div></div>
     </div>
@@ -209,7 +209,7 @@ button.cancel[data-armed="1"] { background: var(--bad); border-color: var(--bad)
     }
     for (const q of ['p50', 'p95', 'p99']) el.querySelector('.' + q).textContent = r.latency.count ? fmtMs(r.latency[q]) : '–';
     el.querySelector('.retries').textContent = String(r.retries);
-    el.querySelector('.batches').textContent = r.latency.count + ' batches';
+    el.querySelector('.chunks').textContent = r.latency.count + ' chunks';
     spark(el.querySelector('.spark'), r.throughput);
     const errs = el.querySelector('.errors');
     const chips = Object.entries(r.errorsByType).sort((a, b) => b[1] - a[1]).map(([k, v]) => '<span class="chip" title="errors by type">' + esc(k) + ' × ' + v + '</span>');

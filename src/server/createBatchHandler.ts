@@ -3,7 +3,7 @@ import type { z } from 'zod';
 import { trackBatch } from '../api/trackBatch.js';
 import { systemClock } from '../core/clock.js';
 import type { Run } from '../core/Run.js';
-import { defaultRegistry } from '../core/RunRegistry.js';
+import { defaultRegistry, heldRuns } from '../core/RunRegistry.js';
 import { VERSION } from '../instrument/version.js';
 import { authorize, issueTicket, parseAuth } from './auth.js';
 import { boardHtml } from './board.js';
@@ -31,6 +31,8 @@ type Ctx = {
 type Result = { status?: number; json?: unknown; handled?: true };
 
 const DAY_MS = 86_400_000;
+/** Items per chunk when a create request names none (the OpenAPI text says so). */
+const DEFAULT_CHUNK_SIZE = 50;
 
 /**
  * The control API and board as one request listener.
@@ -55,6 +57,7 @@ export function createBatchHandler(options: BatchHandlerOptions): BatchHandler {
   const allowedHosts = new Set((options.allowedHosts ?? []).map(hostName));
   const checkHosts = 'disabled' in auth || options.allowedHosts !== undefined;
   const registry = options.registry ?? defaultRegistry;
+  const runs = heldRuns(registry);
   const clock = options.clock ?? systemClock;
   const maxBodyBytes = options.maxBodyBytes ?? 64 * 1024;
   const operations = new Map<string, Operation<any>>();
@@ -68,8 +71,8 @@ export function createBatchHandler(options: BatchHandlerOptions): BatchHandler {
   // created_at is not a run field: the server notes when it first saw each run.
   const createdAt = new WeakMap<Run, number>();
   const created = (run: Run): number | undefined => createdAt.get(run) ?? (run.startTimeMs > 0 ? run.startTimeMs : undefined);
-  for (const run of registry.list()) createdAt.set(run, run.startTimeMs > 0 ? run.startTimeMs : clock.now());
-  const unsubscribe = registry.subscribe((event) => {
+  for (const run of runs.list()) createdAt.set(run, run.startTimeMs > 0 ? run.startTimeMs : clock.now());
+  const unsubscribe = runs.subscribe((event) => {
     if (event.type === 'created') createdAt.set(event.run, clock.now());
   });
   const hub = new EventHub(registry, created, options.events);
@@ -85,7 +88,7 @@ export function createBatchHandler(options: BatchHandlerOptions): BatchHandler {
   let openapi: string | undefined;
 
   const findRun = (id: string): Run => {
-    const run = registry.get(id);
+    const run = runs.get(id);
     if (!run)
       throw new HttpError(404, `no run with id ${JSON.stringify(id)}`, [
         { path: 'params.id', message: 'not found (unknown, or removed by cleanup or history limits)', code: 'not_found' },
@@ -139,7 +142,7 @@ export function createBatchHandler(options: BatchHandlerOptions): BatchHandler {
       const q = query as HistoryQuery;
       const after = q.createdAfter ? Date.parse(q.createdAfter) : undefined;
       const before = q.createdBefore ? Date.parse(q.createdBefore) : undefined;
-      const matching = registry
+      const matching = runs
         .list()
         .filter((run) => {
           if (q.operation !== undefined && run.descriptor.operation !== q.operation) return false;
@@ -156,8 +159,8 @@ export function createBatchHandler(options: BatchHandlerOptions): BatchHandler {
     stats: () => {
       const byStatus: Record<string, number> = Object.fromEntries(RUN_STATUSES.map((s) => [s, 0]));
       const byOperation: Record<string, number> = {};
-      const runs = registry.list();
-      for (const run of runs) {
+      const all = runs.list();
+      for (const run of all) {
         byStatus[run.status] = (byStatus[run.status] ?? 0) + 1;
         byOperation[run.descriptor.operation] = (byOperation[run.descriptor.operation] ?? 0) + 1;
       }
@@ -166,7 +169,7 @@ export function createBatchHandler(options: BatchHandlerOptions): BatchHandler {
         json: {
           success: true,
           stats: {
-            total: runs.length,
+            total: all.length,
             byStatus,
             byOperation,
             completionRate: finished > 0 ? Math.round((byStatus['completed']! / finished) * 10_000) / 10_000 : 0,
@@ -234,20 +237,21 @@ export function createBatchHandler(options: BatchHandlerOptions): BatchHandler {
         registry,
       });
       const o = b.options;
-      const runOptions = { batchSize: o.batchSize, retryAttempts: o.retryAttempts, timeout: o.timeout, concurrency: o.concurrency };
+      const chunkSize = o.chunkSize ?? o.batchSize ?? DEFAULT_CHUNK_SIZE;
+      const runOptions = { chunkSize, batchSize: chunkSize, retryAttempts: o.retryAttempts, timeout: o.timeout, concurrency: o.concurrency };
       const context = {
         batch,
         options: runOptions,
         signal: batch.signal,
         process: <T>(items: Iterable<T> | AsyncIterable<T>, handler: Parameters<typeof batch.process<T>>[1]) =>
           batch.process(items, handler, {
-            batchSize: o.batchSize,
+            chunkSize,
             concurrency: o.concurrency,
             retry: { attempts: o.retryAttempts + 1 },
             ...(o.timeout !== undefined ? { timeoutMs: o.timeout } : {}),
           }),
       };
-      const run = registry.get(batch.id)!;
+      const run = runs.get(batch.id)!;
       // Started after the response is queued: the caller gets the id at once.
       setImmediate(() => {
         Promise.resolve()

@@ -4,6 +4,9 @@ import type { BatchRun, ChunkHandler } from '../api/trackBatch.js';
 
 /** The run options of a create request (`options` in its body), validated. */
 export interface CreateOptions {
+  /** Items per chunk: the request's `chunkSize` (or its deprecated alias `batchSize`), else 50. */
+  readonly chunkSize: number;
+  /** @deprecated The same value as {@link CreateOptions.chunkSize}, under its old name. */
   readonly batchSize: number;
   readonly retryAttempts: number;
   /** Whole-run deadline, ms. */
@@ -18,7 +21,7 @@ export interface OperationContext {
   readonly options: CreateOptions;
   /** Aborts when the run is cancelled (e.g. `POST /api/batch/:id/cancel`). */
   readonly signal: AbortSignal;
-  /** `batch.process()` with the request's batch size, retries, timeout and concurrency. */
+  /** `batch.process()` with the request's chunk size, retries, timeout and concurrency. */
   process<T>(items: Iterable<T> | AsyncIterable<T>, handler: ChunkHandler<T>): Promise<BatchStats>;
 }
 

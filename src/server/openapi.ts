@@ -18,7 +18,7 @@ const errorSchema: Json = {
             type: 'object',
             required: ['path', 'message', 'code'],
             properties: {
-              path: { type: 'string', description: 'The field, e.g. body.options.batchSize' },
+              path: { type: 'string', description: 'The field, e.g. body.options.chunkSize' },
               message: { type: 'string', description: 'What was wrong: what was expected and what was received; for a misplaced field, where it belongs' },
               code: { type: 'string' },
               expected: { type: 'string' },
@@ -102,7 +102,7 @@ function operation(route: Route): Json {
 }
 
 /** The OpenAPI 3.1 description, generated from the router table and its zod schemas. */
-export function buildOpenApi(version: string): Json {
+export function buildOpenApi(version: string): Record<string, unknown> {
   const paths: Record<string, Record<string, Json>> = {};
   for (const route of ROUTES) {
     const path = openApiPath(route.path);

@@ -2,6 +2,7 @@ import type { z } from 'zod';
 import type { Access } from './auth.js';
 import { cleanupBody, createBody, eventsQuery, historyQuery, idParams } from './schemas.js';
 
+/** The name of each route of the control API. */
 export type RouteId = 'board' | 'openapi' | 'events' | 'ticket' | 'history' | 'stats' | 'create' | 'cleanup' | 'getBatch' | 'getResults' | 'getViz' | 'cancel';
 
 /** One route of the control API, as the OpenAPI description lists it. */

@@ -37,7 +37,15 @@ const CREATE_FIELDS = ['operation', 'name', 'description', 'input', 'filters', '
 
 export const createOptions = z
   .looseObject({
-    batchSize: z.number().int().min(1).max(100_000).default(50).describe('Items per chunk'),
+    chunkSize: z.number().int().min(1).max(100_000).optional().meta({ default: 50 }).describe('Items per chunk (default 50)'),
+    batchSize: z
+      .number()
+      .int()
+      .min(1)
+      .max(100_000)
+      .optional()
+      .meta({ deprecated: true })
+      .describe('Deprecated alias of `chunkSize` (a chunk is one slice of the run); `chunkSize` wins when both are given'),
     retryAttempts: z.number().int().min(0).max(20).default(3).describe('Retries of a failed chunk after its first attempt'),
     timeout: z
       .number()

@@ -136,7 +136,7 @@ export function resultsView(run: Run, createdAtMs: number | undefined, nowMs: nu
       tokens: stats.tokens,
       cost: stats.cost,
       performanceMetrics: {
-        /** Mean batch (chunk) duration, ms. */
+        /** Mean chunk duration, ms. */
         averageDuration: stats.batchTimes.avg,
         totalDuration: Math.round(stats.durationMs),
         requestsPerMinute: minutes > 0 ? round(stats.batches / minutes) : 0,

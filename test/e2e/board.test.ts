@@ -5,7 +5,7 @@ import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { trackBatch } from '../../src/api/trackBatch.js';
 import { ManualClock } from '../../src/core/clock.js';
-import { RunRegistry } from '../../src/core/RunRegistry.js';
+import { heldRuns, RunRegistry } from '../../src/core/RunRegistry.js';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express from 'express';
@@ -47,7 +47,7 @@ async function launch(width: number, height: number): Promise<BrowserContext> {
 function finished(name: string, operation: string, result: 'success' | 'failure'): void {
   const clock = new ManualClock(Date.now() - 120_000);
   const batch = trackBatch({ name, operation, total: 500, registry, clock, display: 'none' }).start();
-  const run = registry.get(batch.id)!;
+  const run = heldRuns(registry).get(batch.id)!;
   const chunks = result === 'success' ? 40 : 18;
   for (let i = 0; i < chunks; i++) {
     const chunk = run.beginChunk(i % 2 === 0 ? 12 : 13);
@@ -101,7 +101,7 @@ describe('the board', () => {
         if (calls % 25 === 0) throw Object.assign(new Error('Too Many Requests'), { status: 429, headers: { 'retry-after': '0' } });
         return { quality: 0.8 + (calls % 10) / 50 };
       },
-      { batchSize: 10, concurrency: 2, retry: { attempts: 3, baseDelayMs: 1, maxDelayMs: 5 } },
+      { chunkSize: 10, concurrency: 2, retry: { attempts: 3, baseDelayMs: 1, maxDelayMs: 5 } },
     );
 
     const page = context.pages()[0] ?? (await context.newPage());
@@ -297,7 +297,7 @@ describe('auth disabled (loopback-only): another origin cannot change runs', () 
       await page.goto(`http://localhost:${(evil.address() as AddressInfo).port}/`);
       await expect.poll(() => page.title(), { timeout: 10_000 }).toBe('done');
       expect(victim.signal.aborted).toBe(false);
-      expect(registry.list().map((r) => r.descriptor.name)).toEqual(['Victim']);
+      expect(registry.list().map((r) => r.name)).toEqual(['Victim']);
       // The requests did reach the server, and were refused there.
       expect(hits.filter((h) => h.includes('/api/batch/')).every((h) => /^(403|415) /.test(h) || h.startsWith('0 '))).toBe(true);
 

@@ -243,7 +243,7 @@ describe('hostile input: bounded', () => {
     expect(
       registry
         .list()
-        .map((r) => r.descriptor.name)
+        .map((r) => r.name)
         .sort(),
     ).toEqual(['done 2', 'new', 'running']);
     running.finish();

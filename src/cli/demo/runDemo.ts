@@ -6,7 +6,7 @@
 import { z } from 'zod';
 import { buildStats, type BatchStats } from '../../api/BatchStats.js';
 import { trackBatch } from '../../api/trackBatch.js';
-import { defaultRegistry } from '../../core/RunRegistry.js';
+import { defaultRegistry, heldRuns } from '../../core/RunRegistry.js';
 import type { Run } from '../../core/Run.js';
 import { defineOperation, startServer, type RunningServer } from '../../server/index.js';
 import { FakeApi } from './FakeApi.js';
@@ -27,7 +27,7 @@ interface Job {
   readonly operation: string;
   readonly category: string;
   readonly items: number;
-  readonly batchSize: number;
+  readonly chunkSize: number;
   readonly concurrency: number;
   /** Seconds after the demo starts. */
   readonly startAfter: number;
@@ -51,7 +51,7 @@ function schedule(scale: number, soon: number): Job[] {
       operation: 'sync_users',
       category: 'data_sync',
       items: 3000,
-      batchSize: 25,
+      chunkSize: 25,
       concurrency: 3,
       startAfter: 0,
       api: new FakeApi({ limit: 8, windowMs: 2000, flakiness: 0.03, msPerItem: 6 * scale, slowdownAfter: 60, randomSeed: 1 }),
@@ -61,7 +61,7 @@ function schedule(scale: number, soon: number): Job[] {
       operation: 'annotate_docs',
       category: 'llm',
       items: 900,
-      batchSize: 10,
+      chunkSize: 10,
       concurrency: 2,
       startAfter: 0,
       api: new FakeApi({ limit: 20, windowMs: 1000, flakiness: 0.08, msPerItem: 25 * scale, slowdownAfter: 1000, randomSeed: 2 }),
@@ -71,7 +71,7 @@ function schedule(scale: number, soon: number): Job[] {
       operation: 'import_txs',
       category: 'import',
       items: 40_000,
-      batchSize: 100,
+      chunkSize: 100,
       concurrency: 1,
       startAfter: 0,
       api: new FakeApi({ limit: 1000, windowMs: 1000, flakiness: 0.01, msPerItem: 0.8 * scale, slowdownAfter: 120, randomSeed: 3 }),
@@ -81,7 +81,7 @@ function schedule(scale: number, soon: number): Job[] {
       operation: 'reindex',
       category: 'maintenance',
       items: 6000,
-      batchSize: 50,
+      chunkSize: 50,
       concurrency: 4,
       startAfter: 8,
       api: new FakeApi({ limit: 30, windowMs: 1000, flakiness: 0.02, msPerItem: 2.5 * scale, slowdownAfter: 2000, randomSeed: 4 }),
@@ -91,7 +91,7 @@ function schedule(scale: number, soon: number): Job[] {
       operation: 'export_invoices',
       category: 'export',
       items: 2500,
-      batchSize: 20,
+      chunkSize: 20,
       concurrency: 2,
       startAfter: 20,
       api: new FakeApi({ limit: 15, windowMs: 1000, flakiness: 0.05, msPerItem: 12 * scale, slowdownAfter: 40, randomSeed: 5 }),
@@ -101,7 +101,7 @@ function schedule(scale: number, soon: number): Job[] {
       operation: 'enrich_leads',
       category: 'data_sync',
       items: 1500,
-      batchSize: 15,
+      chunkSize: 15,
       concurrency: 2,
       startAfter: 30,
       stopOnError: true,
@@ -141,7 +141,7 @@ export async function runDemo(options: DemoOptions): Promise<number> {
   const telemetry = startDemoTelemetry();
   // Runs started through POST /create get a terminal line and a summary like the others.
   const created: Run[] = [];
-  const unsubscribe = defaultRegistry.subscribe((event) => {
+  const unsubscribe = heldRuns(defaultRegistry).subscribe((event) => {
     if (event.type === 'created' && event.run.descriptor.operation === resizeImages.name) created.push(event.run);
   });
   const server = await listen(options);
@@ -186,7 +186,7 @@ export async function runDemo(options: DemoOptions): Promise<number> {
           };
         },
         {
-          batchSize: job.batchSize,
+          chunkSize: job.chunkSize,
           concurrency: job.concurrency,
           retry: { attempts: 6, baseDelayMs: 200, maxDelayMs: 3000 },
           signal: controller.signal,
@@ -237,7 +237,7 @@ async function listen(options: DemoOptions): Promise<RunningServer> {
 }
 
 function summary(s: BatchStats): string {
-  return `  ${s.name}: ${s.status}, ${s.succeeded}/${s.total} ok, ${s.failed} failed${s.skipped > 0 ? `, ${s.skipped} skipped` : ''}, ${s.itemsPerSecond} items/s, batch p50/p95/p99 ${s.batchTimes.p50.toFixed(0)}/${s.batchTimes.p95.toFixed(0)}/${s.batchTimes.p99.toFixed(0)} ms, errors ${JSON.stringify(s.errorsByType)}, rate limits ${s.rateLimitHits} (waited ${(s.rateLimitWaitMs / 1000).toFixed(0)} s), retries ${s.retries}`;
+  return `  ${s.name}: ${s.status}, ${s.succeeded}/${s.total} ok, ${s.failed} failed${s.skipped > 0 ? `, ${s.skipped} skipped` : ''}, ${s.itemsPerSecond} items/s, chunk p50/p95/p99 ${s.batchTimes.p50.toFixed(0)}/${s.batchTimes.p95.toFixed(0)}/${s.batchTimes.p99.toFixed(0)} ms, errors ${JSON.stringify(s.errorsByType)}, rate limits ${s.rateLimitHits} (waited ${(s.rateLimitWaitMs / 1000).toFixed(0)} s), retries ${s.retries}`;
 }
 
 function delay(ms: number, signal: AbortSignal): Promise<void> {

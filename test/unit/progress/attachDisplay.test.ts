@@ -55,7 +55,7 @@ describe('attachDisplay', () => {
   it('auto: plain lines without escape codes when the stream is not a TTY', () => {
     const out = show(new Sink(false), 'auto');
     expect(out).not.toMatch(/\x1b/);
-    expect(out).toBe('✔ Job, completed, 10/10 items, 10.0/s, in 1s, 1 failed, errors Error×1, batch p50/p95/p99 1000/1000/1000 ms\n');
+    expect(out).toBe('✔ Job, completed, 10/10 items, 10.0/s, in 1s, 1 failed, errors Error×1, chunk p50/p95/p99 1000/1000/1000 ms\n');
   });
 
   it('auto under CI: plain lines even on a TTY', () => {

@@ -277,7 +277,7 @@ describe('PlainRenderer', () => {
     expect(lines[0]).toMatch(/^Import  ███░░░░░░░   30%  30\/100  10.0\/s/);
     expect(lines[1]).toMatch(/50%  50\/100/);
     expect(lines[2]).toMatch(/80%  80\/100/);
-    expect(lines[3]).toBe('✔ Import, completed, 100/100 items, 10.0/s, in 10s, batch p50/p95/p99 1000/1000/1000 ms');
+    expect(lines[3]).toBe('✔ Import, completed, 100/100 items, 10.0/s, in 10s, chunk p50/p95/p99 1000/1000/1000 ms');
     expect(lines.join('')).not.toMatch(/\x1b/);
   });
 

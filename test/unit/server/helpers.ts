@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { RunRegistry } from '../../../src/core/RunRegistry.js';
+import type { Run } from '../../../src/core/Run.js';
+import { heldRuns, RunRegistry } from '../../../src/core/RunRegistry.js';
 import { ManualClock } from '../../../src/core/clock.js';
 import { defineOperation, startServer, type RunningServer, type StartServerOptions } from '../../../src/server/index.js';
 
@@ -38,15 +39,28 @@ export function gatedOperation() {
   return { operation, open: () => open() };
 }
 
+/** A registry whose get() and list() give the runs themselves, so a test can drive a run the server created. */
+class InspectableRegistry extends RunRegistry {
+  override get(id: string): Run | undefined {
+    return heldRuns(this).get(id);
+  }
+  override list(): Run[] {
+    return heldRuns(this).list();
+  }
+  override active(): Run[] {
+    return heldRuns(this).active();
+  }
+}
+
 export interface TestServer extends RunningServer {
-  readonly registry: RunRegistry;
+  readonly registry: InspectableRegistry;
   readonly clock: ManualClock;
   readonly open: () => void;
   request(path: string, init?: RequestInit & { token?: string | null }): Promise<{ status: number; headers: Headers; body: any }>;
 }
 
 export async function startTestServer(options: Partial<StartServerOptions> = {}): Promise<TestServer> {
-  const registry = new RunRegistry();
+  const registry = new InspectableRegistry();
   const clock = new ManualClock(Date.now());
   const gated = gatedOperation();
   const server = await startServer({
