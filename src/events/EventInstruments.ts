@@ -1,7 +1,7 @@
 import { metrics, type Attributes, type Histogram, type Meter, type MeterProvider, type ObservableResult } from '@opentelemetry/api';
 import { BATCH_METRICS, SCOPE_NAME } from '../semconv.js';
 import { instrumentOptions } from '../instrument/instrumentOptions.js';
-import { VERSION } from '../instrument/version.js';
+import { VERSION } from '../version.js';
 
 /** One attribute set of `batch.events` and the events counted into it, on the caller's side. */
 export interface CountedSeries {

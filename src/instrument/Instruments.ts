@@ -11,7 +11,7 @@ import {
   SCOPE_NAME,
 } from '../semconv.js';
 import { instrumentOptions } from './instrumentOptions.js';
-import { VERSION } from './version.js';
+import { VERSION } from '../version.js';
 import { seriesKey } from './seriesKey.js';
 
 /** One attribute set (operation, category, service) and the runs counting into it. */

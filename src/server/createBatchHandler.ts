@@ -4,7 +4,7 @@ import { trackBatch } from '../api/trackBatch.js';
 import { systemClock } from '../core/clock.js';
 import type { Run } from '../core/Run.js';
 import { defaultRegistry, heldRuns } from '../core/RunRegistry.js';
-import { VERSION } from '../instrument/version.js';
+import { VERSION } from '../version.js';
 import { authorize, issueTicket, parseAuth } from './auth.js';
 import { boardHtml } from './board.js';
 import type { Operation } from './defineOperation.js';
