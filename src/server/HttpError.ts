@@ -36,8 +36,9 @@ export class HttpError extends Error {
       path: cut(e.path),
       message: cut(e.message),
       code: e.code,
-      ...(e.expected !== undefined ? { expected: cut(e.expected) } : {}),
-      ...(e.received !== undefined ? { received: cut(e.received) } : {}),
+      // Left undefined when unknown: JSON.stringify leaves the key out of the response.
+      expected: e.expected === undefined ? undefined : cut(e.expected),
+      received: e.received === undefined ? undefined : cut(e.received),
     }));
     return { success: false, error: cut(this.message), details: { errors } };
   }
