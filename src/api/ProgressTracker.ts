@@ -10,7 +10,8 @@ import { BATCH_ALERT_GROUP_VALUES } from '../semconv.js';
 import { buildStats, type BatchStats } from './BatchStats.js';
 import { createRun } from './createRun.js';
 import { v, type Input, type Output } from '../core/check.js';
-import { parseOptions, registerOptionsPlace, type AlertOptionsInput, type RunOptionsInput, type TelemetryOptionsInput } from './options.js';
+import { parseOptions, registerOptionsPlace } from '../core/parseOptions.js';
+import type { AlertOptionsInput, RunOptionsInput, TelemetryOptionsInput } from './options.js';
 
 /** The file-progress tracker's modes: each one switches work off, not just output. */
 export type TrackingMode = 'minimal' | 'basic' | 'enhanced' | 'comprehensive';

@@ -136,7 +136,7 @@ class ChunkBatchProgress implements BatchProgress {
         );
       }
     }
-    run.finish(options.message === undefined ? {} : { message: options.message });
+    run.finish({ message: options.message });
   }
 
   stats(): BatchStats {

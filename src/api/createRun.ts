@@ -8,7 +8,8 @@ import { defaultRegistry } from '../core/RunRegistry.js';
 import { diagSink } from '../instrument/diagSink.js';
 import { RunTelemetry } from '../instrument/RunTelemetry.js';
 import { attachDisplay } from '../progress/attachDisplay.js';
-import { parseOptions, runOptionsSchema, type RunOptions, type RunOptionsInput } from './options.js';
+import { parseOptions } from '../core/parseOptions.js';
+import { runOptionsSchema, type RunOptions, type RunOptionsInput } from './options.js';
 
 export interface CreatedRun {
   readonly run: Run;

@@ -2,7 +2,8 @@ import type { MeterProvider, TracerProvider } from '@opentelemetry/api';
 import type { LoggerProvider } from '@opentelemetry/api-logs';
 import type { Clock } from '../core/clock.js';
 import type { RunRegistry } from '../core/RunRegistry.js';
-import { describeValue, isObject, type StrictObject, v, type Input, type Issue, type Output, type Schema } from '../core/check.js';
+import { isObject, providerSchema, type StrictObject, v, type Input, type Output, type Schema } from '../core/check.js';
+import { registerOptionsPlace } from '../core/parseOptions.js';
 import { displayOptionsSchema } from '../progress/displayOptions.js';
 
 /**
@@ -12,8 +13,6 @@ import { displayOptionsSchema } from '../progress/displayOptions.js';
  */
 
 const clockSchema = v.custom<Clock>((value) => isObject(value) && typeof value['now'] === 'function', 'expected an object with a now() method');
-const providerSchema = <T>(method: string) =>
-  v.custom<T>((value) => isObject(value) && typeof value[method] === 'function', `expected an OpenTelemetry provider with ${method}()`);
 const registrySchema = v.custom<RunRegistry>((value) => isObject(value) && typeof value['add'] === 'function', 'expected a RunRegistry');
 
 export const metadataSchema = v.record(
@@ -158,59 +157,11 @@ function defaults<S extends StrictObject<Record<string, Schema<unknown, unknown>
   return schema.check({}, [], []);
 }
 
-/** Where each option lives, to point at the right place when one is given in the wrong one. */
-const places = (): ReadonlyArray<readonly [StrictObject<Record<string, Schema<unknown, unknown>>>, string]> => [
-  [runOptionsSchema, 'the batch options (trackBatch, createBatchProgress)'],
-  [telemetryOptionsSchema, '`telemetry` in the batch options'],
-  [alertOptionsSchema, '`alerts` in the batch options'],
-  [processOptionsSchema, 'the process() options: `run.process(items, handler, { … })`'],
-  [retryOptionsSchema, '`retry` in the process() options'],
-  ...extraPlaces,
-];
-const extraPlaces: Array<readonly [StrictObject<Record<string, Schema<unknown, unknown>>>, string]> = [];
+registerOptionsPlace(runOptionsSchema, 'the batch options (trackBatch, createBatchProgress)', 0);
+registerOptionsPlace(telemetryOptionsSchema, '`telemetry` in the batch options', 0);
+registerOptionsPlace(alertOptionsSchema, '`alerts` in the batch options', 0);
+registerOptionsPlace(processOptionsSchema, 'the process() options: `run.process(items, handler, { … })`', 0);
+registerOptionsPlace(retryOptionsSchema, '`retry` in the process() options', 0);
 
-/** Lets another surface's options (events, the file-progress tracker) take part in "belongs in" hints. */
-export function registerOptionsPlace(schema: StrictObject<Record<string, Schema<unknown, unknown>>>, where: string): void {
-  extraPlaces.push([schema, where]);
-}
-
-const valueAt = (input: unknown, path: readonly string[]): unknown => path.reduce<unknown>((value, key) => (isObject(value) ? value[key] : undefined), input);
-
-/** Edit distance up to 2, for "did you mean" on a misspelt option. */
-function near(a: string, b: string): boolean {
-  if (Math.abs(a.length - b.length) > 2) return false;
-  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const row = [i];
-    for (let j = 1; j <= b.length; j++)
-      row[j] = Math.min(previous[j]! + 1, row[j - 1]! + 1, previous[j - 1]! + (a[i - 1]!.toLowerCase() === b[j - 1]!.toLowerCase() ? 0 : 1));
-    previous = row;
-  }
-  return previous[b.length]! <= 2;
-}
-
-function unknownOption(issue: Issue): string {
-  const key = issue.unknownKey!;
-  const field = [...issue.path, key].join('.');
-  const home = places().find(([schema]) => schema !== issue.owner && Object.hasOwn(schema.shape, key));
-  if (home) return `unknown option \`${field}\` here: it belongs in ${home[1]}`;
-  const close = issue.owner ? Object.keys(issue.owner.shape).filter((name) => near(key, name)) : [];
-  const where = issue.path.length ? `\`${issue.path.join('.')}\` takes` : 'known options are';
-  const known = issue.owner ? Object.keys(issue.owner.shape).join(', ') : '';
-  return close.length
-    ? `unknown option \`${field}\`: did you mean \`${[...issue.path, close[0]].join('.')}\`?`
-    : `unknown option \`${field}\` (${where} ${known})`;
-}
-
-/** Validates, or throws one readable error naming each bad field, what it expects and what it got. */
-export function parseOptions<S extends Schema<unknown, unknown>>(schema: S, input: unknown, what: string): Output<S> {
-  const issues: Issue[] = [];
-  const parsed = schema.check(input ?? {}, [], issues);
-  if (issues.length === 0) return parsed as Output<S>;
-  const problems = issues.map((issue) => {
-    if (issue.unknownKey !== undefined) return unknownOption(issue);
-    const field = issue.path.join('.') || '(options)';
-    return `\`${field}\`: ${issue.message}, got ${describeValue(issue.path.length ? valueAt(input, issue.path) : input)}`;
-  });
-  throw new TypeError(`batchtel: invalid ${what}: ${problems.join('; ')}`);
-}
+// src/bullmq/followRun.ts still imports parseOptions from here; it lives in core/parseOptions.ts.
+export { parseOptions } from '../core/parseOptions.js';

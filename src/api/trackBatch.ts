@@ -7,7 +7,8 @@ import type { RunTelemetry } from '../instrument/RunTelemetry.js';
 import { BATCH_RUN_RESULT_VALUES, ERROR_TYPE_VALUES, type BatchItemOutcome, type BatchRunResult } from '../semconv.js';
 import { buildStats, type BatchStats } from './BatchStats.js';
 import { createRun } from './createRun.js';
-import { parseOptions, processOptionsSchema, type ProcessOptions, type ProcessOptionsInput, type RunOptionsInput } from './options.js';
+import { parseOptions } from '../core/parseOptions.js';
+import { processOptionsSchema, type ProcessOptions, type ProcessOptionsInput, type RunOptionsInput } from './options.js';
 
 /** What a chunk handler may report back; returning nothing means every item succeeded. */
 export interface ChunkResult {

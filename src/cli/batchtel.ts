@@ -3,7 +3,7 @@
  * The `batchtel` command. Subcommands: `demo`, `spool status|replay`, `local status|replay`.
  */
 import { parseArgs } from 'node:util';
-import { VERSION } from '../instrument/version.js';
+import { VERSION } from '../version.js';
 import type { ReplayOptions } from './replayTarget.js';
 import { SDK_PEERS } from './sdkPeers.js';
 

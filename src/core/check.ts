@@ -256,16 +256,30 @@ export const v = {
   strictObject: <S extends Shape>(shape: S) => new StrictObject(shape),
 };
 
-/** What was received, briefly: `undefined`, `"abc" (string)`, `0 (number)`, `a function`. */
-export function describeValue(value: unknown): string {
+/** An OpenTelemetry provider option: any object with the `method` that hands out tracers, meters or loggers. */
+export const providerSchema = <T>(method: string): Schema<T> =>
+  v.custom<T>((value) => isObject(value) && typeof value[method] === 'function', `expected an OpenTelemetry provider with ${method}()`);
+
+/**
+ * What was received, briefly, for an error message: `undefined`, `"abc" (string)`,
+ * `0 (number)`, `a function`; JSON cut to `max` characters, the type left out when
+ * `withType` is false. Never throws, whatever the value (a hostile Proxy included).
+ */
+export function describeValue(value: unknown, { max = 60, withType = true }: { readonly max?: number; readonly withType?: boolean } = {}): string {
   if (value === undefined) return 'undefined';
   if (typeof value === 'function') return 'a function';
   let shown: string;
+  let type: string = value === null ? 'null' : typeof value;
   try {
+    if (Array.isArray(value)) type = 'array';
     shown = JSON.stringify(value) ?? String(value);
   } catch {
-    shown = String(value);
+    try {
+      shown = String(value);
+    } catch {
+      shown = '[unprintable]';
+    }
   }
-  if (shown.length > 60) shown = `${shown.slice(0, 57)}...`;
-  return `${shown} (${Array.isArray(value) ? 'array' : value === null ? 'null' : typeof value})`;
+  if (shown.length > max) shown = `${shown.slice(0, max - 3)}...`;
+  return withType ? `${shown} (${type})` : shown;
 }

@@ -1,7 +1,7 @@
-import { metrics, type Attributes, type Histogram, type Meter, type MeterProvider, type ObservableResult } from '@opentelemetry/api';
-import { BATCH_METRICS, SCOPE_NAME } from '../semconv.js';
+import type { Attributes, Histogram, Meter, ObservableResult } from '@opentelemetry/api';
+import { BATCH_METRICS } from '../semconv.js';
 import { instrumentOptions } from '../instrument/instrumentOptions.js';
-import { VERSION } from '../instrument/version.js';
+import { perMeterProvider } from '../instrument/perMeterProvider.js';
 
 /** One attribute set of `batch.events` and the events counted into it, on the caller's side. */
 export interface CountedSeries {
@@ -56,14 +56,5 @@ export class EventInstruments {
   }
 }
 
-const cache = new WeakMap<MeterProvider, EventInstruments>();
-
-/** Instruments for a provider, created on first use: a library must not read the global provider at import time. */
-export function eventInstrumentsFor(provider: MeterProvider = metrics.getMeterProvider()): EventInstruments {
-  let instruments = cache.get(provider);
-  if (!instruments) {
-    instruments = new EventInstruments(provider.getMeter(SCOPE_NAME, VERSION));
-    cache.set(provider, instruments);
-  }
-  return instruments;
-}
+/** Instruments for a provider, created on first use. */
+export const eventInstrumentsFor = perMeterProvider((meter) => new EventInstruments(meter));

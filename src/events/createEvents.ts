@@ -1,6 +1,7 @@
 import { metrics, type Attributes, type AttributeValue, type Histogram } from '@opentelemetry/api';
 import { logs, SeverityNumber, type Logger } from '@opentelemetry/api-logs';
-import { parseOptions } from '../api/options.js';
+import { describeValue } from '../core/check.js';
+import { parseOptions } from '../core/parseOptions.js';
 import {
   ATTR_BATCH_EVENT_MEASURE,
   ATTR_BATCH_EVENT_NAME,
@@ -14,7 +15,7 @@ import {
   SCOPE_NAME,
   type BatchEventPriority,
 } from '../semconv.js';
-import { VERSION } from '../instrument/version.js';
+import { VERSION } from '../version.js';
 import { EventProblems, type EventProblemCode } from './EventProblems.js';
 import { eventInstrumentsFor, type CountedSeries, type EventInstruments, type SeriesSource } from './EventInstruments.js';
 import { EVENT_NAME_PATTERN, MEASURE_PATTERN, eventsOptionsSchema, normalizeEventsInput, type EventsOptions, type EventsOptionsInput } from './options.js';
@@ -137,7 +138,7 @@ class EventsRecorder implements Events, SeriesSource {
     try {
       this.handle(name, attributes, options);
     } catch (error) {
-      this.problems.report('telemetry_failed', `recording event ${describe(name)} failed: ${String(error)}`);
+      this.problems.report('telemetry_failed', `recording event ${describeValue(name)} failed: ${String(error)}`);
     }
   }
 
@@ -150,12 +151,15 @@ class EventsRecorder implements Events, SeriesSource {
     const state = this.names.get(name) ?? this.nameState(name);
     let attrs = attributes;
     if (attrs !== undefined && (typeof attrs !== 'object' || attrs === null)) {
-      this.problems.report('invalid_attributes', `attributes of event ${state.name} must be an object, got ${describe(attrs)}; ignored`);
+      this.problems.report('invalid_attributes', `attributes of event ${state.name} must be an object, got ${describeValue(attrs)}; ignored`);
       attrs = undefined;
     }
     let priority = options?.priority;
     if (priority !== undefined && !PRIORITIES.has(priority)) {
-      this.problems.report('invalid_priority', `priority of event ${state.name} must be high, normal or low, got ${describe(priority)}; taken as the default`);
+      this.problems.report(
+        'invalid_priority',
+        `priority of event ${state.name} must be high, normal or low, got ${describeValue(priority)}; taken as the default`,
+      );
       priority = undefined;
     }
     const errorType = attrs === undefined ? undefined : errorTypeOf(attrs);
@@ -188,7 +192,7 @@ class EventsRecorder implements Events, SeriesSource {
     record: Attributes | undefined,
   ): void {
     if (typeof values !== 'object' || values === null) {
-      this.problems.report('invalid_value', `values of event ${state.name} must be an object of numbers, got ${describe(values)}; ignored`);
+      this.problems.report('invalid_value', `values of event ${state.name} must be an object of numbers, got ${describeValue(values)}; ignored`);
       return;
     }
     for (const key in values) {
@@ -196,13 +200,13 @@ class EventsRecorder implements Events, SeriesSource {
       if (typeof value !== 'number' || !(Math.abs(value) <= MAX_EVENT_VALUE)) {
         this.problems.report(
           'invalid_value',
-          `value ${describe(key)} of event ${state.name} must be a number within ±${MAX_EVENT_VALUE}, got ${describe(value)}; skipped`,
+          `value ${describeValue(key)} of event ${state.name} must be a number within ±${MAX_EVENT_VALUE}, got ${describeValue(value)}; skipped`,
         );
         continue;
       }
       const measure = state.measures.get(key) ?? this.measure(bound, state, key);
       if (measure.duration && value < 0) {
-        this.problems.report('invalid_value', `duration ${describe(key)} of event ${state.name} must not be negative, got ${value}; skipped`);
+        this.problems.report('invalid_value', `duration ${describeValue(key)} of event ${state.name} must not be negative, got ${value}; skipped`);
         continue;
       }
       measure.histogram.record(
@@ -224,7 +228,7 @@ class EventsRecorder implements Events, SeriesSource {
   /** First sight of a name (or an invalid or over-the-limit one, every time: those are not kept). */
   private nameState(name: unknown): NameState {
     if (typeof name !== 'string' || !EVENT_NAME_PATTERN.test(name)) {
-      this.problems.report('invalid_name', `event name ${describe(name)} is not 1-128 letters, digits and _ . : -; counted as ${BATCH_EVENT_OTHER}`);
+      this.problems.report('invalid_name', `event name ${describeValue(name)} is not 1-128 letters, digits and _ . : -; counted as ${BATCH_EVENT_OTHER}`);
       return this.otherName();
     }
     if (!this.spend(`event name ${name}`)) return this.otherName();
@@ -275,7 +279,7 @@ class EventsRecorder implements Events, SeriesSource {
     if (!MEASURE_PATTERN.test(key)) {
       this.problems.report(
         'invalid_value',
-        `value key ${describe(key)} of event ${state.name} is not an identifier (letters, digits, _ and .); recorded as measure ${BATCH_EVENT_OTHER}`,
+        `value key ${describeValue(key)} of event ${state.name} is not an identifier (letters, digits, _ and .); recorded as measure ${BATCH_EVENT_OTHER}`,
       );
       name = BATCH_EVENT_OTHER;
     } else if (!this.spend(`measure ${key} of event ${state.name}`)) {
@@ -330,11 +334,4 @@ function errorTypeOf(attributes: Attributes): string | undefined {
 function present(value: AttributeValue | undefined): string | undefined {
   if (value === undefined || value === null || value === '' || typeof value === 'object') return undefined;
   return String(value);
-}
-
-function describe(value: unknown): string {
-  if (typeof value === 'string') return JSON.stringify(value.length > 60 ? `${value.slice(0, 57)}...` : value);
-  if (typeof value === 'function') return 'a function';
-  if (value === null) return 'null';
-  return typeof value === 'object' ? (Array.isArray(value) ? 'an array' : 'an object') : `${String(value)} (${typeof value})`;
 }

@@ -1,15 +1,12 @@
 import type { MeterProvider } from '@opentelemetry/api';
 import type { LoggerProvider } from '@opentelemetry/api-logs';
-import { isObject, v, type Input, type Output } from '../core/check.js';
-import { registerOptionsPlace } from '../api/options.js';
+import { isObject, providerSchema, v, type Input, type Output } from '../core/check.js';
+import { registerOptionsPlace } from '../core/parseOptions.js';
 
 /**
  * The options of `createEvents`, with their defaults. Checked at construction
  * by `parseOptions`: a wrong option throws one message naming the field.
  */
-
-const providerSchema = <T>(method: string) =>
-  v.custom<T>((value) => isObject(value) && typeof value[method] === 'function', `expected an OpenTelemetry provider with ${method}()`);
 
 /** Event names are metric attribute values: short identifiers the app's code spells, never ids or free text. */
 export const EVENT_NAME_PATTERN = /^[A-Za-z0-9_.:-]{1,128}$/;

@@ -1,5 +1,5 @@
-import type { Attributes, Counter, Histogram, Meter, MeterProvider, ObservableResult, UpDownCounter } from '@opentelemetry/api';
-import { diag, metrics } from '@opentelemetry/api';
+import type { Attributes, Counter, Histogram, Meter, ObservableResult, UpDownCounter } from '@opentelemetry/api';
+import { diag } from '@opentelemetry/api';
 import type { Run } from '../core/Run.js';
 import {
   ATTR_BATCH_ETA_METHOD,
@@ -8,10 +8,9 @@ import {
   BATCH_ITEM_OUTCOME_VALUES,
   ERROR_TYPE_VALUES,
   BATCH_METRICS,
-  SCOPE_NAME,
 } from '../semconv.js';
 import { instrumentOptions } from './instrumentOptions.js';
-import { VERSION } from './version.js';
+import { perMeterProvider } from './perMeterProvider.js';
 import { seriesKey } from './seriesKey.js';
 
 /** One attribute set (operation, category, service) and the runs counting into it. */
@@ -169,14 +168,5 @@ export class Instruments {
   }
 }
 
-const cache = new WeakMap<MeterProvider, Instruments>();
-
-/** Instruments for a provider, created on first use: a library must not read the global provider at import time. */
-export function instrumentsFor(provider: MeterProvider = metrics.getMeterProvider()): Instruments {
-  let instruments = cache.get(provider);
-  if (!instruments) {
-    instruments = new Instruments(provider.getMeter(SCOPE_NAME, VERSION));
-    cache.set(provider, instruments);
-  }
-  return instruments;
-}
+/** Instruments for a provider, created on first use. */
+export const instrumentsFor = perMeterProvider((meter) => new Instruments(meter));

@@ -1,2 +1,2 @@
-/** Instrumentation scope version; a test keeps it equal to package.json's. */
-export const VERSION = '0.1.0';
+// VERSION lives in src/version.ts; src/instrument/RunTelemetry.ts and src/sdk/startTelemetry.ts still import it from here.
+export { VERSION } from '../version.js';

@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import { describeValue } from '../core/check.js';
 import { LIMITS, truncate } from './limits.js';
 
 /** One problem with a request: the field, what was wrong, and (for bad values) what was expected and received. */
@@ -35,23 +36,17 @@ export class HttpError extends Error {
       path: cut(e.path),
       message: cut(e.message),
       code: e.code,
-      ...(e.expected !== undefined ? { expected: cut(e.expected) } : {}),
-      ...(e.received !== undefined ? { received: cut(e.received) } : {}),
+      // Left undefined when unknown: JSON.stringify leaves the key out of the response.
+      expected: e.expected === undefined ? undefined : cut(e.expected),
+      received: e.received === undefined ? undefined : cut(e.received),
     }));
     return { success: false, error: cut(this.message), details: { errors } };
   }
 }
 
-/** A value as an error shows it: JSON, shortened; `nothing` when absent. */
+/** A value as an API error shows it: JSON, shortened to 80 characters, without its type; `nothing` when absent. */
 export function describeReceived(value: unknown): string {
-  if (value === undefined) return 'nothing';
-  let text: string;
-  try {
-    text = JSON.stringify(value) ?? String(value);
-  } catch {
-    text = String(value);
-  }
-  return truncate(text, 80);
+  return value === undefined ? 'nothing' : describeValue(value, { max: 80, withType: false });
 }
 
 /**

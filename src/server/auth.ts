@@ -14,7 +14,7 @@ export type AuthOptions = { readonly token: string; readonly readToken?: string 
 export type Access = 'none' | 'read' | 'write';
 
 const secret = (field: string) =>
-  z.string({ error: (issue) => `\`${field}\` must be a string of at least 16 characters, received ${describeValue(issue.input)}` }).min(16, {
+  z.string({ error: (issue) => `\`${field}\` must be a string of at least 16 characters, received ${describeSecret(issue.input)}` }).min(16, {
     error: (issue) => `\`${field}\` must be a string of at least 16 characters, received a string of ${String((issue.input as string).length)}`,
   });
 
@@ -29,7 +29,7 @@ const authSchema = z.union([
 export function parseAuth(auth: unknown): AuthOptions {
   if (typeof auth !== 'object' || auth === null) {
     throw new TypeError(
-      `batchtel/server: \`auth\` is required: \`{ token: "..." }\`, or \`{ disabled: true }\` for loopback-only use; received ${describeValue(auth)}`,
+      `batchtel/server: \`auth\` is required: \`{ token: "..." }\`, or \`{ disabled: true }\` for loopback-only use; received ${describeSecret(auth)}`,
     );
   }
   const shape = 'disabled' in auth ? authSchema.options[0] : authSchema.options[1];
@@ -45,8 +45,11 @@ export function parseAuth(auth: unknown): AuthOptions {
   return parsed.data;
 }
 
-/** A value as an error message shows it, without its content (it may be a secret). */
-function describeValue(value: unknown): string {
+/**
+ * A token as an error message shows it: its kind and length, never its content
+ * (core's describeValue shows values; a mistyped token is still a secret).
+ */
+function describeSecret(value: unknown): string {
   if (value === null) return 'null';
   if (typeof value === 'number') return `a number`;
   if (typeof value === 'string') return `a string of ${value.length}`;

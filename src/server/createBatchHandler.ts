@@ -4,7 +4,7 @@ import { trackBatch } from '../api/trackBatch.js';
 import { systemClock } from '../core/clock.js';
 import type { Run } from '../core/Run.js';
 import { defaultRegistry, heldRuns } from '../core/RunRegistry.js';
-import { VERSION } from '../instrument/version.js';
+import { VERSION } from '../version.js';
 import { authorize, issueTicket, parseAuth } from './auth.js';
 import { boardHtml } from './board.js';
 import type { Operation } from './defineOperation.js';
@@ -231,8 +231,9 @@ export function createBatchHandler(options: BatchHandlerOptions): BatchHandler {
         ...options.runDefaults,
         name: b.name ?? op.name,
         operation: op.name,
+        // Spread, not `category: op.category`: an operation without one keeps runDefaults' category.
         ...(op.category ? { category: op.category } : {}),
-        ...(total !== undefined ? { total } : {}),
+        total,
         ...(b.description ? { metadata: { ...(options.runDefaults?.metadata ?? {}), description: b.description.slice(0, 256) } } : {}),
         registry,
       });
@@ -248,7 +249,7 @@ export function createBatchHandler(options: BatchHandlerOptions): BatchHandler {
             chunkSize,
             concurrency: o.concurrency,
             retry: { attempts: o.retryAttempts + 1 },
-            ...(o.timeout !== undefined ? { timeoutMs: o.timeout } : {}),
+            timeoutMs: o.timeout,
           }),
       };
       const run = runs.get(batch.id)!;

@@ -19,6 +19,11 @@ const screen = () => tmux('capture-pane', '-p', '-t', SESSION);
 /** The screen and its scrollback: a stale frame pushed into history counts as garbage too. */
 const everything = () => tmux('capture-pane', '-p', '-S', '-', '-t', SESSION);
 
+/** A detached session of `columns` x `rows` running `command` in the repository; it stays open 30 s after, for the captures. */
+function startSession(columns: number, rows: number, command: string): void {
+  tmux('new-session', '-d', '-s', SESSION, '-x', String(columns), '-y', String(rows), `cd ${ROOT} && ${command}; sleep 30`);
+}
+
 async function until(predicate: (text: string) => boolean, timeoutMs: number): Promise<string> {
   const deadline = Date.now() + timeoutMs;
   let text = '';
@@ -61,17 +66,7 @@ afterEach(killServer);
 // (tested in the unit tests); here the point is the bar on a real terminal.
 describe('the live bar in a real terminal (tmux)', () => {
   it('draws one line per concurrent run in place, survives a resize, keeps console.log output, prints each summary once', async () => {
-    tmux(
-      'new-session',
-      '-d',
-      '-s',
-      SESSION,
-      '-x',
-      '100',
-      '-y',
-      '20',
-      `cd ${ROOT} && seq 1 30 && env -u CI node --import tsx test/fixtures/terminal-loop.ts; sleep 30`,
-    );
+    startSession(100, 20, 'seq 1 30 && env -u CI node --import tsx test/fixtures/terminal-loop.ts');
     const during = await until((text) => MAIN_BAR.test(text) && SECOND_BAR.test(text), 20_000);
     expect(during).toMatch(/\d+(\.\d+)?\/s/);
     const live = during.split('\n').filter((line) => MAIN_BAR.test(line) || SECOND_BAR.test(line));
@@ -111,7 +106,7 @@ describe('the live bar in a real terminal (tmux)', () => {
   });
 
   it('keeps every line of chatty stdout/stderr output and leaves no stale frame in the scrollback', async () => {
-    tmux('new-session', '-d', '-s', SESSION, '-x', '80', '-y', '20', `cd ${ROOT} && env -u CI node --import tsx test/fixtures/terminal-chatty.ts; sleep 30`);
+    startSession(80, 20, 'env -u CI node --import tsx test/fixtures/terminal-chatty.ts');
     await until((text) => text.includes('END'), 30_000);
     const lines = everything()
       .split('\n')
@@ -124,17 +119,7 @@ describe('the live bar in a real terminal (tmux)', () => {
   });
 
   it('draws three concurrent runs with an alert above them: the capture in docs/img/terminal.svg', async () => {
-    tmux(
-      'new-session',
-      '-d',
-      '-s',
-      SESSION,
-      '-x',
-      '118',
-      '-y',
-      '9',
-      `cd ${ROOT} && clear && env -u CI SHOWCASE_SCALE=2 node --import tsx test/fixtures/terminal-showcase.ts; sleep 30`,
-    );
+    startSession(118, 9, 'clear && env -u CI SHOWCASE_SCALE=2 node --import tsx test/fixtures/terminal-showcase.ts');
     const bar = (name: string) => new RegExp(`^${name}\\s+█*░*\\s+(\\d+)%`, 'm');
     const pct = (text: string, name: string) => Number(bar(name).exec(text)?.[1] ?? -1);
     // All three runs live, the two with a total past a third, and the rate-limit alert printed above the bars.

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import * as prom from '../../src/prometheusNames.js';
 import * as sc from '../../src/semconv.js';
 import * as entry from '../../src/semconv/index.js';
-import { VERSION } from '../../src/instrument/version.js';
+import { VERSION } from '../../src/version.js';
 import { TELEMETRY_DOC, withTable } from '../../scripts/telemetry-table.js';
 
 const ROOT = new URL('../../', import.meta.url);
