@@ -164,7 +164,9 @@ describe.concurrent('the packed tarball in a consumer project', () => {
             }),
           );
           await slot(() => run('node', [join(app, 'node_modules', dir, 'bin', 'tsc'), '-p', name], app));
-          expect(await slot(() => run('node', [join(app, 'node_modules', dir, 'bin', 'tsc'), '--version'], app))).toMatch(dir === 'ts7' ? /Version 7\./ : /Version 5\.9\./);
+          expect(await slot(() => run('node', [join(app, 'node_modules', dir, 'bin', 'tsc'), '--version'], app))).toMatch(
+            dir === 'ts7' ? /Version 7\./ : /Version 5\.9\./,
+          );
         });
       }
     }
