@@ -1,6 +1,6 @@
 /**
  * Hostile conditions for durable delivery, each with a real producer process
- * (test/fixtures/delivery-producer.ts through startTelemetry) and a real
+ * (test/fixtures/delivery-producer.ts through startTelemetry, bundled) and a real
  * endpoint on loopback: a full disk (a 2 MB tmpfs spool), a read-only spool,
  * an endpoint that answers 200 and then drips a byte every 500 ms, one that
  * answers 200 with a 300 MB body, and one that asks for Retry-After:
@@ -19,9 +19,12 @@ import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { countRecords } from '../../src/sdk/delivery/countRecords.js';
 import type { DeliveryStats } from '../../src/sdk/index.js';
+import { bundledFixture } from '../support/bundledFixture.js';
 import { OtlpSink } from '../support/otlpSink.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+/** test/fixtures/delivery-producer.ts as one bundled file: each start loads it instead of compiling the sources. */
+const PRODUCER = await bundledFixture('test/fixtures/delivery-producer.ts');
 
 /** The producer's `stats` line: its delivery accounting, what it emitted and its peak memory. */
 type Stats = DeliveryStats & { emitted: number; maxRssMb: number };
@@ -47,7 +50,7 @@ function produce(
   stop?: (child: ChildProcess) => void,
 ): Promise<{ stats: Stats; stderr: string; ms: number; code: number | null }> {
   const started = Date.now();
-  const child = spawn(process.execPath, ['--import', 'tsx', 'test/fixtures/delivery-producer.ts'], {
+  const child = spawn(process.execPath, [PRODUCER], {
     cwd: ROOT,
     env: { ...process.env, ENDPOINT: endpoint, PER_TICK: '2000', TICK_MS: '10', SHUTDOWN_MS: '3000', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
