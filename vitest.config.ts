@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
@@ -5,6 +6,10 @@ export default defineConfig({
     // A promise left unhandled anywhere (the delivery path included) is an uncaught
     // exception in the forks that run the tests (projects cannot set execArgv each).
     poolOptions: { forks: { execArgv: ['--unhandled-rejections=strict'] } },
+    // One test file per core (vitest's default leaves one core to its main process, which
+    // mostly waits: on two cores that ran the unit files one at a time). The integration
+    // and e2e projects stay in a single fork each.
+    maxWorkers: availableParallelism(),
     projects: [
       {
         test: {

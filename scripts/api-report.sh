@@ -5,18 +5,18 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 temp=.api-report-temp
-rm -rf "$temp"
-npx tsc -p tsconfig.build.json --emitDeclarationOnly --declaration --declarationMap false --sourceMap false --outDir "$temp/dts"
-local_flag=()
-[ "${1:-}" = "--update" ] && local_flag=(--local)
-status=0
-for config in api-report/*.json; do
-  case "$config" in *api-extractor.base.json) continue ;; esac
-  npx api-extractor run "${local_flag[@]}" --config "$config" >"$temp/$(basename "$config" .json).log" 2>&1 || {
-    status=1
-    cat "$temp/$(basename "$config" .json).log" >&2
-  }
+# The declarations API Extractor reads, emitted incrementally: the folder (gitignored) and its
+# build info are kept between runs, so an unchanged source tree costs no new emit.
+emit() {
+  npx tsc -p tsconfig.build.json --emitDeclarationOnly --declaration --declarationMap false --sourceMap false \
+    --outDir "$temp/dts" --incremental --tsBuildInfoFile "$temp/dts.tsbuildinfo"
+}
+emit
+# Declarations removed by hand under a kept build info would not be emitted again: start over.
+for entry in $(sed -n 's|.*"mainEntryPointFilePath": "<projectFolder>/\(.*\)".*|\1|p' api-report/*.json); do
+  [ -f "$entry" ] || { rm -rf "$temp"; emit; break; }
 done
-[ "$status" -eq 0 ] && rm -rf "$temp"
-[ "$status" -eq 0 ] || echo "batchtel: the public API changed; if that is intended, run npm run api:update and commit api-report/" >&2
-exit "$status"
+if ! node scripts/api-report.mjs "$@"; then
+  echo "batchtel: the public API changed; if that is intended, run npm run api:update and commit api-report/" >&2
+  exit 1
+fi

@@ -4,13 +4,15 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { tmpdir } from 'node:os';
 import { join, posix } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, it } from 'vitest';
+import { limit } from '../support/limit.js';
 
 /**
  * The packed tarball as a newcomer's project meets it: installed from the
  * registry-shaped .tgz, required from CommonJS, imported from ESM, compiled by
  * TypeScript 5.9 and the newest 7.x with skipLibCheck off, and linted by publint
- * and Are The Types Wrong.
+ * and Are The Types Wrong. The checks run concurrently, at most two processes
+ * at a time (each compiler run is CPU-bound; the machine has two cores).
  */
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
@@ -20,7 +22,9 @@ const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
 
 const work = mkdtempSync(join(tmpdir(), 'batchtel-consumer-'));
 const app = join(work, 'app');
+const bare = join(work, 'bare');
 let tarball = '';
+const slot = limit(2);
 
 const exec = promisify(execFile);
 
@@ -47,23 +51,33 @@ beforeAll(async () => {
   tarball = join(work, packed[0]!.filename);
   mkdirSync(app);
   writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'consumer', private: true }));
+  mkdirSync(bare);
+  writeFileSync(join(bare, 'package.json'), JSON.stringify({ name: 'bare', private: true }));
   // An app that uses every entry installs the optional SDK peers itself, as the README says.
   const peers = Object.entries(pkg.peerDependencies).map(([name, range]) => `${name}@${range}`);
-  await run(
-    'npm',
-    [
-      'install',
-      '--no-audit',
-      '--no-fund',
-      '--prefer-offline',
-      tarball,
-      ...peers,
-      `@types/node@${pkg.devDependencies['@types/node']}`,
-      'ts59@npm:typescript@~5.9.3',
-      'ts7@npm:typescript@^7',
-    ],
-    app,
-  );
+  // Side by side: the full app, and a bare one with only the API peer and no Node types.
+  await Promise.all([
+    run(
+      'npm',
+      [
+        'install',
+        '--no-audit',
+        '--no-fund',
+        '--prefer-offline',
+        tarball,
+        ...peers,
+        `@types/node@${pkg.devDependencies['@types/node']}`,
+        'ts59@npm:typescript@~5.9.3',
+        'ts7@npm:typescript@^7',
+      ],
+      app,
+    ),
+    run(
+      'npm',
+      ['install', '--no-audit', '--no-fund', '--prefer-offline', tarball, `@opentelemetry/api@${pkg.peerDependencies['@opentelemetry/api']}`, 'typescript@^7'],
+      bare,
+    ),
+  ]);
   writeFileSync(
     join(app, 'require.cjs'),
     `const out = {};
@@ -106,15 +120,15 @@ export const f = [trackBatch, startTelemetry, createBatchHandler];`,
 
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
-describe('the packed tarball in a consumer project', () => {
-  it('CommonJS `require()` loads every entry (Node 20.19+ requires ES modules)', async () => {
-    const out = JSON.parse(await run('node', ['require.cjs'], app)) as Record<string, number>;
+describe.concurrent('the packed tarball in a consumer project', () => {
+  it('CommonJS `require()` loads every entry (Node 20.19+ requires ES modules)', async ({ expect }) => {
+    const out = JSON.parse(await slot(() => run('node', ['require.cjs'], app))) as Record<string, number>;
     for (const name of ENTRIES) expect(out[name], name).toBeGreaterThan(0);
     expect(out['processed']).toBe(1);
   });
 
-  it('ESM `import` loads every entry', async () => {
-    const out = JSON.parse(await run('node', ['import.mjs'], app)) as Record<string, number>;
+  it('ESM `import` loads every entry', async ({ expect }) => {
+    const out = JSON.parse(await slot(() => run('node', ['import.mjs'], app))) as Record<string, number>;
     for (const name of ENTRIES) expect(out[name], name).toBeGreaterThan(0);
   });
 
@@ -130,7 +144,7 @@ describe('the packed tarball in a consumer project', () => {
   for (const [compiler, dir] of compilers) {
     for (const [resolution, module] of resolutions) {
       for (const types of [undefined, ['node']] as const) {
-        it(`${compiler}, moduleResolution ${resolution}, ${types ? 'types: ["node"]' : 'no types field'}, skipLibCheck off: no errors`, async () => {
+        it(`${compiler}, moduleResolution ${resolution}, ${types ? 'types: ["node"]' : 'no types field'}, skipLibCheck off: no errors`, async ({ expect }) => {
           // CommonJS files may import ES modules from TypeScript 5.8 on, under module nodenext only.
           const files = ['dot.mts', 'all.mts', ...(resolution === 'nodenext' ? ['all.cts'] : [])];
           const name = `tsconfig.${dir}.${resolution}.${types ? 'node' : 'none'}.json`;
@@ -149,47 +163,44 @@ describe('the packed tarball in a consumer project', () => {
               files,
             }),
           );
-          await run('node', [join(app, 'node_modules', dir, 'bin', 'tsc'), '-p', name], app);
-          expect(await run('node', [join(app, 'node_modules', dir, 'bin', 'tsc'), '--version'], app)).toMatch(dir === 'ts7' ? /Version 7\./ : /Version 5\.9\./);
+          await slot(() => run('node', [join(app, 'node_modules', dir, 'bin', 'tsc'), '-p', name], app));
+          expect(await slot(() => run('node', [join(app, 'node_modules', dir, 'bin', 'tsc'), '--version'], app))).toMatch(
+            dir === 'ts7' ? /Version 7\./ : /Version 5\.9\./,
+          );
         });
       }
     }
   }
 
-  it('the instrumentation entry compiles with TypeScript 7.x when Node types are not even installed', async () => {
-    const bare = join(work, 'bare');
-    mkdirSync(bare);
-    writeFileSync(join(bare, 'package.json'), JSON.stringify({ name: 'bare', private: true }));
-    await run(
-      'npm',
-      ['install', '--no-audit', '--no-fund', '--prefer-offline', tarball, `@opentelemetry/api@${pkg.peerDependencies['@opentelemetry/api']}`, 'typescript@^7'],
-      bare,
-    );
+  it('the instrumentation entry compiles with TypeScript 7.x when Node types are not even installed', async ({ expect }) => {
     writeFileSync(join(bare, 'dot.mts'), readFileSync(join(app, 'dot.mts')));
     writeFileSync(
       join(bare, 'tsconfig.json'),
       JSON.stringify({ compilerOptions: { strict: true, skipLibCheck: false, noEmit: true, module: 'nodenext' }, files: ['dot.mts'] }),
     );
-    await run('node', [join(bare, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.json'], bare);
+    await slot(() => run('node', [join(bare, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.json'], bare));
     // The `.` entry installs no SDK package: only the two OpenTelemetry API packages come with it.
     const scoped = readdirSync(join(bare, 'node_modules', '@opentelemetry')).sort();
     expect(scoped).toEqual(['api', 'api-logs']);
     expect(existsSync(join(bare, 'node_modules', 'zod'))).toBe(false);
   });
 
-  it('without the optional SDK peers, `batchtel/sdk` names the package to install', async () => {
-    const bare = join(work, 'bare');
+  it('without the optional SDK peers, `batchtel/sdk` names the package to install', async ({ expect }) => {
     let message = '';
     try {
-      await exec('node', ['--input-type=module', '-e', "await import('batchtel/sdk')"], { cwd: bare, encoding: 'utf8' });
+      await slot(() => exec('node', ['--input-type=module', '-e', "await import('batchtel/sdk')"], { cwd: bare, encoding: 'utf8' }));
     } catch (error) {
       message = (error as { stderr: string }).stderr;
     }
     expect(message).toMatch(/Cannot find (package|module) '@opentelemetry\/[a-z-]+'/);
   });
 
-  it('the tarball holds the LICENSE, and every declaration map points at a source it ships (go to definition lands in src/)', async () => {
+  it('the tarball holds the LICENSE, and every declaration map points at a source it ships (go to definition lands in src/)', async ({ expect }) => {
     const files = (await run('tar', ['-tzf', tarball], work)).split('\n').filter(Boolean);
+    // Unpacked once, to read the maps and the bundle from.
+    const unpacked = join(work, 'unpacked');
+    mkdirSync(unpacked);
+    await run('tar', ['-xzf', tarball, '-C', unpacked], work);
     expect(files).toContain('package/LICENSE');
     expect(files.filter((f) => !/^package\/(dist|src)\//.test(f) && !['package/LICENSE', 'package/README.md', 'package/package.json'].includes(f))).toEqual([]);
     const maps = files.filter((f) => f.endsWith('.map'));
@@ -197,17 +208,17 @@ describe('the packed tarball in a consumer project', () => {
     expect(maps.filter((f) => !f.endsWith('.d.ts.map'))).toEqual([]);
     const dangling: string[] = [];
     for (const map of maps) {
-      const { sources } = JSON.parse(await run('tar', ['-xzOf', tarball, map], work)) as { sources: string[] };
+      const { sources } = JSON.parse(readFileSync(join(unpacked, map), 'utf8')) as { sources: string[] };
       for (const source of sources) if (!files.includes(posix.join(posix.dirname(map), source))) dangling.push(`${map} → ${source}`);
     }
     expect(dangling).toEqual([]);
     // The bundled JavaScript carries no source map comment (no map for it is shipped).
-    const index = await run('tar', ['-xzOf', tarball, 'package/dist/index.js'], work);
+    const index = readFileSync(join(unpacked, 'package/dist/index.js'), 'utf8');
     expect(index).not.toContain('sourceMappingURL');
   });
 
-  it('publint finds nothing to fix in the tarball', async () => {
-    const out = await run(join(ROOT, 'node_modules', '.bin', 'publint'), ['--strict', tarball], ROOT);
+  it('publint finds nothing to fix in the tarball', async ({ expect }) => {
+    const out = await slot(() => run(join(ROOT, 'node_modules', '.bin', 'publint'), ['--strict', tarball], ROOT));
     expect(out).not.toMatch(/Errors|Warnings|Suggestions/);
   });
 
@@ -216,6 +227,6 @@ describe('the packed tarball in a consumer project', () => {
     // (one copy of the run registry, no dual-package hazard): a CommonJS `require()` of them works on
     // Node 20.19+ and type-checks with TypeScript 5.8+ under module nodenext (the .cts case above),
     // which attw's "node16 from CJS" column does not model; every other rule applies.
-    await run(join(ROOT, 'node_modules', '.bin', 'attw'), [tarball, '--format', 'table-flipped', '--ignore-rules', 'cjs-resolves-to-esm'], ROOT);
+    await slot(() => run(join(ROOT, 'node_modules', '.bin', 'attw'), [tarball, '--format', 'table-flipped', '--ignore-rules', 'cjs-resolves-to-esm'], ROOT));
   });
 });

@@ -13,6 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
+import { bundledFixture } from '../support/bundledFixture.js';
 import { OtlpSink } from '../support/otlpSink.js';
 import { collectorBinary, freePort, Stack, waitFor as waitForState } from '../support/stack.js';
 
@@ -23,6 +24,8 @@ const ROOT = fileURLToPath(new URL('../../', import.meta.url));
  */
 const PORT = await freePort();
 const ENDPOINT = `http://127.0.0.1:${PORT}`;
+/** test/fixtures/delivery-producer.ts as one bundled file: each start loads it instead of compiling the sources. */
+const PRODUCER = await bundledFixture('test/fixtures/delivery-producer.ts');
 
 interface Producer {
   readonly child: ChildProcess;
@@ -41,7 +44,7 @@ afterEach(async () => {
 });
 
 function produce(env: Record<string, string>): Producer {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'test/fixtures/delivery-producer.ts'], {
+  const child = spawn(process.execPath, [PRODUCER], {
     cwd: ROOT,
     env: { ...process.env, ENDPOINT, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

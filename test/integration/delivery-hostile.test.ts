@@ -1,6 +1,6 @@
 /**
  * Hostile conditions for durable delivery, each with a real producer process
- * (test/fixtures/delivery-producer.ts through startTelemetry) and a real
+ * (test/fixtures/delivery-producer.ts through startTelemetry, bundled) and a real
  * endpoint on loopback: a full disk (a 2 MB tmpfs spool), a read-only spool,
  * an endpoint that answers 200 and then drips a byte every 500 ms, one that
  * answers 200 with a 300 MB body, and one that asks for Retry-After:
@@ -18,19 +18,16 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { countRecords } from '../../src/sdk/delivery/countRecords.js';
+import type { DeliveryStats } from '../../src/sdk/index.js';
+import { bundledFixture } from '../support/bundledFixture.js';
 import { OtlpSink } from '../support/otlpSink.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+/** test/fixtures/delivery-producer.ts as one bundled file: each start loads it instead of compiling the sources. */
+const PRODUCER = await bundledFixture('test/fixtures/delivery-producer.ts');
 
-interface Stats {
-  emitted: number;
-  delivered: number;
-  dropped: Record<string, number>;
-  pending: number;
-  retries: Record<string, number>;
-  inherited: number;
-  maxRssMb: number;
-}
+/** The producer's `stats` line: its delivery accounting, what it emitted and its peak memory. */
+type Stats = DeliveryStats & { emitted: number; maxRssMb: number };
 
 const children: ChildProcess[] = [];
 const servers: Server[] = [];
@@ -53,7 +50,7 @@ function produce(
   stop?: (child: ChildProcess) => void,
 ): Promise<{ stats: Stats; stderr: string; ms: number; code: number | null }> {
   const started = Date.now();
-  const child = spawn(process.execPath, ['--import', 'tsx', 'test/fixtures/delivery-producer.ts'], {
+  const child = spawn(process.execPath, [PRODUCER], {
     cwd: ROOT,
     env: { ...process.env, ENDPOINT: endpoint, PER_TICK: '2000', TICK_MS: '10', SHUTDOWN_MS: '3000', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -123,14 +120,37 @@ function account(name: string, stats: Stats, spooled: number, extra = ''): void 
   expect(stats.pending).toBe(spooled);
 }
 
+type Produced = Awaited<ReturnType<typeof produce>> & { disk: ReturnType<typeof onDisk> };
+
+/**
+ * Runs the producer to its end with its spool in `env.SPOOL_DIR`, expects a clean exit, and
+ * prints and checks its accounting against what is on disk; `detail` adds to the printed line.
+ */
+async function produceAccounted(
+  name: string,
+  endpoint: string,
+  env: Record<string, string> & { SPOOL_DIR: string },
+  detail: (run: Produced) => string = () => '',
+  stop?: (child: ChildProcess) => void,
+): Promise<Produced> {
+  const result = await produce(endpoint, env, stop);
+  expect(result.code).toBe(0);
+  const run = { ...result, disk: onDisk(env.SPOOL_DIR) };
+  account(name, run.stats, run.disk.records, detail(run));
+  return run;
+}
+
 describe('durable delivery under hostile conditions (a real producer process, loopback only)', () => {
   it('full disk: a 2 MB tmpfs spool with the endpoint down; nothing truncated is kept, everything not on disk is counted lost at exit, the next process sends the rest whole', async () => {
     const dir = tmpfs('size=2m');
     const down = await sink(() => ({ status: 503 }));
-    const first = await produce(down.endpoint, { COUNT: '100000', SPOOL_DIR: dir, MAX_BACKOFF_MS: '200' });
-    expect(first.code).toBe(0);
-    const disk = onDisk(dir);
-    account('full disk', first.stats, disk.records, `; files cut short ${disk.invalid}, .tmp left ${disk.temporary}`);
+    const first = await produceAccounted(
+      'full disk',
+      down.endpoint,
+      { COUNT: '100000', SPOOL_DIR: dir, MAX_BACKOFF_MS: '200' },
+      ({ disk }) => `; files cut short ${disk.invalid}, .tmp left ${disk.temporary}`,
+    );
+    const { disk } = first;
     expect(first.stats.emitted).toBe(100_000);
     expect(disk).toMatchObject({ invalid: 0, temporary: 0 });
     expect(disk.records).toBeGreaterThan(0);
@@ -147,11 +167,8 @@ describe('durable delivery under hostile conditions (a real producer process, lo
   it('read-only spool: memory-only delivery, and what the endpoint (down) did not take is counted lost at exit, not left "pending"', async () => {
     const dir = tmpfs('size=1m,ro');
     const down = await sink(() => ({ status: 503 }));
-    const result = await produce(down.endpoint, { COUNT: '40000', SPOOL_DIR: dir, MAX_BACKOFF_MS: '200', OTEL_LOG_LEVEL: 'warn' });
-    expect(result.code).toBe(0);
-    const disk = onDisk(dir);
-    account('read-only spool', result.stats, disk.records);
-    expect(disk.records).toBe(0);
+    const result = await produceAccounted('read-only spool', down.endpoint, { COUNT: '40000', SPOOL_DIR: dir, MAX_BACKOFF_MS: '200', OTEL_LOG_LEVEL: 'warn' });
+    expect(result.disk.records).toBe(0);
     expect(result.stats.dropped).toEqual({ spool_unavailable: 40_000 });
     expect(result.stderr.match(/spool .* cannot be (used|written)/g)).toHaveLength(1);
     // The exit path says where everything went.
@@ -168,10 +185,12 @@ describe('durable delivery under hostile conditions (a real producer process, lo
       const drip = setInterval(() => response.write(' '), 500);
       response.on('close', () => clearInterval(drip));
     });
-    const result = await produce(endpoint, { COUNT: '6000', SPOOL_DIR: dir, TIMEOUT_MS: '1000', SHUTDOWN_MS: '2000' });
-    expect(result.code).toBe(0);
-    const disk = onDisk(dir);
-    account('slow drip', result.stats, disk.records, `; exited ${result.ms} ms after start, retries ${JSON.stringify(result.stats.retries)}`);
+    const result = await produceAccounted(
+      'slow drip',
+      endpoint,
+      { COUNT: '6000', SPOOL_DIR: dir, TIMEOUT_MS: '1000', SHUTDOWN_MS: '2000' },
+      ({ ms, stats }) => `; exited ${ms} ms after start, retries ${JSON.stringify(stats.retries)}`,
+    );
     expect(result.stats.retries['timeout']).toBeGreaterThan(0);
     expect(result.stats.dropped).toEqual({});
     expect(result.ms).toBeLessThan(20_000);
@@ -199,14 +218,12 @@ describe('durable delivery under hostile conditions (a real producer process, lo
         pour();
       });
     });
-    const result = await produce(endpoint, { COUNT: '10000', SPOOL_DIR: dir });
-    expect(result.code).toBe(0);
-    const disk = onDisk(dir);
-    account(
+    const result = await produceAccounted(
       'huge body',
-      result.stats,
-      disk.records,
-      `; ${requests} requests answered with 300 MB each, ${Math.round(poured / 1048576)} MB got out before the producer hung up, producer peak RSS ${result.stats.maxRssMb} MB`,
+      endpoint,
+      { COUNT: '10000', SPOOL_DIR: dir },
+      ({ stats }) =>
+        `; ${requests} requests answered with 300 MB each, ${Math.round(poured / 1048576)} MB got out before the producer hung up, producer peak RSS ${stats.maxRssMb} MB`,
     );
     expect(result.stats.delivered).toBe(10_000);
     expect(poured).toBeLessThan(requests * 100 * chunk.length);
@@ -217,25 +234,24 @@ describe('durable delivery under hostile conditions (a real producer process, lo
     const dir = mkdtempSync(join(tmpdir(), 'batchtel-hostile-retry-after-'));
     const { sink: s, endpoint } = await sink(() => ({ status: 429, headers: { 'retry-after': '99999999' } }));
     let stopAfterMs = 0;
-    const result = await produce(endpoint, { COUNT: '1', SPOOL_DIR: dir, THEN: 'wait' }, (child) => {
-      const started = Date.now();
-      // A fixed 3 s window, then SIGTERM: how many requests one record caused in it.
-      setTimeout(() => {
-        stopAfterMs = Date.now() - started;
-        child.kill('SIGTERM');
-      }, 3000);
-    });
-    expect(result.code).toBe(0);
-    const disk = onDisk(dir);
-    account(
+    const result = await produceAccounted(
       'Retry-After 99999999',
-      result.stats,
-      disk.records,
-      `; ${s.requests} requests in ${(stopAfterMs / 1000).toFixed(1)} s, TimeoutOverflowWarning lines ${(result.stderr.match(/TimeoutOverflowWarning/g) ?? []).length}`,
+      endpoint,
+      { COUNT: '1', SPOOL_DIR: dir, THEN: 'wait' },
+      ({ stderr }) =>
+        `; ${s.requests} requests in ${(stopAfterMs / 1000).toFixed(1)} s, TimeoutOverflowWarning lines ${(stderr.match(/TimeoutOverflowWarning/g) ?? []).length}`,
+      (child) => {
+        const started = Date.now();
+        // A fixed 3 s window, then SIGTERM: how many requests one record caused in it.
+        setTimeout(() => {
+          stopAfterMs = Date.now() - started;
+          child.kill('SIGTERM');
+        }, 3000);
+      },
     );
     expect(s.requests).toBe(1);
     expect(result.stderr).not.toContain('TimeoutOverflowWarning');
-    expect(disk.records).toBe(1);
+    expect(result.disk.records).toBe(1);
   }, 60_000);
 
   it('an endpoint variable without a scheme: the app runs on and exits normally, one warning names the variable, the records go to the valid endpoint', async () => {
@@ -243,15 +259,18 @@ describe('durable delivery under hostile conditions (a real producer process, lo
     // must never take the app down (it once crashed it with ERR_INVALID_PROTOCOL from the send path).
     const dir = mkdtempSync(join(tmpdir(), 'batchtel-hostile-url-'));
     const { sink: s, endpoint } = await sink();
-    const result = await produce('env', {
-      COUNT: '5000',
-      SPOOL_DIR: dir,
-      OTEL_LOG_LEVEL: 'info',
-      OTEL_EXPORTER_OTLP_ENDPOINT: endpoint,
-      OTEL_EXPORTER_OTLP_LOGS_ENDPOINT: 'collector:4318/v1/logs',
-    });
-    expect(result.code).toBe(0);
-    account('endpoint variable without a scheme', result.stats, onDisk(dir).records, `; endpoint received ${s.logRecords().length}`);
+    const result = await produceAccounted(
+      'endpoint variable without a scheme',
+      'env',
+      {
+        COUNT: '5000',
+        SPOOL_DIR: dir,
+        OTEL_LOG_LEVEL: 'info',
+        OTEL_EXPORTER_OTLP_ENDPOINT: endpoint,
+        OTEL_EXPORTER_OTLP_LOGS_ENDPOINT: 'collector:4318/v1/logs',
+      },
+      () => `; endpoint received ${s.logRecords().length}`,
+    );
     expect(result.stats.delivered).toBe(5000);
     expect(s.logRecords()).toHaveLength(5000);
     expect(result.stderr).not.toMatch(/unhandled|ERR_INVALID_PROTOCOL/i);

@@ -15,6 +15,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { RunRegistry, trackBatch } from '../../src/index.js';
 import { startTelemetry } from '../../src/sdk/index.js';
 import * as sc from '../../src/semconv.js';
+import { bundledFixture } from '../support/bundledFixture.js';
 import { OtlpSink } from '../support/otlpSink.js';
 import { waitFor } from '../support/stack.js';
 
@@ -370,9 +371,9 @@ const MALFORMED: ReadonlyArray<[string, string]> = [
   ['OTEL_LOGRECORD_ATTRIBUTE_COUNT_LIMIT', '-'],
 ];
 
-function runEnvApp(env: Record<string, string>): Promise<{ code: number | null; out: string }> {
+function runEnvApp(app: string, env: Record<string, string>): Promise<{ code: number | null; out: string }> {
   const base = Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith('OTEL_')));
-  const child = spawn(process.execPath, ['--unhandled-rejections=strict', '--import', 'tsx', 'test/fixtures/sdk/env-app.ts'], {
+  const child = spawn(process.execPath, ['--unhandled-rejections=strict', app], {
     cwd: ROOT,
     env: { ...base, APP_SPOOL: tempSpool(), APP_LOCAL: tempSpool(), ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -392,6 +393,8 @@ function runEnvApp(env: Record<string, string>): Promise<{ code: number | null; 
 describe('a malformed OTEL_* variable never takes the app down', () => {
   it('each variable the SDK reads, malformed, in a real process: the app runs on, one warning names the variable', async () => {
     const [, url] = await sink();
+    // test/fixtures/sdk/env-app.ts bundled once: forty starts of one file, not forty tsx compilations.
+    const app = await bundledFixture('test/fixtures/sdk/env-app.ts');
     const results: Array<[string, string, { code: number | null; out: string }]> = [];
     const queue = [...MALFORMED];
     // A few processes at a time: the machine is shared.
@@ -401,7 +404,7 @@ describe('a malformed OTEL_* variable never takes the app down', () => {
           const [name, value] = next;
           // The common endpoint is the sink unless it is the variable under test.
           const env = name === 'OTEL_EXPORTER_OTLP_ENDPOINT' ? { [name]: value } : { OTEL_EXPORTER_OTLP_ENDPOINT: url, [name]: value };
-          results.push([name, value, await runEnvApp(env)]);
+          results.push([name, value, await runEnvApp(app, env)]);
         }
       }),
     );

@@ -37,19 +37,20 @@ afterAll(() => dirs.forEach((dir) => rmSync(dir, { recursive: true, force: true 
 
 describe('the batchtel command', () => {
   it('--version, -v and version print the package version', async () => {
-    for (const flag of ['--version', '-v', 'version']) {
-      const { code, stdout } = await cli([flag]);
-      expect(code).toBe(0);
+    const flags = ['--version', '-v', 'version'];
+    // One process per flag, side by side.
+    const runs = await Promise.all(flags.map((flag) => cli([flag])));
+    for (const [i, { code, stdout }] of runs.entries()) {
+      expect({ flag: flags[i], code }).toEqual({ flag: flags[i], code: 0 });
       expect(stdout.trim()).toBe(pkg.version);
     }
   }, 60_000);
 
   it('<command> --help prints that command’s help and exits 0', async () => {
-    const demo = await cli(['demo', '--help']);
+    const [demo, local] = await Promise.all([cli(['demo', '--help']), cli(['local', '-h'])]);
     expect(demo.code).toBe(0);
     expect(demo.stdout).toContain('--duration <s>');
     expect(demo.stdout).not.toContain('spool replay');
-    const local = await cli(['local', '-h']);
     expect(local.code).toBe(0);
     expect(local.stdout).toContain('local replay');
   }, 60_000);

@@ -1,18 +1,15 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { trackBatch } from '../../../src/api/trackBatch.js';
 import { ManualClock } from '../../../src/core/clock.js';
 import { ATTR_BATCH_RUN_RESULT, ATTR_ERROR_TYPE, METRIC_BATCH_RUN_DURATION, spanNameRun } from '../../../src/semconv.js';
 import { createTestTelemetry, pointWith } from '../../support/otel.js';
-import { startTestServer, waitFor, type TestServer } from './helpers.js';
+import { serverPerTest, startTestServer, waitFor, type TestServer } from './helpers.js';
 
 let s: TestServer;
-beforeEach(async () => {
-  s = await startTestServer();
-});
-afterEach(async () => {
-  s.open();
-  await s.close();
-});
+serverPerTest(
+  (server) => (s = server),
+  () => s,
+);
 
 const create = (body: unknown = { operation: 'gated', input: { items: 100 }, options: { batchSize: 10 } }) =>
   s.request('/api/batch/create', { method: 'POST', body: JSON.stringify(body) });

@@ -1,3 +1,4 @@
+import { afterEach, beforeEach } from 'vitest';
 import { z } from 'zod';
 import type { Run } from '../../../src/core/Run.js';
 import { heldRuns, RunRegistry } from '../../../src/core/RunRegistry.js';
@@ -94,4 +95,18 @@ export async function startTestServer(options: Partial<StartServerOptions> = {})
       return { status: res.status, headers: res.headers, body };
     },
   };
+}
+
+/**
+ * A fresh test server for each test of the file, handed to `use` before the test;
+ * after it, the one `current` returns (a test may have replaced it) is closed, its
+ * gate opened first so no run is left waiting.
+ */
+export function serverPerTest(use: (server: TestServer) => void, current: () => TestServer): void {
+  beforeEach(async () => use(await startTestServer()));
+  afterEach(async () => {
+    const server = current();
+    server.open();
+    await server.close();
+  });
 }

@@ -1,16 +1,13 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ROUTES } from '../../../src/server/index.js';
 import { openApiPath } from '../../../src/server/openapi.js';
-import { startTestServer, type TestServer } from './helpers.js';
+import { serverPerTest, type TestServer } from './helpers.js';
 
 let s: TestServer;
-beforeEach(async () => {
-  s = await startTestServer();
-});
-afterEach(async () => {
-  s.open();
-  await s.close();
-});
+serverPerTest(
+  (server) => (s = server),
+  () => s,
+);
 
 const METHODS = ['get', 'post', 'put', 'patch', 'delete'];
 
