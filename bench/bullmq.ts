@@ -49,7 +49,7 @@ const median = (values: number[]): number => [...values].sort((a, b) => a - b)[M
 async function round(kind: 'plain' | 'batchtel', index: number, ioMs: number): Promise<{ rate: number; cpuUs: number }> {
   const name = `bench-${kind}-${ioMs}-${index}`;
   const queue = new Queue(name, { connection });
-  const run = await startRun({ queue, name: 'bench', total: JOBS, batchSize: 1, bulkSize: 500, jobOptions: { removeOnComplete: true } });
+  const run = await startRun({ queue, name: 'bench', total: JOBS, chunkSize: 1, bulkSize: 500, jobOptions: { removeOnComplete: true } });
   await run.enqueue(Array.from({ length: JOBS }, (_, i) => i));
   const io = () => (ioMs > 0 ? new Promise<void>((resolve) => setTimeout(resolve, ioMs)) : undefined);
   const plain = async (job: Job) => {
@@ -118,7 +118,7 @@ for (const ioMs of [5, 0]) {
 {
   const name = 'bench-follow';
   const queue = new Queue(name, { connection });
-  const run = await startRun({ queue, name: 'bench follow', total: FOLLOW_CHUNKS, batchSize: 1, bulkSize: 500 });
+  const run = await startRun({ queue, name: 'bench follow', total: FOLLOW_CHUNKS, chunkSize: 1, bulkSize: 500 });
   const follower = await followRun({ queue, runId: run.id, run: { display: 'none', alerts: { enabled: true } } });
   await run.enqueue(Array.from({ length: FOLLOW_CHUNKS }, (_, i) => i));
   const worker = new FixtureProcess('bench-worker', 'test/fixtures/bullmq-worker.ts', {

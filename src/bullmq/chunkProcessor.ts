@@ -47,12 +47,11 @@ export interface ChunkProcessorOptions {
 
 /**
  * A BullMQ processor function, and `close()` to finish this process's share of
- * the runs. It takes no per-job signal from BullMQ (that would cost an
- * AbortController per job): the handler's signal is the run's, aborted when the
- * run is cancelled.
+ * the runs. It takes BullMQ's per-job signal (`Worker.cancelJob`): the
+ * handler's signal aborts on that or on the run's cancel, whichever comes first.
  */
 export interface ChunkProcessor<T> {
-  (job: Job<ChunkJobData<T>>, token?: string): Promise<ChunkOutcome>;
+  (job: Job<ChunkJobData<T>>, token: string | undefined, signal: AbortSignal | undefined): Promise<ChunkOutcome>;
   /** Ends this process's share of the runs it worked on and closes its Redis connections; call it after the worker closes. */
   close(): Promise<void>;
 }
@@ -152,56 +151,32 @@ export function chunkProcessor<T>(handler: DistributedChunkHandler<T>, options: 
     }
   };
 
-  const processor = async (job: Job<ChunkJobData<T>>, _token?: string): Promise<ChunkOutcome> => {
+  // Three parameters: BullMQ passes its per-job signal only to processors that declare it.
+  const processor = async (job: Job<ChunkJobData<T>>, _token: string | undefined, jobSignal: AbortSignal | undefined): Promise<ChunkOutcome> => {
     const ref = chunkRefOf(job.data);
     if (!ref) throw new ChunkFailedError('invalid_chunk', `job ${job.id ?? '?'} carries no batchtel chunk (enqueue chunks with startRun)`);
     const share = shareOf(ref, job.queueName);
     const run = share.run;
-    const outcome = (succeeded: number, failed: number, skipped: number, durationMs: number, extra: Partial<ChunkOutcome> = {}): ChunkOutcome => ({
-      batchtel: 1,
-      runId: ref.runId,
-      chunk: ref.chunk,
-      size: ref.size,
-      succeeded,
-      failed,
-      skipped,
-      durationMs,
-      ...extra,
-    });
     if (share.cancelled) {
       run.add(ref.size, 'skipped');
-      return outcome(0, 0, ref.size, 0);
+      return outcomeOf(ref, 0, 0, ref.size, 0);
     }
-    const signal = share.controller.signal;
     share.active++;
     // Counts go to the local run when the chunk settles, not when it opens: an attempt that is retried counts nothing.
     const chunk: Chunk = run.beginChunk(0, ref.chunk);
-    const errors: Record<string, number> = {};
     const started = performance.now();
     // BullMQ counts every start, a stalled or rate-limited one too.
     const attempt = Math.max(job.attemptsMade + 1, job.attemptsStarted ?? 0);
-    const context: DistributedChunkContext = {
-      index: ref.chunk,
-      attempt,
-      signal,
-      runId: ref.runId,
-      job,
-      error: (error, o = {}) => {
-        const info = run.trackError(error, { chunk, ...o });
-        errors[info.errorType] = (errors[info.errorType] ?? 0) + 1;
-      },
-    };
+    const context = new ChunkCall(ref, job, attempt, run, chunk, share.controller.signal, jobSignal);
     try {
-      const result = await share.telemetry.withChunk(chunk, () => {
-        const span = share.telemetry.chunkSpan(chunk);
-        span?.setAttribute(ATTR_BATCH_CHUNK_SIZE, ref.size);
-        // A chunk seen before: failed earlier, or its worker died (BullMQ's stalled-job recovery).
-        if (attempt > 1 || (job.stalledCounter ?? 0) > 0) {
-          span?.addEvent(SPAN_EVENT_CHUNK_RETRY, { [ATTR_BATCH_CHUNK_ATTEMPT]: attempt });
-          run.recordRetry();
-        }
-        return handler(job.data.items, context);
-      });
+      const span = share.telemetry.chunkSpan(chunk);
+      span?.setAttribute(ATTR_BATCH_CHUNK_SIZE, ref.size);
+      // A chunk seen before: failed earlier, or its worker died (BullMQ's stalled-job recovery).
+      if (attempt > 1 || (job.stalledCounter ?? 0) > 0) {
+        span?.addEvent(SPAN_EVENT_CHUNK_RETRY, { [ATTR_BATCH_CHUNK_ATTEMPT]: attempt });
+        run.recordRetry();
+      }
+      const result = await share.telemetry.withChunk(chunk, () => handler(job.data.items, context));
       const failed = clampCount(result?.failed, ref.size);
       const skipped = clampCount(result?.skipped, ref.size - failed);
       const durationMs = performance.now() - started;
@@ -210,10 +185,10 @@ export function chunkProcessor<T>(handler: DistributedChunkHandler<T>, options: 
       run.add(ref.size - failed - skipped);
       if (failed > 0) run.add(failed, 'failure');
       if (skipped > 0) run.add(skipped, 'skipped');
-      const extra: { usage?: ChunkOutcome['usage']; quality?: ChunkOutcome['quality'] } = {};
+      const outcome = outcomeOf(ref, ref.size - failed - skipped, failed, skipped, durationMs, context.errors);
       if (result?.usage) {
         run.recordUsage(result.usage);
-        extra.usage = { inputTokens: result.usage.inputTokens ?? 0, outputTokens: result.usage.outputTokens ?? 0, cost: result.usage.cost ?? 0 };
+        outcome.usage = { inputTokens: result.usage.inputTokens ?? 0, outputTokens: result.usage.outputTokens ?? 0, cost: result.usage.cost ?? 0 };
       }
       if (result?.quality !== undefined) {
         const scores = typeof result.quality === 'number' ? [result.quality] : result.quality;
@@ -226,16 +201,16 @@ export function chunkProcessor<T>(handler: DistributedChunkHandler<T>, options: 
           }
           run.recordQuality(score);
         }
-        extra.quality = { sum, count };
+        outcome.quality = { sum, count };
       }
-      return outcome(ref.size - failed - skipped, failed, skipped, durationMs, { errors, ...extra });
+      return outcome;
     } catch (error) {
       const durationMs = performance.now() - started;
-      if (signal.aborted) {
-        // Cancelled (the run, or this job by BullMQ): the chunk's items are skipped, and the job completes.
+      if (context.aborted) {
+        // Cancelled (the run, or this job through Worker.cancelJob): the chunk's items are skipped, and the job completes.
         run.endChunk(chunk, {});
         run.add(ref.size, 'skipped');
-        return outcome(0, 0, ref.size, durationMs);
+        return outcomeOf(ref, 0, 0, ref.size, durationMs);
       }
       const info: ErrorInfo = run.trackError(error, { chunk });
       if (info.rateLimited) {
@@ -278,4 +253,62 @@ export function workerOptions<O extends WorkerOptions>(options: O): O {
 
 function clampCount(value: unknown, max: number): number {
   return typeof value === 'number' && Number.isInteger(value) && value > 0 ? Math.min(value, max) : 0;
+}
+
+type MutableOutcome = { -readonly [K in keyof ChunkOutcome]: ChunkOutcome[K] };
+
+/** The job's return value; empty parts are left out (BullMQ stores it and publishes it on the event stream). */
+function outcomeOf(ref: ChunkRef, succeeded: number, failed: number, skipped: number, durationMs: number, errors?: Record<string, number>): MutableOutcome {
+  const outcome: MutableOutcome = {
+    batchtel: 1,
+    runId: ref.runId,
+    chunk: ref.chunk,
+    size: ref.size,
+    succeeded,
+    failed,
+    skipped,
+    durationMs: Math.round(durationMs),
+  };
+  if (errors !== undefined) outcome.errors = errors;
+  return outcome;
+}
+
+/** A handler's context: one object per chunk, its signal combined only when the handler reads it. */
+class ChunkCall implements DistributedChunkContext {
+  readonly index: number;
+  readonly runId: string;
+  /** Errors reported in the chunk by `error.type`, made on the first one. */
+  errors: Record<string, number> | undefined;
+  private combined: AbortSignal | undefined;
+
+  constructor(
+    ref: ChunkRef,
+    readonly job: Job,
+    readonly attempt: number,
+    private readonly run: Run,
+    private readonly chunk: Chunk,
+    private readonly runSignal: AbortSignal,
+    private readonly jobSignal: AbortSignal | undefined,
+  ) {
+    this.index = ref.chunk;
+    this.runId = ref.runId;
+  }
+
+  /** Aborts when the run is cancelled or BullMQ cancels this job (`Worker.cancelJob`). */
+  get signal(): AbortSignal {
+    if (!this.jobSignal) return this.runSignal;
+    this.combined ??= AbortSignal.any([this.runSignal, this.jobSignal]);
+    return this.combined;
+  }
+
+  get aborted(): boolean {
+    return this.runSignal.aborted || this.jobSignal?.aborted === true;
+  }
+
+  // A field, not a method: handlers destructure it from the context.
+  readonly error = (error: unknown, options: { status?: number; type?: string } = {}): void => {
+    const info = this.run.trackError(error, { chunk: this.chunk, ...options });
+    this.errors ??= {};
+    this.errors[info.errorType] = (this.errors[info.errorType] ?? 0) + 1;
+  };
 }

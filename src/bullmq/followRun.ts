@@ -25,6 +25,7 @@ import { chunkRefOf, parseTraceparent } from './RunContext.js';
 import { prefixOf } from './startRun.js';
 
 const PRESET_SLOT = Symbol.for('batchtel.presetSpanIds');
+const RESULTS = Object.values(BATCH_RUN_RESULT_VALUES);
 
 const followSchema = z.strictObject({
   queue: z.custom<Queue>((value) => typeof value === 'object' && value !== null && typeof (value as Queue).getJob === 'function', {
@@ -77,12 +78,15 @@ export class RunFollower {
   private timer: NodeJS.Timeout | undefined;
   private reconcileTimer: NodeJS.Timeout | undefined;
   private closed = false;
+  private completing = false;
+  private finisher = false;
   private resolveDone!: (summary: RunSummary) => void;
   /** Resolves with the summary when the last chunk settles (or the run is cancelled and drained). */
   readonly done: Promise<RunSummary>;
 
   constructor(
     readonly run: Run,
+    private readonly telemetry: RunTelemetry,
     private readonly queue: Queue,
     private readonly events: QueueEvents,
     private readonly redis: Redis,
@@ -102,6 +106,13 @@ export class RunFollower {
   /** Items settled so far, across every worker. */
   get completed(): number {
     return this.run.completed;
+  }
+  /**
+   * True in the one follower that finished the run (it emitted the run span and
+   * the summary); false in the others, which only show the final state.
+   */
+  get finishedHere(): boolean {
+    return this.finisher;
   }
   /** The run's progress (0..1), undefined when its total is unknown. */
   progress(): number | undefined {
@@ -270,9 +281,16 @@ export class RunFollower {
   }
 
   private async complete(state: LedgerState): Promise<void> {
-    const result = state.cancelled ? BATCH_RUN_RESULT_VALUES.cancellation : BATCH_RUN_RESULT_VALUES.success;
+    if (this.completing) return;
+    this.completing = true;
+    const ours = state.cancelled ? BATCH_RUN_RESULT_VALUES.cancellation : BATCH_RUN_RESULT_VALUES.success;
+    // One claim per run in Redis: of two followers (or one attached after the end), only the first finishes the run.
+    const claimed = await this.ledger.finish(ours, this.options.retentionMs).catch(() => false);
+    if (!claimed) this.telemetry.release(this.run);
+    this.finisher = claimed;
+    const recorded = claimed ? undefined : (await this.ledger.read().catch(() => state)).finished;
+    const result = RESULTS.find((r) => r === recorded) ?? ours;
     const summary = this.run.finish({ result });
-    await this.ledger.finish(result, this.options.retentionMs).catch(() => undefined);
     this.resolveDone(summary);
     await this.close();
   }
@@ -335,7 +353,7 @@ export async function followRun(input: FollowRunOptionsInput): Promise<RunFollow
     // From where the last follower left off; from the stream's start for the first one.
     lastEventId: state.lastEventId ?? '0',
   });
-  const follower = new RunFollower(run, queue, events, redis, ledger, options);
+  const follower = new RunFollower(run, telemetry, queue, events, redis, ledger, options);
   await follower.begin();
   return follower;
 }

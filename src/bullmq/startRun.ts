@@ -28,9 +28,11 @@ export const startRunOptionsSchema = z.strictObject({
     .string()
     .regex(/^[A-Za-z0-9_-]{1,100}$/, 'expected 1 to 100 letters, digits, _ or -')
     .optional(),
-  /** Items per chunk job. */
-  batchSize: z.number().int().min(1).max(100_000).default(100),
-  /** Chunk jobs per `addBulk` call: what the enqueuer holds in memory at most, with `batchSize`. */
+  /** Items per chunk job (default 100). */
+  chunkSize: z.number().int().min(1).max(100_000).optional(),
+  /** Deprecated alias of `chunkSize` (a chunk is one slice of the run); `chunkSize` wins when both are given. */
+  batchSize: z.number().int().min(1).max(100_000).optional(),
+  /** Chunk jobs per `addBulk` call: what the enqueuer holds in memory at most, with `chunkSize`. */
   bulkSize: z.number().int().min(1).max(10_000).default(100),
   /** BullMQ job name of the chunk jobs. */
   jobName: z.string().min(1).default('batchtel.chunk'),
@@ -77,7 +79,7 @@ export class DistributedRun {
   }
 
   /**
-   * Streams the items onto the queue, `batchSize` per job and `bulkSize` jobs
+   * Streams the items onto the queue, `chunkSize` per job and `bulkSize` jobs
    * per round trip; memory holds one bulk, whatever the run's size. Call once.
    */
   enqueue<T>(items: Iterable<T> | AsyncIterable<T>): Promise<EnqueueResult> {
@@ -97,7 +99,8 @@ export class DistributedRun {
   }
 
   private async enqueueAll<T>(items: Iterable<T> | AsyncIterable<T>): Promise<EnqueueResult> {
-    const { batchSize, bulkSize, jobName } = this.options;
+    const { bulkSize, jobName } = this.options;
+    const chunkSize = this.options.chunkSize ?? this.options.batchSize ?? 100;
     const jobOptions = { ...JOB_DEFAULTS, ...this.options.jobOptions };
     let bulk: { name: string; data: ChunkJobData<T>; opts: JobsOptions }[] = [];
     let chunk: T[] = [];
@@ -125,7 +128,7 @@ export class DistributedRun {
     for await (const item of items) {
       chunk.push(item);
       total++;
-      if (chunk.length >= batchSize) {
+      if (chunk.length >= chunkSize) {
         flushChunk();
         if (bulk.length >= bulkSize && !(await flushBulk())) {
           cancelled = true;
@@ -139,7 +142,7 @@ export class DistributedRun {
     }
     const chunks = (await this.ledger.read()).chunks;
     // When cancelled, the total is what made it onto the queue: the rest was never part of the run.
-    await this.ledger.setEnqueued(cancelled ? Math.min(total, chunks * batchSize) : total);
+    await this.ledger.setEnqueued(cancelled ? Math.min(total, chunks * chunkSize) : total);
     if (cancelled) await cancelChunks(this.queue, this.ledger);
     return { chunks, total: cancelled ? ((await this.ledger.read()).total ?? total) : total, cancelled };
   }

@@ -140,6 +140,7 @@ export class RunTelemetry implements RunListener {
   private runContext: Context;
   private segment: Segment | undefined;
   private itemCounter = 0;
+  private released = false;
 
   constructor(
     private readonly run: Run,
@@ -369,7 +370,20 @@ export class RunTelemetry implements RunListener {
     );
   }
 
+  /**
+   * Stops reporting a run that another process finishes (a second follower of a
+   * distributed run): its gauges stop, and its finish emits nothing here, so
+   * the run has one run span and one summary event.
+   */
+  release(run: Run): void {
+    if (this.released) return;
+    this.released = true;
+    if (this.options.role !== 'contributor') this.instruments.runsActive.add(-1, this.base);
+    this.instruments.untrack(run);
+  }
+
   onFinish(run: Run, summary: RunSummary): void {
+    if (this.released) return;
     if (this.options.role === 'contributor') {
       this.instruments.untrack(run);
       return;

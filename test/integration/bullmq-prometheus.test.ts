@@ -79,7 +79,7 @@ describe('a distributed run in Prometheus (real collector, real Prometheus, real
     processes.push(...workers);
     await Promise.all(workers.map((w) => w.waitFor('ready', (p) => p.events.some((e) => e.ev === 'ready'), 60_000)));
     const queue = new Queue(name, { connection: redis.connection });
-    const run = await startRun({ queue, name: 'Scenario E', operation: 'scenario_e', total, batchSize: 50 });
+    const run = await startRun({ queue, name: 'Scenario E', operation: 'scenario_e', total, chunkSize: 50 });
     const follower = new FixtureProcess('follower', 'test/fixtures/bullmq-follower.ts', {
       ...common,
       RUN_ID: run.id,

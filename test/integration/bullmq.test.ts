@@ -7,10 +7,10 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Queue } from 'bullmq';
+import { Queue, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startRun } from '../../src/bullmq/index.js';
+import { chunkJobId, chunkProcessor, startRun, workerOptions, type ChunkOutcome } from '../../src/bullmq/index.js';
 import * as sc from '../../src/semconv.js';
 import { FixtureProcess } from '../support/bullmqProcesses.js';
 import { OtlpSink } from '../support/otlpSink.js';
@@ -138,7 +138,7 @@ describe('distributed runs on BullMQ (real Redis, real bullmq, worker processes)
     const total = 20_000;
     const ws = await workers(4, name, { CONCURRENCY: '4', CHUNK_DELAY_MS: '40', FAIL_EVERY: '5', RATE_LIMIT_EVERY: '97', RETRY_AFTER_S: '1' });
     const queue = new Queue(name, { connection: redis.connection });
-    const run = await startRun({ queue, name: 'Scenario A', operation: 'scenario_a', total, batchSize: 50 });
+    const run = await startRun({ queue, name: 'Scenario A', operation: 'scenario_a', total, chunkSize: 50 });
     const follower = spawnProcess(`${name}-follower`, FOLLOWER, { QUEUE: name, RUN_ID: run.id, SERVICE_NAME: 'batchtel-test-follower' });
     await follower.waitFor('board', (p) => p.events.some((e) => e.ev === 'board'), 60_000);
     const board = readBoardEvents(String(follower.events.find((e) => e.ev === 'board')!['url']), 'test-token-0123456789');
@@ -236,7 +236,7 @@ describe('distributed runs on BullMQ (real Redis, real bullmq, worker processes)
     const total = 3000;
     const ws = await workers(3, name, { CONCURRENCY: '2', CHUNK_DELAY_MS: '300', FAIL_EVERY: '5', LOCK_MS: '2000', STALLED_INTERVAL_MS: '1000' });
     const queue = new Queue(name, { connection: redis.connection });
-    const run = await startRun({ queue, name: 'Scenario B', operation: 'scenario_b', total, batchSize: 50 });
+    const run = await startRun({ queue, name: 'Scenario B', operation: 'scenario_b', total, chunkSize: 50 });
     const follower = spawnProcess(`${name}-follower`, FOLLOWER, { QUEUE: name, RUN_ID: run.id, SERVICE_NAME: 'batchtel-test-follower' });
     await follower.waitFor('following', (p) => p.events.some((e) => e.ev === 'following'), 60_000);
     await run.enqueue(Array.from({ length: total }, (_, i) => i));
@@ -285,7 +285,7 @@ describe('distributed runs on BullMQ (real Redis, real bullmq, worker processes)
     const total = 10_000;
     const ws = await workers(2, name, { CONCURRENCY: '4', CHUNK_DELAY_MS: '150', FAIL_EVERY: '5' });
     const queue = new Queue(name, { connection: redis.connection });
-    const run = await startRun({ queue, name: 'Scenario C', operation: 'scenario_c', total, batchSize: 50 });
+    const run = await startRun({ queue, name: 'Scenario C', operation: 'scenario_c', total, chunkSize: 50 });
     const first = spawnProcess(`${name}-follower-1`, FOLLOWER, { QUEUE: name, RUN_ID: run.id, SERVICE_NAME: 'batchtel-test-follower' });
     await first.waitFor('following', (p) => p.events.some((e) => e.ev === 'following'), 60_000);
     await run.enqueue(Array.from({ length: total }, (_, i) => i));
@@ -319,7 +319,7 @@ describe('distributed runs on BullMQ (real Redis, real bullmq, worker processes)
     const total = 5000;
     const ws = await workers(2, name, { CONCURRENCY: '2', CHUNK_DELAY_MS: '400', FAIL_EVERY: '5' });
     const queue = new Queue(name, { connection: redis.connection });
-    const run = await startRun({ queue, name: 'Scenario D', operation: 'scenario_d', total, batchSize: 50 });
+    const run = await startRun({ queue, name: 'Scenario D', operation: 'scenario_d', total, chunkSize: 50 });
     const follower = spawnProcess(`${name}-follower`, FOLLOWER, { QUEUE: name, RUN_ID: run.id, SERVICE_NAME: 'batchtel-test-follower' });
     await follower.waitFor('following', (p) => p.events.some((e) => e.ev === 'following'), 60_000);
     await run.enqueue(Array.from({ length: total }, (_, i) => i));
@@ -335,6 +335,74 @@ describe('distributed runs on BullMQ (real Redis, real bullmq, worker processes)
     expect(await queue.getWaitingCount()).toBe(0);
     expect(await queue.getActiveCount()).toBe(0);
     await Promise.all(ws.map((w) => w.stop()));
+    await run.close();
+    await queue.close();
+  });
+
+  it("E: a chunk cancelled through BullMQ's Worker.cancelJob aborts its handler's signal: its items are skipped, the job completes", async () => {
+    const name = 'scenario-e';
+    const queue = new Queue(name, { connection: redis.connection });
+    const run = await startRun({ queue, name: 'Scenario E', operation: 'scenario_e', total: 20, chunkSize: 10 });
+    const started: number[] = [];
+    const aborted: Array<{ chunk: number; reason: unknown }> = [];
+    const processor = chunkProcessor<number>(
+      (_items, ctx) =>
+        new Promise<void>((resolve, reject) => {
+          started.push(ctx.index);
+          // Chunk 1 ends by itself; chunk 0 waits for its abort.
+          if (ctx.index === 1) return resolve();
+          ctx.signal.addEventListener('abort', () => {
+            aborted.push({ chunk: ctx.index, reason: ctx.signal.reason });
+            reject(ctx.signal.reason);
+          });
+        }),
+      { connection: redis.connection },
+    );
+    const worker = new Worker(name, processor, workerOptions({ connection: redis.connection, concurrency: 2 }));
+    const outcomes = new Map<string, ChunkOutcome>();
+    worker.on('completed', (job, result: ChunkOutcome) => outcomes.set(job.id!, result));
+    await run.enqueue(Array.from({ length: 20 }, (_, i) => i));
+    const deadline = Date.now() + 30_000;
+    while (!(started.includes(0) && outcomes.size === 1) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(worker.cancelJob(chunkJobId(run.id, 0), 'operator stop')).toBe(true);
+    while (outcomes.size < 2 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(aborted).toEqual([{ chunk: 0, reason: 'operator stop' }]);
+    expect(outcomes.get(chunkJobId(run.id, 0))).toMatchObject({ chunk: 0, succeeded: 0, failed: 0, skipped: 10 });
+    expect(outcomes.get(chunkJobId(run.id, 1))).toMatchObject({ chunk: 1, succeeded: 10, failed: 0, skipped: 0 });
+    expect(await (await queue.getJob(chunkJobId(run.id, 0)))?.getState()).toBe('completed');
+    await worker.close();
+    await processor.close();
+    await run.close();
+    await queue.close();
+  });
+
+  it('F: two followers at once: both see the final counts, and the run has exactly one summary event and one run span', async () => {
+    const name = 'scenario-f';
+    const total = 2000;
+    const ws = await workers(2, name, { CONCURRENCY: '4', CHUNK_DELAY_MS: '20', FAIL_EVERY: '5' });
+    const queue = new Queue(name, { connection: redis.connection });
+    const run = await startRun({ queue, name: 'Scenario F', operation: 'scenario_f', total, chunkSize: 50 });
+    const followers = [1, 2].map((i) =>
+      spawnProcess(`${name}-follower-${i}`, FOLLOWER, { QUEUE: name, RUN_ID: run.id, SERVICE_NAME: 'batchtel-test-follower' }),
+    );
+    await Promise.all(followers.map((f) => f.waitFor('following', (p) => p.events.some((e) => e.ev === 'following'), 60_000)));
+    await run.enqueue(Array.from({ length: total }, (_, i) => i));
+    for (const follower of followers) {
+      await follower.waitFor('summary', (p) => summaryOf(p) !== undefined, 120_000);
+      const summary = summaryOf(follower)!;
+      expect(summary.result).toBe('success');
+      expect(summary.succeeded + summary.failed + summary.skipped).toBe(total);
+      expect(summary.failed).toBe(8);
+    }
+    await Promise.all(followers.map((f) => f.exited));
+    await Promise.all(ws.map((w) => w.stop()));
+    const runSpans = receivedSpans().filter((s) => s.name === sc.spanNameRun('scenario_f'));
+    expect(runSpans).toHaveLength(1);
+    expect(runSpans[0]!.spanId).toBe(run.context.traceparent.split('-')[2]);
+    const finished = sink.logRecords().filter((r) => r.eventName === sc.EVENT_BATCH_RUN_FINISHED && JSON.stringify(r).includes(run.id));
+    expect(finished).toHaveLength(1);
+    // One of them finished the run; the other one saw it finished.
+    expect(followers.map((f) => f.events.find((e) => e.ev === 'summary')!['finishedHere']).sort()).toEqual([false, true]);
     await run.close();
     await queue.close();
   });

@@ -39,7 +39,7 @@ export async function runDistributedDemo(options: DistributedDemoOptions): Promi
   const queue = new Queue('batchtel-demo', { connection });
   const children: ChildProcess[] = [];
   try {
-    const run = await startRun({ queue, name: 'Distributed sync', operation: 'distributed_sync', total: options.items, batchSize: 50 });
+    const run = await startRun({ queue, name: 'Distributed sync', operation: 'distributed_sync', total: options.items, chunkSize: 50 });
     const here = fileURLToPath(import.meta.url);
     const workerFile = join(here, '..', here.endsWith('.ts') ? 'distributedWorker.ts' : 'distributedWorker.js');
     for (let i = 0; i < options.workers; i++) {
