@@ -9,7 +9,7 @@ import type { Attributes } from '@opentelemetry/api';
 import { ProtoWriter } from './ProtoWriter.js';
 
 /** Attributes of one message, each a KeyValue (`field`: the message's attributes field). */
-export function writeAttributes(w: ProtoWriter, field: number, attributes: Attributes | undefined): void {
+export function writeAttributes(w: ProtoWriter, field: number, attributes: Readonly<Record<string, unknown>> | undefined): void {
   for (const key in attributes) {
     w.begin(field);
     w.tag(1, 2);
@@ -81,7 +81,7 @@ interface ScopeLike {
   readonly name: string;
   readonly version?: string;
   readonly schemaUrl?: string;
-  readonly attributes?: Attributes;
+  readonly attributes?: Readonly<Record<string, unknown>>;
   readonly droppedAttributesCount?: number;
 }
 

@@ -128,7 +128,7 @@ function writeLogRecord(w: ProtoWriter, record: ReadableLogRecord): void {
     w.string(record.severityText);
   }
   if (record.body !== undefined) writeAnyValue(w, 5, record.body, 0);
-  writeAttributes(w, 6, record.attributes as never);
+  writeAttributes(w, 6, record.attributes);
   if (record.droppedAttributesCount) {
     w.tag(7, 0);
     w.uint32(record.droppedAttributesCount);
