@@ -28,19 +28,6 @@ export interface DeliveryState {
   readonly spoolBytes: number;
 }
 
-export const emptyCounts = (): DeliveryCounts => ({
-  inherited: 0,
-  delivered: 0,
-  rejected: 0,
-  dropped: {},
-  spooled: 0,
-  replayed: 0,
-  retries: {},
-  writtenLocally: 0,
-  refused: {},
-  localEvicted: 0,
-});
-
 /** Adds `more` into `into` (counts of a worker that is gone, kept by the one that replaces it). */
 export function addCounts(into: DeliveryCounts, more: DeliveryCounts): void {
   const add = (a: Record<string, number>, b: Record<string, number>) => {

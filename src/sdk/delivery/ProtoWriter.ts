@@ -57,6 +57,20 @@ export class ProtoWriter {
     this.uint32((field << 3) | wire);
   }
 
+  /** A varint field, left out when zero or absent (proto3's default). */
+  varintField(field: number, value: number | undefined): void {
+    if (!value) return;
+    this.tag(field, 0);
+    this.uint32(value);
+  }
+
+  /** A string field, left out when empty or absent. */
+  stringField(field: number, value: string | undefined): void {
+    if (!value) return;
+    this.tag(field, 2);
+    this.string(value);
+  }
+
   /** An int64 varint (negative: ten bytes, two's complement); beyond ±2^63 it is clamped. */
   int64(value: number): void {
     if (value >= 0 && value <= 0x7fffffff) {

@@ -4,9 +4,9 @@ import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { DELIVERY_ERROR_TYPE_VALUES } from '../../semconv.js';
-import { addCounts, emptyCounts, type Delivery, type DeliveryState } from './Delivery.js';
+import { addCounts, type Delivery, type DeliveryState } from './Delivery.js';
 import { createSpoolDelivery, type DeliveryHooks, type DeliverySettings, type SpoolDelivery } from './SpoolDelivery.js';
-import type { DeliveryCounts } from './SpoolSender.js';
+import { emptyCounts, type DeliveryCounts } from './SpoolSender.js';
 import type { SpoolView } from './DeliveryMetrics.js';
 import type { FromWorker, ToWorker } from './workerMessages.js';
 

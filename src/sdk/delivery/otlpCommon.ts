@@ -119,15 +119,9 @@ export function writeScope(w: ProtoWriter, scope: ScopeLike): void {
       s.begin(1, 2);
       s.tag(1, 2);
       s.string(scope.name);
-      if (scope.version) {
-        s.tag(2, 2);
-        s.string(scope.version);
-      }
+      s.stringField(2, scope.version);
       writeAttributes(s, 3, scope.attributes);
-      if (scope.droppedAttributesCount) {
-        s.tag(4, 0);
-        s.uint32(scope.droppedAttributesCount);
-      }
+      s.varintField(4, scope.droppedAttributesCount);
       s.end();
     }),
   );
@@ -173,17 +167,11 @@ export function writeRequest<T extends { resource: ResourceLike; instrumentation
       w.begin(2, 3);
       writeScope(w, scope);
       for (const item of list) writeRecord(w, item);
-      if (scope.schemaUrl) {
-        w.tag(3, 2);
-        w.string(scope.schemaUrl);
-      }
+      w.stringField(3, scope.schemaUrl);
       w.end();
     }
     const schemaUrl = (resource as ResourceLike).schemaUrl;
-    if (schemaUrl) {
-      w.tag(3, 2);
-      w.string(schemaUrl);
-    }
+    w.stringField(3, schemaUrl);
     w.end();
   }
   return w.finish();

@@ -29,10 +29,7 @@ function writeSpan(w: ProtoWriter, span: ReadableSpan): void {
   w.tag(2, 2);
   w.hexBytes(context.spanId);
   const traceState = context.traceState?.serialize();
-  if (traceState) {
-    w.tag(3, 2);
-    w.string(traceState);
-  }
+  w.stringField(3, traceState);
   const parent = span.parentSpanContext;
   if (parent?.spanId) {
     w.tag(4, 2);
@@ -48,10 +45,7 @@ function writeSpan(w: ProtoWriter, span: ReadableSpan): void {
   w.tag(8, 1);
   w.hrTime(span.endTime);
   writeAttributes(w, 9, span.attributes);
-  if (span.droppedAttributesCount) {
-    w.tag(10, 0);
-    w.uint32(span.droppedAttributesCount);
-  }
+  w.varintField(10, span.droppedAttributesCount);
   for (const event of span.events) {
     // Span.Event: 1 time_unix_nano, 2 name, 3 attributes, 4 dropped_attributes_count.
     w.begin(11, 2);
@@ -60,16 +54,10 @@ function writeSpan(w: ProtoWriter, span: ReadableSpan): void {
     w.tag(2, 2);
     w.string(event.name);
     writeAttributes(w, 3, event.attributes);
-    if (event.droppedAttributesCount) {
-      w.tag(4, 0);
-      w.uint32(event.droppedAttributesCount);
-    }
+    w.varintField(4, event.droppedAttributesCount);
     w.end();
   }
-  if (span.droppedEventsCount) {
-    w.tag(12, 0);
-    w.uint32(span.droppedEventsCount);
-  }
+  w.varintField(12, span.droppedEventsCount);
   for (const link of span.links) {
     // Span.Link: 1 trace_id, 2 span_id, 3 trace_state, 4 attributes, 5 dropped_attributes_count, 6 flags.
     w.begin(13, 2);
@@ -78,33 +66,18 @@ function writeSpan(w: ProtoWriter, span: ReadableSpan): void {
     w.tag(2, 2);
     w.hexBytes(link.context.spanId);
     const linkState = link.context.traceState?.serialize();
-    if (linkState) {
-      w.tag(3, 2);
-      w.string(linkState);
-    }
+    w.stringField(3, linkState);
     writeAttributes(w, 4, link.attributes);
-    if (link.droppedAttributesCount) {
-      w.tag(5, 0);
-      w.uint32(link.droppedAttributesCount);
-    }
+    w.varintField(5, link.droppedAttributesCount);
     w.tag(6, 5);
     w.fixed32((link.context.traceFlags & 0xff) | HAS_IS_REMOTE | (link.context.isRemote ? IS_REMOTE : 0));
     w.end();
   }
-  if (span.droppedLinksCount) {
-    w.tag(14, 0);
-    w.uint32(span.droppedLinksCount);
-  }
+  w.varintField(14, span.droppedLinksCount);
   // Status: 2 message, 3 code (the API's codes are OTLP's).
   w.begin(15);
-  if (span.status.message) {
-    w.tag(2, 2);
-    w.string(span.status.message);
-  }
-  if (span.status.code) {
-    w.tag(3, 0);
-    w.uint32(span.status.code);
-  }
+  w.stringField(2, span.status.message);
+  w.varintField(3, span.status.code);
   w.end();
   w.tag(16, 5);
   w.fixed32((context.traceFlags & 0xff) | HAS_IS_REMOTE | (parent?.isRemote ? IS_REMOTE : 0));
@@ -119,20 +92,11 @@ function writeLogRecord(w: ProtoWriter, record: ReadableLogRecord): void {
   w.begin(2, 2);
   w.tag(1, 1);
   w.hrTime(record.hrTime as HrTime);
-  if (record.severityNumber) {
-    w.tag(2, 0);
-    w.uint32(record.severityNumber);
-  }
-  if (record.severityText) {
-    w.tag(3, 2);
-    w.string(record.severityText);
-  }
+  w.varintField(2, record.severityNumber);
+  w.stringField(3, record.severityText);
   if (record.body !== undefined) writeAnyValue(w, 5, record.body, 0);
   writeAttributes(w, 6, record.attributes);
-  if (record.droppedAttributesCount) {
-    w.tag(7, 0);
-    w.uint32(record.droppedAttributesCount);
-  }
+  w.varintField(7, record.droppedAttributesCount);
   const context = record.spanContext;
   if (context) {
     w.tag(8, 5);
@@ -144,10 +108,7 @@ function writeLogRecord(w: ProtoWriter, record: ReadableLogRecord): void {
   }
   w.tag(11, 1);
   w.hrTime(record.hrTimeObserved as HrTime);
-  if (record.eventName) {
-    w.tag(12, 2);
-    w.string(record.eventName);
-  }
+  w.stringField(12, record.eventName);
   w.end();
 }
 
