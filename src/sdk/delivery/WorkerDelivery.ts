@@ -1,6 +1,7 @@
 import { diag } from '@opentelemetry/api';
 import { readdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { DELIVERY_ERROR_TYPE_VALUES } from '../../semconv.js';
@@ -22,7 +23,8 @@ const MAX_RESTARTS = 5;
 export function startExportWorker(settings: DeliverySettings): Worker {
   const here = import.meta.url;
   if (!here.endsWith('.ts')) return new Worker(new URL('../sdk/exportWorker.js', here), { workerData: settings });
-  const tsx = pathToFileURL(createRequire(here).resolve('tsx/esm/api')).href;
+  // tsx's ESM API (its `require` export is the CommonJS build, which cannot load the ESM hooks here).
+  const tsx = pathToFileURL(join(dirname(createRequire(here).resolve('tsx/package.json')), 'dist/esm/api/index.mjs')).href;
   const entry = new URL('./exportWorker.ts', here).href;
   const bootstrap = `import(${JSON.stringify(tsx)}).then((m) => { (m.register ?? m.default.register)(); return import(${JSON.stringify(entry)}); });`;
   return new Worker(bootstrap, { eval: true, workerData: settings });
@@ -64,7 +66,8 @@ export class WorkerDelivery implements Delivery {
     private readonly hooks: DeliveryHooks,
     private readonly start: (settings: DeliverySettings) => Worker = startExportWorker,
   ) {
-    this.spawn();
+    // Started at the first request, or now if the spool holds requests to replay: a signal the app never uses costs no thread.
+    if (this.spoolView().names().length > 0) this.spawn();
   }
 
   get counts(): DeliveryCounts {
@@ -108,6 +111,11 @@ export class WorkerDelivery implements Delivery {
       return;
     }
     if (!this.ready || !this.worker) {
+      if (!this.spawned) this.spawn();
+      if (this.fallback) {
+        (this.fallback as SpoolDelivery).write(body, records);
+        return;
+      }
       this.startQueue.push({ body, records });
       this.updateRef();
       return;
@@ -189,7 +197,10 @@ export class WorkerDelivery implements Delivery {
     this.worker?.postMessage(message);
   }
 
+  private spawned = false;
+
   private spawn(): void {
+    this.spawned = true;
     let worker: Worker;
     try {
       worker = this.start(this.settings);
