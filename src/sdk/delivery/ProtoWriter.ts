@@ -5,13 +5,19 @@
  * filled in, the message moved only when its length needs another byte count
  * than was reserved.
  */
+/** Hex digit values by character code ('0'-'9', 'a'-'f', 'A'-'F'; anything else 0: ids come from the SDK, already checked). */
+const HEX = new Uint8Array(128);
+for (let i = 0; i < 10; i++) HEX[0x30 + i] = i;
+for (let i = 0; i < 6; i++) HEX[0x61 + i] = HEX[0x41 + i] = 10 + i;
+
 export class ProtoWriter {
   buf: Buffer;
   pos = 0;
   private view: DataView;
-  /** Where each open message's reserved length prefix starts, and how many bytes were reserved. */
-  private readonly starts: number[] = [];
-  private readonly reserved: number[] = [];
+  /** Where each open message's reserved length prefix starts, and how many bytes were reserved (messages nest a few deep). */
+  private readonly starts = new Int32Array(128);
+  private readonly reserved = new Uint8Array(128);
+  private depth = 0;
 
   constructor(size = 1 << 20) {
     this.buf = Buffer.allocUnsafeSlow(size);
@@ -20,8 +26,7 @@ export class ProtoWriter {
 
   reset(): void {
     this.pos = 0;
-    this.starts.length = 0;
-    this.reserved.length = 0;
+    this.depth = 0;
   }
 
   /** The bytes written, in a buffer of their own (so it can be transferred to another thread). */
@@ -155,27 +160,29 @@ export class ProtoWriter {
     this.pos += value.length;
   }
 
-  /** A trace or span id given as lower-case hex, written as its bytes. */
+  /** A trace or span id given as hex, written as its bytes (16 or 8: one length byte). */
   hexBytes(hex: string): void {
     const n = hex.length >>> 1;
     this.ensure(n + 1);
     const buf = this.buf;
-    buf[this.pos++] = n;
-    for (let i = 0; i < n; i++) buf[this.pos++] = (nibble(hex.charCodeAt(2 * i)) << 4) | nibble(hex.charCodeAt(2 * i + 1));
+    let p = this.pos;
+    buf[p++] = n;
+    for (let i = 0; i < 2 * n; i += 2) buf[p++] = (HEX[hex.charCodeAt(i) & 0x7f]! << 4) | HEX[hex.charCodeAt(i + 1) & 0x7f]!;
+    this.pos = p;
   }
 
   /** Opens a nested message (its tag written); `reserve` bytes are kept for its length, the usual count for its size. */
   begin(field: number, reserve = 1): void {
     this.tag(field, 2);
     this.ensure(reserve);
-    this.starts.push(this.pos);
-    this.reserved.push(reserve);
+    this.starts[this.depth] = this.pos;
+    this.reserved[this.depth++] = reserve;
     this.pos += reserve;
   }
 
   end(): void {
-    const start = this.starts.pop()!;
-    const reserve = this.reserved.pop()!;
+    const start = this.starts[--this.depth]!;
+    const reserve = this.reserved[this.depth]!;
     const length = this.pos - start - reserve;
     const size = length < 0x80 ? 1 : length < 0x4000 ? 2 : length < 0x200000 ? 3 : length < 0x10000000 ? 4 : 5;
     if (size !== reserve) {
@@ -199,10 +206,4 @@ export class ProtoWriter {
     this.buf.set(value, this.pos);
     this.pos += value.length;
   }
-}
-
-function nibble(c: number): number {
-  // '0'-'9', 'a'-'f', 'A'-'F'; anything else reads as 0 (ids come from the SDK, already validated).
-  if (c <= 0x39) return c - 0x30;
-  return (c | 0x20) - 0x57;
 }

@@ -127,6 +127,18 @@ export function writeScope(w: ProtoWriter, scope: ScopeLike): void {
   );
 }
 
+const scopeKeys = new WeakMap<object, string>();
+
+/** Name, version and schema URL: what tells scopes apart (each scope object's key made once, not per record). */
+function scopeKey(scope: ScopeLike): string {
+  let key = scopeKeys.get(scope);
+  if (key === undefined) {
+    key = `${scope.name}@${scope.version ?? ''}:${scope.schemaUrl ?? ''}`;
+    scopeKeys.set(scope, key);
+  }
+  return key;
+}
+
 /** Records grouped by resource, then scope (name, version, schema URL), in first-seen order, as an export request groups them. */
 export function groupByResourceAndScope<T extends { resource: object; instrumentationScope: ScopeLike }>(items: readonly T[]): Map<object, Map<string, T[]>> {
   const byResource = new Map<object, Map<string, T[]>>();
@@ -136,8 +148,7 @@ export function groupByResourceAndScope<T extends { resource: object; instrument
       byScope = new Map();
       byResource.set(item.resource, byScope);
     }
-    const scope = item.instrumentationScope;
-    const key = `${scope.name}@${scope.version ?? ''}:${scope.schemaUrl ?? ''}`;
+    const key = scopeKey(item.instrumentationScope);
     let list = byScope.get(key);
     if (!list) {
       list = [];
