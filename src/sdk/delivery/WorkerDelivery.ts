@@ -179,7 +179,10 @@ export class WorkerDelivery implements Delivery {
 
   private whenStarted(): Promise<void> {
     if (this.ready || this.fallback || !this.worker) return Promise.resolve();
-    return new Promise((resolve) => this.startWaiters.push(resolve));
+    return new Promise((resolve) => {
+      this.startWaiters.push(resolve);
+      this.updateRef();
+    });
   }
 
   private startWaiters: Array<() => void> = [];
@@ -326,7 +329,7 @@ export class WorkerDelivery implements Delivery {
   private updateRef(): void {
     const worker = this.worker;
     if (!worker) return;
-    if (this.startQueue.length > 0 || this.unacked.size > 0 || this.flushes.size > 0 || this.closing || this.state.inflight > 0) worker.ref();
+    if (this.startQueue.length > 0 || this.startWaiters.length > 0 || this.unacked.size > 0 || this.flushes.size > 0 || this.closing || this.state.inflight > 0) worker.ref();
     else worker.unref();
   }
 }
