@@ -69,6 +69,12 @@ export class ProtoWriter {
     this.uint32(value);
   }
 
+  /** A fixed64 time field (nanoseconds since the epoch) from an HrTime. */
+  timeField(field: number, time: readonly [number, number]): void {
+    this.tag(field, 1);
+    this.hrTime(time);
+  }
+
   /** A string field, left out when empty or absent. */
   stringField(field: number, value: string | undefined): void {
     if (!value) return;

@@ -40,17 +40,14 @@ function writeSpan(w: ProtoWriter, span: ReadableSpan): void {
   // The API's kinds start at INTERNAL = 0; OTLP keeps 0 for unspecified.
   w.tag(6, 0);
   w.uint32(span.kind + 1);
-  w.tag(7, 1);
-  w.hrTime(span.startTime);
-  w.tag(8, 1);
-  w.hrTime(span.endTime);
+  w.timeField(7, span.startTime);
+  w.timeField(8, span.endTime);
   writeAttributes(w, 9, span.attributes);
   w.varintField(10, span.droppedAttributesCount);
   for (const event of span.events) {
     // Span.Event: 1 time_unix_nano, 2 name, 3 attributes, 4 dropped_attributes_count.
     w.begin(11, 2);
-    w.tag(1, 1);
-    w.hrTime(event.time);
+    w.timeField(1, event.time);
     w.tag(2, 2);
     w.string(event.name);
     writeAttributes(w, 3, event.attributes);
@@ -90,8 +87,7 @@ function writeSpan(w: ProtoWriter, span: ReadableSpan): void {
  */
 function writeLogRecord(w: ProtoWriter, record: ReadableLogRecord): void {
   w.begin(2, 2);
-  w.tag(1, 1);
-  w.hrTime(record.hrTime as HrTime);
+  w.timeField(1, record.hrTime as HrTime);
   w.varintField(2, record.severityNumber);
   w.stringField(3, record.severityText);
   if (record.body !== undefined) writeAnyValue(w, 5, record.body, 0);
@@ -106,8 +102,7 @@ function writeLogRecord(w: ProtoWriter, record: ReadableLogRecord): void {
     w.tag(10, 2);
     w.hexBytes(context.spanId);
   }
-  w.tag(11, 1);
-  w.hrTime(record.hrTimeObserved as HrTime);
+  w.timeField(11, record.hrTimeObserved as HrTime);
   w.stringField(12, record.eventName);
   w.end();
 }
