@@ -167,7 +167,13 @@ function metricExporterFor(ctx: Context): PushMetricExporter | undefined {
       otlp.selectAggregationTemporality = batchtelTemporalitySelector;
       if (!r.implicit('metrics')) return otlp;
       const local = new LocalFileMetricExporter(options.localDir);
-      const fallback: PushMetricExporter = new FallbackExporter(otlp, local, { primary: redactor.text(r.url('metrics')), fallback: options.localDir }, 30_000, ctx.announce);
+      const fallback: PushMetricExporter = new FallbackExporter(
+        otlp,
+        local,
+        { primary: redactor.text(r.url('metrics')), fallback: options.localDir },
+        30_000,
+        ctx.announce,
+      );
       fallback.selectAggregationTemporality = batchtelTemporalitySelector;
       return fallback;
     }

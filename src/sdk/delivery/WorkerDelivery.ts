@@ -329,7 +329,8 @@ export class WorkerDelivery implements Delivery {
   private updateRef(): void {
     const worker = this.worker;
     if (!worker) return;
-    if (this.startQueue.length > 0 || this.startWaiters.length > 0 || this.unacked.size > 0 || this.flushes.size > 0 || this.closing || this.state.inflight > 0) worker.ref();
+    if (this.startQueue.length > 0 || this.startWaiters.length > 0 || this.unacked.size > 0 || this.flushes.size > 0 || this.closing || this.state.inflight > 0)
+      worker.ref();
     else worker.unref();
   }
 }
