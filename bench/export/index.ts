@@ -170,9 +170,18 @@ const medianOf = (values: number[]): number => [...values].sort((a, b) => a - b)
 function medianRow(runs: Row[]): Row {
   const first = runs[0]!;
   const m = (
-    key: 'delivered' | 'dropped' | 'perSecond' | 'bytesPerRecord' | 'wireBytesPerRecord' | 'loopMs' | 'appMsPer1k' | 'appCpuMsPer1k' | 'stallMaxMs' | 'stallP99Ms',
-  ) =>
-    medianOf(runs.map((r) => r[key]));
+    key:
+      | 'delivered'
+      | 'dropped'
+      | 'perSecond'
+      | 'bytesPerRecord'
+      | 'wireBytesPerRecord'
+      | 'loopMs'
+      | 'appMsPer1k'
+      | 'appCpuMsPer1k'
+      | 'stallMaxMs'
+      | 'stallP99Ms',
+  ) => medianOf(runs.map((r) => r[key]));
   return {
     ...first,
     delivered: Math.min(...runs.map((r) => r.delivered)),

@@ -5,7 +5,6 @@
  * them: integers to int_value, other numbers to double_value, lists, maps and
  * bytes as themselves.
  */
-import type { Attributes } from '@opentelemetry/api';
 import { ProtoWriter } from './ProtoWriter.js';
 
 /** Attributes of one message, each a KeyValue (`field`: the message's attributes field). */
@@ -73,7 +72,7 @@ export function writeAnyValue(w: ProtoWriter, field: number, value: unknown, dep
 }
 
 interface ResourceLike {
-  readonly attributes: Attributes;
+  readonly attributes: Readonly<Record<string, unknown>>;
   readonly schemaUrl?: string;
 }
 
