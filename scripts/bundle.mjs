@@ -8,6 +8,8 @@ await build({
   entryPoints: {
     index: 'src/index.ts',
     'sdk/index': 'src/sdk/index.ts',
+    // The export worker thread's own file: the SDK starts it as `../sdk/exportWorker.js` from wherever its code landed (dist/sdk or dist/chunks).
+    'sdk/exportWorker': 'src/sdk/delivery/exportWorker.ts',
     'semconv/index': 'src/semconv/index.ts',
     'server/index': 'src/server/index.ts',
     'bullmq/index': 'src/bullmq/index.ts',

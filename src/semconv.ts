@@ -434,6 +434,8 @@ export const DELIVERY_ERROR_TYPE_VALUES = {
   encode: 'encode_failed',
   /** The endpoint's OTLP partial success rejected it. */
   rejected: 'rejected',
+  /** Held by the export worker thread when it died (its files on disk are sent by its replacement, counted as inherited). */
+  workerExited: 'worker_exited',
 } as const;
 
 /** `otel.sdk.*` attribute keys. */

@@ -19,7 +19,9 @@
  * export worker was added; `--baseline=none` to skip), so the app-thread
  * ratio is measured side by side. Targets: app-thread time per delivered span
  * <= 0.6x the baseline's; longest stall <= 20 ms in the yielding and paced loops
- * (in the tight loop the loop itself is the stall). `--repeats=N` runs every
+ * (in the tight loop the loop itself is the stall). "app cpu/1k" is the main
+ * thread's CPU time per 1,000 delivered (Linux), which unlike utilization does
+ * not count the time the thread waited for a core. `--repeats=N` runs every
  * row N times, interleaved, and prints medians.
  */
 import { execFileSync, fork } from 'node:child_process';
@@ -100,6 +102,8 @@ interface Row {
   wireBytesPerRecord: number;
   loopMs: number;
   appMsPer1k: number;
+  /** The main thread's CPU time per 1,000 delivered (NaN where the platform does not say). */
+  appCpuMsPer1k: number;
   stallMaxMs: number;
   stallP99Ms: number;
 }
@@ -121,6 +125,7 @@ async function row(setup: Setup, signal: 'spans' | 'logs', loop: Loop): Promise<
     loopMs: number;
     totalMs: number;
     appMs: number;
+    appCpuMs?: number;
     stallMaxMs: number;
     stallP99Ms: number;
     dropped: number;
@@ -139,6 +144,7 @@ async function row(setup: Setup, signal: 'spans' | 'logs', loop: Loop): Promise<
     wireBytesPerRecord: s.wireBytes / Math.max(1, s.records),
     loopMs: producer.loopMs,
     appMsPer1k: (producer.appMs / Math.max(1, s.records)) * 1000,
+    appCpuMsPer1k: producer.appCpuMs === undefined ? Number.NaN : (producer.appCpuMs / Math.max(1, s.records)) * 1000,
     stallMaxMs: producer.stallMaxMs,
     stallP99Ms: producer.stallP99Ms,
   };
@@ -163,8 +169,19 @@ const repeats = Math.max(1, Number(process.argv.find((a) => a.startsWith('--repe
 const medianOf = (values: number[]): number => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 function medianRow(runs: Row[]): Row {
   const first = runs[0]!;
-  const m = (key: 'delivered' | 'dropped' | 'perSecond' | 'bytesPerRecord' | 'wireBytesPerRecord' | 'loopMs' | 'appMsPer1k' | 'stallMaxMs' | 'stallP99Ms') =>
-    medianOf(runs.map((r) => r[key]));
+  const m = (
+    key:
+      | 'delivered'
+      | 'dropped'
+      | 'perSecond'
+      | 'bytesPerRecord'
+      | 'wireBytesPerRecord'
+      | 'loopMs'
+      | 'appMsPer1k'
+      | 'appCpuMsPer1k'
+      | 'stallMaxMs'
+      | 'stallP99Ms',
+  ) => medianOf(runs.map((r) => r[key]));
   return {
     ...first,
     delivered: Math.min(...runs.map((r) => r.delivered)),
@@ -174,6 +191,7 @@ function medianRow(runs: Row[]): Row {
     wireBytesPerRecord: m('wireBytesPerRecord'),
     loopMs: m('loopMs'),
     appMsPer1k: m('appMsPer1k'),
+    appCpuMsPer1k: m('appCpuMsPer1k'),
     stallMaxMs: m('stallMaxMs'),
     stallP99Ms: m('stallP99Ms'),
   };
@@ -202,11 +220,11 @@ if (repeats > 1) console.log(`each row: the median of ${repeats} interleaved run
 console.log(`machine floor (the paced loop, no telemetry): stall max ${floor!.stallMaxMs.toFixed(1)} ms, p99 ${floor!.stallP99Ms.toFixed(1)} ms`);
 const setupLabel = (setup: Setup) => (setup === 'baseline' ? 'batchtel (baseline)' : setup);
 console.log(
-  `  ${'signal'.padEnd(6)} ${'loop'.padEnd(9)} ${'setup'.padEnd(19)} ${'sent'.padStart(8)} ${'delivered'.padStart(10)} ${'dropped'.padStart(8)} ${'per second'.padStart(11)} ${'bytes/rec'.padStart(10)} ${'wire/rec'.padStart(9)} ${'loop ms'.padStart(8)} ${'app ms/1k'.padStart(10)} ${'stall max'.padStart(10)} ${'stall p99'.padStart(10)}`,
+  `  ${'signal'.padEnd(6)} ${'loop'.padEnd(9)} ${'setup'.padEnd(19)} ${'sent'.padStart(8)} ${'delivered'.padStart(10)} ${'dropped'.padStart(8)} ${'per second'.padStart(11)} ${'bytes/rec'.padStart(10)} ${'wire/rec'.padStart(9)} ${'loop ms'.padStart(8)} ${'app ms/1k'.padStart(10)} ${'app cpu/1k'.padStart(10)} ${'stall max'.padStart(10)} ${'stall p99'.padStart(10)}`,
 );
 for (const r of rows) {
   console.log(
-    `  ${r.signal.padEnd(6)} ${r.loop.padEnd(9)} ${setupLabel(r.setup).padEnd(19)} ${String(r.sent).padStart(8)} ${String(r.delivered).padStart(10)} ${String(r.dropped).padStart(8)} ${k(r.perSecond).padStart(11)} ${r.bytesPerRecord.toFixed(0).padStart(10)} ${r.wireBytesPerRecord.toFixed(0).padStart(9)} ${r.loopMs.toFixed(0).padStart(8)} ${r.appMsPer1k.toFixed(1).padStart(10)} ${`${r.stallMaxMs.toFixed(1)} ms`.padStart(10)} ${`${r.stallP99Ms.toFixed(1)} ms`.padStart(10)}`,
+    `  ${r.signal.padEnd(6)} ${r.loop.padEnd(9)} ${setupLabel(r.setup).padEnd(19)} ${String(r.sent).padStart(8)} ${String(r.delivered).padStart(10)} ${String(r.dropped).padStart(8)} ${k(r.perSecond).padStart(11)} ${r.bytesPerRecord.toFixed(0).padStart(10)} ${r.wireBytesPerRecord.toFixed(0).padStart(9)} ${r.loopMs.toFixed(0).padStart(8)} ${r.appMsPer1k.toFixed(1).padStart(10)} ${r.appCpuMsPer1k.toFixed(1).padStart(10)} ${`${r.stallMaxMs.toFixed(1)} ms`.padStart(10)} ${`${r.stallP99Ms.toFixed(1)} ms`.padStart(10)}`,
   );
 }
 const ours = rows.filter((r) => r.setup === 'batchtel');
@@ -219,7 +237,10 @@ for (const r of ours) {
 const baselineOf = (r: Row) => rows.find((b) => b.setup === 'baseline' && b.signal === r.signal && b.loop === r.loop);
 if (baseline) {
   console.log('ratios (batchtel / batchtel baseline, app-thread time per delivered record)');
-  for (const r of ours) console.log(`  ${r.signal.padEnd(6)} ${r.loop.padEnd(9)} ${(r.appMsPer1k / baselineOf(r)!.appMsPer1k).toFixed(2)}x`);
+  for (const r of ours)
+    console.log(
+      `  ${r.signal.padEnd(6)} ${r.loop.padEnd(9)} ${(r.appMsPer1k / baselineOf(r)!.appMsPer1k).toFixed(2)}x  (main-thread CPU time: ${(r.appCpuMsPer1k / baselineOf(r)!.appCpuMsPer1k).toFixed(2)}x)`,
+    );
 }
 const verdict = (ok: boolean, text: string) => console.log(`  ${ok ? 'PASS' : 'FAIL'}  ${text}`);
 console.log('targets');

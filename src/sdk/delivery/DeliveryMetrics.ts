@@ -11,17 +11,24 @@ import {
 } from '../../semconv.js';
 import type { MetricDefinition } from '../../semconv.js';
 import { instrumentOptions } from '../../instrument/instrumentOptions.js';
+import type { Delivery } from './Delivery.js';
 import type { DurableBatchProcessor } from './DurableBatchProcessor.js';
 import type { SendResult } from './OtlpHttpTransport.js';
-import type { Spool } from './Spool.js';
-import type { SpoolSender } from './SpoolSender.js';
 
 export interface DeliveryPipeline {
   readonly signal: 'traces' | 'logs';
   readonly encoding: 'protobuf' | 'json';
   readonly processor: DurableBatchProcessor<unknown>;
-  readonly sender: SpoolSender;
-  readonly spool: Spool;
+  /** Where encoded requests go: spooled and sent on this thread or on the export worker's. */
+  readonly sender: Delivery;
+  readonly spool: SpoolView;
+}
+
+/** The spool as the app's thread sees it (the files may be the export worker's). */
+export interface SpoolView {
+  bytes(): number;
+  /** Request files, oldest first. */
+  names(): string[];
 }
 
 /** One signal's delivery, for the app and for tests: accepted + inherited = delivered + rejected + dropped + pending. */

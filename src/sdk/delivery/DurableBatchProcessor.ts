@@ -1,7 +1,6 @@
 import { diag } from '@opentelemetry/api';
 import { BATCHTEL_WRITE_TRIGGER_VALUES as TRIGGER, DELIVERY_ERROR_TYPE_VALUES, type BatchtelWriteTrigger } from '../../semconv.js';
-import type { Spool } from './Spool.js';
-import type { SpoolSender } from './SpoolSender.js';
+import type { Delivery } from './Delivery.js';
 
 export interface DurableBatchOptions<T> {
   readonly signal: 'traces' | 'logs';
@@ -10,8 +9,8 @@ export interface DurableBatchOptions<T> {
   readonly encode: (items: T[]) => Uint8Array | undefined;
   /** Records that must reach the endpoint soon (errors, high priority). */
   readonly isPriority: (item: T) => boolean;
-  readonly spool: Spool;
-  readonly sender: SpoolSender;
+  /** Where encoded requests go: the spool, then the endpoint (on this thread or the export worker's). */
+  readonly delivery: Delivery;
   /** Records per request; a full batch is written as soon as the caller yields. */
   readonly maxBatchSize?: number;
   /** Records held in memory before a write happens in the caller's turn (back-pressure instead of drops). */
@@ -120,7 +119,7 @@ export class DurableBatchProcessor<T> {
   /** Writes what is buffered and waits until it is delivered or the endpoint is failing (then it waits on disk). */
   async forceFlush(): Promise<void> {
     this.write(TRIGGER.flush);
-    await this.options.sender.flush();
+    await this.options.delivery.flush();
   }
 
   /**
@@ -133,24 +132,17 @@ export class DurableBatchProcessor<T> {
     this.write(TRIGGER.flush);
     this.closed = true;
     clearInterval(this.interval);
-    let timer: NodeJS.Timeout | undefined;
-    const deadline = new Promise<void>((resolve) => {
-      timer = setTimeout(resolve, this.options.shutdownTimeoutMs ?? 5000);
-      timer.unref();
-    });
-    await Promise.race([this.options.sender.flush(), deadline]);
-    clearTimeout(timer);
-    this.options.sender.close();
+    await this.options.delivery.close(this.options.shutdownTimeoutMs ?? 5000);
     this.reportExit();
   }
 
   /** accepted + inherited = delivered + rejected + lost + left on disk, once, at exit. */
   private reportExit(): void {
-    const c = this.options.sender.counts;
+    const c = this.options.delivery.counts;
     const lost: Record<string, number> = { ...c.dropped };
     for (const [reason, n] of Object.entries(this.counts.refused)) if (reason !== DELIVERY_ERROR_TYPE_VALUES.shutdown) lost[reason] = (lost[reason] ?? 0) + n;
     const lostTotal = Object.values(lost).reduce((a, b) => a + b, 0);
-    const left = this.options.sender.pending();
+    const left = this.options.delivery.pending();
     if (lostTotal === 0 && left === 0) return;
     const byReason = Object.entries(lost)
       .map(([reason, n]) => `${n} ${reason}`)
@@ -200,9 +192,7 @@ export class DurableBatchProcessor<T> {
       return;
     }
     this.counts.requests[trigger] = (this.counts.requests[trigger] ?? 0) + 1;
-    const file = this.options.spool.write(body, items.length);
-    if (file) this.options.sender.enqueue(file, body);
-    else this.options.sender.enqueueInMemory(body, items.length, this.options.encoding);
+    this.options.delivery.write(body, items.length);
   }
 
   private refuse(reason: string, n: number): void {

@@ -86,6 +86,19 @@ export interface DeliveryCounts {
   localEvicted: number;
 }
 
+export const emptyCounts = (): DeliveryCounts => ({
+  inherited: 0,
+  delivered: 0,
+  rejected: 0,
+  dropped: {},
+  spooled: 0,
+  replayed: 0,
+  retries: {},
+  writtenLocally: 0,
+  refused: {},
+  localEvicted: 0,
+});
+
 /** Request bodies kept in memory for their first send, so it needs no read from disk. */
 const CACHE_BYTES = 16 * 1024 * 1024;
 
@@ -101,18 +114,7 @@ const bump = (counts: Record<string, number>, key: string, n: number) => {
  * never retried: the request is removed, counted and reported once.
  */
 export class SpoolSender {
-  readonly counts: DeliveryCounts = {
-    inherited: 0,
-    delivered: 0,
-    rejected: 0,
-    dropped: {},
-    spooled: 0,
-    replayed: 0,
-    retries: {},
-    writtenLocally: 0,
-    refused: {},
-    localEvicted: 0,
-  };
+  readonly counts: DeliveryCounts = emptyCounts();
   private readonly queue: Entry[] = [];
   private readonly inflight = new Set<Entry>();
   private readonly byFile = new Map<string, Entry>();

@@ -1,4 +1,4 @@
-import { JsonLogsSerializer, JsonTraceSerializer, ProtobufLogsSerializer, ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
+import { JsonLogsSerializer, JsonTraceSerializer } from '@opentelemetry/otlp-transformer';
 import type { ReadableLogRecord } from '@opentelemetry/sdk-logs';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace';
 import type { Redactor } from '../redact.js';
@@ -7,10 +7,10 @@ import type { DeliveryPipeline } from './DeliveryMetrics.js';
 import { DurableBatchProcessor } from './DurableBatchProcessor.js';
 import { DurableLogRecordProcessor, isPriorityLogRecord } from './DurableLogRecordProcessor.js';
 import { DurableSpanProcessor, isPrioritySpan } from './DurableSpanProcessor.js';
-import { JsonLinesWriter } from '../LocalFileExporter.js';
-import { OtlpHttpTransport, type SendResult } from './OtlpHttpTransport.js';
-import { Spool } from './Spool.js';
-import { SpoolSender, type LocalFallback } from './SpoolSender.js';
+import { encodeLogRecords, encodeSpans } from './otlpProtobuf.js';
+import type { SendResult } from './OtlpHttpTransport.js';
+import { createSpoolDelivery, type DeliverySettings } from './SpoolDelivery.js';
+import { WorkerDelivery } from './WorkerDelivery.js';
 
 export interface DurableDeliveryConfig {
   /** Full signal URL, e.g. http://127.0.0.1:4318/v1/traces. */
@@ -51,19 +51,16 @@ export interface DurableDeliveryConfig {
     readonly maxBytes?: number;
   };
   readonly now?: () => number;
-}
-
-type PartialSuccess = { partialSuccess?: { rejectedSpans?: number | string; rejectedLogRecords?: number | string; errorMessage?: string } };
-
-interface Serializer<T> {
-  serializeRequest(items: T[]): Uint8Array | undefined;
-  deserializeResponse(body: Uint8Array): unknown;
+  /**
+   * Spool, compress and send on the export worker thread (startTelemetry's
+   * choice); off, on the calling thread. Ignored with an injected `now`.
+   */
+  readonly worker?: boolean;
 }
 
 interface SignalKind<T> {
   readonly signal: 'traces' | 'logs';
-  readonly serializers: { readonly json: Serializer<T>; readonly protobuf: Serializer<T> };
-  readonly rejected: (p: NonNullable<PartialSuccess['partialSuccess']>) => number | string | undefined;
+  readonly encoders: { readonly json: (items: T[]) => Uint8Array | undefined; readonly protobuf: (items: T[]) => Uint8Array | undefined };
   readonly redact: (redactor: Redactor, item: T) => T;
   readonly isPriority: (item: T) => boolean;
   /** Approximate encoded size, so one request stays about 1 MiB however large its records. */
@@ -72,8 +69,7 @@ interface SignalKind<T> {
 
 const TRACES: SignalKind<ReadableSpan> = {
   signal: 'traces',
-  serializers: { json: JsonTraceSerializer, protobuf: ProtobufTraceSerializer },
-  rejected: (p) => p.rejectedSpans,
+  encoders: { json: (spans) => JsonTraceSerializer.serializeRequest(spans), protobuf: encodeSpans },
   redact: redactSpan,
   isPriority: isPrioritySpan,
   sizeOf: (span) =>
@@ -82,8 +78,7 @@ const TRACES: SignalKind<ReadableSpan> = {
 
 const LOGS: SignalKind<ReadableLogRecord> = {
   signal: 'logs',
-  serializers: { json: JsonLogsSerializer, protobuf: ProtobufLogsSerializer },
-  rejected: (p) => p.rejectedLogRecords,
+  encoders: { json: (records) => JsonLogsSerializer.serializeRequest(records), protobuf: encodeLogRecords },
   redact: redactLog,
   isPriority: isPriorityLogRecord,
   sizeOf: (record) => 64 + valueSize(record.body) + attributesSize(record.attributes),
@@ -109,45 +104,33 @@ function attributesSize(attributes: Readonly<Record<string, unknown>> | undefine
 
 function createPipeline<T>(kind: SignalKind<T>, config: DurableDeliveryConfig): DeliveryPipeline & { batch: DurableBatchProcessor<T> } {
   const encoding = config.encoding ?? 'protobuf';
-  const serializer = kind.serializers[encoding];
-  const transport = new OtlpHttpTransport(config.url, config.headers ?? {}, config.timeoutMillis ?? 10_000, config.gzip ?? true);
-  let sender: SpoolSender | undefined;
-  const spool = new Spool({
-    dir: config.spoolDir,
-    prefix: kind.signal,
-    maxBytes: config.maxSpoolBytes ?? 256 * 1024 * 1024,
-    encoding,
-    onEvict: (file) => sender?.evicted(file),
-    fsync: config.fsync ?? false,
-  });
-  sender = new SpoolSender({
+  const encode = kind.encoders[encoding];
+  const settings: DeliverySettings = {
     signal: kind.signal,
-    spool,
-    transport,
-    rejected: (body, bodyEncoding) => {
-      try {
-        const partial = (kind.serializers[bodyEncoding].deserializeResponse(body) as PartialSuccess).partialSuccess;
-        return partial ? { count: Number(kind.rejected(partial) ?? 0), message: partial.errorMessage ?? '' } : undefined;
-      } catch {
-        return undefined;
-      }
-    },
+    url: config.url,
+    headers: config.headers,
+    timeoutMillis: config.timeoutMillis,
+    gzip: config.gzip,
+    encoding,
+    spoolDir: config.spoolDir,
+    maxSpoolBytes: config.maxSpoolBytes,
+    fsync: config.fsync,
     concurrency: config.concurrency,
     baseBackoffMs: config.baseBackoffMs,
     maxBackoffMs: config.maxBackoffMs,
-    onExport: config.onExport,
-    local: config.local === undefined ? undefined : localFallback(kind.signal, config.local),
-    now: config.now,
-  });
+    local: config.local && { dir: config.local.dir, recheckMs: config.local.recheckMs, maxBytes: config.local.maxBytes },
+  };
+  const hooks = { onExport: config.onExport, announce: config.local?.announce, now: config.now };
+  // An injected clock cannot cross to another thread: such a pipeline (a test's) delivers on this one.
+  const delivery = config.worker && !config.now ? new WorkerDelivery(settings, hooks) : createSpoolDelivery(settings, hooks);
   const redactor = config.redactor;
   const batch = new DurableBatchProcessor<T>({
     signal: kind.signal,
     encoding,
-    encode: (items) => serializer.serializeRequest(redactor ? items.map((item) => kind.redact(redactor, item)) : items),
+    encode: (items) => encode(redactor ? items.map((item) => kind.redact(redactor, item)) : items),
     isPriority: kind.isPriority,
     sizeOf: kind.sizeOf,
-    spool,
-    sender,
+    delivery,
     maxBatchSize: config.maxBatchSize,
     maxQueueSize: config.maxQueueSize,
     syncIntervalMs: config.syncIntervalMs,
@@ -155,12 +138,8 @@ function createPipeline<T>(kind: SignalKind<T>, config: DurableDeliveryConfig): 
     shutdownTimeoutMs: config.shutdownTimeoutMillis,
     now: config.now,
   });
-  return { signal: kind.signal, encoding, processor: batch as DurableBatchProcessor<unknown>, sender, spool, batch };
-}
-
-function localFallback(signal: 'traces' | 'logs', local: NonNullable<DurableDeliveryConfig['local']>): LocalFallback {
-  const writer = new JsonLinesWriter(local.dir, `${signal}.jsonl`, signal, local.maxBytes);
-  return { append: (request, records) => writer.append(request, records), recheckMs: local.recheckMs ?? 30_000, announce: local.announce };
+  const spool = delivery instanceof WorkerDelivery ? delivery.spoolView() : delivery.spool;
+  return { signal: kind.signal, encoding, processor: batch as DurableBatchProcessor<unknown>, sender: delivery, spool, batch };
 }
 
 /** Spans: batched, written to the spool every sync interval, sent from it, never dropped on a full queue. */

@@ -5,6 +5,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { DurableBatchProcessor } from '../../../src/sdk/delivery/DurableBatchProcessor.js';
 import { Spool, type SpoolFile } from '../../../src/sdk/delivery/Spool.js';
 import type { SpoolSender } from '../../../src/sdk/delivery/SpoolSender.js';
+import { SpoolDelivery } from '../../../src/sdk/delivery/SpoolDelivery.js';
 
 /** Records what reaches the sender: one entry per written request. */
 function setup(
@@ -28,8 +29,7 @@ function setup(
     encoding: 'json',
     encode: (items) => Buffer.from(JSON.stringify(items)),
     isPriority: (n) => n < 0,
-    spool,
-    sender,
+    delivery: new SpoolDelivery(spool, sender, 'json'),
     priorityDelayMs: 50,
     now: () => now,
     ...options,
@@ -140,8 +140,7 @@ describe('DurableBatchProcessor shutdown', () => {
       encoding: 'json',
       encode: (items) => Buffer.from(JSON.stringify(items)),
       isPriority: () => false,
-      spool,
-      sender,
+      delivery: new SpoolDelivery(spool, sender, 'json'),
       shutdownTimeoutMs: 2000,
     });
     processor.add(1);

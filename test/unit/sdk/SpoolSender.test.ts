@@ -5,7 +5,7 @@ import { diag, type DiagLogger } from '@opentelemetry/api';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { MAX_RETRY_WAIT_MS, OtlpHttpTransport, type SendResult } from '../../../src/sdk/delivery/OtlpHttpTransport.js';
 import { Spool } from '../../../src/sdk/delivery/Spool.js';
-import { SpoolSender } from '../../../src/sdk/delivery/SpoolSender.js';
+import { SpoolSender, type SpoolSenderOptions } from '../../../src/sdk/delivery/SpoolSender.js';
 
 const spool = () => new Spool({ dir: mkdtempSync(join(tmpdir(), 'batchtel-sender-unit-')), prefix: 'logs', maxBytes: 1 << 30, encoding: 'json' });
 
@@ -13,6 +13,13 @@ const spool = () => new Spool({ dir: mkdtempSync(join(tmpdir(), 'batchtel-sender
 function scripted(answer: () => SendResult | Promise<SendResult>) {
   const transport = { sent: 0, aborted: false, send: async () => (transport.sent++, answer()), abort: () => (transport.aborted = true) };
   return transport;
+}
+
+/** A sender on a fresh spool over a scripted transport. */
+function senderOver(transport: ReturnType<typeof scripted>, options: Partial<SpoolSenderOptions> = {}) {
+  const s = spool();
+  const sender = new SpoolSender({ signal: 'logs', spool: s, transport: transport as unknown as OtlpHttpTransport, rejected: () => undefined, ...options });
+  return { s, sender };
 }
 
 function captureDiag() {
@@ -36,15 +43,7 @@ describe('SpoolSender', () => {
       return real(() => undefined, 0);
     }) as typeof setTimeout);
     const transport = scripted(() => ({ ok: false, retryable: true, status: 429, retryAfterMs: 99_999_999_000, body: undefined, reason: '429' }));
-    const s = spool();
-    const sender = new SpoolSender({
-      signal: 'logs',
-      spool: s,
-      transport: transport as unknown as OtlpHttpTransport,
-      rejected: () => undefined,
-      maxBackoffMs: 1e12,
-      baseBackoffMs: 1e12,
-    });
+    const { s, sender } = senderOver(transport, { maxBackoffMs: 1e12, baseBackoffMs: 1e12 });
     sender.enqueue(s.write(Buffer.from('{}'), 1)!);
     await sender.flush();
     expect(transport.sent).toBe(1);
@@ -72,9 +71,8 @@ describe('SpoolSender', () => {
   });
 
   it('a transport that throws or rejects is a counted failure, never an unhandled rejection', async () => {
-    const s = spool();
     const transport = scripted(() => Promise.reject(new Error('boom')));
-    const sender = new SpoolSender({ signal: 'logs', spool: s, transport: transport as unknown as OtlpHttpTransport, rejected: () => undefined });
+    const { s, sender } = senderOver(transport);
     sender.enqueue(s.write(Buffer.from('{}'), 2)!);
     await sender.flush();
     expect(sender.counts.dropped).toEqual({ send_failed: 2 });
@@ -82,15 +80,8 @@ describe('SpoolSender', () => {
   });
 
   it('at close, what only memory held is counted lost (spool_unavailable) there and then; what is on disk stays pending; requests in flight are aborted', async () => {
-    const s = spool();
     const transport = scripted(() => new Promise<SendResult>(() => undefined));
-    const sender = new SpoolSender({
-      signal: 'logs',
-      spool: s,
-      transport: transport as unknown as OtlpHttpTransport,
-      rejected: () => undefined,
-      concurrency: 1,
-    });
+    const { s, sender } = senderOver(transport, { concurrency: 1 });
     sender.enqueueInMemory(Buffer.from('{}'), 5, 'json');
     sender.enqueueInMemory(Buffer.from('{}'), 6, 'json');
     sender.enqueue(s.write(Buffer.from('{}'), 7)!);

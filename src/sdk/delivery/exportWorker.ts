@@ -1,0 +1,68 @@
+/**
+ * The export worker: a worker thread that takes encoded requests from the
+ * app's thread (their buffers transferred, not copied), writes them to the
+ * spool, compresses, sends and retries them, and reports its counts back.
+ * The app's thread keeps only record creation, redaction and encoding.
+ */
+import { diag, DiagLogLevel } from '@opentelemetry/api';
+import { parentPort, workerData } from 'node:worker_threads';
+import type { DeliveryState } from './Delivery.js';
+import { createSpoolDelivery, type DeliverySettings } from './SpoolDelivery.js';
+import type { FromWorker, ToWorker } from './workerMessages.js';
+
+const port = parentPort;
+if (!port) throw new Error('batchtel: the export worker runs as a worker thread only');
+const post = (message: FromWorker) => port.postMessage(message);
+
+// The app's diag logger is on its own thread: what this one says goes there.
+const forward = (level: 'error' | 'warn' | 'info') => (message: string) => post({ type: 'diag', level, message });
+diag.setLogger(
+  { error: forward('error'), warn: forward('warn'), info: forward('info'), debug: () => {}, verbose: () => {} },
+  { logLevel: DiagLogLevel.INFO, suppressOverrideMessage: true },
+);
+
+const delivery = createSpoolDelivery(workerData as DeliverySettings, {
+  onExport: (seconds, result) => {
+    post({ type: 'export', seconds, ok: result.ok, reason: result.reason, status: result.status });
+    stateSoon();
+  },
+  announce: () => post({ type: 'announce' }),
+});
+
+const state = (): DeliveryState => ({
+  counts: delivery.counts,
+  pending: delivery.pending(),
+  inflight: delivery.inflightRecords(),
+  spoolBytes: delivery.spoolBytes(),
+});
+
+/** One state report per turn however many sends finished in it. */
+let scheduled = false;
+function stateSoon(): void {
+  if (scheduled) return;
+  scheduled = true;
+  setImmediate(() => {
+    scheduled = false;
+    post({ type: 'state', state: state() });
+  });
+}
+
+port.on('message', (message: ToWorker) => {
+  switch (message.type) {
+    case 'write':
+      delivery.write(message.body, message.records);
+      post({ type: 'written', id: message.id, state: state() });
+      break;
+    case 'flush':
+      void delivery.flush().then(() => post({ type: 'flushed', id: message.id, state: state() }));
+      break;
+    case 'close':
+      void delivery.close(message.timeoutMs).then(() => {
+        post({ type: 'closed', state: state() });
+        port.close();
+      });
+      break;
+  }
+});
+
+post({ type: 'ready', state: state() });
