@@ -39,10 +39,13 @@ export interface BatchStats {
   readonly rateLimitHits: number;
   readonly rateLimitWaitMs: number;
   readonly retries: number;
+  /** Chunks done (the `createBatchProgress` name: a batch there is a chunk). */
   readonly batches: number;
+  /** Chunks that ended in an error, after any retries (the `createBatchProgress` name). */
   readonly failedBatches: number;
+  /** Chunk durations (the `createBatchProgress` name). */
   readonly batchTimes: DurationStats;
-  /** How much slower the slowest batch was than the fastest, in percent. */
+  /** How much slower the slowest chunk was than the fastest, in percent. */
   readonly deviationPercent: number;
   readonly qualityScore: number | undefined;
   readonly tokens: { readonly input: number; readonly output: number };

@@ -1,12 +1,14 @@
-import { clampWait, clockTimer, realSleep } from '../core/clock.js';
+import { clockTimer, realSleep } from '../core/clock.js';
 import { safeText } from '../core/limits.js';
-import { classifyError, isConnectionFailure, type ErrorInfo } from '../core/errors.js';
+import { classifyError, type ErrorInfo } from '../core/errors.js';
 import type { Run } from '../core/Run.js';
 import type { Chunk, ItemStatus } from '../core/runTypes.js';
 import type { RunTelemetry } from '../instrument/RunTelemetry.js';
-import { BATCH_RUN_RESULT_VALUES, ERROR_TYPE_VALUES, type BatchItemOutcome, type BatchRunResult } from '../semconv.js';
+import { BATCH_RUN_RESULT_VALUES, type BatchItemOutcome, type BatchRunResult } from '../semconv.js';
 import { buildStats, type BatchStats } from './BatchStats.js';
+import { chunked, type ChunkSource } from './chunked.js';
 import { createRun } from './createRun.js';
+import { retryWaitMs, shouldRetry } from './retryPolicy.js';
 import { parseOptions } from '../core/parseOptions.js';
 import { processOptionsSchema, type ProcessOptions, type ProcessOptionsInput, type RunOptionsInput } from './options.js';
 
@@ -241,12 +243,9 @@ export class BatchRun {
         return undefined;
       }
       const info = run.trackError(thrown.error, { chunk });
-      const retryable = retry.retryOn ? safeCall(retry.retryOn, thrown.error) : isRetryable(info);
-      if (attempt < retry.attempts && retryable && !signal.aborted) {
+      if (attempt < retry.attempts && shouldRetry(thrown.error, info, retry.retryOn) && !signal.aborted) {
         run.recordRetry(info.errorType);
-        const backoff = Math.min(retry.maxDelayMs, retry.baseDelayMs * 2 ** (attempt - 1));
-        // Full jitter spreads retries of concurrent chunks; Retry-After is a floor; MAX_WAIT_MS the ceiling.
-        const wait = clampWait(Math.max(info.retryAfterMs ?? 0, Math.random() * backoff));
+        const wait = retryWaitMs(retry, attempt, info.retryAfterMs);
         await (run.clock.sleep ? run.clock.sleep(wait, signal) : realSleep(wait, signal));
         if (signal.aborted) {
           run.endChunk(chunk, { skipped: items.length });
@@ -298,80 +297,4 @@ const STOP = Symbol('stop');
  */
 export function trackBatch(options: RunOptionsInput): BatchRun {
   return new BatchRun(options);
-}
-
-/** Rate limits, 5xx, timeouts and network errors are worth another try; 4xx are not. */
-function isRetryable(info: ErrorInfo): boolean {
-  if (info.rateLimited) return true;
-  if (info.status !== undefined) return info.status >= 500 || info.status === 408;
-  if (info.errorType === ERROR_TYPE_VALUES.cancelled) return false;
-  const text = `${info.exceptionType} ${info.message}`;
-  return isConnectionFailure(text) || /timeout|network/i.test(text);
-}
-
-function safeCall(fn: (error: unknown) => boolean, error: unknown): boolean {
-  try {
-    return fn(error);
-  } catch {
-    return false;
-  }
-}
-
-interface ChunkSource<T> {
-  next(): Promise<IteratorResult<T[]>>;
-  /** Closes the source's iterator (`return()`) unless it ended by itself. Never throws, never waits on a pull that hangs. */
-  close(): Promise<void>;
-}
-
-/** Chunks any iterable without materialising it; safe to share between workers. */
-function chunked<T>(items: Iterable<T> | AsyncIterable<T>, size: number): ChunkSource<T> {
-  const iterator: Iterator<T> | AsyncIterator<T> =
-    Symbol.asyncIterator in items ? (items as AsyncIterable<T>)[Symbol.asyncIterator]() : (items as Iterable<T>)[Symbol.iterator]();
-  /** Exhausted or failed: the iterator is done with, no return() owed. */
-  let ended = false;
-  let closed = false;
-  let pulling = false;
-  let pending: Promise<IteratorResult<T[]>> = Promise.resolve({ done: false, value: [] });
-  const take = async (): Promise<IteratorResult<T[]>> => {
-    if (ended || closed) return { done: true, value: undefined };
-    const chunk: T[] = [];
-    pulling = true;
-    try {
-      while (chunk.length < size && !closed) {
-        let next: IteratorResult<T>;
-        try {
-          next = await iterator.next();
-          if (next.done) {
-            ended = true;
-            break;
-          }
-        } catch (error) {
-          ended = true;
-          throw error;
-        }
-        chunk.push(next.value);
-      }
-    } finally {
-      pulling = false;
-    }
-    return chunk.length > 0 ? { done: false, value: chunk } : { done: true, value: undefined };
-  };
-  return {
-    // Serialised: concurrent workers must not interleave pulls from one iterator.
-    next: () => (pending = pending.then(take, take)),
-    async close() {
-      if (ended || closed) return;
-      closed = true;
-      try {
-        const release = (iterator as { return?: (this: unknown) => unknown }).return;
-        if (typeof release !== 'function') return;
-        const done = Promise.resolve(release.call(iterator));
-        done.catch(() => {});
-        // A pull still pending (a source that never yields again) would hold return() behind it: do not wait for that.
-        if (!pulling) await done;
-      } catch {
-        // The source's own cleanup failing is not the run's failure.
-      }
-    },
-  };
 }

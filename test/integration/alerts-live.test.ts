@@ -7,8 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { ALERT_RULES } from '../../grafana/src/alerts.js';
 import { RunRegistry, trackBatch } from '../../src/index.js';
-import { startTelemetry } from '../../src/sdk/index.js';
-import { collectorBinary, otlpUrl, Stack, waitFor, type Collector } from '../support/stack.js';
+import { collectorBinary, otlpUrl, Stack, waitFor, type Collector, telemetryTo } from '../support/stack.js';
 
 const STALL_SECONDS = 5;
 
@@ -74,13 +73,7 @@ describe('alerts, live: a scripted job through the collector into Prometheus and
   });
 
   it('rate limiting, an error burst and a stall reach the webhook; the healthy job raises nothing', async () => {
-    const telemetry = startTelemetry({
-      serviceName: 'alerts-live',
-      spoolDir: mkdtempSync(join(tmpdir(), 'batchtel-spool-')),
-      endpoint: agent.endpoint,
-      handleSignals: false,
-      metricExportIntervalMillis: 500,
-    });
+    const telemetry = telemetryTo(agent, 'alerts-live', 500);
     const registry = new RunRegistry();
     const items = (n: number) => Array.from({ length: n }, (_, i) => i);
     // Jobs last a few seconds, as real ones do: a counter that first appears at its

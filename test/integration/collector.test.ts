@@ -15,7 +15,7 @@ import { startTelemetry } from '../../src/sdk/index.js';
 import * as promNames from '../../src/prometheusNames.js';
 import * as sc from '../../src/semconv.js';
 import { OtlpSink } from '../support/otlpSink.js';
-import { collectorBinary, otlpUrl, promQuery, Stack, waitFor, type Collector, type Prometheus } from '../support/stack.js';
+import { collectorBinary, otlpUrl, promQuery, Stack, waitFor, type Collector, type Prometheus, telemetryTo } from '../support/stack.js';
 
 const CANARY = 'canary-col-4e2b';
 
@@ -48,6 +48,18 @@ async function sendUnredacted(endpoint: string, traces: number, error: boolean):
   await provider.shutdown();
   await loggerProvider.shutdown();
   return spans;
+}
+
+/** A run of `total` items in chunks of 5 whose chunk `failAt` fails with an upstream 503. */
+async function jobWithFailingChunk(name: string, operation: string, total: number, failAt: number): Promise<void> {
+  const run = trackBatch({ name, operation, total, display: 'none', registry: new RunRegistry() });
+  await run.process(
+    Array.from({ length: total }, (_, i) => i),
+    async (_chunk, { index }) => {
+      if (index === failAt) throw Object.assign(new Error('upstream 503'), { status: 503 });
+    },
+    { chunkSize: 5 },
+  );
 }
 
 describe('the real collector, Prometheus and the trace/log backends', () => {
@@ -94,21 +106,8 @@ describe('the real collector, Prometheus and the trace/log backends', () => {
   });
 
   it('a batch job through batchtel/sdk: metrics in Prometheus, the error trace and its logs at the backends, healthy traces sampled out, secrets masked', async () => {
-    const telemetry = startTelemetry({
-      serviceName: 'collector-check',
-      spoolDir: mkdtempSync(join(tmpdir(), 'batchtel-spool-')),
-      endpoint: agent.endpoint,
-      handleSignals: false,
-      metricExportIntervalMillis: 1000,
-    });
-    const failing = trackBatch({ name: 'collector check', operation: 'collector_check', total: 40, display: 'none', registry: new RunRegistry() });
-    await failing.process(
-      Array.from({ length: 40 }, (_, i) => i),
-      async (_chunk, { index }) => {
-        if (index === 2) throw Object.assign(new Error('upstream 503'), { status: 503 });
-      },
-      { batchSize: 5 },
-    );
+    const telemetry = telemetryTo(agent, 'collector-check', 1000);
+    await jobWithFailingChunk('collector check', 'collector_check', 40, 2);
     const healthy = trackBatch({ name: 'healthy check', operation: 'healthy_check', total: 10, display: 'none', registry: new RunRegistry() });
     await healthy.process(
       Array.from({ length: 10 }, (_, i) => i),
@@ -178,14 +177,7 @@ describe('the real collector, Prometheus and the trace/log backends', () => {
     try {
       // No endpoint configured and nothing on 127.0.0.1:4318 (the agent here listens elsewhere): all of it goes to the folder.
       const telemetry = startTelemetry({ serviceName: 'offline-check', handleSignals: false, localDir: dir, spoolDir: join(dir, 'spool'), timeoutMillis: 500 });
-      const failing = trackBatch({ name: 'offline check', operation: 'offline_check', total: 20, display: 'none', registry: new RunRegistry() });
-      await failing.process(
-        Array.from({ length: 20 }, (_, i) => i),
-        async (_chunk, { index }) => {
-          if (index === 1) throw Object.assign(new Error('upstream 503'), { status: 503 });
-        },
-        { batchSize: 5 },
-      );
+      await jobWithFailingChunk('offline check', 'offline_check', 20, 1);
       await telemetry.shutdown();
     } finally {
       restoreEnv(saved);

@@ -7,9 +7,8 @@ import { COLLECTOR } from '../../grafana/src/collectorMetrics.js';
 import { DASHBOARDS } from '../../grafana/src/dashboards.js';
 import { RunRegistry, trackBatch } from '../../src/index.js';
 import { PROM as SEMCONV_PROM } from '../../src/prometheusNames.js';
-import { startTelemetry } from '../../src/sdk/index.js';
 import { OtlpSink } from '../support/otlpSink.js';
-import { collectorBinary, otlpUrl, promQuery, Stack, waitFor } from '../support/stack.js';
+import { collectorBinary, otlpUrl, promQuery, Stack, waitFor, telemetryTo } from '../support/stack.js';
 
 /**
  * The collector creates these counters at the first dropped item (a retry that never gives up never drops);
@@ -44,13 +43,7 @@ describe('every dashboard query returns data after a realistic workload', () => 
     );
     prom.scrape(agent.ports.metrics);
 
-    const telemetry = startTelemetry({
-      serviceName: 'dash-check',
-      spoolDir: mkdtempSync(join(tmpdir(), 'batchtel-spool-')),
-      endpoint: agent.endpoint,
-      handleSignals: false,
-      metricExportIntervalMillis: 500,
-    });
+    const telemetry = telemetryTo(agent, 'dash-check', 500);
     const registry = new RunRegistry();
     const pause = () => new Promise<void>((resolve) => setTimeout(resolve, 100));
     // A run that stays active while the collection happens: progress, ETA, idle time.

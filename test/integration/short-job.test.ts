@@ -6,8 +6,7 @@ import { promQueries } from '../../grafana/src/builder.js';
 import { DASHBOARDS } from '../../grafana/src/dashboards.js';
 import { RunRegistry, trackBatch } from '../../src/index.js';
 import { PROM, PROM_LABEL } from '../../src/prometheusNames.js';
-import { startTelemetry } from '../../src/sdk/index.js';
-import { collectorBinary, otlpUrl, promQuery, Stack, type Prometheus } from '../support/stack.js';
+import { collectorBinary, otlpUrl, promQuery, Stack, type Prometheus, telemetryTo } from '../support/stack.js';
 
 /**
  * A job shorter than one metric export interval sends its counters once, at
@@ -34,13 +33,7 @@ describe('a job that ends within one export interval, on the dashboard', () => {
       { binary: collectorBinary() },
     );
     // The whole job runs inside the SDK's first export interval (60 s): one export, at shutdown.
-    const telemetry = startTelemetry({
-      serviceName: 'short-job',
-      spoolDir: mkdtempSync(join(tmpdir(), 'batchtel-spool-')),
-      endpoint: agent.endpoint,
-      handleSignals: false,
-      metricExportIntervalMillis: 60_000,
-    });
+    const telemetry = telemetryTo(agent, 'short-job', 60_000);
     const items = Array.from({ length: ITEMS }, (_, i) => i);
     await trackBatch({ name: 'short job', operation: 'short_job', total: ITEMS, display: 'none', registry: new RunRegistry() }).process(
       items,

@@ -16,6 +16,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse, stringify } from 'yaml';
+import { startTelemetry, type TelemetryHandle } from '../../src/sdk/index.js';
 
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -368,4 +369,15 @@ export async function promSeriesNames(port: number): Promise<string[]> {
 /** The OTLP metrics URL of a Prometheus: what BATCHTEL_PROMETHEUS_OTLP_URL points the agent at. */
 export function otlpUrl(prometheus: { url: string }): string {
   return `${prometheus.url}/api/v1/otlp/v1/metrics`;
+}
+
+/** The SDK as an app starts it, sending to `agent` through a spool of its own; signals are left to the test runner. */
+export function telemetryTo(agent: Collector, serviceName: string, metricExportIntervalMillis: number): TelemetryHandle {
+  return startTelemetry({
+    serviceName,
+    spoolDir: mkdtempSync(join(tmpdir(), 'batchtel-spool-')),
+    endpoint: agent.endpoint,
+    handleSignals: false,
+    metricExportIntervalMillis,
+  });
 }
