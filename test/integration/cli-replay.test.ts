@@ -9,12 +9,15 @@ import { promisify } from 'node:util';
 import { JsonLogsSerializer } from '@opentelemetry/otlp-transformer';
 import { InMemoryLogRecordExporter, LoggerProvider, SimpleLogRecordProcessor } from '@opentelemetry/sdk-logs';
 import { afterEach, describe, expect, it } from 'vitest';
+import { bundledFixture } from '../support/bundledFixture.js';
 import { OtlpSink } from '../support/otlpSink.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const run = promisify(execFile);
+/** The command bundled from src/cli/batchtel.ts as the package build bundles it: each run loads one file. */
+const BATCHTEL = await bundledFixture('src/cli/batchtel.ts');
 const cli = (...args: string[]) =>
-  run(process.execPath, ['--import', 'tsx', 'src/cli/batchtel.ts', ...args], {
+  run(process.execPath, [BATCHTEL, ...args], {
     cwd: ROOT,
     env: { ...process.env, OTEL_EXPORTER_OTLP_HEADERS: 'authorization=Bearer%20spool-test' },
   }).then(

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join, posix } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, it } from 'vitest';
+import { ensureBuilt } from '../support/builtPackage.js';
 import { limit } from '../support/limit.js';
 
 /**
@@ -16,6 +17,7 @@ import { limit } from '../support/limit.js';
  */
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
+  scripts: Record<string, string>;
   peerDependencies: Record<string, string>;
   devDependencies: Record<string, string>;
 };
@@ -47,7 +49,9 @@ const run = async (cmd: string, args: string[], cwd: string): Promise<string> =>
 const ENTRIES = ['batchtel', 'batchtel/sdk', 'batchtel/server', 'batchtel/bullmq'] as const;
 
 beforeAll(async () => {
-  const packed = JSON.parse(await run('npm', ['pack', '--json', '--pack-destination', work], ROOT)) as Array<{ filename: string }>;
+  // The build `npm pack` runs first (prepack), shared with the package test; the tarball test checks prepack is that build.
+  await ensureBuilt();
+  const packed = JSON.parse(await run('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', work], ROOT)) as Array<{ filename: string }>;
   tarball = join(work, packed[0]!.filename);
   mkdirSync(app);
   writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'consumer', private: true }));
@@ -202,6 +206,8 @@ describe.concurrent('the packed tarball in a consumer project', () => {
     mkdirSync(unpacked);
     await run('tar', ['-xzf', tarball, '-C', unpacked], work);
     expect(files).toContain('package/LICENSE');
+    // Packed here after the build; `npm pack` and `npm publish` run that same build first.
+    expect(pkg.scripts['prepack']).toBe('npm run build');
     expect(files.filter((f) => !/^package\/(dist|src)\//.test(f) && !['package/LICENSE', 'package/README.md', 'package/package.json'].includes(f))).toEqual([]);
     const maps = files.filter((f) => f.endsWith('.map'));
     expect(maps.length).toBeGreaterThan(0);

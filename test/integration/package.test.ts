@@ -1,9 +1,9 @@
-import { execFile, execFileSync } from 'node:child_process';
-import { promisify } from 'node:util';
+import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { ensureBuilt } from '../support/builtPackage.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -26,10 +26,8 @@ function bareImports(entry: string): Set<string> {
 }
 
 describe('the published package', () => {
-  beforeAll(async () => {
-    // Asynchronous, so the test worker keeps answering vitest during the build.
-    await promisify(execFile)('npm', ['run', 'build'], { cwd: ROOT });
-  }, 120_000);
+  // `npm run build`, shared with the consumer test when both run.
+  beforeAll(ensureBuilt, 120_000);
 
   it('`import { createBatchProgress } from "batchtel"` works from the package folder', () => {
     const script = `

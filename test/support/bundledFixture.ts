@@ -5,7 +5,7 @@
  * having tsx transpile every source file it imports, about half the CPU of each start.
  */
 import { createHash } from 'node:crypto';
-import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
@@ -39,9 +39,13 @@ async function bundle(fixture: string): Promise<string> {
   // by content and written by rename, so test processes running side by side never read half a file.
   const dir = join(ROOT, 'test-output', 'fixtures');
   mkdirSync(dir, { recursive: true });
-  const file = join(dir, `${basename(fixture, '.ts')}-${createHash('sha256').update(code).digest('hex').slice(0, 12)}.mjs`);
+  const name = basename(fixture, '.ts');
+  const file = join(dir, `${name}-${createHash('sha256').update(code).digest('hex').slice(0, 12)}.mjs`);
   const temporary = `${file}.${process.pid}.tmp`;
   writeFileSync(temporary, code);
   renameSync(temporary, file);
+  // Bundles of earlier sources of this fixture are not needed again.
+  const bundleOfThis = new RegExp(`^${name}-[0-9a-f]{12}\\.mjs$`);
+  for (const other of readdirSync(dir)) if (bundleOfThis.test(other) && join(dir, other) !== file) rmSync(join(dir, other), { force: true });
   return file;
 }
