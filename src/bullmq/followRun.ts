@@ -339,9 +339,9 @@ export async function followRun(input: FollowRunOptionsInput): Promise<RunFollow
       id: options.runId,
       name: state.name,
       operation: state.operation,
-      ...(state.total === undefined ? {} : { total: state.total }),
-      ...(state.category === undefined ? {} : { category: state.category }),
-      ...(state.service === undefined ? {} : { service: state.service }),
+      total: state.total,
+      category: state.category,
+      service: state.service,
     },
     'followRun options.run',
   );
@@ -369,7 +369,7 @@ export async function followRun(input: FollowRunOptionsInput): Promise<RunFollow
   startWithPresetIds(run, state);
   const events = new QueueEvents(queue.name, {
     connection: queue.opts.connection as ConnectionOptions,
-    ...(queue.opts.prefix === undefined ? {} : { prefix: queue.opts.prefix }),
+    prefix: queue.opts.prefix,
     // From where the last follower left off; from the stream's start for the first one.
     lastEventId: state.lastEventId ?? '0',
   });
