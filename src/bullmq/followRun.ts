@@ -13,7 +13,7 @@ import { Run } from '../core/Run.js';
 import type { RunSummary } from '../core/runTypes.js';
 import { defaultRegistry } from '../core/RunRegistry.js';
 import { diagSink } from '../instrument/diagSink.js';
-import { RunTelemetry } from '../instrument/RunTelemetry.js';
+import { RunTelemetry, type RunTelemetryConfig } from '../instrument/RunTelemetry.js';
 import { attachDisplay } from '../progress/attachDisplay.js';
 import { BATCH_RUN_RESULT_VALUES, ERROR_TYPE_VALUES } from '../semconv.js';
 import { cancelChunks } from './cancelRun.js';
@@ -80,6 +80,8 @@ export class RunFollower {
   private closed = false;
   private completing = false;
   private finisher = false;
+  /** Items this follower counts in the items metric: those of chunks no worker counted (failed by stalling). Made on first use. */
+  private tally: Run | undefined;
   private resolveDone!: (summary: RunSummary) => void;
   /** Resolves with the summary when the last chunk settles (or the run is cancelled and drained). */
   readonly done: Promise<RunSummary>;
@@ -92,6 +94,7 @@ export class RunFollower {
     private readonly redis: Redis,
     private readonly ledger: RunLedger,
     private readonly options: z.output<typeof followSchema>,
+    private readonly telemetryConfig: RunTelemetryConfig,
   ) {
     this.done = new Promise((resolve) => (this.resolveDone = resolve));
     this.lastApplyAt = run.startTimeMs;
@@ -141,6 +144,7 @@ export class RunFollower {
     if (this.timer) clearInterval(this.timer);
     if (this.reconcileTimer) clearInterval(this.reconcileTimer);
     await this.refreshing?.catch(() => undefined);
+    if (this.tally && !this.tally.isFinished) this.tally.finish();
     await this.events.close();
     this.redis.disconnect();
   }
@@ -178,8 +182,9 @@ export class RunFollower {
     const job = await this.queue.getJob(jobId);
     const ref = job ? chunkRefOf(job.data) : undefined;
     if (!ref) return;
-    const errorType = errorTypeOfReason(reason) ?? (/stalled/i.test(reason ?? '') ? 'stalled' : ERROR_TYPE_VALUES.other);
-    await this.ledger.settle(
+    const handlerType = errorTypeOfReason(reason);
+    const errorType = handlerType ?? (/stalled/i.test(reason ?? '') ? 'stalled' : ERROR_TYPE_VALUES.other);
+    const first = await this.ledger.settle(
       {
         batchtel: 1,
         runId: ref.runId,
@@ -193,6 +198,19 @@ export class RunFollower {
       },
       eventId,
     );
+    // A handler's last attempt counted its items in its worker; a chunk failed by BullMQ itself (stalled too
+    // often) was counted by no one: the follower that settled it counts it, so the metric stays exact across processes.
+    if (first && handlerType === undefined) this.tallyRun().add(ref.size, 'failure');
+  }
+
+  private tallyRun(): Run {
+    if (!this.tally) {
+      const run = new Run({ descriptor: this.run.descriptor, clock: this.run.clock, problems: new Problems(diagSink), etaMethod: 'none' });
+      run.addListener(new RunTelemetry(run, { ...this.telemetryConfig, role: 'contributor' }));
+      run.start();
+      this.tally = run;
+    }
+    return this.tally;
   }
 
   /** Chunks that finished while nobody listened (or whose events were trimmed): settled from their job state. */
@@ -291,6 +309,7 @@ export class RunFollower {
     const recorded = claimed ? undefined : (await this.ledger.read().catch(() => state)).finished;
     const result = RESULTS.find((r) => r === recorded) ?? ours;
     const summary = this.run.finish({ result });
+    if (this.tally && !this.tally.isFinished) this.tally.finish();
     this.resolveDone(summary);
     await this.close();
   }
@@ -320,9 +339,9 @@ export async function followRun(input: FollowRunOptionsInput): Promise<RunFollow
       id: options.runId,
       name: state.name,
       operation: state.operation,
-      ...(state.total === undefined ? {} : { total: state.total }),
-      ...(state.category === undefined ? {} : { category: state.category }),
-      ...(state.service === undefined ? {} : { service: state.service }),
+      total: state.total,
+      category: state.category,
+      service: state.service,
     },
     'followRun options.run',
   );
@@ -341,7 +360,8 @@ export async function followRun(input: FollowRunOptionsInput): Promise<RunFollow
     etaMethod: runOptions.eta,
   });
   // The run span starts at the root: its trace is the one chosen when the run started.
-  const telemetry = contextApi.with(ROOT_CONTEXT, () => new RunTelemetry(run, { ...runOptions.telemetry, role: 'coordinator' }));
+  const telemetryConfig: RunTelemetryConfig = runOptions.telemetry;
+  const telemetry = contextApi.with(ROOT_CONTEXT, () => new RunTelemetry(run, { ...telemetryConfig, role: 'coordinator' }));
   run.addListener(telemetry);
   if (runOptions.alerts.enabled) run.addListener(new AlertEvaluator(run, runOptions.alerts));
   (runOptions.registry ?? defaultRegistry).add(run);
@@ -349,11 +369,11 @@ export async function followRun(input: FollowRunOptionsInput): Promise<RunFollow
   startWithPresetIds(run, state);
   const events = new QueueEvents(queue.name, {
     connection: queue.opts.connection as ConnectionOptions,
-    ...(queue.opts.prefix === undefined ? {} : { prefix: queue.opts.prefix }),
+    prefix: queue.opts.prefix,
     // From where the last follower left off; from the stream's start for the first one.
     lastEventId: state.lastEventId ?? '0',
   });
-  const follower = new RunFollower(run, telemetry, queue, events, redis, ledger, options);
+  const follower = new RunFollower(run, telemetry, queue, events, redis, ledger, options, telemetryConfig);
   await follower.begin();
   return follower;
 }

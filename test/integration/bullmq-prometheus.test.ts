@@ -115,4 +115,76 @@ describe('a distributed run in Prometheus (real collector, real Prometheus, real
     await run.close();
     await queue.close();
   });
+
+  it("a chunk failed by BullMQ's stalled-job limit: its items are in Prometheus's failure count once, though no handler finished it", async () => {
+    const name = 'scenario-g';
+    const total = 1500;
+    const common = {
+      REDIS_SOCKET: redis.socket,
+      QUEUE: name,
+      OTEL_EXPORTER_OTLP_ENDPOINT: agent.endpoint,
+      METRIC_INTERVAL_MS: '500',
+      // A chunk whose worker dies fails at its first stall (BullMQ's maxStalledCount: 0).
+      MAX_STALLED: '0',
+      LOCK_MS: '4000',
+      STALLED_INTERVAL_MS: '1000',
+      FAIL_EVERY: '5',
+      SERVICE_NAME: 'batchtel-g-worker',
+    };
+    const spawnWorker = (id: string, env: Record<string, string>) =>
+      new FixtureProcess(`g-${id}`, 'test/fixtures/bullmq-worker.ts', {
+        ...common,
+        CONCURRENCY: '2',
+        SPOOL_DIR: join(dir, `g-${id}-spool`),
+        LOCAL_DIR: join(dir, `g-${id}-otlp`),
+        ...env,
+      });
+    // The victim never finishes a chunk: killed, it takes no counts with it, and its chunks fail by stalling.
+    const victim = spawnWorker('victim', { CHUNK_DELAY_MS: '600000' });
+    const workers = [0, 1].map((i) => spawnWorker(`worker-${i}`, { CHUNK_DELAY_MS: '100' }));
+    processes.push(victim, ...workers);
+    await Promise.all([victim, ...workers].map((w) => w.waitFor('ready', (p) => p.events.some((e) => e.ev === 'ready'), 60_000)));
+    const queue = new Queue(name, { connection: redis.connection });
+    const run = await startRun({ queue, name: 'Scenario G', operation: 'scenario_g', total, chunkSize: 50 });
+    const follower = new FixtureProcess('g-follower', 'test/fixtures/bullmq-follower.ts', {
+      ...common,
+      RUN_ID: run.id,
+      SERVICE_NAME: 'batchtel-g-follower',
+      SPOOL_DIR: join(dir, 'g-f-spool'),
+      LOCAL_DIR: join(dir, 'g-f-otlp'),
+    });
+    processes.push(follower);
+    await follower.waitFor('following', (p) => p.events.some((e) => e.ev === 'following'), 60_000);
+    await run.enqueue(Array.from({ length: total }, (_, i) => i));
+    await victim.waitFor('two chunks held', (p) => p.events.filter((e) => e.ev === 'start').length >= 2, 60_000);
+    victim.kill9();
+    await victim.exited;
+    const held = victim.events.filter((e) => e.ev === 'start').map((e) => Number(e['chunk']));
+    await follower.waitFor('summary', (p) => p.events.some((e) => e.ev === 'summary'), 120_000);
+    const summary = follower.events.find((e) => e.ev === 'summary')! as unknown as { succeeded: number; failed: number; skipped: number };
+    expect(summary.succeeded + summary.failed + summary.skipped).toBe(total);
+    // The held chunks failed whole; of the others, every fifth has one failed item.
+    const others = Array.from({ length: 30 }, (_, i) => i).filter((i) => !held.includes(i));
+    expect(summary.failed).toBe(held.length * 50 + others.filter((i) => i % 5 === 0).length);
+    for (const chunk of held) expect(await (await queue.getJob(`${run.id}-${chunk}`))?.getState()).toBe('failed');
+    await Promise.all(workers.map((w) => w.stop()));
+    await follower.exited;
+
+    const selector = `${L.operation}="scenario_g"`;
+    let rows: Array<{ metric: Record<string, string>; value: [number, string] }> = [];
+    await waitFor(
+      'every item in Prometheus',
+      async () => {
+        rows = await promQuery(prom.port, `sum by (${L.outcome}) (${NAMES.itemsProcessed}{${selector}})`);
+        return rows.reduce((sum, r) => sum + Number(r.value[1]), 0) >= total;
+      },
+      60_000,
+      () => JSON.stringify(rows),
+    );
+    const byOutcome = Object.fromEntries(rows.map((r) => [r.metric[L.outcome], Number(r.value[1])]));
+    expect(byOutcome['failure']).toBe(summary.failed);
+    expect(rows.reduce((sum, r) => sum + Number(r.value[1]), 0)).toBe(total);
+    await run.close();
+    await queue.close();
+  });
 });
