@@ -7,6 +7,12 @@ import { gzip } from 'node:zlib';
 
 // On libuv's thread pool: compression stays off the event loop the app runs on.
 const gzipAsync = promisify(gzip);
+/**
+ * The fastest level: on OTLP requests it takes half the CPU of the default
+ * (6) for about 2% more bytes (bench:export's records: 34.7 vs 34.1 bytes a
+ * span), and compression is the largest cost left in delivery.
+ */
+const GZIP_LEVEL = 1;
 
 export interface SendResult {
   /** 2xx. */
@@ -82,7 +88,7 @@ export class OtlpHttpTransport {
     if (typeof this.target === 'string') return failure(this.target, false);
     if (this.aborted) return failure('aborted', true);
     try {
-      const payload = this.gzip ? await gzipAsync(body) : Buffer.from(body);
+      const payload = this.gzip ? await gzipAsync(body, { level: GZIP_LEVEL }) : Buffer.from(body);
       if (!stillWanted()) return undefined;
       if (this.aborted) return failure('aborted', true);
       return await this.post(this.target, payload, encoding);
