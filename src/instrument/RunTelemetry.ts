@@ -78,7 +78,7 @@ import {
 } from '../semconv.js';
 import { keepNth } from '../core/itemSampling.js';
 import { instrumentsFor, type Instruments } from './Instruments.js';
-import { VERSION } from './version.js';
+import { VERSION } from '../version.js';
 import { SEVERITY_TEXT } from './severityText.js';
 
 export interface RunTelemetryConfig {

@@ -7,7 +7,7 @@ import { AggregationType, InstrumentType, MeterProvider, type ViewOptions } from
 import { TracerProvider } from '@opentelemetry/sdk-trace';
 import { parseOptions } from './parseOptions.js';
 import { SCOPE_NAME } from '../semconv.js';
-import { VERSION } from '../instrument/version.js';
+import { VERSION } from '../version.js';
 import { BoundedCumulativeReader } from './BoundedCumulativeReader.js';
 import { readOtelEnv, type OtelEnv } from './env.js';
 import { limitsOf, resolve, telemetrySetupSchema, type TelemetryHandle, type TelemetrySetup, type TelemetrySetupOptions } from './telemetrySetup.js';
