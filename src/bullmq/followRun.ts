@@ -86,6 +86,7 @@ export class RunFollower {
   /** Resolves with the summary when the last chunk settles (or the run is cancelled and drained). */
   readonly done: Promise<RunSummary>;
 
+  /** @internal Made by {@link followRun}. */
   constructor(
     readonly run: Run,
     private readonly telemetry: RunTelemetry,
