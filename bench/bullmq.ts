@@ -11,12 +11,16 @@
  *    call to an API or a database, what chunk jobs do), and an empty one
  *    (BullMQ's own cost only, the worst case for any wrapper). Rounds
  *    alternate; the medians are compared. Target: wrapped / plain >= 0.95.
+ *    A third worker is wrapped with its chunk spans sent to a no-op tracer:
+ *    the share of the cost that is the SDK's span pipeline (creation,
+ *    serialisation, spool) on the worker's thread.
  * 2. The follower's CPU per 1,000 chunk completions: a worker in a child
  *    process settles a run's chunks while this process only follows it.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { ProxyTracerProvider } from '@opentelemetry/api';
 import { Queue, Worker, type Job } from 'bullmq';
 import { chunkProcessor, followRun, startRun, workerOptions } from '../src/bullmq/index.js';
 import { startTelemetry } from '../src/sdk/index.js';
@@ -43,10 +47,13 @@ const telemetry = startTelemetry({
   localDir: join(dir, 'otlp'),
 });
 
+type Kind = 'plain' | 'batchtel' | 'untraced';
+const KINDS: Kind[] = ['plain', 'batchtel', 'untraced'];
+
 const median = (values: number[]): number => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 
 /** Enqueues one run's chunk jobs, then times one worker through all of them. */
-async function round(kind: 'plain' | 'batchtel', index: number, ioMs: number): Promise<{ rate: number; cpuUs: number }> {
+async function round(kind: Kind, index: number, ioMs: number): Promise<{ rate: number; cpuUs: number }> {
   const name = `bench-${kind}-${ioMs}-${index}`;
   const queue = new Queue(name, { connection });
   const run = await startRun({ queue, name: 'bench', total: JOBS, chunkSize: 1, bulkSize: 500, jobOptions: { removeOnComplete: true } });
@@ -60,7 +67,8 @@ async function round(kind: 'plain' | 'batchtel', index: number, ioMs: number): P
     async () => {
       await io();
     },
-    { connection },
+    // A tracer provider with no delegate: every chunk span is a no-op.
+    kind === 'untraced' ? { connection, tracerProvider: new ProxyTracerProvider() } : { connection },
   );
   let done = 0;
   let finished!: () => void;
@@ -89,11 +97,11 @@ async function round(kind: 'plain' | 'batchtel', index: number, ioMs: number): P
 await round('plain', -1, 0); // warm-up: JIT, connections
 await round('batchtel', -1, 0);
 for (const ioMs of [5, 0]) {
-  const results = { plain: [] as number[], batchtel: [] as number[] };
-  const cpus = { plain: [] as number[], batchtel: [] as number[] };
+  const results: Record<Kind, number[]> = { plain: [], batchtel: [], untraced: [] };
+  const cpus: Record<Kind, number[]> = { plain: [], batchtel: [], untraced: [] };
   for (let i = 0; i < ROUNDS; i++) {
     // Alternating order, so a machine that gets busier or quieter favours neither.
-    const order: Array<'plain' | 'batchtel'> = i % 2 === 0 ? ['plain', 'batchtel'] : ['batchtel', 'plain'];
+    const order = i % 2 === 0 ? KINDS : [...KINDS].reverse();
     for (const kind of order) {
       const r = await round(kind, i, ioMs);
       results[kind].push(r.rate);
@@ -109,8 +117,12 @@ for (const ioMs of [5, 0]) {
   console.log(`  plain BullMQ worker   ${plain.toFixed(0)} jobs/s  (rounds: ${results.plain.map((r) => r.toFixed(0)).join(', ')})`);
   console.log(`  wrapped by batchtel   ${wrapped.toFixed(0)} jobs/s  (rounds: ${results.batchtel.map((r) => r.toFixed(0)).join(', ')})`);
   console.log(`  ratio                 ${ratio.toFixed(3)}  (target >= ${TARGET}) ${ratio >= TARGET ? 'OK' : 'BELOW TARGET'}`);
+  const untraced = median(results.untraced);
   console.log(
-    `  CPU per job           plain ${median(cpus.plain).toFixed(0)} µs, wrapped ${median(cpus.batchtel).toFixed(0)} µs (+${(median(cpus.batchtel) - median(cpus.plain)).toFixed(0)} µs)`,
+    `  wrapped, no-op spans  ${untraced.toFixed(0)} jobs/s  (rounds: ${results.untraced.map((r) => r.toFixed(0)).join(', ')}), ratio ${(untraced / plain).toFixed(3)}: the rest is the SDK's span pipeline`,
+  );
+  console.log(
+    `  CPU per job           plain ${median(cpus.plain).toFixed(0)} µs, wrapped ${median(cpus.batchtel).toFixed(0)} µs (+${(median(cpus.batchtel) - median(cpus.plain)).toFixed(0)} µs), no-op spans ${median(cpus.untraced).toFixed(0)} µs`,
   );
 }
 

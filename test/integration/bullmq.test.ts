@@ -339,6 +339,23 @@ describe('distributed runs on BullMQ (real Redis, real bullmq, worker processes)
     await queue.close();
   });
 
+  it('chunkSize sets the items per chunk job; batchSize, its deprecated alias, still does, and chunkSize wins when both are given', async () => {
+    const queue = new Queue('chunk-size', { connection: redis.connection });
+    const sizes = async (options: { chunkSize?: number; batchSize?: number }) => {
+      const run = await startRun({ queue, name: 'Chunk size', total: 20, ...options });
+      const result = await run.enqueue(Array.from({ length: 20 }, (_, i) => i));
+      const jobs = await Promise.all(Array.from({ length: result.chunks }, (_, i) => queue.getJob(chunkJobId(run.id, i))));
+      await run.close();
+      return jobs.map((job) => (job?.data as { items: number[] }).items.length);
+    };
+    expect(await sizes({ chunkSize: 8 })).toEqual([8, 8, 4]);
+    expect(await sizes({ batchSize: 10 })).toEqual([10, 10]);
+    expect(await sizes({ chunkSize: 5, batchSize: 10 })).toEqual([5, 5, 5, 5]);
+    expect(await sizes({})).toEqual([20]);
+    await queue.obliterate({ force: true });
+    await queue.close();
+  });
+
   it("E: a chunk cancelled through BullMQ's Worker.cancelJob aborts its handler's signal: its items are skipped, the job completes", async () => {
     const name = 'scenario-e';
     const queue = new Queue(name, { connection: redis.connection });
