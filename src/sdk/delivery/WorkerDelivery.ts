@@ -273,13 +273,17 @@ export class WorkerDelivery implements Delivery {
     this.updateRef();
   }
 
-  /** The worker ended: expected at close; otherwise it died, and is started again (or, if it never started, delivery moves here). */
+  /**
+   * The worker ended. After its close answer that is expected (and not seen
+   * here); otherwise it died: its loss is counted and it is started again
+   * (not while closing), or, if it never started, delivery moves here.
+   */
   private exited(worker: Worker): void {
     if (worker !== this.worker) return;
     this.worker = undefined;
-    if (this.closed) return;
     if (!this.ready) {
-      this.fallBack(this.startFailed ?? new Error('the export worker exited while starting'));
+      if (this.closed) this.resolveWaiters();
+      else this.fallBack(this.startFailed ?? new Error('the export worker exited while starting'));
       return;
     }
     // What it held: sent to it and not yet on its disk, plus what it had not delivered.
@@ -296,6 +300,8 @@ export class WorkerDelivery implements Delivery {
     }
     this.state = { counts: emptyCounts(), pending: 0, inflight: 0, spoolBytes: this.state.spoolBytes };
     this.resolveWaiters();
+    // Died while closing: counted, not replaced.
+    if (this.closed) return;
     if (++this.restarts > MAX_RESTARTS) {
       this.fallBack(new Error(`the export worker stopped ${this.restarts} times`));
       return;
