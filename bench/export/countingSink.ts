@@ -3,9 +3,11 @@
  * so its work is not charged to the producer. It counts spans and log records
  * by walking the protobuf (Export*ServiceRequest → Resource* → Scope* → the
  * records: field 1, field 2, field 2 in both signals) and answers 200.
- * `GET /stats` returns the counts; `POST /reset` clears them.
+ * `GET /stats` returns the counts; `POST /reset` clears them. The BullMQ
+ * benchmark uses it too (argument 0: a free port).
  */
 import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { gunzipSync } from 'node:zlib';
 
 const PORT = Number(process.argv[2] ?? 14_999);
@@ -55,7 +57,7 @@ function countRecords(body: Buffer): number {
 const zero = () => ({ records: 0, requests: 0, wireBytes: 0, bodyBytes: 0, first: 0, last: 0 });
 let stats = { traces: zero(), logs: zero() };
 
-createServer((req, res) => {
+const server = createServer((req, res) => {
   if (req.method === 'GET') {
     res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(stats));
     return;
@@ -79,4 +81,6 @@ createServer((req, res) => {
     s.last = Date.now();
     res.writeHead(200, { 'content-type': 'application/x-protobuf' }).end();
   });
-}).listen(PORT, '127.0.0.1', () => process.send?.('ready'));
+});
+// Port 0 takes a free one; the parent learns which from the ready message.
+server.listen(PORT, '127.0.0.1', () => process.send?.({ ready: true, port: (server.address() as AddressInfo).port }));

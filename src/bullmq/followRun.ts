@@ -23,6 +23,7 @@ import { openRedis, type RedisConnection } from './redis.js';
 import { RunLedger, type LedgerState } from './RunLedger.js';
 import { chunkRefOf, parseTraceparent } from './RunContext.js';
 import { prefixOf } from './startRun.js';
+import type { RunFollower } from './RunFollower.js';
 
 const PRESET_SLOT = Symbol.for('batchtel.presetSpanIds');
 const RESULTS = Object.values(BATCH_RUN_RESULT_VALUES);
@@ -54,11 +55,8 @@ const followSchema = z.strictObject({
 /** Options of `followRun`: the queue and the run to follow. */
 export type FollowRunOptionsInput = z.input<typeof followSchema>;
 
-/**
- * A distributed run seen from one process: the same progress, ETA, alerts,
- * terminal line, board entry and summary as a local run, rebuilt from Redis.
- */
-export class RunFollower {
+/** The {@link RunFollower} `followRun` returns; not exported, so its constructor's internals stay out of the public surface. */
+class Follower implements RunFollower {
   private readonly applied = {
     succeeded: 0,
     failed: 0,
@@ -374,7 +372,7 @@ export async function followRun(input: FollowRunOptionsInput): Promise<RunFollow
     // From where the last follower left off; from the stream's start for the first one.
     lastEventId: state.lastEventId ?? '0',
   });
-  const follower = new RunFollower(run, telemetry, queue, events, redis, ledger, options, telemetryConfig);
+  const follower = new Follower(run, telemetry, queue, events, redis, ledger, options, telemetryConfig);
   await follower.begin();
   return follower;
 }

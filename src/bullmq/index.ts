@@ -4,7 +4,8 @@
  * `startRun` enqueues, `chunkProcessor` wraps the worker's processor,
  * `followRun` gives any process the run's live view and final summary.
  */
-export { startRun, DistributedRun, chunkJobId, type StartRunOptionsInput as StartRunOptions, type EnqueueResult } from './startRun.js';
+export { startRun, chunkJobId, type StartRunOptionsInput as StartRunOptions } from './startRun.js';
+export type { DistributedRun, EnqueueResult } from './DistributedRun.js';
 export {
   chunkProcessor,
   workerOptions,
@@ -14,7 +15,11 @@ export {
   type DistributedChunkContext,
   type DistributedChunkHandler,
 } from './chunkProcessor.js';
-export { followRun, RunFollower, type FollowRunOptionsInput as FollowRunOptions } from './followRun.js';
+export { followRun, type FollowRunOptionsInput as FollowRunOptions } from './followRun.js';
+export type { RunFollower } from './RunFollower.js';
+// The types a follower's members name, so a caller can write them down.
+export type { BatchStats } from '../api/BatchStats.js';
+export type { RunView } from '../core/RunView.js';
 export { parseChunkOutcome, type ChunkOutcome } from './ChunkOutcome.js';
 export {
   RUN_CONTEXT_ENV,

@@ -4,6 +4,7 @@ import type { Redis } from 'ioredis';
 import { z } from 'zod';
 import { parseOptions } from '../sdk/parseOptions.js';
 import { slug } from '../api/createRun.js';
+import type { DistributedRun, EnqueueResult } from './DistributedRun.js';
 import { cancelChunks } from './cancelRun.js';
 import { openRedis, type RedisConnection } from './redis.js';
 import { F, RunLedger } from './RunLedger.js';
@@ -52,18 +53,8 @@ const JOB_DEFAULTS: JobsOptions = {
   removeOnFail: { age: 7 * 24 * 3600 },
 };
 
-export interface EnqueueResult {
-  readonly chunks: number;
-  readonly total: number;
-  /** True when the run was cancelled before every item was enqueued. */
-  readonly cancelled: boolean;
-}
-
-/**
- * A distributed run, started: its context (to hand to any process) and the
- * enqueueing of its items as chunk jobs.
- */
-export class DistributedRun {
+/** The {@link DistributedRun} `startRun` returns; not exported, so its constructor's internals stay out of the public surface. */
+class StartedRun implements DistributedRun {
   private enqueueing: Promise<EnqueueResult> | undefined;
 
   constructor(
@@ -78,21 +69,15 @@ export class DistributedRun {
     return this.context.runId;
   }
 
-  /**
-   * Streams the items onto the queue, `chunkSize` per job and `bulkSize` jobs
-   * per round trip; memory holds one bulk, whatever the run's size. Call once.
-   */
   enqueue<T>(items: Iterable<T> | AsyncIterable<T>): Promise<EnqueueResult> {
     this.enqueueing ??= this.enqueueAll(items);
     return this.enqueueing;
   }
 
-  /** Removes the run's waiting chunk jobs and tells its active chunks to abort; the follower finishes it as cancelled. */
   async cancel(): Promise<void> {
     await cancelChunks(this.queue, this.ledger);
   }
 
-  /** Closes the ledger's own connection (not the queue's). */
   async close(): Promise<void> {
     await this.enqueueing?.catch(() => undefined);
     this.redis.disconnect();
@@ -188,5 +173,5 @@ export async function startRun(input: StartRunOptionsInput): Promise<Distributed
   if (options.category !== undefined) fields[F.category] = options.category;
   if (options.service !== undefined) fields[F.service] = options.service;
   await ledger.create(fields);
-  return new DistributedRun(context, options.queue, redis, ledger, options);
+  return new StartedRun(context, options.queue, redis, ledger, options);
 }
