@@ -163,5 +163,3 @@ registerOptionsPlace(alertOptionsSchema, '`alerts` in the batch options', 0);
 registerOptionsPlace(processOptionsSchema, 'the process() options: `run.process(items, handler, { … })`', 0);
 registerOptionsPlace(retryOptionsSchema, '`retry` in the process() options', 0);
 
-// src/bullmq/followRun.ts still imports parseOptions from here; it lives in core/parseOptions.ts.
-export { parseOptions } from '../core/parseOptions.js';
