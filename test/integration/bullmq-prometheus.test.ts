@@ -55,6 +55,23 @@ describe('a distributed run in Prometheus (real collector, real Prometheus, real
     rmSync(dir, { recursive: true, force: true });
   });
 
+  /** Starts scenario `letter`'s run, a follower process on it, then enqueues its items in chunks of 50. */
+  async function startFollowedRun(letter: string, name: string, total: number, env: Record<string, string>) {
+    const queue = new Queue(name, { connection: redis.connection });
+    const run = await startRun({ queue, name: `Scenario ${letter.toUpperCase()}`, operation: `scenario_${letter}`, total, chunkSize: 50 });
+    const follower = new FixtureProcess(`${letter}-follower`, 'test/fixtures/bullmq-follower.ts', {
+      ...env,
+      RUN_ID: run.id,
+      SERVICE_NAME: `batchtel-${letter}-follower`,
+      SPOOL_DIR: join(dir, `${letter}-f-spool`),
+      LOCAL_DIR: join(dir, `${letter}-f-otlp`),
+    });
+    processes.push(follower);
+    await follower.waitFor('following', (p) => p.events.some((e) => e.ev === 'following'), 60_000);
+    await run.enqueue(Array.from({ length: total }, (_, i) => i));
+    return { queue, run, follower };
+  }
+
   it("one run's items, summed across its workers in Prometheus, equal the total", async () => {
     const name = 'scenario-e';
     const total = 4000;
@@ -78,18 +95,7 @@ describe('a distributed run in Prometheus (real collector, real Prometheus, real
     );
     processes.push(...workers);
     await Promise.all(workers.map((w) => w.waitFor('ready', (p) => p.events.some((e) => e.ev === 'ready'), 60_000)));
-    const queue = new Queue(name, { connection: redis.connection });
-    const run = await startRun({ queue, name: 'Scenario E', operation: 'scenario_e', total, chunkSize: 50 });
-    const follower = new FixtureProcess('follower', 'test/fixtures/bullmq-follower.ts', {
-      ...common,
-      RUN_ID: run.id,
-      SERVICE_NAME: 'batchtel-e-follower',
-      SPOOL_DIR: join(dir, 'f-spool'),
-      LOCAL_DIR: join(dir, 'f-otlp'),
-    });
-    processes.push(follower);
-    await follower.waitFor('following', (p) => p.events.some((e) => e.ev === 'following'), 60_000);
-    await run.enqueue(Array.from({ length: total }, (_, i) => i));
+    const { queue, run, follower } = await startFollowedRun('e', name, total, common);
     await follower.waitFor('summary', (p) => p.events.some((e) => e.ev === 'summary'), 120_000);
     // Stopping flushes each worker's last metric export.
     await Promise.all(workers.map((w) => w.stop()));
@@ -144,18 +150,7 @@ describe('a distributed run in Prometheus (real collector, real Prometheus, real
     const workers = [0, 1].map((i) => spawnWorker(`worker-${i}`, { CHUNK_DELAY_MS: '100' }));
     processes.push(victim, ...workers);
     await Promise.all([victim, ...workers].map((w) => w.waitFor('ready', (p) => p.events.some((e) => e.ev === 'ready'), 60_000)));
-    const queue = new Queue(name, { connection: redis.connection });
-    const run = await startRun({ queue, name: 'Scenario G', operation: 'scenario_g', total, chunkSize: 50 });
-    const follower = new FixtureProcess('g-follower', 'test/fixtures/bullmq-follower.ts', {
-      ...common,
-      RUN_ID: run.id,
-      SERVICE_NAME: 'batchtel-g-follower',
-      SPOOL_DIR: join(dir, 'g-f-spool'),
-      LOCAL_DIR: join(dir, 'g-f-otlp'),
-    });
-    processes.push(follower);
-    await follower.waitFor('following', (p) => p.events.some((e) => e.ev === 'following'), 60_000);
-    await run.enqueue(Array.from({ length: total }, (_, i) => i));
+    const { queue, run, follower } = await startFollowedRun('g', name, total, common);
     await victim.waitFor('two chunks held', (p) => p.events.filter((e) => e.ev === 'start').length >= 2, 60_000);
     victim.kill9();
     await victim.exited;
