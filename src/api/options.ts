@@ -162,4 +162,3 @@ registerOptionsPlace(telemetryOptionsSchema, '`telemetry` in the batch options',
 registerOptionsPlace(alertOptionsSchema, '`alerts` in the batch options', 0);
 registerOptionsPlace(processOptionsSchema, 'the process() options: `run.process(items, handler, { … })`', 0);
 registerOptionsPlace(retryOptionsSchema, '`retry` in the process() options', 0);
-
