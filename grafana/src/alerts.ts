@@ -41,6 +41,13 @@ const op = PROM_LABEL.operation;
 const items = PROM.itemsProcessed;
 const rate = (metric: string, window: string, filter = '') => `sum by (${op}) (rate(${metric}${filter}[${window}]))`;
 const throughput = rate(items, '5m');
+const hourlyAverage = `avg_over_time(${throughput}[1h:1m])`;
+/**
+ * The hourly average is a baseline only once the operation has half an hour of
+ * throughput in the hour: a new or rare operation's first minutes (a short job,
+ * a ramp) are neither a spike nor a drop.
+ */
+const hasHistory = `count_over_time(${throughput}[1h:1m]) >= 30`;
 /** Runs active per operation: pattern alerts only speak while work is going on. */
 const active = `sum by (${op}) (${PROM.runsActive}) > 0`;
 
@@ -242,7 +249,7 @@ export const ALERT_RULES: readonly AlertRule[] = [
   // Pattern detection (spike, drop, anomaly, trend), in PromQL over the item throughput.
   {
     alert: 'BatchThroughputSpike',
-    expr: `(${throughput} > 2 * avg_over_time(${throughput}[1h:1m])) and ${throughput} > 0.1`,
+    expr: `(${throughput} > 2 * ${hourlyAverage}) and ${throughput} > 0.1 and ${hasHistory}`,
     for: '5m',
     severity: 'low',
     summary: 'Batch {{ $labels.batch_operation }} throughput spiked to over twice its hourly average',
@@ -250,11 +257,17 @@ export const ALERT_RULES: readonly AlertRule[] = [
     scenarios: [
       { name: 'fires on a burst', series: [{ series: s(items, ok), values: '0+60x90 5400+600x30' }], at: '110m', firing: [{ [op]: 'sync' }] },
       { name: 'silent at a steady rate', series: [{ series: s(items, ok), values: '0+60x120' }], at: '110m', firing: [] },
+      {
+        name: "silent in a new operation's first minutes, though it speeds up",
+        series: [{ series: s(items, ok), values: '_x100 0+60x10 3600+3000x8' }],
+        at: '118m',
+        firing: [],
+      },
     ],
   },
   {
     alert: 'BatchThroughputDrop',
-    expr: `(${throughput} < 0.5 * avg_over_time(${throughput}[1h:1m])) and on (${op}) (${active})`,
+    expr: `(${throughput} < 0.5 * ${hourlyAverage}) and ${hasHistory} and on (${op}) (${active})`,
     for: '10m',
     severity: 'medium',
     summary: 'Batch {{ $labels.batch_operation }} throughput fell below half its hourly average',
