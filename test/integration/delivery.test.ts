@@ -2,15 +2,14 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { SpanStatusCode } from '@opentelemetry/api';
 import { SeverityNumber } from '@opentelemetry/api-logs';
 import { LoggerProvider } from '@opentelemetry/sdk-logs';
 import { JsonTraceSerializer, ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
 import { InMemorySpanExporter, SimpleSpanProcessor, TracerProvider, type ReadableSpan } from '@opentelemetry/sdk-trace';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createDurableLogPipeline, createDurableSpanPipeline, type DurableDeliveryConfig } from '../../src/sdk/delivery/durablePipelines.js';
+import { createDurableLogPipeline, type DurableDeliveryConfig } from '../../src/sdk/delivery/durablePipelines.js';
 import { ATTR_BATCH_EVENT_PRIORITY } from '../../src/semconv.js';
-import type { DeliveryPipeline } from '../../src/sdk/delivery/DeliveryMetrics.js';
+import { accountingCloses, durableSpans } from '../support/durableSpans.js';
 import { OtlpSink } from '../support/otlpSink.js';
 import { waitFor as waitForState } from '../support/stack.js';
 
@@ -29,31 +28,10 @@ async function sink(): Promise<[OtlpSink, string]> {
 
 const spoolDir = () => mkdtempSync(join(tmpdir(), 'batchtel-spool-'));
 
-/** A tracer provider whose spans go through durable delivery. */
+/** A tracer provider whose spans go through durable delivery; `p` is its pipeline. */
 function pipeline(config: DurableDeliveryConfig) {
-  const { processor, pipeline: p } = createDurableSpanPipeline({ encoding: 'json', ...config });
-  const provider = new TracerProvider({ spanProcessors: [processor] });
-  providers.push(provider);
-  const tracer = provider.getTracer('test');
-  let next = 0;
-  return {
-    provider,
-    p,
-    emit(n: number, error = false) {
-      for (let i = 0; i < n; i++) {
-        const span = tracer.startSpan(`span ${next++}`);
-        if (error) span.setStatus({ code: SpanStatusCode.ERROR });
-        span.end();
-      }
-    },
-  };
-}
-
-/** Per process: accepted + inherited = delivered + rejected + dropped + pending + buffered. */
-function accountingCloses(p: DeliveryPipeline): boolean {
-  const c = p.sender.counts;
-  const dropped = Object.values(c.dropped).reduce((a, b) => a + b, 0);
-  return p.processor.counts.accepted + c.inherited === c.delivered + c.rejected + dropped + p.sender.pending() + p.processor.buffered();
+  const { pipeline: p, ...rest } = durableSpans(config, providers);
+  return { ...rest, p };
 }
 
 /** Polls until the condition holds, failing with its text after the deadline. */

@@ -11,10 +11,9 @@ import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { TracerProvider, type ReadableSpan } from '@opentelemetry/sdk-trace';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { DeliveryPipeline } from '../../src/sdk/delivery/DeliveryMetrics.js';
-import { createDurableSpanPipeline } from '../../src/sdk/delivery/durablePipelines.js';
 import { encodeSpans } from '../../src/sdk/delivery/otlpProtobuf.js';
 import { WorkerDelivery } from '../../src/sdk/delivery/WorkerDelivery.js';
+import { accountingCloses, durableSpans } from '../support/durableSpans.js';
 import { OtlpSink } from '../support/otlpSink.js';
 import { waitFor } from '../support/stack.js';
 
@@ -46,35 +45,11 @@ const spoolDir = () => mkdtempSync(join(tmpdir(), 'batchtel-worker-spool-'));
 /** Spans through durable delivery on the export worker. */
 function traced(url: string, dir = spoolDir()) {
   const exports: boolean[] = [];
-  const { processor, pipeline } = createDurableSpanPipeline({
-    url,
-    spoolDir: dir,
-    encoding: 'json',
-    worker: true,
-    baseBackoffMs: 50,
-    maxBackoffMs: 100,
-    onExport: (_, result) => exports.push(result.ok),
-  });
-  const provider = new TracerProvider({ spanProcessors: [processor] });
-  providers.push(provider);
-  const tracer = provider.getTracer('test');
-  let next = 0;
-  return {
-    provider,
-    pipeline,
-    exports,
-    delivery: pipeline.sender as WorkerDelivery,
-    emit(n: number) {
-      for (let i = 0; i < n; i++) tracer.startSpan(`span ${next++}`).end();
-    },
-  };
-}
-
-/** Per process: accepted + inherited = delivered + rejected + dropped + pending + buffered. */
-function accountingCloses(p: DeliveryPipeline): boolean {
-  const c = p.sender.counts;
-  const dropped = Object.values(c.dropped).reduce((a, b) => a + b, 0);
-  return p.processor.counts.accepted + c.inherited === c.delivered + c.rejected + dropped + p.sender.pending() + p.processor.buffered();
+  const spans = durableSpans(
+    { url, spoolDir: dir, worker: true, baseBackoffMs: 50, maxBackoffMs: 100, onExport: (_, result) => exports.push(result.ok) },
+    providers,
+  );
+  return { ...spans, exports, delivery: spans.pipeline.sender as WorkerDelivery };
 }
 
 describe('the export worker', () => {
