@@ -15,6 +15,7 @@ import type { ChunkOutcome } from './ChunkOutcome.js';
 import { openRedis, type RedisConnection } from './redis.js';
 import { RunLedger } from './RunLedger.js';
 import { chunkRefOf, runSpanParent, type ChunkJobData, type ChunkRef } from './RunContext.js';
+import { ChunkFailedError } from './ChunkFailedError.js';
 
 /** What a distributed chunk's handler gets besides its items. */
 export interface DistributedChunkContext extends ChunkContext {
@@ -75,23 +76,6 @@ interface Share {
   readonly jobControllers: Set<AbortController>;
   active: number;
   cancelled: boolean;
-}
-
-/** A chunk failed on its final attempt, or for good: BullMQ keeps the message, the follower reads the type back from it. */
-export class ChunkFailedError extends Error {
-  override readonly name = 'ChunkFailedError';
-  constructor(
-    readonly errorType: string,
-    message: string,
-  ) {
-    super(`[${errorType}] ${message}`);
-  }
-}
-
-/** The `error.type` a failed chunk's reason names ("[type] message"), for the follower. */
-export function errorTypeOfReason(reason: string | undefined): string | undefined {
-  const match = /^\[([^\]]{1,64})\] /.exec(reason ?? '');
-  return match?.[1];
 }
 
 /**

@@ -1,3 +1,8 @@
+/*
+ * Over 350 lines on purpose: the follower's event, reconcile and finish paths
+ * all move the same applied counters into one local run, and must see each
+ * other's state to count every chunk once; the public shape is RunFollower.ts.
+ */
 import { context as contextApi, ROOT_CONTEXT } from '@opentelemetry/api';
 import { QueueEvents, type ConnectionOptions, type Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
@@ -19,7 +24,7 @@ import { attachDisplay } from '../progress/attachDisplay.js';
 import { BATCH_RUN_RESULT_VALUES, ERROR_TYPE_VALUES } from '../semconv.js';
 import { cancelChunks } from './cancelRun.js';
 import { parseChunkOutcome } from './ChunkOutcome.js';
-import { errorTypeOfReason } from './chunkProcessor.js';
+import { errorTypeOfReason } from './ChunkFailedError.js';
 import { openRedis, type RedisConnection } from './redis.js';
 import { RunLedger, type LedgerState } from './RunLedger.js';
 import { chunkRefOf, parseTraceparent } from './RunContext.js';

@@ -9,7 +9,6 @@ export type { DistributedRun, EnqueueResult } from './DistributedRun.js';
 export {
   chunkProcessor,
   workerOptions,
-  ChunkFailedError,
   type ChunkProcessor,
   type ChunkProcessorOptions,
   type DistributedChunkContext,
@@ -20,6 +19,7 @@ export type { RunFollower } from './RunFollower.js';
 // The types a follower's members name, so a caller can write them down.
 export type { BatchStats } from '../api/BatchStats.js';
 export type { RunView } from '../core/RunView.js';
+export { ChunkFailedError } from './ChunkFailedError.js';
 export { parseChunkOutcome, type ChunkOutcome } from './ChunkOutcome.js';
 export {
   RUN_CONTEXT_ENV,

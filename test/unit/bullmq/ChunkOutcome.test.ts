@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseChunkOutcome } from '../../../src/bullmq/ChunkOutcome.js';
-import { errorTypeOfReason, ChunkFailedError } from '../../../src/bullmq/chunkProcessor.js';
+import { errorTypeOfReason, ChunkFailedError } from '../../../src/bullmq/ChunkFailedError.js';
 
 describe('parseChunkOutcome', () => {
   it('keeps counts that add up to the chunk size', () => {
