@@ -60,6 +60,12 @@ export class WorkerDelivery implements Delivery {
   private restarts = 0;
   private fallback: SpoolDelivery | undefined;
   private warnedDeath = false;
+  /** Set at the first start, so a write starts the worker once. */
+  private spawned = false;
+  /** Why the worker failed to start, for the fallback's warning. */
+  private startFailed: unknown;
+  /** Flushes and closes waiting for the worker to start. */
+  private startWaiters: Array<() => void> = [];
 
   constructor(
     private readonly settings: DeliverySettings,
@@ -71,15 +77,9 @@ export class WorkerDelivery implements Delivery {
   }
 
   get counts(): DeliveryCounts {
-    if (this.fallback) {
-      const counts = emptyCounts();
-      addCounts(counts, this.base);
-      addCounts(counts, this.fallback.counts);
-      return counts;
-    }
     const counts = emptyCounts();
     addCounts(counts, this.base);
-    addCounts(counts, this.state.counts);
+    addCounts(counts, this.fallback ? this.fallback.counts : this.state.counts);
     return counts;
   }
 
@@ -185,8 +185,6 @@ export class WorkerDelivery implements Delivery {
     });
   }
 
-  private startWaiters: Array<() => void> = [];
-
   private post(body: Uint8Array, records: number): void {
     const id = this.nextId++;
     this.unacked.set(id, records);
@@ -199,8 +197,6 @@ export class WorkerDelivery implements Delivery {
   private send(message: ToWorker): void {
     this.worker?.postMessage(message);
   }
-
-  private spawned = false;
 
   private spawn(): void {
     this.spawned = true;
@@ -221,8 +217,6 @@ export class WorkerDelivery implements Delivery {
     worker.on('exit', () => this.exited(worker));
     worker.unref();
   }
-
-  private startFailed: unknown;
 
   private receive(worker: Worker, message: FromWorker): void {
     if (worker !== this.worker) return;
