@@ -18,6 +18,7 @@ import { LocalFileMetricExporter } from './LocalFileExporter.js';
 import type { Redactor } from './redact.js';
 import { RedactingLogRecordExporter, RedactingSpanExporter } from './RedactingExporters.js';
 import type { Resolved, TelemetrySetupOptions } from './telemetrySetup.js';
+import { UntracedLogRecordProcessor, UntracedSpanProcessor } from './Untraced.js';
 import { batchtelTemporalitySelector } from './temporality.js';
 
 export interface SignalPipelines {
@@ -56,13 +57,17 @@ export function createSignalPipelines(options: TelemetrySetupOptions, r: Resolve
     deliveryMetrics: () => deliveryMetrics,
   };
   // Console output is for a look while developing: the stock batch processors, a queue large enough for a demo.
+  // They start their timers in the app's context, so each record is handed over untraced; the durable
+  // processors start theirs untraced themselves, only when they write.
   const batchOptions = { maxQueueSize: 65_536, maxExportBatchSize: options.maxExportBatchSize };
   return {
     spanProcessor: durableOrConsole<SpanProcessor>(ctx, 'traces', createDurableSpanPipeline, () => {
-      return new BatchSpanProcessor({ exporter: new RedactingSpanExporter(new ConsoleSpanExporter(), redactor), ...batchOptions });
+      return new UntracedSpanProcessor(new BatchSpanProcessor({ exporter: new RedactingSpanExporter(new ConsoleSpanExporter(), redactor), ...batchOptions }));
     }),
     logProcessor: durableOrConsole<LogRecordProcessor>(ctx, 'logs', createDurableLogPipeline, () => {
-      return new BatchLogRecordProcessor({ exporter: new RedactingLogRecordExporter(new ConsoleLogRecordExporter(), redactor), ...batchOptions });
+      return new UntracedLogRecordProcessor(
+        new BatchLogRecordProcessor({ exporter: new RedactingLogRecordExporter(new ConsoleLogRecordExporter(), redactor), ...batchOptions }),
+      );
     }),
     metricExporter: metricExporterFor(ctx),
     pipelines: ctx.pipelines,

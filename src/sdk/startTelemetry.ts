@@ -20,7 +20,7 @@ import { RedactingMetricExporter } from './RedactingExporters.js';
 import { registerGlobalContext } from './globalContext.js';
 import { createSignalPipelines } from './signalPipelines.js';
 import { createTelemetryHandle } from './telemetryHandle.js';
-import { untraced, UntracedLogRecordProcessor, UntracedSpanProcessor } from './Untraced.js';
+import { untraced } from './Untraced.js';
 
 /** OTEL_SDK_DISABLED=true: nothing registered, batchtel's instrumentation stays on the API's no-ops. */
 function disabledHandle(): TelemetryHandle {
@@ -63,12 +63,12 @@ function start(options: TelemetrySetupOptions, env: OtelEnv, undoGlobalContext: 
     sampler,
     spanLimits: limits.spanLimits,
     idGenerator: new PresetIdGenerator(),
-    spanProcessors: spanProcessor ? [new UntracedSpanProcessor(spanProcessor)] : [],
+    spanProcessors: spanProcessor ? [spanProcessor] : [],
   });
   const loggerProvider = new LoggerProvider({
     resource,
     logRecordLimits: limits.logRecordLimits,
-    processors: logProcessor ? [new UntracedLogRecordProcessor(logProcessor)] : [],
+    processors: logProcessor ? [logProcessor] : [],
   });
   const views: ViewOptions[] = options.exponentialHistograms
     ? [{ instrumentType: InstrumentType.HISTOGRAM, aggregation: { type: AggregationType.EXPONENTIAL_HISTOGRAM } }]

@@ -1,5 +1,6 @@
 import { diag } from '@opentelemetry/api';
 import { BATCHTEL_WRITE_TRIGGER_VALUES as TRIGGER, DELIVERY_ERROR_TYPE_VALUES, type BatchtelWriteTrigger } from '../../semconv.js';
+import { untraced } from '../Untraced.js';
 import type { Delivery } from './Delivery.js';
 
 export interface DurableBatchOptions<T> {
@@ -77,7 +78,7 @@ export class DurableBatchProcessor<T> {
     this.syncIntervalMs = options.syncIntervalMs ?? 1000;
     this.now = options.now ?? Date.now;
     this.lastWrite = this.now();
-    this.interval = setInterval(() => this.write(TRIGGER.interval), this.syncIntervalMs);
+    this.interval = untraced(() => setInterval(() => this.write(TRIGGER.interval), this.syncIntervalMs));
     this.interval.unref();
   }
 
@@ -93,20 +94,23 @@ export class DurableBatchProcessor<T> {
       this.sizes.push(size);
       this.bufferedBytes += size;
     }
+    // The caller's context is the app's (an active span, maybe): writes, and the timers that
+    // write later, start untraced, so an HTTP instrumentation never traces the export requests.
+    // Only these branches pay for the context switch, not every record.
     if (this.buffer.length >= this.maxQueueSize || this.bufferedBytes >= 4 * this.maxBatchBytes) {
-      this.write(TRIGGER.backpressure);
+      untraced(() => this.write(TRIGGER.backpressure));
       return;
     }
     if (this.now() - this.lastWrite >= this.syncIntervalMs) {
-      this.write(TRIGGER.interval);
+      untraced(() => this.write(TRIGGER.interval));
       return;
     }
     if (this.buffer.length >= this.maxBatchSize || this.bufferedBytes >= this.maxBatchBytes) {
-      this.immediate ??= setImmediate(() => this.write(TRIGGER.size));
+      this.immediate ??= untraced(() => setImmediate(() => this.write(TRIGGER.size)));
       return;
     }
     if (!this.priorityTimer && this.options.isPriority(item)) {
-      this.priorityTimer = setTimeout(() => this.write(TRIGGER.priority), this.options.priorityDelayMs ?? 50);
+      this.priorityTimer = untraced(() => setTimeout(() => this.write(TRIGGER.priority), this.options.priorityDelayMs ?? 50));
       this.priorityTimer.unref();
     }
   }
@@ -117,9 +121,11 @@ export class DurableBatchProcessor<T> {
   }
 
   /** Writes what is buffered and waits until it is delivered or the endpoint is failing (then it waits on disk). */
-  async forceFlush(): Promise<void> {
-    this.write(TRIGGER.flush);
-    await this.options.delivery.flush();
+  forceFlush(): Promise<void> {
+    return untraced(async () => {
+      this.write(TRIGGER.flush);
+      await this.options.delivery.flush();
+    });
   }
 
   /**
@@ -127,13 +133,15 @@ export class DurableBatchProcessor<T> {
    * then closes the sender: requests in flight are aborted so none keeps the
    * process alive, and the final accounting is reported.
    */
-  async shutdown(): Promise<void> {
-    if (this.closed) return;
-    this.write(TRIGGER.flush);
-    this.closed = true;
-    clearInterval(this.interval);
-    await this.options.delivery.close(this.options.shutdownTimeoutMs ?? 5000);
-    this.reportExit();
+  shutdown(): Promise<void> {
+    return untraced(async () => {
+      if (this.closed) return;
+      this.write(TRIGGER.flush);
+      this.closed = true;
+      clearInterval(this.interval);
+      await this.options.delivery.close(this.options.shutdownTimeoutMs ?? 5000);
+      this.reportExit();
+    });
   }
 
   /** accepted + inherited = delivered + rejected + lost + left on disk, once, at exit. */
