@@ -70,19 +70,26 @@ function truncateBody(v: unknown, depth = 0): unknown {
 export function redactSpan(redactor: Redactor, span: ReadableSpan): ReadableSpan {
   const attributes = redactAttributes(redactor, span.attributes);
   let eventsChanged = false;
-  const events = span.events.map((event) => {
-    const masked = redactAttributes(redactor, event.attributes);
-    if (!masked) return event;
-    eventsChanged = true;
-    return { ...event, attributes: masked };
-  });
+  // Most spans have neither events nor links: no arrays made for them.
+  const events =
+    span.events.length === 0
+      ? span.events
+      : span.events.map((event) => {
+          const masked = redactAttributes(redactor, event.attributes);
+          if (!masked) return event;
+          eventsChanged = true;
+          return { ...event, attributes: masked };
+        });
   let linksChanged = false;
-  const links = span.links.map((link) => {
-    const masked = redactAttributes(redactor, link.attributes);
-    if (!masked) return link;
-    linksChanged = true;
-    return { ...link, attributes: masked };
-  });
+  const links =
+    span.links.length === 0
+      ? span.links
+      : span.links.map((link) => {
+          const masked = redactAttributes(redactor, link.attributes);
+          if (!masked) return link;
+          linksChanged = true;
+          return { ...link, attributes: masked };
+        });
   const message = span.status.message === undefined ? undefined : redactor.text(span.status.message);
   const statusChanged = message !== span.status.message;
   const name = redactor.text(span.name);
