@@ -16,6 +16,9 @@
  *    serialisation, spool) on the worker's thread.
  * 2. The follower's CPU per 1,000 chunk completions: a worker in a child
  *    process settles a run's chunks while this process only follows it.
+ *
+ * batchtel is the built package (`npm run build`, done first when the sources
+ * changed), as an app that installed it runs it.
  */
 import { fork } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -24,10 +27,15 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ProxyTracerProvider } from '@opentelemetry/api';
 import { Queue, Worker, type Job } from 'bullmq';
-import { chunkProcessor, followRun, startRun, workerOptions } from '../src/bullmq/index.js';
-import { startTelemetry } from '../src/sdk/index.js';
+import { ensureBuilt } from '../test/support/builtPackage.js';
 import { FixtureProcess } from '../test/support/bullmqProcesses.js';
 import { RedisServer } from '../test/support/redis.js';
+
+// The package as users run it: the built bundle (dist/), not the sources through a transpiler.
+await ensureBuilt();
+const dist = (entry: string) => new URL(`../dist/${entry}/index.js`, import.meta.url).href;
+const { chunkProcessor, followRun, startRun, workerOptions } = (await import(dist('bullmq'))) as typeof import('../src/bullmq/index.js');
+const { startTelemetry } = (await import(dist('sdk'))) as typeof import('../src/sdk/index.js');
 
 const JOBS = Number(process.env['BENCH_JOBS'] ?? 4000);
 const ROUNDS = Number(process.env['BENCH_ROUNDS'] ?? 3);

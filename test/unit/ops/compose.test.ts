@@ -55,3 +55,33 @@ describe('docker-compose.yml', () => {
     for (const variable of Object.keys(compose.services['otelcol']!.environment!)) expect(agent, variable).toContain(`\${env:${variable}`);
   });
 });
+
+describe('the collector compose builds is the one the tests build', () => {
+  const manifest = parse(readFileSync(join(ROOT, 'collector-config/builder-config.yaml'), 'utf8')) as {
+    dist: { version: string };
+    receivers: Array<{ gomod: string }>;
+    processors: Array<{ gomod: string }>;
+    exporters: Array<{ gomod: string }>;
+    extensions: Array<{ gomod: string }>;
+  };
+  const dockerfile = readFileSync(join(ROOT, 'collector-config/Dockerfile'), 'utf8');
+
+  it('.env, the Dockerfile and the builder manifest name one collector release, and every component is at it', () => {
+    const version = env['OTELCOL_VERSION'];
+    expect(manifest.dist.version).toBe(version);
+    expect(/^ARG OTELCOL_VERSION=(.+)$/m.exec(dockerfile)?.[1]).toBe(version);
+    const components = [...manifest.receivers, ...manifest.processors, ...manifest.exporters, ...manifest.extensions];
+    for (const { gomod } of components) expect(gomod, gomod).toMatch(new RegExp(` v${version.replaceAll('.', '\\.')}$`));
+  });
+
+  it('builds with a Go at least as new as the manifest says its modules need', () => {
+    const needs = /Needs Go (\d+\.\d+)/.exec(readFileSync(join(ROOT, 'collector-config/builder-config.yaml'), 'utf8'))?.[1];
+    expect(needs, 'the manifest says which Go its modules need').toBeDefined();
+    const minor = (v: string) => Number(v.split('.')[1]);
+    for (const image of [env['GO_IMAGE']!, /^ARG GO_IMAGE=(.+)$/m.exec(dockerfile)![1]!]) {
+      const go = /^golang:(\d+\.\d+)/.exec(image)?.[1];
+      expect(go, image).toBeDefined();
+      expect(minor(go!), image).toBeGreaterThanOrEqual(minor(needs!));
+    }
+  });
+});
