@@ -67,7 +67,8 @@ describe('the collector compose builds is the one the tests build', () => {
   const dockerfile = readFileSync(join(ROOT, 'collector-config/Dockerfile'), 'utf8');
 
   it('.env, the Dockerfile and the builder manifest name one collector release, and every component is at it', () => {
-    const version = env['OTELCOL_VERSION'];
+    const version = env['OTELCOL_VERSION'] ?? '';
+    expect(version, '.env sets OTELCOL_VERSION').toMatch(/^\d+\.\d+\.\d+$/);
     expect(manifest.dist.version).toBe(version);
     expect(/^ARG OTELCOL_VERSION=(.+)$/m.exec(dockerfile)?.[1]).toBe(version);
     const components = [...manifest.receivers, ...manifest.processors, ...manifest.exporters, ...manifest.extensions];
