@@ -180,8 +180,9 @@ describe('startTelemetry against a real OTLP/HTTP endpoint', () => {
 
     // A refusal the pipeline reports through diag reaches the console once OTEL_LOG_LEVEL asks for it (a real process: its stderr).
     s.respondWith = () => ({ status: 400 });
+    const producerBundle = await bundledFixture('test/fixtures/delivery-producer.ts');
     const producer = (extra: Record<string, string>) =>
-      promisify(execFile)(process.execPath, ['--import', 'tsx', 'test/fixtures/delivery-producer.ts'], {
+      promisify(execFile)(process.execPath, [producerBundle], {
         cwd: fileURLToPath(new URL('../../', import.meta.url)),
         env: { ...process.env, ENDPOINT: url, COUNT: '10', SPOOL_DIR: tempSpool(), ...extra },
       });
