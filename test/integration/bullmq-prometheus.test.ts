@@ -10,7 +10,7 @@ import { Queue } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startRun } from '../../src/bullmq/index.js';
 import { PROM as NAMES, PROM_LABEL as L } from '../../src/prometheusNames.js';
-import { BULLMQ_FOLLOWER, BULLMQ_WORKER, FixtureProcess } from '../support/bullmqProcesses.js';
+import { FixtureProcess } from '../support/bullmqProcesses.js';
 import { OtlpSink } from '../support/otlpSink.js';
 import { RedisServer } from '../support/redis.js';
 import { collectorBinary, otlpUrl, promQuery, Stack, waitFor, type Collector, type Prometheus } from '../support/stack.js';
@@ -59,7 +59,7 @@ describe('a distributed run in Prometheus (real collector, real Prometheus, real
   async function startFollowedRun(letter: string, name: string, total: number, env: Record<string, string>) {
     const queue = new Queue(name, { connection: redis.connection });
     const run = await startRun({ queue, name: `Scenario ${letter.toUpperCase()}`, operation: `scenario_${letter}`, total, chunkSize: 50 });
-    const follower = new FixtureProcess(`${letter}-follower`, BULLMQ_FOLLOWER, {
+    const follower = new FixtureProcess(`${letter}-follower`, 'test/fixtures/bullmq-follower.ts', {
       ...env,
       RUN_ID: run.id,
       SERVICE_NAME: `batchtel-${letter}-follower`,
@@ -83,7 +83,7 @@ describe('a distributed run in Prometheus (real collector, real Prometheus, real
     };
     const workers = [0, 1, 2].map(
       (i) =>
-        new FixtureProcess(`worker-${i}`, BULLMQ_WORKER, {
+        new FixtureProcess(`worker-${i}`, 'test/fixtures/bullmq-worker.ts', {
           ...common,
           CONCURRENCY: '2',
           CHUNK_DELAY_MS: '50',
@@ -138,7 +138,7 @@ describe('a distributed run in Prometheus (real collector, real Prometheus, real
       SERVICE_NAME: 'batchtel-g-worker',
     };
     const spawnWorker = (id: string, env: Record<string, string>) =>
-      new FixtureProcess(`g-${id}`, BULLMQ_WORKER, {
+      new FixtureProcess(`g-${id}`, 'test/fixtures/bullmq-worker.ts', {
         ...common,
         CONCURRENCY: '2',
         SPOOL_DIR: join(dir, `g-${id}-spool`),

@@ -12,9 +12,12 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chunkJobId, chunkProcessor, startRun, workerOptions, type ChunkOutcome } from '../../src/bullmq/index.js';
 import * as sc from '../../src/semconv.js';
-import { BULLMQ_FOLLOWER, BULLMQ_WORKER, FixtureProcess } from '../support/bullmqProcesses.js';
+import { FixtureProcess } from '../support/bullmqProcesses.js';
 import { OtlpSink } from '../support/otlpSink.js';
 import { RedisServer } from '../support/redis.js';
+
+const WORKER = 'test/fixtures/bullmq-worker.ts';
+const FOLLOWER = 'test/fixtures/bullmq-follower.ts';
 
 let redis: RedisServer;
 let sink: OtlpSink;
@@ -51,7 +54,7 @@ function spawnProcess(name: string, fixture: string, env: Record<string, string>
 
 async function workers(n: number, queue: string, env: Record<string, string> = {}): Promise<FixtureProcess[]> {
   const list = Array.from({ length: n }, (_, i) =>
-    spawnProcess(`${queue}-worker-${i}`, BULLMQ_WORKER, { QUEUE: queue, SERVICE_NAME: 'batchtel-test-worker', ...env }),
+    spawnProcess(`${queue}-worker-${i}`, WORKER, { QUEUE: queue, SERVICE_NAME: 'batchtel-test-worker', ...env }),
   );
   await Promise.all(list.map((w) => w.waitFor('ready', (p) => p.events.some((e) => e.ev === 'ready'), 60_000)));
   return list;
@@ -136,7 +139,7 @@ describe('distributed runs on BullMQ (real Redis, real bullmq, worker processes)
     const ws = await workers(4, name, { CONCURRENCY: '4', CHUNK_DELAY_MS: '40', FAIL_EVERY: '5', RATE_LIMIT_EVERY: '97', RETRY_AFTER_S: '1' });
     const queue = new Queue(name, { connection: redis.connection });
     const run = await startRun({ queue, name: 'Scenario A', operation: 'scenario_a', total, chunkSize: 50 });
-    const follower = spawnProcess(`${name}-follower`, BULLMQ_FOLLOWER, { QUEUE: name, RUN_ID: run.id, SERVICE_NAME: 'batchtel-test-follower' });
+    const follower = spawnProcess(`${name}-follower`, FOLLOWER, { QUEUE: name, RUN_ID: run.id, SERVICE_NAME: 'batchtel-test-follower' });
     await follower.waitFor('board', (p) => p.events.some((e) => e.ev === 'board'), 60_000);
     const board = readBoardEvents(String(follower.events.find((e) => e.ev === 'board')!['url']), 'test-token-0123456789');
     await follower.waitFor('following', (p) => p.events.some((e) => e.ev === 'following'), 30_000);
@@ -234,7 +237,7 @@ describe('distributed runs on BullMQ (real Redis, real bullmq, worker processes)
     const ws = await workers(3, name, { CONCURRENCY: '2', CHUNK_DELAY_MS: '300', FAIL_EVERY: '5', LOCK_MS: '2000', STALLED_INTERVAL_MS: '1000' });
     const queue = new Queue(name, { connection: redis.connection });
     const run = await startRun({ queue, name: 'Scenario B', operation: 'scenario_b', total, chunkSize: 50 });
-    const follower = spawnProcess(`${name}-follower`, BULLMQ_FOLLOWER, { QUEUE: name, RUN_ID: run.id, SERVICE_NAME: 'batchtel-test-follower' });
+    const follower = spawnProcess(`${name}-follower`, FOLLOWER, { QUEUE: name, RUN_ID: run.id, SERVICE_NAME: 'batchtel-test-follower' });
     await follower.waitFor('following', (p) => p.events.some((e) => e.ev === 'following'), 60_000);
     await run.enqueue(Array.from({ length: total }, (_, i) => i));
     const victim = ws[0]!;
@@ -283,7 +286,7 @@ describe('distributed runs on BullMQ (real Redis, real bullmq, worker processes)
     const ws = await workers(2, name, { CONCURRENCY: '4', CHUNK_DELAY_MS: '150', FAIL_EVERY: '5' });
     const queue = new Queue(name, { connection: redis.connection });
     const run = await startRun({ queue, name: 'Scenario C', operation: 'scenario_c', total, chunkSize: 50 });
-    const first = spawnProcess(`${name}-follower-1`, BULLMQ_FOLLOWER, { QUEUE: name, RUN_ID: run.id, SERVICE_NAME: 'batchtel-test-follower' });
+    const first = spawnProcess(`${name}-follower-1`, FOLLOWER, { QUEUE: name, RUN_ID: run.id, SERVICE_NAME: 'batchtel-test-follower' });
     await first.waitFor('following', (p) => p.events.some((e) => e.ev === 'following'), 60_000);
     await run.enqueue(Array.from({ length: total }, (_, i) => i));
     await first.waitFor('progress past 20%', (p) => progressOf(p, total).some((n) => n >= 2000), 60_000);
@@ -291,7 +294,7 @@ describe('distributed runs on BullMQ (real Redis, real bullmq, worker processes)
     await first.exited;
     const lastSeen = Math.max(...progressOf(first, total));
 
-    const second = spawnProcess(`${name}-follower-2`, BULLMQ_FOLLOWER, { QUEUE: name, RUN_ID: run.id, SERVICE_NAME: 'batchtel-test-follower' });
+    const second = spawnProcess(`${name}-follower-2`, FOLLOWER, { QUEUE: name, RUN_ID: run.id, SERVICE_NAME: 'batchtel-test-follower' });
     await second.waitFor('following', (p) => p.events.some((e) => e.ev === 'following'), 60_000);
     const resumedAt = Number(second.events.find((e) => e.ev === 'following')!['completed']);
     expect(resumedAt).toBeGreaterThanOrEqual(lastSeen);
@@ -317,7 +320,7 @@ describe('distributed runs on BullMQ (real Redis, real bullmq, worker processes)
     const ws = await workers(2, name, { CONCURRENCY: '2', CHUNK_DELAY_MS: '400', FAIL_EVERY: '5' });
     const queue = new Queue(name, { connection: redis.connection });
     const run = await startRun({ queue, name: 'Scenario D', operation: 'scenario_d', total, chunkSize: 50 });
-    const follower = spawnProcess(`${name}-follower`, BULLMQ_FOLLOWER, { QUEUE: name, RUN_ID: run.id, SERVICE_NAME: 'batchtel-test-follower' });
+    const follower = spawnProcess(`${name}-follower`, FOLLOWER, { QUEUE: name, RUN_ID: run.id, SERVICE_NAME: 'batchtel-test-follower' });
     await follower.waitFor('following', (p) => p.events.some((e) => e.ev === 'following'), 60_000);
     await run.enqueue(Array.from({ length: total }, (_, i) => i));
     await follower.waitFor('some progress', (p) => progressOf(p, total).some((n) => n >= 500), 60_000);
@@ -397,7 +400,7 @@ describe('distributed runs on BullMQ (real Redis, real bullmq, worker processes)
     const queue = new Queue(name, { connection: redis.connection });
     const run = await startRun({ queue, name: 'Scenario F', operation: 'scenario_f', total, chunkSize: 50 });
     const followers = [1, 2].map((i) =>
-      spawnProcess(`${name}-follower-${i}`, BULLMQ_FOLLOWER, { QUEUE: name, RUN_ID: run.id, SERVICE_NAME: 'batchtel-test-follower' }),
+      spawnProcess(`${name}-follower-${i}`, FOLLOWER, { QUEUE: name, RUN_ID: run.id, SERVICE_NAME: 'batchtel-test-follower' }),
     );
     await Promise.all(followers.map((f) => f.waitFor('following', (p) => p.events.some((e) => e.ev === 'following'), 60_000)));
     await run.enqueue(Array.from({ length: total }, (_, i) => i));

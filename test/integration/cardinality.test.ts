@@ -13,7 +13,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bundledFixture } from '../support/bundledFixture.js';
 import { OtlpSink } from '../support/otlpSink.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -86,7 +85,7 @@ beforeAll(async () => {
   sink = new OtlpSink();
   const endpoint = await sink.start();
   spoolDir = mkdtempSync(join(tmpdir(), 'batchtel-cardinality-'));
-  child = spawn(process.execPath, ['--expose-gc', await bundledFixture('test/fixtures/cardinality/cardinality-app.ts')], {
+  child = spawn(process.execPath, ['--expose-gc', '--import', 'tsx', 'test/fixtures/cardinality/cardinality-app.ts'], {
     cwd: ROOT,
     env: { ...withoutOtelEnv(), ENDPOINT: endpoint, PER_PASS: String(PER_PASS), CARDINALITY_LIMIT: String(LIMIT), SPOOL_DIR: spoolDir },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -14,7 +14,6 @@ import { RunRegistry, trackBatch } from '../../src/index.js';
 import { startTelemetry } from '../../src/sdk/index.js';
 import * as promNames from '../../src/prometheusNames.js';
 import * as sc from '../../src/semconv.js';
-import { bundledFixture } from '../support/bundledFixture.js';
 import { OtlpSink } from '../support/otlpSink.js';
 import { collectorBinary, otlpUrl, promQuery, Stack, waitFor, type Collector, type Prometheus, telemetryTo } from '../support/stack.js';
 
@@ -184,7 +183,7 @@ describe('the real collector, Prometheus and the trace/log backends', () => {
       restoreEnv(saved);
     }
     const { execFileSync } = await import('node:child_process');
-    const out = execFileSync(process.execPath, [await bundledFixture('src/cli/batchtel.ts'), 'local', 'replay', '--dir', dir, '--endpoint', agent.endpoint], {
+    const out = execFileSync(process.execPath, ['--import', 'tsx', 'src/cli/batchtel.ts', 'local', 'replay', '--dir', dir, '--endpoint', agent.endpoint], {
       cwd: join(import.meta.dirname, '../..'),
       encoding: 'utf8',
     });

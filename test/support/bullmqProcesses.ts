@@ -1,17 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { bundledFixture } from './bundledFixture.js';
 import { ROOT } from './stack.js';
 
-/**
- * The BullMQ worker and follower fixtures, bundled: a test starts a dozen or more of
- * them, each then loading one file instead of having tsx compile the sources again.
- */
-export const [BULLMQ_WORKER, BULLMQ_FOLLOWER] = await Promise.all([
-  bundledFixture('test/fixtures/bullmq-worker.ts'),
-  bundledFixture('test/fixtures/bullmq-follower.ts'),
-]);
-
-/** A fixture process (a bundle, as above) whose stdout lines are kept whole: JSON lines parsed, the rest as text. */
+/** A fixture process whose stdout lines are kept whole: JSON lines parsed, the rest as text. */
 export class FixtureProcess {
   readonly child: ChildProcess;
   readonly events: Array<Record<string, unknown> & { ev: string; at: number }> = [];
@@ -21,10 +11,10 @@ export class FixtureProcess {
 
   constructor(
     readonly name: string,
-    bundle: string,
+    fixture: string,
     env: Record<string, string>,
   ) {
-    this.child = spawn(process.execPath, [bundle], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    this.child = spawn(process.execPath, ['--import', 'tsx', fixture], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
     let partial = '';
     this.child.stdout!.on('data', (chunk: Buffer) => {
       partial += chunk.toString();
