@@ -7,8 +7,8 @@ export default defineConfig({
     // exception in the forks that run the tests (projects cannot set execArgv each).
     poolOptions: { forks: { execArgv: ['--unhandled-rejections=strict'] } },
     // One test file per core (vitest's default leaves one core to its main process, which
-    // mostly waits: on two cores that ran the unit files one at a time). The integration
-    // and e2e projects stay in a single fork each.
+    // mostly waits: on two cores that ran the unit files one at a time). The e2e project
+    // stays in a single fork.
     maxWorkers: availableParallelism(),
     projects: [
       {
@@ -25,9 +25,10 @@ export default defineConfig({
           setupFiles: ['test/support/tempRoot.ts'],
           testTimeout: 180_000,
           hookTimeout: 300_000,
-          // Real processes on fixed loopback ports: one file at a time.
+          // Files side by side, each in its own process: every component a file starts listens on
+          // a port the OS picked (or a Unix socket) and keeps its files under the file's own
+          // TMPDIR; dist/ is built under a lock (test/support/builtPackage.ts).
           pool: 'forks',
-          poolOptions: { forks: { singleFork: true } },
         },
       },
       {

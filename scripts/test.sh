@@ -35,12 +35,34 @@ build_prometheus() {
 step "collector build" build_collector
 step "Prometheus/Alertmanager build" build_prometheus
 # Incremental: the build info (under node_modules, gone with a fresh npm ci) makes a warm
-# typecheck re-check only what changed and what depends on it.
+# typecheck re-check only what changed and what depends on it. It runs beside lint and the
+# API report (all three only read the sources, each keeps its own build info); its output
+# follows theirs, and its failure fails the run there.
 mkdir -p node_modules/.cache/batchtel
-step "typecheck" npx tsc -p tsconfig.json --noEmit --incremental --tsBuildInfoFile node_modules/.cache/batchtel/typecheck.tsbuildinfo
+typecheck_out="$(mktemp)"
+(
+  t0=$(date +%s)
+  rc=0
+  npx tsc -p tsconfig.json --noEmit --incremental --tsBuildInfoFile node_modules/.cache/batchtel/typecheck.tsbuildinfo || rc=$?
+  echo "$(( $(date +%s) - t0 )) $rc" >"$typecheck_out.result"
+) >"$typecheck_out" 2>&1 &
+typecheck_pid=$!
+# A failing lint or API report ends the run once the typecheck beside them is done (seconds).
+trap 'wait "$typecheck_pid" || true; rm -f "$typecheck_out" "$typecheck_out.result"' EXIT
 # House rules (Biome) and the public API against api-report/ (npm run api:update after an intended change).
 step "lint" npm run --silent lint
 step "API report" bash scripts/api-report.sh
+wait "$typecheck_pid" || true
+cat "$typecheck_out" >&2
+read -r typecheck_s typecheck_rc <"$typecheck_out.result" || { typecheck_s=0; typecheck_rc=1; }
+steps+=("$(printf '%-30s %5d s' "typecheck (beside lint, API)" "$typecheck_s")")
+echo "batchtel: typecheck took $typecheck_s s" >&2
+if [ "$typecheck_rc" -ne 0 ]; then
+  echo "batchtel: typecheck failed (npx tsc -p tsconfig.json --noEmit)" >&2
+  exit 1
+fi
+trap - EXIT
+rm -f "$typecheck_out" "$typecheck_out.result"
 mkdir -p test-output
 rm -f test-output/vitest-*.json
 status=0

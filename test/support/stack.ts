@@ -57,16 +57,42 @@ export function alertmanagerBinary(): string {
   return [process.env['BATCHTEL_ALERTMANAGER'], cached].find((b) => b && existsSync(b)) ?? buildPrometheus()[1];
 }
 
-/** A port nothing listens on right now (the OS picks it); see `startOnFreePorts` for the race. */
-export async function freePort(): Promise<number> {
+/** Listens on `port` (0: the OS picks one) and closes again: the port it got, or undefined when it was taken. */
+async function probe(port: number): Promise<number | undefined> {
   const server = createServer();
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', resolve);
+  const listening = await new Promise<boolean>((resolve) => {
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => resolve(true));
   });
-  const { port } = server.address() as AddressInfo;
+  if (!listening) return undefined;
+  const { port: got } = server.address() as AddressInfo;
   await new Promise((resolve) => server.close(resolve));
-  return port;
+  return got;
+}
+
+/** The lowest port of the kernel's ephemeral range, where outgoing connections and port-0 listeners get theirs. */
+function ephemeralLow(): number {
+  try {
+    return Number(readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/)[0]) || 32768;
+  } catch {
+    return 32768;
+  }
+}
+
+/**
+ * A port nothing listens on right now, picked at random below the ephemeral range: the tests
+ * stop components and start them again on the same port, and in between no connection or
+ * port-0 listener of another test file running beside this one can be given it by the
+ * kernel. See `startOnFreePorts` for the race with another explicit pick.
+ */
+export async function freePort(): Promise<number> {
+  const low = ephemeralLow();
+  if (low > 11_000)
+    for (let attempt = 0; attempt < 50; attempt++) {
+      const port = await probe(10_000 + Math.floor(Math.random() * (low - 10_000)));
+      if (port !== undefined) return port;
+    }
+  return (await probe(0))!;
 }
 
 export async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs: number, logs?: () => string): Promise<void> {

@@ -47,13 +47,10 @@ describe('examples/', () => {
     for (const file of Object.keys(ARGS)) expect(files).toContain(file);
   });
 
-  it.each(files)(
-    '%s runs to completion',
-    async (file) => {
-      const { code, out } = await run(file);
-      expect(code, out).toBe(0);
-      expect(out).not.toMatch(/Error:|Unhandled|TypeError/);
-    },
-    90_000,
-  );
+  // Side by side: each spends most of its time waiting on its own simulated work.
+  it.concurrent.for(files)('%s runs to completion', { timeout: 90_000 }, async (file, { expect }) => {
+    const { code, out } = await run(file);
+    expect(code, out).toBe(0);
+    expect(out).not.toMatch(/Error:|Unhandled|TypeError/);
+  });
 });
