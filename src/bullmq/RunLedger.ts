@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis';
 import type { ChunkOutcome } from './ChunkOutcome.js';
+import type { ChunkRef } from './RunContext.js';
 
 /**
  * Settles a chunk once: the chunk index goes into the run's chunk hash with
@@ -14,6 +15,18 @@ if redis.call('HSETNX', KEYS[2], ARGV[1], ARGV[2]) == 0 then return 0 end
 for i = 4, #ARGV, 2 do redis.call('HINCRBYFLOAT', KEYS[1], ARGV[i], ARGV[i + 1]) end
 if ARGV[3] ~= '' then redis.call('HSET', KEYS[1], 'lastEventId', ARGV[3]) end
 return 1
+`;
+
+/**
+ * Hands the items of removed chunks that no process has counted in its metrics
+ * yet to the one caller, and zeroes them: of any number of followers, and
+ * across their restarts, each item is taken once. KEYS: run hash. ARGV: field.
+ */
+const TAKE = `
+local n = tonumber(redis.call('HGET', KEYS[1], ARGV[1]) or '0') or 0
+if n <= 0 then return 0 end
+redis.call('HINCRBYFLOAT', KEYS[1], ARGV[1], -n)
+return n
 `;
 
 /** Fields of the run hash: identity, progress of the enqueueing, totals. */
@@ -42,6 +55,8 @@ export const F = {
   cost: 'cost',
   qualitySum: 'qualitySum',
   qualityCount: 'qualityCount',
+  /** Items of removed chunks (a cancel) that no follower has counted in the items metric yet. */
+  uncounted: 'uncounted',
   errorPrefix: 'error:',
 } as const;
 
@@ -74,6 +89,8 @@ export interface LedgerState {
   readonly cost: number;
   readonly qualitySum: number;
   readonly qualityCount: number;
+  /** Items of removed chunks not yet counted in any process's items metric. */
+  readonly uncounted: number;
   readonly errors: ReadonlyMap<string, number>;
 }
 
@@ -106,7 +123,28 @@ export class RunLedger {
 
   /** True when this call settled the chunk; false when it was settled before. */
   async settle(outcome: ChunkOutcome, lastEventId?: string): Promise<boolean> {
+    return this.settleWith(outcome, lastEventId, []);
+  }
+
+  /**
+   * A chunk removed from the queue before any worker took it: its items settle
+   * as skipped, and (in the same step, so only if this call settled it) wait in
+   * `uncounted` for a follower to count them, as no worker ever will.
+   */
+  async settleRemoved(ref: ChunkRef): Promise<boolean> {
+    const outcome = { batchtel: 1, runId: ref.runId, chunk: ref.chunk, size: ref.size, succeeded: 0, failed: 0, skipped: ref.size, durationMs: 0 } as const;
+    return this.settleWith(outcome, undefined, [F.uncounted, ref.size]);
+  }
+
+  /** Takes the removed chunks' uncounted items (see {@link settleRemoved}); 0 when another caller took them. */
+  async takeUncounted(): Promise<number> {
+    const n = Number(await this.redis.eval(TAKE, 1, this.key, F.uncounted));
+    return Number.isFinite(n) && n > 0 ? n : 0;
+  }
+
+  private async settleWith(outcome: ChunkOutcome, lastEventId: string | undefined, extra: (string | number)[]): Promise<boolean> {
     const increments: (string | number)[] = [
+      ...extra,
       F.succeeded,
       outcome.succeeded,
       F.failed,
@@ -201,6 +239,7 @@ export class RunLedger {
       cost: num(F.cost),
       qualitySum: num(F.qualitySum),
       qualityCount: num(F.qualityCount),
+      uncounted: num(F.uncounted),
       errors,
     };
   }

@@ -8,7 +8,8 @@ const WAITING = new Set(['waiting', 'delayed', 'prioritized', 'paused', 'waiting
 /**
  * Cancels a distributed run: the ledger says so (active chunks see it and
  * abort; the enqueuer stops), then every chunk job still waiting is removed and
- * its items are settled as skipped, so the run's counts still add up.
+ * its items are settled as skipped, so the run's counts still add up, and
+ * left for a follower to count in the items metric (no worker will).
  */
 export async function cancelChunks(queue: Queue, ledger: RunLedger): Promise<number> {
   await ledger.cancel();
@@ -25,7 +26,7 @@ export async function cancelChunks(queue: Queue, ledger: RunLedger): Promise<num
       // 0 when a worker holds the job: that chunk is active, sees the cancel and settles itself.
       if ((await queue.remove(job.id)) !== 1) continue;
       removed++;
-      await ledger.settle({ batchtel: 1, runId: ref.runId, chunk: ref.chunk, size: ref.size, succeeded: 0, failed: 0, skipped: ref.size, durationMs: 0 });
+      await ledger.settleRemoved(ref);
     }
   }
   return removed;

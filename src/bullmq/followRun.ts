@@ -84,7 +84,7 @@ class Follower implements RunFollower {
   private closed = false;
   private completing = false;
   private finisher = false;
-  /** Items this follower counts in the items metric: those of chunks no worker counted (failed by stalling). Made on first use. */
+  /** Items this follower counts in the items metric: those of chunks no worker counted (failed by stalling, removed by a cancel). Made on first use. */
   private tally: Run | undefined;
   private resolveDone!: (summary: RunSummary) => void;
   /** Resolves with the summary when the last chunk settles (or the run is cancelled and drained). */
@@ -208,6 +208,16 @@ class Follower implements RunFollower {
     if (first && handlerType === undefined) this.tallyRun().add(ref.size, 'failure');
   }
 
+  /**
+   * Chunks a cancel removed from the queue: no worker saw them, so no worker
+   * counted their items; the one follower that takes them from the ledger does
+   * (with two followers, or one restarted, Redis hands each item out once).
+   */
+  private async countRemoved(): Promise<void> {
+    const n = await this.ledger.takeUncounted().catch(() => 0);
+    if (n > 0) this.tallyRun().add(n, 'skipped');
+  }
+
   private tallyRun(): Run {
     if (!this.tally) {
       const run = new Run({ descriptor: this.run.descriptor, clock: this.run.clock, problems: new Problems(diagSink), etaMethod: 'none' });
@@ -246,7 +256,11 @@ class Follower implements RunFollower {
     }
     this.refreshing = this.ledger
       .read()
-      .then((state) => this.apply(state))
+      .then(async (state) => {
+        // Before the state applies: the run may finish in apply, and its tally with it.
+        if (state.uncounted > 0) await this.countRemoved();
+        this.apply(state);
+      })
       .catch(() => undefined)
       .finally(() => {
         this.refreshing = undefined;
