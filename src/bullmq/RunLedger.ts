@@ -18,6 +18,27 @@ return 1
 `;
 
 /**
+ * Takes a chunk job out of the queue's waiting lists and sets, and settles it
+ * as skipped, in one step: either a worker took the job first (it is in none
+ * of them: nothing happens) or no worker ever will. Its items wait in
+ * `uncounted` for a follower to count them. BullMQ's own remove would also
+ * remove a job a worker took and finished a moment before, whose items that
+ * worker already counted.
+ * KEYS: run hash, chunk hash, then the wait and paused lists, then the
+ * delayed, prioritized and waiting-children sets. ARGV: job id, chunk index, size.
+ */
+const TAKE_WAITING = `
+local taken = redis.call('LREM', KEYS[3], 1, ARGV[1]) + redis.call('LREM', KEYS[4], 1, ARGV[1])
+for i = 5, 7 do taken = taken + redis.call('ZREM', KEYS[i], ARGV[1]) end
+if taken == 0 then return 0 end
+if redis.call('HSETNX', KEYS[2], ARGV[2], '0,0,' .. ARGV[3]) == 0 then return 1 end
+redis.call('HINCRBYFLOAT', KEYS[1], 'skipped', ARGV[3])
+redis.call('HINCRBYFLOAT', KEYS[1], 'settled', 1)
+redis.call('HINCRBYFLOAT', KEYS[1], 'uncounted', ARGV[3])
+return 1
+`;
+
+/**
  * Hands the items of removed chunks that no process has counted in its metrics
  * yet to the one caller, and zeroes them: of any number of followers, and
  * across their restarts, each item is taken once. KEYS: run hash. ARGV: field.
@@ -167,22 +188,7 @@ export class RunLedger {
 
   /** True when this call settled the chunk; false when it was settled before. */
   async settle(outcome: ChunkOutcome, lastEventId?: string): Promise<boolean> {
-    return this.settleWith(outcome, lastEventId, []);
-  }
-
-  /**
-   * A chunk removed from the queue before any worker took it: its items settle
-   * as skipped, and (in the same step, so only if this call settled it) wait in
-   * `uncounted` for a follower to count them, as no worker ever will.
-   */
-  async settleRemoved(ref: ChunkRef): Promise<boolean> {
-    const outcome = { batchtel: 1, runId: ref.runId, chunk: ref.chunk, size: ref.size, succeeded: 0, failed: 0, skipped: ref.size, durationMs: 0 } as const;
-    return this.settleWith(outcome, undefined, [F.uncounted, ref.size]);
-  }
-
-  private async settleWith(outcome: ChunkOutcome, lastEventId: string | undefined, extra: (string | number)[]): Promise<boolean> {
     const increments: (string | number)[] = [
-      ...extra,
       F.succeeded,
       outcome.succeeded,
       F.failed,
@@ -205,7 +211,17 @@ export class RunLedger {
     return result === 1;
   }
 
-  /** Takes the removed chunks' uncounted items (see {@link settleRemoved}); 0 when another caller took them. */
+  /**
+   * Takes a chunk's job off the queue if no worker took it yet (`waitingKeys`:
+   * the queue's wait and paused lists, then its delayed, prioritized and
+   * waiting-children sets), its items settled as skipped and left for a
+   * follower to count in the items metric, as no worker will. True when taken.
+   */
+  async takeWaiting(ref: ChunkRef, jobId: string, waitingKeys: readonly [string, string, string, string, string]): Promise<boolean> {
+    return (await this.redis.eval(TAKE_WAITING, 7, this.key, this.chunksKey, ...waitingKeys, jobId, ref.chunk, ref.size)) === 1;
+  }
+
+  /** Takes the removed chunks' uncounted items (see {@link takeWaiting}); 0 when another caller took them. */
   async takeUncounted(): Promise<number> {
     const n = Number(await this.redis.eval(TAKE, 1, this.key, F.uncounted));
     return Number.isFinite(n) && n > 0 ? n : 0;
