@@ -325,7 +325,7 @@ describe('distributed runs on BullMQ (real Redis, real bullmq, worker processes)
       RUN_ID: run.id,
       SERVICE_NAME: 'batchtel-test-follower',
       DIE_AFTER_CLAIM: '1',
-      FINISH_LEASE_MS: '2000',
+      FINISH_LEASE_MS: '6000',
     });
     await first.waitFor('following', (p) => p.events.some((e) => e.ev === 'following'), 60_000);
     await run.enqueue(Array.from({ length: total }, (_, i) => i));
@@ -333,14 +333,13 @@ describe('distributed runs on BullMQ (real Redis, real bullmq, worker processes)
     expect(await first.exited).toBeNull();
     expect(first.child.signalCode).toBe('SIGKILL');
 
-    // The dead follower's claim is a 2 s lease, never renewed: the new follower waits it out (if it still runs) and finishes the run itself.
-    const second = spawnProcess(`${name}-follower-2`, FOLLOWER, {
-      QUEUE: name,
-      RUN_ID: run.id,
-      SERVICE_NAME: 'batchtel-test-follower',
-      FINISH_LEASE_MS: '2000',
-    });
+    // The dead follower's claim is a 6 s lease, never renewed: the new follower, attached while it runs, waits it out and finishes the run itself.
+    const second = spawnProcess(`${name}-follower-2`, FOLLOWER, { QUEUE: name, RUN_ID: run.id, SERVICE_NAME: 'batchtel-test-follower' });
     await second.waitFor('summary', (p) => summaryOf(p) !== undefined, 60_000);
+    const claimedAt = first.events.find((e) => e.ev === 'claimed')!.at;
+    expect(second.events.find((e) => e.ev === 'following')!.at - claimedAt, 'the new follower attached after the lease ran out').toBeLessThan(6000);
+    // Not before the lease ran out (Redis's clock, on this machine; the claim was made a moment before it was printed).
+    expect(second.events.find((e) => e.ev === 'summary')!.at - claimedAt).toBeGreaterThanOrEqual(6000 - 200);
     const summary = summaryOf(second)!;
     expect(summary.result).toBe('success');
     expect(summary.succeeded + summary.failed + summary.skipped).toBe(total);
