@@ -17,7 +17,11 @@ export interface RunFollower {
   readonly completed: number;
   /** The run as this process shows it: counts, status, progress (read-only). */
   readonly run: RunView;
-  /** Resolves with the summary when the last chunk settles (or the run is cancelled and drained). */
+  /**
+   * Resolves with the summary when the last chunk settles (or the run is
+   * cancelled and drained); in the follower that finishes the run, once its run
+   * span and events were flushed, so the process may exit then.
+   */
   readonly done: Promise<RunSummary>;
   /**
    * True in the one follower that finished the run (it emitted the run span and

@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis';
 import type { ChunkOutcome } from './ChunkOutcome.js';
+import type { ChunkRef } from './RunContext.js';
 
 /**
  * Settles a chunk once: the chunk index goes into the run's chunk hash with
@@ -16,6 +17,79 @@ if ARGV[3] ~= '' then redis.call('HSET', KEYS[1], 'lastEventId', ARGV[3]) end
 return 1
 `;
 
+/**
+ * Takes a chunk job out of the queue's waiting lists and sets, and settles it
+ * as skipped, in one step: either a worker took the job first (it is in none
+ * of them: nothing happens) or no worker ever will. Its items wait in
+ * `uncounted` for a follower to count them. BullMQ's own remove would also
+ * remove a job a worker took and finished a moment before, whose items that
+ * worker already counted.
+ * KEYS: run hash, chunk hash, then the wait and paused lists, then the
+ * delayed, prioritized and waiting-children sets. ARGV: job id, chunk index, size.
+ */
+const TAKE_WAITING = `
+local taken = redis.call('LREM', KEYS[3], 1, ARGV[1]) + redis.call('LREM', KEYS[4], 1, ARGV[1])
+for i = 5, 7 do taken = taken + redis.call('ZREM', KEYS[i], ARGV[1]) end
+if taken == 0 then return 0 end
+if redis.call('HSETNX', KEYS[2], ARGV[2], '0,0,' .. ARGV[3]) == 0 then return 1 end
+redis.call('HINCRBYFLOAT', KEYS[1], 'skipped', ARGV[3])
+redis.call('HINCRBYFLOAT', KEYS[1], 'settled', 1)
+redis.call('HINCRBYFLOAT', KEYS[1], 'uncounted', ARGV[3])
+return 1
+`;
+
+/**
+ * Hands the items of removed chunks that no process has counted in its metrics
+ * yet to the one caller, and zeroes them: of any number of followers, and
+ * across their restarts, each item is taken once. KEYS: run hash. ARGV: field.
+ */
+const TAKE = `
+local n = tonumber(redis.call('HGET', KEYS[1], ARGV[1]) or '0') or 0
+if n <= 0 then return 0 end
+redis.call('HINCRBYFLOAT', KEYS[1], ARGV[1], -n)
+return n
+`;
+
+/**
+ * Claims the run's end for one follower, as a lease: the claim key holds the
+ * follower's token and expires unless renewed. Answers 'finished' (and the
+ * result) once a finisher marked the run finished, 'held' while another
+ * follower's lease runs, otherwise 'claimed' (a first claim, the caller's own,
+ * or one taken over from a follower whose lease ran out).
+ * KEYS: run hash, claim key. ARGV: token, lease (ms).
+ */
+const CLAIM_END = `
+local done = redis.call('HGET', KEYS[1], 'finished')
+if done then return {'finished', done} end
+local holder = redis.call('GET', KEYS[2])
+if holder and holder ~= ARGV[1] then return {'held', holder} end
+redis.call('SET', KEYS[2], ARGV[1], 'PX', ARGV[2])
+return {'claimed', ARGV[1]}
+`;
+
+/** Extends the caller's lease; 0 when it is no longer the caller's. KEYS: claim key. ARGV: token, lease (ms). */
+const RENEW_END = `
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
+redis.call('PEXPIRE', KEYS[1], ARGV[2])
+return 1
+`;
+
+/**
+ * The finisher's last step, after its telemetry was flushed: the run's result
+ * (first writer wins), the lease given up, and the run's keys set to expire.
+ * KEYS: run hash, chunk hash, claim key. ARGV: token, result, retention (ms).
+ */
+const MARK_FINISHED = `
+local first = redis.call('HSETNX', KEYS[1], 'finished', ARGV[2])
+if redis.call('GET', KEYS[3]) == ARGV[1] then redis.call('DEL', KEYS[3]) end
+redis.call('PEXPIRE', KEYS[1], ARGV[3])
+redis.call('PEXPIRE', KEYS[2], ARGV[3])
+return first
+`;
+
+/** What a claim on the run's end found. */
+export type EndClaim = { readonly state: 'claimed' } | { readonly state: 'held' } | { readonly state: 'finished'; readonly result: string };
+
 /** Fields of the run hash: identity, progress of the enqueueing, totals. */
 export const F = {
   name: 'name',
@@ -28,6 +102,7 @@ export const F = {
   chunks: 'chunks',
   enqueued: 'enqueued',
   cancelled: 'cancelled',
+  /** The run's result, written only once its finisher's telemetry was flushed. */
   finished: 'finished',
   lastEventId: 'lastEventId',
   succeeded: 'succeeded',
@@ -42,6 +117,8 @@ export const F = {
   cost: 'cost',
   qualitySum: 'qualitySum',
   qualityCount: 'qualityCount',
+  /** Items of removed chunks (a cancel) that no follower has counted in the items metric yet. */
+  uncounted: 'uncounted',
   errorPrefix: 'error:',
 } as const;
 
@@ -74,6 +151,8 @@ export interface LedgerState {
   readonly cost: number;
   readonly qualitySum: number;
   readonly qualityCount: number;
+  /** Items of removed chunks not yet counted in any process's items metric. */
+  readonly uncounted: number;
   readonly errors: ReadonlyMap<string, number>;
 }
 
@@ -81,6 +160,8 @@ export interface LedgerState {
 export class RunLedger {
   readonly key: string;
   readonly chunksKey: string;
+  /** The lease of the follower finishing the run (see {@link claimEnd}). */
+  readonly endKey: string;
 
   constructor(
     private readonly redis: Redis,
@@ -90,6 +171,7 @@ export class RunLedger {
   ) {
     this.key = `${prefix}:${queue}:batchtel:${runId}`;
     this.chunksKey = `${this.key}:chunks`;
+    this.endKey = `${this.key}:end`;
   }
 
   async create(fields: Record<string, string | number>): Promise<void> {
@@ -129,6 +211,22 @@ export class RunLedger {
     return result === 1;
   }
 
+  /**
+   * Takes a chunk's job off the queue if no worker took it yet (`waitingKeys`:
+   * the queue's wait and paused lists, then its delayed, prioritized and
+   * waiting-children sets), its items settled as skipped and left for a
+   * follower to count in the items metric, as no worker will. True when taken.
+   */
+  async takeWaiting(ref: ChunkRef, jobId: string, waitingKeys: readonly [string, string, string, string, string]): Promise<boolean> {
+    return (await this.redis.eval(TAKE_WAITING, 7, this.key, this.chunksKey, ...waitingKeys, jobId, ref.chunk, ref.size)) === 1;
+  }
+
+  /** Takes the removed chunks' uncounted items (see {@link takeWaiting}); 0 when another caller took them. */
+  async takeUncounted(): Promise<number> {
+    const n = Number(await this.redis.eval(TAKE, 1, this.key, F.uncounted));
+    return Number.isFinite(n) && n > 0 ? n : 0;
+  }
+
   /** A 429 seen by a worker: counted when it happens (the chunk itself is retried and settles later). */
   async recordRateLimit(waitMs: number): Promise<void> {
     await this.redis
@@ -150,11 +248,21 @@ export class RunLedger {
     return (await this.redis.hget(this.key, F.cancelled)) === '1';
   }
 
-  /** Records the run's result once; true for the caller that did. Both hashes then expire after `retentionMs`. */
-  async finish(result: string, retentionMs: number): Promise<boolean> {
-    const first = (await this.redis.hsetnx(this.key, F.finished, result)) === 1;
-    await this.redis.multi().pexpire(this.key, retentionMs).pexpire(this.chunksKey, retentionMs).exec();
-    return first;
+  /** Claims the run's end for `token` for `leaseMs` (Redis's clock), unless it is finished or another lease runs. */
+  async claimEnd(token: string, leaseMs: number): Promise<EndClaim> {
+    const [state, value] = (await this.redis.eval(CLAIM_END, 2, this.key, this.endKey, token, Math.round(leaseMs))) as [string, string];
+    if (state === 'finished') return { state, result: value };
+    return state === 'claimed' ? { state } : { state: 'held' };
+  }
+
+  /** Extends `token`'s lease on the run's end; false when it ran out and another follower holds it. */
+  async renewEnd(token: string, leaseMs: number): Promise<boolean> {
+    return (await this.redis.eval(RENEW_END, 1, this.endKey, token, Math.round(leaseMs))) === 1;
+  }
+
+  /** Marks the run finished with `result` (the first mark wins; true for it), ends `token`'s lease; the run's keys expire after `retentionMs`. */
+  async markFinished(token: string, result: string, retentionMs: number): Promise<boolean> {
+    return (await this.redis.eval(MARK_FINISHED, 3, this.key, this.chunksKey, this.endKey, token, result, Math.round(retentionMs))) === 1;
   }
 
   /** Which of the chunk indices [from, to) are not settled yet. */
@@ -201,6 +309,7 @@ export class RunLedger {
       cost: num(F.cost),
       qualitySum: num(F.qualitySum),
       qualityCount: num(F.qualityCount),
+      uncounted: num(F.uncounted),
       errors,
     };
   }

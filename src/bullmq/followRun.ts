@@ -3,6 +3,7 @@
  * all move the same applied counters into one local run, and must see each
  * other's state to count every chunk once; the public shape is RunFollower.ts.
  */
+import { randomUUID } from 'node:crypto';
 import { context as contextApi, ROOT_CONTEXT } from '@opentelemetry/api';
 import { QueueEvents, type ConnectionOptions, type Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
@@ -25,6 +26,7 @@ import { BATCH_RUN_RESULT_VALUES, ERROR_TYPE_VALUES } from '../semconv.js';
 import { cancelChunks } from './cancelRun.js';
 import { parseChunkOutcome } from './ChunkOutcome.js';
 import { errorTypeOfReason } from './ChunkFailedError.js';
+import { flushProviders } from './flushProviders.js';
 import { openRedis, type RedisConnection } from './redis.js';
 import { RunLedger, type LedgerState } from './RunLedger.js';
 import { chunkRefOf, parseTraceparent } from './RunContext.js';
@@ -33,6 +35,8 @@ import type { RunFollower } from './RunFollower.js';
 
 const PRESET_SLOT = Symbol.for('batchtel.presetSpanIds');
 const RESULTS = Object.values(BATCH_RUN_RESULT_VALUES);
+/** The longest the finisher waits for its telemetry to flush before it marks the run finished anyway (an endpoint that hangs is the SDK's to retry). */
+const FLUSH_TIMEOUT_MS = 30_000;
 
 const followSchema = z.strictObject({
   queue: z.custom<Queue>((value) => typeof value === 'object' && value !== null && typeof (value as Queue).getJob === 'function', {
@@ -49,6 +53,12 @@ const followSchema = z.strictObject({
     .int()
     .min(1000)
     .default(7 * 24 * 3600_000),
+  /**
+   * How long the follower finishing the run holds its claim on the run's end
+   * without renewing it (ms): if it dies before its run span and summary are
+   * flushed, another follower takes the end over after this.
+   */
+  finishLeaseMs: z.number().int().min(1000).default(10_000),
   /** Redis connection for the ledger; defaults to the queue's connection settings. */
   connection: z.custom<RedisConnection>((value) => typeof value === 'object' && value !== null, { message: 'expected ioredis options or a client' }).optional(),
   /** Options of the local view, as for a local run (display, alerts, telemetry, registry, eta, metadata). */
@@ -82,12 +92,19 @@ class Follower implements RunFollower {
   private timer: NodeJS.Timeout | undefined;
   private reconcileTimer: NodeJS.Timeout | undefined;
   private closed = false;
-  private completing = false;
+  /** The attempt to end the run in progress, one at a time; a new read tries again while another follower holds the end. */
+  private ending: Promise<void> | undefined;
   private finisher = false;
-  /** Items this follower counts in the items metric: those of chunks no worker counted (failed by stalling). Made on first use. */
+  /** This follower's name in the claim on the run's end. */
+  private readonly token = randomUUID();
+  /** Items this follower counts in the items metric: those of chunks no worker counted (failed by stalling, removed by a cancel). Made on first use. */
   private tally: Run | undefined;
   private resolveDone!: (summary: RunSummary) => void;
-  /** Resolves with the summary when the last chunk settles (or the run is cancelled and drained). */
+  /**
+   * Resolves with the summary when the last chunk settles (or the run is
+   * cancelled and drained); in the follower that finishes the run, once its run
+   * span and events were flushed, so the process may exit then.
+   */
   readonly done: Promise<RunSummary>;
 
   /** @internal Made by {@link followRun}. */
@@ -208,6 +225,16 @@ class Follower implements RunFollower {
     if (first && handlerType === undefined) this.tallyRun().add(ref.size, 'failure');
   }
 
+  /**
+   * Chunks a cancel removed from the queue: no worker saw them, so no worker
+   * counted their items; the one follower that takes them from the ledger does
+   * (with two followers, or one restarted, Redis hands each item out once).
+   */
+  private async countRemoved(): Promise<void> {
+    const n = await this.ledger.takeUncounted().catch(() => 0);
+    if (n > 0) this.tallyRun().add(n, 'skipped');
+  }
+
   private tallyRun(): Run {
     if (!this.tally) {
       const run = new Run({ descriptor: this.run.descriptor, clock: this.run.clock, problems: new Problems(diagSink), etaMethod: 'none' });
@@ -246,7 +273,11 @@ class Follower implements RunFollower {
     }
     this.refreshing = this.ledger
       .read()
-      .then((state) => this.apply(state))
+      .then(async (state) => {
+        // Before the state applies: the run may finish in apply, and its tally with it.
+        if (state.uncounted > 0) await this.countRemoved();
+        this.apply(state);
+      })
       .catch(() => undefined)
       .finally(() => {
         this.refreshing = undefined;
@@ -300,23 +331,49 @@ class Follower implements RunFollower {
     });
     run.observeProgress(now);
     if (state.cancelled && !run.signal.aborted) run.cancel();
-    if (state.enqueued && state.settled >= state.chunks) void this.complete(state);
+    if (state.enqueued && state.settled >= state.chunks) this.ending ??= this.end(state).finally(() => (this.ending = undefined));
   }
 
-  private async complete(state: LedgerState): Promise<void> {
-    if (this.completing) return;
-    this.completing = true;
+  /**
+   * One claim per run in Redis: of two followers (or one attached after the
+   * end), only one finishes the run. The claim is a lease, so a finisher that
+   * dies before its telemetry is flushed (and the run marked finished) hands
+   * the end to the next follower whose read finds the lease run out.
+   */
+  private async end(state: LedgerState): Promise<void> {
     const ours = state.cancelled ? BATCH_RUN_RESULT_VALUES.cancellation : BATCH_RUN_RESULT_VALUES.success;
-    // One claim per run in Redis: of two followers (or one attached after the end), only the first finishes the run.
-    const claimed = await this.ledger.finish(ours, this.options.retentionMs).catch(() => false);
-    if (!claimed) this.telemetry.release(this.run);
-    this.finisher = claimed;
-    const recorded = claimed ? undefined : (await this.ledger.read().catch(() => state)).finished;
-    const result = RESULTS.find((r) => r === recorded) ?? ours;
-    const summary = this.run.finish({ result });
+    const claim = await this.ledger.claimEnd(this.token, this.options.finishLeaseMs).catch(() => undefined);
+    // Held (or Redis unreachable): the next read tries again, until the holder marks the run finished or its lease runs out.
+    if (!claim || claim.state === 'held' || this.closed) return;
+    if (claim.state === 'finished') {
+      this.telemetry.release(this.run);
+      this.settle(this.run.finish({ result: RESULTS.find((r) => r === claim.result) ?? ours }));
+    } else {
+      this.finisher = true;
+      this.settle(await this.finishHere(ours));
+    }
+    await this.close();
+  }
+
+  /** Emits the run's end (run span, run event, duration), flushes it, then marks the run finished; the lease is renewed meanwhile. */
+  private async finishHere(result: RunSummary['result']): Promise<RunSummary> {
+    const leaseMs = this.options.finishLeaseMs;
+    const renew = setInterval(() => void this.ledger.renewEnd(this.token, leaseMs).catch(() => false), leaseMs / 3).unref();
+    try {
+      const summary = this.run.finish({ result });
+      if (this.tally && !this.tally.isFinished) this.tally.finish();
+      // The mark only once the SDK holds the run's end: before that, a crash here would leave the run without it for good.
+      await flushProviders(this.telemetryConfig, FLUSH_TIMEOUT_MS);
+      await this.ledger.markFinished(this.token, result, this.options.retentionMs).catch(() => false);
+      return summary;
+    } finally {
+      clearInterval(renew);
+    }
+  }
+
+  private settle(summary: RunSummary): void {
     if (this.tally && !this.tally.isFinished) this.tally.finish();
     this.resolveDone(summary);
-    await this.close();
   }
 }
 

@@ -1,7 +1,8 @@
 /**
  * A distributed run's metrics through the real collector into Prometheus: the
  * items counter of three worker processes (each its own service.instance.id)
- * sums to the run's total, once.
+ * sums to the run's total, once; so do a cancelled run's, whose removed chunks
+ * no worker ever saw.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -55,21 +56,25 @@ describe('a distributed run in Prometheus (real collector, real Prometheus, real
     rmSync(dir, { recursive: true, force: true });
   });
 
-  /** Starts scenario `letter`'s run, a follower process on it, then enqueues its items in chunks of 50. */
-  async function startFollowedRun(letter: string, name: string, total: number, env: Record<string, string>) {
+  /** Starts scenario `letter`'s run, `count` follower processes on it, then enqueues its items in chunks of 50. */
+  async function startFollowedRun(letter: string, name: string, total: number, env: Record<string, string>, count = 1) {
     const queue = new Queue(name, { connection: redis.connection });
     const run = await startRun({ queue, name: `Scenario ${letter.toUpperCase()}`, operation: `scenario_${letter}`, total, chunkSize: 50 });
-    const follower = new FixtureProcess(`${letter}-follower`, 'test/fixtures/bullmq-follower.ts', {
-      ...env,
-      RUN_ID: run.id,
-      SERVICE_NAME: `batchtel-${letter}-follower`,
-      SPOOL_DIR: join(dir, `${letter}-f-spool`),
-      LOCAL_DIR: join(dir, `${letter}-f-otlp`),
-    });
-    processes.push(follower);
-    await follower.waitFor('following', (p) => p.events.some((e) => e.ev === 'following'), 60_000);
+    const followers = Array.from(
+      { length: count },
+      (_, i) =>
+        new FixtureProcess(`${letter}-follower${i || ''}`, 'test/fixtures/bullmq-follower.ts', {
+          ...env,
+          RUN_ID: run.id,
+          SERVICE_NAME: `batchtel-${letter}-follower`,
+          SPOOL_DIR: join(dir, `${letter}-f${i || ''}-spool`),
+          LOCAL_DIR: join(dir, `${letter}-f${i || ''}-otlp`),
+        }),
+    );
+    processes.push(...followers);
+    await Promise.all(followers.map((f) => f.waitFor('following', (p) => p.events.some((e) => e.ev === 'following'), 60_000)));
     await run.enqueue(Array.from({ length: total }, (_, i) => i));
-    return { queue, run, follower };
+    return { queue, run, follower: followers[0]!, followers };
   }
 
   it("one run's items, summed across its workers in Prometheus, equal the total", async () => {
@@ -118,6 +123,67 @@ describe('a distributed run in Prometheus (real collector, real Prometheus, real
     // The follower counts no items of its own: the sum is the workers' alone.
     const byJob = await promQuery(prom.port, `sum by (job) (${NAMES.itemsProcessed}{${selector}})`);
     expect(byJob.map((r) => r.metric['job'])).toEqual(['batchtel-e-worker']);
+    await run.close();
+    await queue.close();
+  });
+
+  it("a run cancelled mid-way: the removed chunks' items are in Prometheus's skipped count once, with two followers and the cancel from a third process", async () => {
+    const name = 'scenario-h';
+    const total = 3000;
+    const common = {
+      REDIS_SOCKET: redis.socket,
+      QUEUE: name,
+      OTEL_EXPORTER_OTLP_ENDPOINT: agent.endpoint,
+      METRIC_INTERVAL_MS: '500',
+      FAIL_EVERY: '5',
+    };
+    const workers = [0, 1].map(
+      (i) =>
+        new FixtureProcess(`h-worker-${i}`, 'test/fixtures/bullmq-worker.ts', {
+          ...common,
+          CONCURRENCY: '2',
+          CHUNK_DELAY_MS: '500',
+          SERVICE_NAME: 'batchtel-h-worker',
+          SPOOL_DIR: join(dir, `h-w${i}-spool`),
+          LOCAL_DIR: join(dir, `h-w${i}-otlp`),
+        }),
+    );
+    processes.push(...workers);
+    await Promise.all(workers.map((w) => w.waitFor('ready', (p) => p.events.some((e) => e.ev === 'ready'), 60_000)));
+    // Two followers on the same run: the removed chunks still count once.
+    const { queue, run, follower, followers } = await startFollowedRun('h', name, total, common, 2);
+    const second = followers[1]!;
+    await Promise.all(workers.map((w) => w.waitFor('two chunks done', (p) => p.events.filter((e) => e.ev === 'done').length >= 2, 60_000)));
+    // Cancelled from this process, which follows nothing and exports nothing.
+    await run.cancel();
+    const summaryOf = (p: FixtureProcess) =>
+      p.events.find((e) => e.ev === 'summary') as unknown as { result: string; succeeded: number; failed: number; skipped: number };
+    await Promise.all([follower, second].map((f) => f.waitFor('summary', (p) => p.events.some((e) => e.ev === 'summary'), 120_000)));
+    const summary = summaryOf(follower);
+    expect(summary.result).toBe('cancellation');
+    expect(summary.succeeded + summary.failed + summary.skipped).toBe(total);
+    const workerSkipped = workers.flatMap((w) => w.events).filter((e) => e.ev === 'abort').length * 50;
+    // Most of the run was removed from the queue, not aborted in a handler.
+    expect(summary.skipped).toBeGreaterThan(workerSkipped + 1000);
+    expect(summaryOf(second)).toMatchObject({ succeeded: summary.succeeded, failed: summary.failed, skipped: summary.skipped });
+    await Promise.all(workers.map((w) => w.stop()));
+    await Promise.all([follower.exited, second.exited]);
+
+    const selector = `${L.operation}="scenario_h"`;
+    let rows: Array<{ metric: Record<string, string>; value: [number, string] }> = [];
+    await waitFor(
+      'every item in Prometheus',
+      async () => {
+        rows = await promQuery(prom.port, `sum by (${L.outcome}) (${NAMES.itemsProcessed}{${selector}})`);
+        return rows.reduce((sum, r) => sum + Number(r.value[1]), 0) >= total;
+      },
+      60_000,
+      () => JSON.stringify(rows),
+    );
+    const byOutcome = Object.fromEntries(rows.map((r) => [r.metric[L.outcome], Number(r.value[1])]));
+    expect(byOutcome['skipped']).toBe(summary.skipped);
+    expect(byOutcome['failure'] ?? 0).toBe(summary.failed);
+    expect(rows.reduce((sum, r) => sum + Number(r.value[1]), 0)).toBe(total);
     await run.close();
     await queue.close();
   });

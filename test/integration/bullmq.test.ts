@@ -314,6 +314,53 @@ describe('distributed runs on BullMQ (real Redis, real bullmq, worker processes)
     await queue.close();
   });
 
+  it("C2: the follower killed (kill -9) right after claiming the run's end: a follower attached by run ID takes the end over, with one run span and one summary", async () => {
+    const name = 'scenario-c2';
+    const total = 2000;
+    const ws = await workers(2, name, { CONCURRENCY: '4', CHUNK_DELAY_MS: '20', FAIL_EVERY: '5' });
+    const queue = new Queue(name, { connection: redis.connection });
+    const run = await startRun({ queue, name: 'Scenario C2', operation: 'scenario_c2', total, chunkSize: 50 });
+    const first = spawnProcess(`${name}-follower-1`, FOLLOWER, {
+      QUEUE: name,
+      RUN_ID: run.id,
+      SERVICE_NAME: 'batchtel-test-follower',
+      DIE_AFTER_CLAIM: '1',
+      FINISH_LEASE_MS: '6000',
+    });
+    await first.waitFor('following', (p) => p.events.some((e) => e.ev === 'following'), 60_000);
+    await run.enqueue(Array.from({ length: total }, (_, i) => i));
+    await first.waitFor('the claim', (p) => p.events.some((e) => e.ev === 'claimed'), 60_000);
+    expect(await first.exited).toBeNull();
+    expect(first.child.signalCode).toBe('SIGKILL');
+
+    // The dead follower's claim is a 6 s lease, never renewed: the new follower, attached while it runs, waits it out and finishes the run itself.
+    const second = spawnProcess(`${name}-follower-2`, FOLLOWER, { QUEUE: name, RUN_ID: run.id, SERVICE_NAME: 'batchtel-test-follower' });
+    await second.waitFor('summary', (p) => summaryOf(p) !== undefined, 60_000);
+    const claimedAt = first.events.find((e) => e.ev === 'claimed')!.at;
+    expect(second.events.find((e) => e.ev === 'following')!.at - claimedAt, 'the new follower attached after the lease ran out').toBeLessThan(6000);
+    // Not before the lease ran out (Redis's clock, on this machine; the claim was made a moment before it was printed).
+    expect(second.events.find((e) => e.ev === 'summary')!.at - claimedAt).toBeGreaterThanOrEqual(6000 - 200);
+    const summary = summaryOf(second)!;
+    expect(summary.result).toBe('success');
+    expect(summary.succeeded + summary.failed + summary.skipped).toBe(total);
+    expect(summary.failed).toBe(8);
+    expect(second.events.find((e) => e.ev === 'summary')!['finishedHere']).toBe(true);
+    expect(summaryOf(first)).toBeUndefined();
+    await second.exited;
+    await Promise.all(ws.map((w) => w.stop()));
+    const runSpans = receivedSpans().filter((s) => s.name === sc.spanNameRun('scenario_c2'));
+    expect(runSpans).toHaveLength(1);
+    expect(runSpans[0]!.spanId).toBe(run.context.traceparent.split('-')[2]);
+    expect(attr(runSpans[0]!, sc.ATTR_BATCH_ITEMS_SUCCEEDED)).toBe(total - 8);
+    expect(attr(runSpans[0]!, sc.ATTR_BATCH_ITEMS_FAILED)).toBe(8);
+    expect(attr(runSpans[0]!, sc.ATTR_BATCH_RUN_RESULT)).toBe('success');
+    const finished = sink.logRecords().filter((r) => r.eventName === sc.EVENT_BATCH_RUN_FINISHED && JSON.stringify(r).includes(run.id));
+    expect(finished).toHaveLength(1);
+    expect((await ledger(name, run.id))['finished']).toBe('success');
+    await run.close();
+    await queue.close();
+  });
+
   it('D: cancel mid-run: waiting jobs removed, active handlers see the abort, result cancelled, counts exact', async () => {
     const name = 'scenario-d';
     const total = 5000;
