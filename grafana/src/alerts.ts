@@ -23,6 +23,12 @@ export interface Scenario {
   readonly at: string;
   /** Expected firing alerts' labels at that time; empty = silent. */
   readonly firing: ReadonlyArray<Record<string, string>>;
+  /**
+   * Check the expression itself, before `for:` holds it back: the condition
+   * must be false at that time (`firing` stays empty). For states a `for:`
+   * would hide but a shorter pending period, or a first evaluation, would not.
+   */
+  readonly conditionOnly?: true;
 }
 
 export interface AlertRule {
@@ -48,6 +54,12 @@ const hourlyAverage = `avg_over_time(${throughput}[1h:1m])`;
  * a ramp) are neither a spike nor a drop.
  */
 const hasHistory = `count_over_time(${throughput}[1h:1m]) >= 30`;
+/**
+ * A 30-minute rate divides by the whole 30 minutes: for an operation younger
+ * than that it reads as a fraction of its real pace. It counts only once the
+ * operation has had throughput for the whole window.
+ */
+const fillsHalfHour = `count_over_time(${throughput}[30m:1m]) >= 30`;
 /** Runs active per operation: pattern alerts only speak while work is going on. */
 const active = `sum by (${op}) (${PROM.runsActive}) > 0`;
 
@@ -174,7 +186,7 @@ export const ALERT_RULES: readonly AlertRule[] = [
     group: G.lowThroughput,
     // The baseline is the median 5-minute pace over the day, counting only the times it was working:
     // idle nights must not drag it down.
-    expr: `(${rate(items, '30m')} < 0.25 * quantile_over_time(0.5, (${throughput} > 0)[1d:5m])) and on (${op}) (${active})`,
+    expr: `(${rate(items, '30m')} < 0.25 * quantile_over_time(0.5, (${throughput} > 0)[1d:5m])) and on (${op}) (${fillsHalfHour}) and on (${op}) (${active})`,
     for: '30m',
     severity: 'medium',
     summary: 'Batch {{ $labels.batch_operation }} runs at under a quarter of its usual throughput',
@@ -191,6 +203,13 @@ export const ALERT_RULES: readonly AlertRule[] = [
         series: [{ series: s(items, ok), values: '0+600x180 108000x120' }, runsActive('1x180 0x120')],
         at: '290m',
         firing: [],
+      },
+      {
+        name: "a new operation's first minutes are not a collapse",
+        series: [{ series: s(items, ok), values: '0+600x10' }, runsActive('1x10')],
+        at: '5m',
+        firing: [],
+        conditionOnly: true,
       },
     ],
   },

@@ -55,13 +55,17 @@ function promtoolTests(): string {
       name: `${rule.alert}: ${scenario.name}`,
       interval: '1m',
       input_series: scenario.series.map((s) => ({ series: s.series, values: s.values })),
-      alert_rule_test: [
-        {
-          eval_time: scenario.at,
-          alertname: rule.alert,
-          exp_alerts: scenario.firing.map((l) => ({ exp_labels: { ...labels(rule), ...l } })),
-        },
-      ],
+      ...(scenario.conditionOnly
+        ? { promql_expr_test: [{ expr: rule.expr, eval_time: scenario.at, exp_samples: [] }] }
+        : {
+            alert_rule_test: [
+              {
+                eval_time: scenario.at,
+                alertname: rule.alert,
+                exp_alerts: scenario.firing.map((l) => ({ exp_labels: { ...labels(rule), ...l } })),
+              },
+            ],
+          }),
     })),
   );
   // promtool compares annotations whole, and ours are templated with the value;
