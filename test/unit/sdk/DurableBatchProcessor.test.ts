@@ -9,9 +9,20 @@ import { SpoolDelivery } from '../../../src/sdk/delivery/SpoolDelivery.js';
 
 /** Records what reaches the sender: one entry per written request. */
 function setup(
-  options: { maxBatchSize?: number; maxQueueSize?: number; syncIntervalMs?: number; sizeOf?: (n: number) => number; maxBatchBytes?: number } = {},
+  options: {
+    maxBatchSize?: number;
+    maxQueueSize?: number;
+    syncIntervalMs?: number;
+    sizeOf?: (n: number) => number;
+    maxBatchBytes?: number;
+    encodeBudgetMs?: number;
+    /** Encoding costs this much per record on the `elapsed` clock (ms). */
+    encodeCostMs?: number;
+  } = {},
 ) {
   let now = 0;
+  let elapsed = 0;
+  const { encodeCostMs = 0, ...processorOptions } = options;
   const spool = new Spool({ dir: mkdtempSync(join(tmpdir(), 'batchtel-unit-spool-')), prefix: 'logs', maxBytes: 1 << 30, encoding: 'json' });
   const written: number[][] = [];
   const sender = {
@@ -27,12 +38,16 @@ function setup(
   const processor = new DurableBatchProcessor<number>({
     signal: 'logs',
     encoding: 'json',
-    encode: (items) => Buffer.from(JSON.stringify(items)),
+    encode: (items) => {
+      elapsed += items.length * encodeCostMs;
+      return Buffer.from(JSON.stringify(items));
+    },
     isPriority: (n) => n < 0,
     delivery: new SpoolDelivery(spool, sender, 'json'),
     priorityDelayMs: 50,
     now: () => now,
-    ...options,
+    elapsed: () => elapsed,
+    ...processorOptions,
   });
   return { processor, written, spool, advance: (ms: number) => (now += ms) };
 }
@@ -107,6 +122,52 @@ describe('DurableBatchProcessor', () => {
     vi.advanceTimersByTime(1);
     expect(written).toEqual([[1, -1]]);
     expect(processor.counts.requests).toEqual({ priority: 1 });
+  });
+
+  it('a full batch is encoded a budget per turn, in slices sized by the measured cost: the caller never waits long on it', () => {
+    // 0.1 ms a record: the first slice is sized by the first guess (20 µs a record, 200 in 4 ms),
+    // every later one by what the first measured (40 in 4 ms).
+    const { processor, written } = setup({ maxBatchSize: 300, encodeBudgetMs: 4, encodeCostMs: 0.1 });
+    for (let n = 0; n < 300; n++) processor.add(n);
+    vi.advanceTimersToNextTimer();
+    expect(written.map((w) => w.length)).toEqual([200]);
+    expect(processor.buffered()).toBe(100);
+    vi.advanceTimersToNextTimer();
+    expect(written.map((w) => w.length)).toEqual([200, 40]);
+    vi.advanceTimersToNextTimer();
+    vi.advanceTimersToNextTimer();
+    expect(written.map((w) => w.length)).toEqual([200, 40, 40, 20]);
+    expect(written.flat()).toEqual(Array.from({ length: 300 }, (_, n) => n));
+    expect(processor.buffered()).toBe(0);
+    expect(processor.counts.requests).toEqual({ size: 4 });
+  });
+
+  it('a flush encodes everything cut and buffered at once, oldest first', async () => {
+    const { processor, written } = setup({ maxBatchSize: 100, encodeBudgetMs: 4, encodeCostMs: 0.1 });
+    for (let n = 0; n < 150; n++) processor.add(n);
+    vi.advanceTimersToNextTimer();
+    // The first request, whole at the first guess, spends the turn's budget: the other 50 wait for the next turn.
+    expect(written.map((w) => w.length)).toEqual([100]);
+    processor.add(150);
+    await processor.forceFlush();
+    expect(written.flat()).toEqual(Array.from({ length: 151 }, (_, n) => n));
+    expect(processor.buffered()).toBe(0);
+  });
+
+  it('records cut but not yet encoded count toward maxQueueSize: a caller that stops yielding meets back-pressure', () => {
+    const { processor, written } = setup({ maxBatchSize: 100, maxQueueSize: 250, encodeBudgetMs: 4, encodeCostMs: 0.1 });
+    for (let n = 0; n < 200; n++) processor.add(n);
+    vi.advanceTimersToNextTimer();
+    expect(written.flat()).toHaveLength(100);
+    expect(processor.buffered()).toBe(100);
+    // No yield from here: 100 cut + 149 buffered is still under the bound, the 150th meets it.
+    for (let n = 200; n < 349; n++) processor.add(n);
+    expect(written.flat()).toHaveLength(100);
+    processor.add(349);
+    expect(written.flat()).toEqual(Array.from({ length: 350 }, (_, n) => n));
+    expect(processor.buffered()).toBe(0);
+    // Each request counted by what cut it: the waiting one by size, the rest by back-pressure.
+    expect(processor.counts.requests).toEqual({ size: 2, backpressure: 2 });
   });
 
   it('after shutdown records are refused and counted, not queued', async () => {
