@@ -246,7 +246,7 @@ describe('durable delivery under faults (a real producer process and endpoint)',
     await until('all records emitted', () => p.ticks.at(-1)?.emitted === 10_000, 30_000, p);
     const loopMs = p.ticks.at(-1)!.at - p.ticks[0]!.at;
     expect(await p.exited).toBe(0);
-    report('slow endpoint', 10_000, s, `; producer loop took ${loopMs} ms for 20 ticks of 50 ms`);
+    report('slow endpoint', 10_000, s, `; producer loop took ${loopMs} ms for 20 ticks of 50 ms; stats ${JSON.stringify(p.stats)}`);
     expect(received(s).distinct.size).toBe(10_000);
     expect(loopMs).toBeLessThan(5000);
   }, 60_000);
@@ -293,7 +293,7 @@ describe('durable delivery under faults (a real producer process and endpoint)',
     const first = received(s);
     const onDisk = spooledRecords(dir);
     const dropped = Object.values(p.stats.dropped ?? {}).reduce((a, b) => a + b, 0);
-    console.log(`graceful shutdown: sent 12000 = received ${first.distinct.size} + spooled ${onDisk} + dropped ${dropped}`);
+    console.log(`graceful shutdown: sent 12000 = received ${first.distinct.size} + spooled ${onDisk} + dropped ${dropped}; stats ${JSON.stringify(p.stats)}`);
     expect(first.distinct.size + onDisk + dropped).toBe(12_000);
     expect(first.total).toBe(first.distinct.size);
     expect(onDisk).toBeGreaterThan(0);

@@ -412,6 +412,8 @@ describe('a malformed OTEL_* variable never takes the app down', () => {
       expect({ name, value, code, alive: out.includes('ALIVE') }).toEqual({ name, value, code: 0, alive: true });
       const warnings = out.split('\n').filter((line) => line.includes(`${name}=`));
       expect({ name, warnings: warnings.length }).toEqual({ name, warnings: 1 });
+      // Bundled, the app still delivers on the SDK's export worker thread, as an app does from dist/.
+      expect({ name, workerFallback: out.includes('export worker cannot run') }).toEqual({ name, workerFallback: false });
     }
   });
 });

@@ -269,8 +269,10 @@ export class WorkerDelivery implements Delivery {
 
   /**
    * The worker ended. After its close answer that is expected (and not seen
-   * here); otherwise it died: its loss is counted and it is started again
-   * (not while closing), or, if it never started, delivery moves here.
+   * here); while closing, what it wrote waits on disk for the next process,
+   * as on this thread, and only what never reached its disk is lost.
+   * Otherwise it died: its loss is counted and it is started again, or, if it
+   * never started, delivery moves here.
    */
   private exited(worker: Worker): void {
     if (worker !== this.worker) return;
@@ -278,6 +280,14 @@ export class WorkerDelivery implements Delivery {
     if (!this.ready) {
       if (this.closed) this.resolveWaiters();
       else this.fallBack(this.startFailed ?? new Error('the export worker exited while starting'));
+      return;
+    }
+    if (this.closed) {
+      let lost = 0;
+      for (const records of this.unacked.values()) lost += records;
+      this.unacked.clear();
+      if (lost > 0) this.base.dropped[DELIVERY_ERROR_TYPE_VALUES.workerExited] = (this.base.dropped[DELIVERY_ERROR_TYPE_VALUES.workerExited] ?? 0) + lost;
+      this.resolveWaiters();
       return;
     }
     // What it held: sent to it and not yet on its disk, plus what it had not delivered.
@@ -294,8 +304,6 @@ export class WorkerDelivery implements Delivery {
     }
     this.state = { counts: emptyCounts(), pending: 0, inflight: 0, spoolBytes: this.state.spoolBytes };
     this.resolveWaiters();
-    // Died while closing: counted, not replaced.
-    if (this.closed) return;
     if (++this.restarts > MAX_RESTARTS) {
       this.fallBack(new Error(`the export worker stopped ${this.restarts} times`));
       return;

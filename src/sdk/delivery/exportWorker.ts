@@ -57,10 +57,9 @@ port.on('message', (message: ToWorker) => {
       void delivery.flush().then(() => post({ type: 'flushed', id: message.id, state: state() }));
       break;
     case 'close':
-      void delivery.close(message.timeoutMs).then(() => {
-        post({ type: 'closed', state: state() });
-        port.close();
-      });
+      // The app's thread ends this thread once it has read this answer: a thread that ended
+      // itself could be seen gone before its last message was read, and counted as dead.
+      void delivery.close(message.timeoutMs).then(() => post({ type: 'closed', state: state() }));
       break;
   }
 });
