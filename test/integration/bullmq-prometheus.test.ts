@@ -77,6 +77,22 @@ describe('a distributed run in Prometheus (real collector, real Prometheus, real
     return { queue, run, follower: followers[0]!, followers };
   }
 
+  /** Scenario `letter`'s items in Prometheus summed `by` a label, once they add up to `total` (an export interval or two after the run). */
+  async function itemsBy(by: string, letter: string, total: number): Promise<Record<string, number>> {
+    const query = `sum by (${by}) (${NAMES.itemsProcessed}{${L.operation}="scenario_${letter}"})`;
+    let rows: Array<{ metric: Record<string, string>; value: [number, string] }> = [];
+    await waitFor(
+      'every item in Prometheus',
+      async () => {
+        rows = await promQuery(prom.port, query);
+        return rows.reduce((sum, r) => sum + Number(r.value[1]), 0) >= total;
+      },
+      60_000,
+      () => JSON.stringify(rows),
+    );
+    return Object.fromEntries(rows.map((r) => [r.metric[by] ?? '', Number(r.value[1])]));
+  }
+
   it("one run's items, summed across its workers in Prometheus, equal the total", async () => {
     const name = 'scenario-e';
     const total = 4000;
@@ -106,18 +122,10 @@ describe('a distributed run in Prometheus (real collector, real Prometheus, real
     await Promise.all(workers.map((w) => w.stop()));
 
     const selector = `${L.operation}="scenario_e"`;
-    let perWorker: Array<{ metric: Record<string, string>; value: [number, string] }> = [];
-    await waitFor(
-      'every item in Prometheus',
-      async () => {
-        perWorker = await promQuery(prom.port, `sum by (instance) (${NAMES.itemsProcessed}{${selector}})`);
-        return perWorker.reduce((sum, r) => sum + Number(r.value[1]), 0) === total;
-      },
-      60_000,
-      () => JSON.stringify(perWorker),
-    );
+    const perWorker = Object.values(await itemsBy('instance', 'e', total));
+    expect(perWorker.reduce((a, b) => a + b, 0)).toBe(total);
     expect(perWorker).toHaveLength(3);
-    for (const row of perWorker) expect(Number(row.value[1])).toBeGreaterThan(0);
+    for (const items of perWorker) expect(items).toBeGreaterThan(0);
     const failed = await promQuery(prom.port, `sum(${NAMES.itemsProcessed}{${selector}, ${L.outcome}="failure"})`);
     expect(Number(failed[0]?.value[1])).toBe(16);
     // The follower counts no items of its own: the sum is the workers' alone.
@@ -169,21 +177,10 @@ describe('a distributed run in Prometheus (real collector, real Prometheus, real
     await Promise.all(workers.map((w) => w.stop()));
     await Promise.all([follower.exited, second.exited]);
 
-    const selector = `${L.operation}="scenario_h"`;
-    let rows: Array<{ metric: Record<string, string>; value: [number, string] }> = [];
-    await waitFor(
-      'every item in Prometheus',
-      async () => {
-        rows = await promQuery(prom.port, `sum by (${L.outcome}) (${NAMES.itemsProcessed}{${selector}})`);
-        return rows.reduce((sum, r) => sum + Number(r.value[1]), 0) >= total;
-      },
-      60_000,
-      () => JSON.stringify(rows),
-    );
-    const byOutcome = Object.fromEntries(rows.map((r) => [r.metric[L.outcome], Number(r.value[1])]));
+    const byOutcome = await itemsBy(L.outcome, 'h', total);
     expect(byOutcome['skipped']).toBe(summary.skipped);
     expect(byOutcome['failure'] ?? 0).toBe(summary.failed);
-    expect(rows.reduce((sum, r) => sum + Number(r.value[1]), 0)).toBe(total);
+    expect(Object.values(byOutcome).reduce((a, b) => a + b, 0)).toBe(total);
     await run.close();
     await queue.close();
   });
@@ -231,20 +228,9 @@ describe('a distributed run in Prometheus (real collector, real Prometheus, real
     await Promise.all(workers.map((w) => w.stop()));
     await follower.exited;
 
-    const selector = `${L.operation}="scenario_g"`;
-    let rows: Array<{ metric: Record<string, string>; value: [number, string] }> = [];
-    await waitFor(
-      'every item in Prometheus',
-      async () => {
-        rows = await promQuery(prom.port, `sum by (${L.outcome}) (${NAMES.itemsProcessed}{${selector}})`);
-        return rows.reduce((sum, r) => sum + Number(r.value[1]), 0) >= total;
-      },
-      60_000,
-      () => JSON.stringify(rows),
-    );
-    const byOutcome = Object.fromEntries(rows.map((r) => [r.metric[L.outcome], Number(r.value[1])]));
+    const byOutcome = await itemsBy(L.outcome, 'g', total);
     expect(byOutcome['failure']).toBe(summary.failed);
-    expect(rows.reduce((sum, r) => sum + Number(r.value[1]), 0)).toBe(total);
+    expect(Object.values(byOutcome).reduce((a, b) => a + b, 0)).toBe(total);
     await run.close();
     await queue.close();
   });
