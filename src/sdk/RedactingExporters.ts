@@ -67,38 +67,32 @@ function truncateBody(v: unknown, depth = 0): unknown {
  * much slower to serialise). Otherwise a view whose own fields are read
  * through the prototype, with attributes, events, links and status replaced.
  */
+/** Span events or links with their attributes masked: the same array when none needed it (most spans have none at all). */
+function maskedEach<T extends { readonly attributes?: Attributes }>(redactor: Redactor, items: T[]): T[] {
+  if (items.length === 0) return items;
+  let changed = false;
+  const masked = items.map((item) => {
+    const attributes = redactAttributes(redactor, item.attributes);
+    if (!attributes) return item;
+    changed = true;
+    return { ...item, attributes };
+  });
+  return changed ? masked : items;
+}
+
 export function redactSpan(redactor: Redactor, span: ReadableSpan): ReadableSpan {
   const attributes = redactAttributes(redactor, span.attributes);
-  let eventsChanged = false;
-  // Most spans have neither events nor links: no arrays made for them.
-  const events =
-    span.events.length === 0
-      ? span.events
-      : span.events.map((event) => {
-          const masked = redactAttributes(redactor, event.attributes);
-          if (!masked) return event;
-          eventsChanged = true;
-          return { ...event, attributes: masked };
-        });
-  let linksChanged = false;
-  const links =
-    span.links.length === 0
-      ? span.links
-      : span.links.map((link) => {
-          const masked = redactAttributes(redactor, link.attributes);
-          if (!masked) return link;
-          linksChanged = true;
-          return { ...link, attributes: masked };
-        });
+  const events = maskedEach(redactor, span.events);
+  const links = maskedEach(redactor, span.links);
   const message = span.status.message === undefined ? undefined : redactor.text(span.status.message);
   const statusChanged = message !== span.status.message;
   const name = redactor.text(span.name);
-  if (!attributes && !eventsChanged && !linksChanged && !statusChanged && name === span.name) return span;
+  if (!attributes && events === span.events && links === span.links && !statusChanged && name === span.name) return span;
   return Object.create(span, {
     name: { value: name, enumerable: true },
     attributes: { value: attributes ?? span.attributes, enumerable: true },
-    events: { value: eventsChanged ? events : span.events, enumerable: true },
-    links: { value: linksChanged ? links : span.links, enumerable: true },
+    events: { value: events, enumerable: true },
+    links: { value: links, enumerable: true },
     status: { value: statusChanged ? { ...span.status, message } : span.status, enumerable: true },
   }) as ReadableSpan;
 }
