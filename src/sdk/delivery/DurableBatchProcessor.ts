@@ -202,7 +202,7 @@ export class DurableBatchProcessor<T> {
     this.priorityTimer = undefined;
     if (this.immediate) clearImmediate(this.immediate);
     this.immediate = undefined;
-    this.lastWrite = this.now();
+    const now = this.now();
     const buffer = this.buffer;
     this.buffer = [];
     const sizes = this.sizes;
@@ -224,6 +224,10 @@ export class DurableBatchProcessor<T> {
       if (start < buffer.length) this.cut(buffer.slice(start), trigger);
     }
     this.encode(trigger !== TRIGGER.size);
+    // Every record in memory is younger than the last time all of memory went to disk: what
+    // the sync interval is measured from, so a batch whose encoding waits for a turn is not
+    // kept past it.
+    if (this.cuts.length === 0) this.lastWrite = now;
   }
 
   private cut(items: T[], trigger: BatchtelWriteTrigger): void {

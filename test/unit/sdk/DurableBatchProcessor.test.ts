@@ -154,6 +154,19 @@ describe('DurableBatchProcessor', () => {
     expect(processor.buffered()).toBe(0);
   });
 
+  it('a batch whose encoding waits for a turn stays in memory no longer than the sync interval', () => {
+    const { processor, written, advance } = setup({ maxBatchSize: 100, encodeBudgetMs: 4, encodeCostMs: 0.1, syncIntervalMs: 1000 });
+    for (let n = 0; n < 150; n++) processor.add(n);
+    advance(600);
+    // The full batch goes out when the caller yields; the other 50 (added at 0) wait for the next turn.
+    vi.advanceTimersToNextTimer();
+    expect(written.flat()).toHaveLength(100);
+    advance(400);
+    // No turn since, but a second after they came the next record writes them.
+    processor.add(150);
+    expect(written.flat()).toEqual(Array.from({ length: 151 }, (_, n) => n));
+  });
+
   it('records cut but not yet encoded count toward maxQueueSize: a caller that stops yielding meets back-pressure', () => {
     const { processor, written } = setup({ maxBatchSize: 100, maxQueueSize: 250, encodeBudgetMs: 4, encodeCostMs: 0.1 });
     for (let n = 0; n < 200; n++) processor.add(n);
