@@ -14,6 +14,8 @@ await build({
     'server/index': 'src/server/index.ts',
     'bullmq/index': 'src/bullmq/index.ts',
     'cli/batchtel': 'src/cli/batchtel.ts',
+    // `batchtel demo --workers N` starts it as a process of its own (see distributedDemo.ts).
+    'cli/demo/distributedWorker': 'src/cli/demo/distributedWorker.ts',
   },
   outdir: 'dist',
   bundle: true,

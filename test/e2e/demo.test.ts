@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { ensureBuilt } from '../support/builtPackage.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -15,11 +16,15 @@ const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 function start(
   args: string[],
   cwd = mkdtempSync(join(tmpdir(), 'batchtel-demo-')),
+  /** The sources through tsx, or the built package (what `npm run demo` runs once dist/ is current, and what users install). */
+  from: 'sources' | 'build' = 'sources',
 ): { child: ChildProcess; cwd: string; output: () => string; exit: Promise<number | null> } {
   const env = { ...process.env };
   delete env['OTEL_EXPORTER_OTLP_ENDPOINT'];
   delete env['OTEL_EXPORTER_OTLP_PROTOCOL'];
-  const child = spawn(process.execPath, ['--import', join(ROOT, 'node_modules/tsx/dist/loader.mjs'), join(ROOT, 'src/cli/batchtel.ts'), ...args], {
+  const entry =
+    from === 'build' ? [join(ROOT, 'dist/cli/batchtel.js')] : ['--import', join(ROOT, 'node_modules/tsx/dist/loader.mjs'), join(ROOT, 'src/cli/batchtel.ts')];
+  const child = spawn(process.execPath, [...entry, ...args], {
     cwd,
     env,
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -86,6 +91,16 @@ describe('batchtel demo', () => {
     expect(demo.output()).toMatch(/stopping/);
     expect(demo.output()).toMatch(/summaries/);
   });
+
+  it('--workers: one run over worker processes on BullMQ, from the built package (its worker file shipped beside the CLI)', async () => {
+    await ensureBuilt();
+    const demo = start(['demo', '--workers', '2', '--scale', '10', '--port', '0'], undefined, 'build');
+    const code = await Promise.race([demo.exit, new Promise((resolve) => setTimeout(() => resolve('hung'), 90_000))]);
+    expect(code, demo.output()).toBe(0);
+    expect(demo.output()).toMatch(/one run over 2 worker processes on BullMQ/);
+    expect(demo.output()).toMatch(/\nsuccess: 2000 succeeded, 0 failed, 0 skipped of 2000/);
+    expect(demo.output()).not.toMatch(/worker process \d exited/);
+  }, 120_000);
 
   it('explains bad usage with exit code 2', async () => {
     const bad = start(['demo', '--duration', 'soon']);

@@ -19,6 +19,15 @@ export interface DistributedDemoOptions {
   readonly out: NodeJS.WritableStream;
 }
 
+/**
+ * The worker process's file: beside this one in the sources; in the build its own
+ * entry, dist/cli/demo/distributedWorker.js, found alike from dist/cli and dist/chunks.
+ */
+function workerFile(): string {
+  const here = import.meta.url;
+  return fileURLToPath(here.endsWith('.ts') ? new URL('./distributedWorker.ts', here) : new URL('../cli/demo/distributedWorker.js', here));
+}
+
 export async function runDistributedDemo(options: DistributedDemoOptions): Promise<number> {
   const print = (line = '') => options.out.write(`${line}\n`);
   if (spawnSync('redis-server', ['--version'], { stdio: 'ignore' }).status !== 0) {
@@ -38,17 +47,23 @@ export async function runDistributedDemo(options: DistributedDemoOptions): Promi
   const server = await startServer({ port: options.port }).catch(() => startServer({ port: 0 }));
   const queue = new Queue('batchtel-demo', { connection });
   const children: ChildProcess[] = [];
+  let stopping = false;
   try {
     const run = await startRun({ queue, name: 'Distributed sync', operation: 'distributed_sync', total: options.items, chunkSize: 50 });
-    const here = fileURLToPath(import.meta.url);
-    const workerFile = join(here, '..', here.endsWith('.ts') ? 'distributedWorker.ts' : 'distributedWorker.js');
+    let exited = 0;
+    let allExited!: () => void;
+    const noWorkersLeft = new Promise<void>((resolve) => (allExited = resolve));
     for (let i = 0; i < options.workers; i++) {
-      children.push(
-        spawn(process.execPath, [...process.execArgv, workerFile], {
-          env: { ...process.env, BATCHTEL_DEMO_REDIS: socket, BATCHTEL_DEMO_QUEUE: queue.name },
-          stdio: ['ignore', 'ignore', 'inherit'],
-        }),
-      );
+      const child = spawn(process.execPath, [...process.execArgv, workerFile()], {
+        env: { ...process.env, BATCHTEL_DEMO_REDIS: socket, BATCHTEL_DEMO_QUEUE: queue.name },
+        stdio: ['ignore', 'ignore', 'inherit'],
+      });
+      child.once('exit', (code, signal) => {
+        if (stopping) return;
+        print(`batchtel demo: worker process ${i + 1} exited (${signal ?? `code ${code}`})`);
+        if (++exited === options.workers) allExited();
+      });
+      children.push(child);
     }
     print(`batchtel demo: one run over ${options.workers} worker processes on BullMQ (redis-server on ${socket})`);
     print(`  run:       ${run.id}`);
@@ -58,11 +73,18 @@ export async function runDistributedDemo(options: DistributedDemoOptions): Promi
     const follower = await followRun({ queue, runId: run.id, run: { stream: options.out } });
     process.once('SIGINT', () => void follower.cancel());
     await run.enqueue(Array.from({ length: options.items }, (_, i) => i));
+    // With no worker left the run cannot finish: it is cancelled, not waited on forever.
+    void noWorkersLeft.then(() => {
+      print('batchtel demo: no worker process is left; the run is cancelled');
+      return follower.cancel();
+    });
     const summary = await follower.done;
+    stopping = true;
     print(`\n${summary.result}: ${follower.run.succeeded} succeeded, ${follower.run.failed} failed, ${follower.run.skipped} skipped of ${options.items}`);
     await run.close();
     return summary.result === 'success' ? 0 : 1;
   } finally {
+    stopping = true;
     for (const child of children) child.kill('SIGTERM');
     await Promise.all(children.map((child) => new Promise((resolve) => (child.exitCode !== null ? resolve(null) : child.once('exit', resolve)))));
     await queue.close();
