@@ -74,10 +74,12 @@ export async function runDistributedDemo(options: DistributedDemoOptions): Promi
     process.once('SIGINT', () => void follower.cancel());
     await run.enqueue(Array.from({ length: options.items }, (_, i) => i));
     // With no worker left the run cannot finish: it is cancelled, not waited on forever.
-    void noWorkersLeft.then(() => {
-      print('batchtel demo: no worker process is left; the run is cancelled');
-      return follower.cancel();
-    });
+    void noWorkersLeft
+      .then(() => {
+        print('batchtel demo: no worker process is left; the run is cancelled');
+        return follower.cancel();
+      })
+      .catch((error: unknown) => print(`batchtel demo: the run could not be cancelled (${String(error)}); Ctrl-C stops the demo`));
     const summary = await follower.done;
     stopping = true;
     print(`\n${summary.result}: ${follower.run.succeeded} succeeded, ${follower.run.failed} failed, ${follower.run.skipped} skipped of ${options.items}`);
