@@ -56,6 +56,11 @@ describe('a distributed run in Prometheus (real collector, real Prometheus, real
     rmSync(dir, { recursive: true, force: true });
   });
 
+  /** What every worker and follower process of a scenario needs: its queue on the test's Redis, metrics to the agent every half second. */
+  function processEnv(queue: string): Record<string, string> {
+    return { REDIS_SOCKET: redis.socket, QUEUE: queue, OTEL_EXPORTER_OTLP_ENDPOINT: agent.endpoint, METRIC_INTERVAL_MS: '500' };
+  }
+
   /** Starts scenario `letter`'s run, `count` follower processes on it, then enqueues its items in chunks of 50. */
   async function startFollowedRun(letter: string, name: string, total: number, env: Record<string, string>, count = 1) {
     const queue = new Queue(name, { connection: redis.connection });
@@ -96,12 +101,7 @@ describe('a distributed run in Prometheus (real collector, real Prometheus, real
   it("one run's items, summed across its workers in Prometheus, equal the total", async () => {
     const name = 'scenario-e';
     const total = 4000;
-    const common = {
-      REDIS_SOCKET: redis.socket,
-      QUEUE: name,
-      OTEL_EXPORTER_OTLP_ENDPOINT: agent.endpoint,
-      METRIC_INTERVAL_MS: '500',
-    };
+    const common = processEnv(name);
     const workers = [0, 1, 2].map(
       (i) =>
         new FixtureProcess(`worker-${i}`, 'test/fixtures/bullmq-worker.ts', {
@@ -139,10 +139,7 @@ describe('a distributed run in Prometheus (real collector, real Prometheus, real
     const name = 'scenario-h';
     const total = 3000;
     const common = {
-      REDIS_SOCKET: redis.socket,
-      QUEUE: name,
-      OTEL_EXPORTER_OTLP_ENDPOINT: agent.endpoint,
-      METRIC_INTERVAL_MS: '500',
+      ...processEnv(name),
       FAIL_EVERY: '5',
     };
     const workers = [0, 1].map(
@@ -189,10 +186,7 @@ describe('a distributed run in Prometheus (real collector, real Prometheus, real
     const name = 'scenario-g';
     const total = 1500;
     const common = {
-      REDIS_SOCKET: redis.socket,
-      QUEUE: name,
-      OTEL_EXPORTER_OTLP_ENDPOINT: agent.endpoint,
-      METRIC_INTERVAL_MS: '500',
+      ...processEnv(name),
       // A chunk whose worker dies fails at its first stall (BullMQ's maxStalledCount: 0).
       MAX_STALLED: '0',
       LOCK_MS: '4000',
