@@ -19,7 +19,9 @@
  * export worker was added; `--baseline=none` to skip), so the app-thread
  * ratio is measured side by side. Targets: app-thread time per delivered span
  * <= 0.6x the baseline's; longest stall <= 20 ms in the yielding and paced loops
- * (in the tight loop the loop itself is the stall). "app cpu/1k" is the main
+ * (in the tight loop the loop itself is the stall). Printed beside them: the
+ * machine's own stalls (no telemetry) and the SDK's alone (records made and
+ * ended, nothing exported), which no delivery can go below. "app cpu/1k" is the main
  * thread's CPU time per 1,000 delivered (Linux), which unlike utilization does
  * not count the time the thread waited for a core. `--repeats=N` runs every
  * row N times, interleaved, and prints medians.
@@ -150,17 +152,17 @@ async function row(setup: Setup, signal: 'spans' | 'logs', loop: Loop): Promise<
   };
 }
 
-/** The machine's own stalls: the paced loop with no telemetry, so a stall figure can be read against what the machine does anyway. */
-function machineFloor(): { stallMaxMs: number; stallP99Ms: number } {
-  const out = execFileSync(
-    process.execPath,
-    ['--import', 'tsx', here('./producer.ts'), 'none', 'spans', 'paced', String(COUNTS.spans), ENDPOINT, compression],
-    {
-      encoding: 'utf8',
-      stdio: ['ignore', 'pipe', 'ignore'],
-      timeout: 180_000,
-    },
-  );
+/**
+ * Stalls that are not delivery's: the paced loop with no telemetry (the machine's own), and
+ * each loop with the SDK alone (records made and ended, nothing exported: its code warming up
+ * and its garbage), so a stall figure can be read against them.
+ */
+function referenceStalls(setup: 'none' | 'sdk', signal: 'spans' | 'logs', loop: Loop): { stallMaxMs: number; stallP99Ms: number } {
+  const out = execFileSync(process.execPath, ['--import', 'tsx', here('./producer.ts'), setup, signal, loop, String(COUNTS[signal]), ENDPOINT, compression], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'ignore'],
+    timeout: 180_000,
+  });
   return JSON.parse(out.trim().split('\n').pop()!) as { stallMaxMs: number; stallP99Ms: number };
 }
 
@@ -199,8 +201,14 @@ function medianRow(runs: Row[]): Row {
 
 const rows: Row[] = [];
 let floor: { stallMaxMs: number; stallP99Ms: number } | undefined;
+const sdkAlone: Array<{ signal: 'spans' | 'logs'; loop: Loop; stallMaxMs: number; stallP99Ms: number }> = [];
 try {
-  floor = machineFloor();
+  floor = referenceStalls('none', 'spans', 'paced');
+  for (const signal of ['spans', 'logs'] as const)
+    for (const loop of ['yielding', 'paced'] as const) {
+      const runs = Array.from({ length: repeats }, () => referenceStalls('sdk', signal, loop));
+      sdkAlone.push({ signal, loop, stallMaxMs: medianOf(runs.map((r) => r.stallMaxMs)), stallP99Ms: medianOf(runs.map((r) => r.stallP99Ms)) });
+    }
   for (const signal of ['spans', 'logs'] as const)
     for (const loop of ['tight', 'yielding', 'paced'] as const) {
       const setups = baseline ? (['stock', 'baseline', 'batchtel'] as const) : (['stock', 'batchtel'] as const);
@@ -218,6 +226,10 @@ console.log(`export benchmark, node ${process.version}, OTLP/HTTP protobuf, comp
 if (baseline) console.log(`baseline: batchtel at ${baseline.label}`);
 if (repeats > 1) console.log(`each row: the median of ${repeats} interleaved runs (delivered: the fewest; dropped: the most)`);
 console.log(`machine floor (the paced loop, no telemetry): stall max ${floor!.stallMaxMs.toFixed(1)} ms, p99 ${floor!.stallP99Ms.toFixed(1)} ms`);
+for (const s of sdkAlone)
+  console.log(
+    `SDK alone (${s.signal} ${s.loop}, made and ended, nothing exported): stall max ${s.stallMaxMs.toFixed(1)} ms, p99 ${s.stallP99Ms.toFixed(1)} ms`,
+  );
 const setupLabel = (setup: Setup) => (setup === 'baseline' ? 'batchtel (baseline)' : setup);
 console.log(
   `  ${'signal'.padEnd(6)} ${'loop'.padEnd(9)} ${'setup'.padEnd(19)} ${'sent'.padStart(8)} ${'delivered'.padStart(10)} ${'dropped'.padStart(8)} ${'per second'.padStart(11)} ${'bytes/rec'.padStart(10)} ${'wire/rec'.padStart(9)} ${'loop ms'.padStart(8)} ${'app ms/1k'.padStart(10)} ${'app cpu/1k'.padStart(10)} ${'stall max'.padStart(10)} ${'stall p99'.padStart(10)}`,

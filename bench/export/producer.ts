@@ -1,5 +1,5 @@
 /**
- * One benchmark row, in a fresh process: `setup` (none | stock | batchtel | baseline) emits
+ * One benchmark row, in a fresh process: `setup` (none | sdk | stock | batchtel | baseline) emits
  * `count` spans or log records in a tight synchronous loop, one that yields
  * every 512 (setImmediate), or one paced at 512 per 10 ms, then flushes and shuts down. Prints one JSON line: loop and total
  * time, and what the pipeline says it dropped.
@@ -47,6 +47,11 @@ let dropped = () => 0;
 
 if (setup === 'none') {
   // The machine's own floor: the same loop with no telemetry at all.
+  finish = async () => {};
+} else if (setup === 'sdk') {
+  // The SDK's own share: records made and ended, nothing processed or exported.
+  tracer = new TracerProvider().getTracer('bench');
+  logger = new LoggerProvider().getLogger('bench');
   finish = async () => {};
 } else if (setup === 'stock') {
   const tracerProvider = new TracerProvider({

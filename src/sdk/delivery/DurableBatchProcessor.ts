@@ -3,27 +3,24 @@ import { performance } from 'node:perf_hooks';
 import { BATCHTEL_WRITE_TRIGGER_VALUES as TRIGGER, DELIVERY_ERROR_TYPE_VALUES, type BatchtelWriteTrigger } from '../../semconv.js';
 import { untraced } from '../Untraced.js';
 import type { Delivery } from './Delivery.js';
+import type { RequestBuilder } from './RequestBuilder.js';
 
 export interface DurableBatchOptions<T> {
   readonly signal: 'traces' | 'logs';
   readonly encoding: 'protobuf' | 'json';
-  /** Redacts and serialises a batch into one OTLP request body. */
-  readonly encode: (items: T[]) => Uint8Array | undefined;
+  /** Encodes records into a request as they arrive. */
+  readonly builder: RequestBuilder<T>;
+  /** Masks secrets in a record before it is encoded. */
+  readonly redact?: (item: T) => T;
   /** Records that must reach the endpoint soon (errors, high priority). */
   readonly isPriority: (item: T) => boolean;
   /** Where encoded requests go: the spool, then the endpoint (on this thread or the export worker's). */
   readonly delivery: Delivery;
-  /** Records per request; a full batch is written as soon as the caller yields. */
+  /** Records per request; a full request is written as soon as the caller yields. */
   readonly maxBatchSize?: number;
   /** Records held in memory before a write happens in the caller's turn (back-pressure instead of drops). */
   readonly maxQueueSize?: number;
-  /**
-   * A record's approximate encoded size. With it, a request also ends at
-   * `maxBatchBytes`, and memory holds at most four such requests: encoding one
-   * request stays a short pause for the caller however large its records are.
-   */
-  readonly sizeOf?: (item: T) => number;
-  /** Approximate bytes per request when `sizeOf` is given (default 1 MiB). */
+  /** Bytes per request (default 1 MiB): memory holds at most four requests' worth however large the records are. */
   readonly maxBatchBytes?: number;
   /** The longest a record stays in memory only: what a crash (SIGKILL) can lose. */
   readonly syncIntervalMs?: number;
@@ -32,8 +29,8 @@ export interface DurableBatchOptions<T> {
   /** How long shutdown waits for the endpoint; then in-flight requests are aborted and the rest stays on disk. */
   readonly shutdownTimeoutMs?: number;
   /**
-   * The most time one event-loop turn spends encoding full batches (ms,
-   * default 4); the rest is encoded in the next turns, as requests of their own.
+   * The most time one event-loop turn spends encoding what the caller handed
+   * over (ms, default 4); the rest waits for the next turn.
    */
   readonly encodeBudgetMs?: number;
   readonly now?: () => number;
@@ -41,17 +38,18 @@ export interface DurableBatchOptions<T> {
   readonly elapsed?: () => number;
 }
 
-/** Records cut for a request, not yet encoded; `from` is how far earlier slices took it. */
-interface Cut<T> {
-  readonly items: T[];
-  from: number;
-  readonly trigger: BatchtelWriteTrigger;
-}
+/**
+ * Records left unencoded at most: a caller that hands over more without
+ * yielding (a tight loop) has them encoded in its turn, so what waits stays
+ * young and small.
+ */
+const ENCODE_BEHIND = 1024;
 
-/** Until measured, a record is assumed to cost this much to encode (ms): cold code runs many times slower than warm. */
-const FIRST_COST_MS = 0.02;
-/** Fewest records a slice takes, so a slice's fixed cost stays small beside its records'. */
-const MIN_SLICE = 32;
+/** A full request, encoded, waiting for the caller to yield. */
+interface Sealed {
+  readonly body: Uint8Array;
+  readonly records: number;
+}
 
 /** What the processor did with what it was handed. */
 export interface ProcessorCounts {
@@ -64,40 +62,42 @@ export interface ProcessorCounts {
 
 /**
  * The batching half of durable delivery, shared by spans and log records.
- * Unlike the stock batch processors it never drops on a full queue. A full
- * batch (`maxBatchSize`) is encoded and written to the spool as soon as the
- * caller yields; a caller that does not yield meets `maxQueueSize`, and the
- * write then happens in its turn: back-pressure at a natural boundary, so a
- * tight synchronous loop slows a little instead of losing records. Every
+ * Unlike the stock batch processors it never drops on a full queue.
+ *
+ * Records are redacted and encoded (see ProtobufRequestBuilder) in the
+ * event-loop turn after the caller hands them over, at most `encodeBudgetMs`
+ * a turn: a loop that waits between turns pays nothing in its own, and a
+ * batch waiting in memory is bytes, not the SDK's objects (holding 2,048 of
+ * those until a batch was full had every young-generation collection copy
+ * them). A full request (`maxBatchSize` records or `maxBatchBytes`) is
+ * written to the spool in the same turn.
+ *
+ * A caller that does not yield has what it handed over encoded in its turn
+ * every ENCODE_BEHIND records, and meets `maxQueueSize`: the write then
+ * happens in its turn, back-pressure at a natural boundary, so a tight
+ * synchronous loop slows a little instead of losing records. Every
  * `syncIntervalMs` (checked on each record, so a loop that never yields is
- * covered too, and by a timer when idle) the rest is written, which bounds
+ * covered too, and by a timer when idle) everything is written, which bounds
  * what a crash can lose. Priority records are written within
  * `priorityDelayMs`.
- *
- * Encoding is the app thread's largest share of delivery: 2,048 spans took
- * 4-19 ms warm and 38 ms the first time. A full batch written when the caller
- * yields is therefore encoded in slices of at most `encodeBudgetMs` per turn
- * (sized by the measured cost per record), the rest in the following turns,
- * so the caller's event loop never waits long on it. Writes that must finish
- * now (flush, shutdown, the sync interval, priority, back-pressure) encode
- * everything left, in order.
  */
 export class DurableBatchProcessor<T> {
   readonly counts: ProcessorCounts = { accepted: 0, refused: {}, requests: {} };
-  private buffer: T[] = [];
-  /** Cut into requests, waiting for an encode turn. */
-  private cuts: Array<Cut<T>> = [];
-  private cutRecords = 0;
-  private costPerRecordMs = FIRST_COST_MS;
+  private readonly builder: RequestBuilder<T>;
+  /** Handed over, not yet encoded (at most a turn's worth, or ENCODE_BEHIND). */
+  private arrived: T[] = [];
   private encodeImmediate: NodeJS.Immediate | undefined;
-  /** Each buffered record's size, when `sizeOf` is given. */
-  private sizes: number[] = [];
-  private bufferedBytes = 0;
+  /** Of the last request, so records not yet encoded can be counted toward the byte bounds. */
+  private bytesPerRecord = 0;
+  /** Full requests not yet handed to delivery, oldest first. */
+  private sealed: Sealed[] = [];
+  private sealedRecords = 0;
+  private sealedBytes = 0;
   private lastWrite: number;
   private readonly interval: NodeJS.Timeout;
   private priorityTimer: NodeJS.Timeout | undefined;
-  private immediate: NodeJS.Immediate | undefined;
   private closed = false;
+  private encodeFailed = false;
   private readonly maxBatchSize: number;
   private readonly maxQueueSize: number;
   private readonly maxBatchBytes: number;
@@ -107,6 +107,7 @@ export class DurableBatchProcessor<T> {
   private readonly encodeBudgetMs: number;
 
   constructor(private readonly options: DurableBatchOptions<T>) {
+    this.builder = options.builder;
     this.maxBatchSize = options.maxBatchSize ?? 2048;
     this.maxQueueSize = Math.max(this.maxBatchSize, options.maxQueueSize ?? 4 * this.maxBatchSize);
     this.maxBatchBytes = Math.max(1, options.maxBatchBytes ?? 1024 * 1024);
@@ -125,25 +126,19 @@ export class DurableBatchProcessor<T> {
       return;
     }
     this.counts.accepted++;
-    this.buffer.push(item);
-    if (this.options.sizeOf) {
-      const size = this.options.sizeOf(item);
-      this.sizes.push(size);
-      this.bufferedBytes += size;
-    }
+    const arrived = this.arrived;
+    arrived.push(item);
     // The caller's context is the app's (an active span, maybe): writes, and the timers that
     // write later, start untraced, so an HTTP instrumentation never traces the export requests.
     // Only these branches pay for the context switch, not every record.
-    if (this.buffer.length + this.cutRecords >= this.maxQueueSize || this.bufferedBytes >= 4 * this.maxBatchBytes) {
+    if (arrived.length >= ENCODE_BEHIND || arrived.length * this.bytesPerRecord >= this.maxBatchBytes) this.encodeArrived(Number.POSITIVE_INFINITY);
+    else this.encodeImmediate ??= untraced(() => setImmediate(() => this.encodeTurn()));
+    if (this.buffered() >= this.maxQueueSize || this.bufferedBytes() >= 4 * this.maxBatchBytes) {
       untraced(() => this.write(TRIGGER.backpressure));
       return;
     }
     if (this.now() - this.lastWrite >= this.syncIntervalMs) {
       untraced(() => this.write(TRIGGER.interval));
-      return;
-    }
-    if (this.buffer.length >= this.maxBatchSize || this.bufferedBytes >= this.maxBatchBytes) {
-      this.immediate ??= untraced(() => setImmediate(() => this.write(TRIGGER.size)));
       return;
     }
     if (!this.priorityTimer && this.options.isPriority(item)) {
@@ -154,7 +149,48 @@ export class DurableBatchProcessor<T> {
 
   /** Records held in memory, not yet on disk. */
   buffered(): number {
-    return this.buffer.length + this.cutRecords;
+    return this.arrived.length + this.builder.records + this.sealedRecords;
+  }
+
+  /** Bytes held in memory: encoded, and an estimate for what still waits to be encoded. */
+  private bufferedBytes(): number {
+    return this.arrived.length * this.bytesPerRecord + this.builder.bytes + this.sealedBytes;
+  }
+
+  /** Encodes what arrived, oldest first, until `budgetMs` is spent (checked every few records). */
+  private encodeArrived(budgetMs: number): void {
+    const arrived = this.arrived;
+    const started = budgetMs === Number.POSITIVE_INFINITY ? 0 : this.elapsed();
+    const redact = this.options.redact;
+    const builder = this.builder;
+    let i = 0;
+    while (i < arrived.length) {
+      const item = arrived[i++]!;
+      let added = false;
+      try {
+        added = builder.add(redact ? redact(item) : item);
+      } catch {
+        // counted below, like a record the builder refused
+      }
+      if (!added) this.encodeFailure(1);
+      else if (builder.records >= this.maxBatchSize || builder.bytes >= this.maxBatchBytes) this.seal();
+      if ((i & 63) === 0 && budgetMs !== Number.POSITIVE_INFINITY && this.elapsed() - started >= budgetMs) break;
+    }
+    if (i === arrived.length) this.arrived = [];
+    else this.arrived = arrived.slice(i);
+  }
+
+  /**
+   * What the caller handed over in its last turn, encoded in the next: in a
+   * loop that waits between turns (a timer, I/O) that is time it spends idle,
+   * not time added to its turn, and a young-generation collection finds at
+   * most a turn's worth of them alive to copy.
+   */
+  private encodeTurn(): void {
+    this.encodeImmediate = undefined;
+    this.encodeArrived(this.encodeBudgetMs);
+    if (this.arrived.length > 0) this.encodeImmediate = untraced(() => setImmediate(() => this.encodeTurn()));
+    if (this.sealed.length > 0) this.write(TRIGGER.size);
   }
 
   /** Writes what is buffered and waits until it is delivered or the endpoint is failing (then it waits on disk). */
@@ -198,86 +234,50 @@ export class DurableBatchProcessor<T> {
   }
 
   private write(trigger: BatchtelWriteTrigger): void {
+    // A full request goes out when the caller yields; any other write takes everything in memory.
+    if (trigger !== TRIGGER.size) {
+      if (this.encodeImmediate) clearImmediate(this.encodeImmediate);
+      this.encodeImmediate = undefined;
+      this.encodeArrived(Number.POSITIVE_INFINITY);
+    }
+    if (this.builder.records > 0) this.seal();
+    const sealed = this.sealed;
+    this.sealed = [];
+    this.sealedRecords = 0;
+    this.sealedBytes = 0;
+    for (const request of sealed) {
+      this.counts.requests[trigger] = (this.counts.requests[trigger] ?? 0) + 1;
+      this.options.delivery.write(request.body, request.records);
+    }
+    // The sync interval is measured from the last time all of memory went to disk, and a
+    // priority record not yet encoded still has its timer.
+    if (this.arrived.length > 0) return;
+    this.lastWrite = this.now();
     if (this.priorityTimer) clearTimeout(this.priorityTimer);
     this.priorityTimer = undefined;
-    if (this.immediate) clearImmediate(this.immediate);
-    this.immediate = undefined;
-    const now = this.now();
-    const buffer = this.buffer;
-    this.buffer = [];
-    const sizes = this.sizes;
-    this.sizes = [];
-    this.bufferedBytes = 0;
-    if (!this.options.sizeOf) {
-      for (let i = 0; i < buffer.length; i += this.maxBatchSize) this.cut(buffer.slice(i, i + this.maxBatchSize), trigger);
-    } else {
-      let start = 0;
-      let bytes = 0;
-      for (let i = 0; i < buffer.length; i++) {
-        bytes += sizes[i] ?? 0;
-        if (i + 1 - start >= this.maxBatchSize || bytes >= this.maxBatchBytes) {
-          this.cut(buffer.slice(start, i + 1), trigger);
-          start = i + 1;
-          bytes = 0;
-        }
-      }
-      if (start < buffer.length) this.cut(buffer.slice(start), trigger);
-    }
-    this.encode(trigger !== TRIGGER.size);
-    // Every record in memory is younger than the last time all of memory went to disk: what
-    // the sync interval is measured from, so a batch whose encoding waits for a turn is not
-    // kept past it.
-    if (this.cuts.length === 0) this.lastWrite = now;
   }
 
-  private cut(items: T[], trigger: BatchtelWriteTrigger): void {
-    this.cuts.push({ items, from: 0, trigger });
-    this.cutRecords += items.length;
-  }
-
-  /** Encodes what is cut, oldest first: all of it, or what fits this turn's budget (the rest in the next turn). */
-  private encode(all: boolean): void {
-    if (this.encodeImmediate) clearImmediate(this.encodeImmediate);
-    this.encodeImmediate = undefined;
-    const started = this.elapsed();
-    let slices = 0;
-    while (this.cuts.length > 0) {
-      const spent = this.elapsed() - started;
-      // At least one slice per turn, so a budget spent elsewhere never starves the queue.
-      if (!all && slices > 0 && spent >= this.encodeBudgetMs) {
-        this.encodeImmediate = untraced(() => setImmediate(() => this.encode(false)));
-        return;
-      }
-      const cut = this.cuts[0]!;
-      const left = cut.items.length - cut.from;
-      const fits = all ? left : Math.max(MIN_SLICE, Math.floor(Math.max(0, this.encodeBudgetMs - spent) / this.costPerRecordMs));
-      const take = Math.min(left, fits);
-      const items = take === cut.items.length ? cut.items : cut.items.slice(cut.from, cut.from + take);
-      cut.from += take;
-      if (cut.from === cut.items.length) this.cuts.shift();
-      this.cutRecords -= take;
-      const before = this.elapsed();
-      this.writeBatch(items, cut.trigger);
-      slices++;
-      // A slower slice is believed at once (larger records, a GC); a faster one half-way (warming code).
-      const cost = Math.max(1e-6, (this.elapsed() - before) / take);
-      this.costPerRecordMs = cost > this.costPerRecordMs ? cost : (this.costPerRecordMs + cost) / 2;
-    }
-  }
-
-  private writeBatch(items: T[], trigger: BatchtelWriteTrigger): void {
-    let body: Uint8Array | undefined;
-    try {
-      body = this.options.encode(items);
-    } catch (error) {
-      diag.error(`batchtel: ${items.length} ${this.options.signal} records could not be serialised: ${(error as Error).name}`);
-    }
+  /** Ends the request being built; it waits with the other full ones for the next write. */
+  private seal(): void {
+    const records = this.builder.records;
+    // The builder's count (exact for protobuf, estimated for JSON) is what every byte bound compares.
+    const bytes = this.builder.bytes;
+    const body = this.builder.take();
     if (!body) {
-      this.refuse(DELIVERY_ERROR_TYPE_VALUES.encode, items.length);
+      this.encodeFailure(records);
       return;
     }
-    this.counts.requests[trigger] = (this.counts.requests[trigger] ?? 0) + 1;
-    this.options.delivery.write(body, items.length);
+    this.sealed.push({ body, records });
+    this.sealedRecords += records;
+    this.sealedBytes += bytes;
+    this.bytesPerRecord = bytes / records;
+  }
+
+  private encodeFailure(records: number): void {
+    this.refuse(DELIVERY_ERROR_TYPE_VALUES.encode, records);
+    if (this.encodeFailed) return;
+    this.encodeFailed = true;
+    diag.error(`batchtel: ${records} ${this.options.signal} records could not be serialised (counted as error.type=encode; said once)`);
   }
 
   private refuse(reason: string, n: number): void {

@@ -25,7 +25,12 @@ export class ProtoWriter {
   }
 
   reset(): void {
-    this.pos = 0;
+    this.rewind(0);
+  }
+
+  /** Back to `pos`, a point between top-level messages: what was written after it is dropped (a record that failed half-way). */
+  rewind(pos: number): void {
+    this.pos = pos;
     this.depth = 0;
   }
 

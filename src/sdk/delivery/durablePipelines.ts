@@ -7,7 +7,10 @@ import type { DeliveryPipeline } from './DeliveryMetrics.js';
 import { DurableBatchProcessor } from './DurableBatchProcessor.js';
 import { DurableLogRecordProcessor, isPriorityLogRecord } from './DurableLogRecordProcessor.js';
 import { DurableSpanProcessor, isPrioritySpan } from './DurableSpanProcessor.js';
-import { encodeLogRecords, encodeSpans } from './otlpProtobuf.js';
+import { DeferredRequestBuilder } from './DeferredRequestBuilder.js';
+import { writeLogRecord, writeSpan } from './otlpProtobuf.js';
+import { ProtobufRequestBuilder } from './ProtobufRequestBuilder.js';
+import type { RequestBuilder } from './RequestBuilder.js';
 import type { SendResult } from './OtlpHttpTransport.js';
 import { createSpoolDelivery, type DeliverySettings } from './SpoolDelivery.js';
 import { WorkerDelivery } from './WorkerDelivery.js';
@@ -60,28 +63,39 @@ export interface DurableDeliveryConfig {
 
 interface SignalKind<T> {
   readonly signal: 'traces' | 'logs';
-  readonly encoders: { readonly json: (items: T[]) => Uint8Array | undefined; readonly protobuf: (items: T[]) => Uint8Array | undefined };
+  readonly builders: { readonly json: () => RequestBuilder<T>; readonly protobuf: () => RequestBuilder<T> };
   readonly redact: (redactor: Redactor, item: T) => T;
   readonly isPriority: (item: T) => boolean;
-  /** Approximate encoded size, so one request stays about 1 MiB however large its records. */
-  readonly sizeOf: (item: T) => number;
 }
 
 const TRACES: SignalKind<ReadableSpan> = {
   signal: 'traces',
-  encoders: { json: (spans) => JsonTraceSerializer.serializeRequest(spans), protobuf: encodeSpans },
+  builders: {
+    // OTLP JSON is the maintained serializer's, which takes a whole batch; its size is estimated so a request stays about 1 MiB.
+    json: () =>
+      new DeferredRequestBuilder(
+        (spans) => JsonTraceSerializer.serializeRequest(spans),
+        (span) =>
+          64 + span.name.length + attributesSize(span.attributes) + span.events.reduce((n, e) => n + 32 + e.name.length + attributesSize(e.attributes), 0),
+      ),
+    protobuf: () => new ProtobufRequestBuilder(writeSpan),
+  },
   redact: redactSpan,
   isPriority: isPrioritySpan,
-  sizeOf: (span) =>
-    64 + span.name.length + attributesSize(span.attributes) + span.events.reduce((n, e) => n + 32 + e.name.length + attributesSize(e.attributes), 0),
 };
 
 const LOGS: SignalKind<ReadableLogRecord> = {
   signal: 'logs',
-  encoders: { json: (records) => JsonLogsSerializer.serializeRequest(records), protobuf: encodeLogRecords },
+  builders: {
+    json: () =>
+      new DeferredRequestBuilder(
+        (records) => JsonLogsSerializer.serializeRequest(records),
+        (record) => 64 + valueSize(record.body) + attributesSize(record.attributes),
+      ),
+    protobuf: () => new ProtobufRequestBuilder(writeLogRecord),
+  },
   redact: redactLog,
   isPriority: isPriorityLogRecord,
-  sizeOf: (record) => 64 + valueSize(record.body) + attributesSize(record.attributes),
 };
 
 /**
@@ -104,7 +118,6 @@ function attributesSize(attributes: Readonly<Record<string, unknown>> | undefine
 
 function createPipeline<T>(kind: SignalKind<T>, config: DurableDeliveryConfig): DeliveryPipeline & { batch: DurableBatchProcessor<T> } {
   const encoding = config.encoding ?? 'protobuf';
-  const encode = kind.encoders[encoding];
   const settings: DeliverySettings = {
     signal: kind.signal,
     url: config.url,
@@ -127,9 +140,9 @@ function createPipeline<T>(kind: SignalKind<T>, config: DurableDeliveryConfig): 
   const batch = new DurableBatchProcessor<T>({
     signal: kind.signal,
     encoding,
-    encode: (items) => encode(redactor ? items.map((item) => kind.redact(redactor, item)) : items),
+    builder: kind.builders[encoding](),
+    redact: redactor && ((item) => kind.redact(redactor, item)),
     isPriority: kind.isPriority,
-    sizeOf: kind.sizeOf,
     delivery,
     maxBatchSize: config.maxBatchSize,
     maxQueueSize: config.maxQueueSize,

@@ -71,12 +71,12 @@ export function writeAnyValue(w: ProtoWriter, field: number, value: unknown, dep
   w.end();
 }
 
-interface ResourceLike {
+export interface ResourceLike {
   readonly attributes: Readonly<Record<string, unknown>>;
   readonly schemaUrl?: string;
 }
 
-interface ScopeLike {
+export interface ScopeLike {
   readonly name: string;
   readonly version?: string;
   readonly schemaUrl?: string;
@@ -124,65 +124,4 @@ export function writeScope(w: ProtoWriter, scope: ScopeLike): void {
       s.end();
     }),
   );
-}
-
-const scopeKeys = new WeakMap<object, string>();
-
-/** Name, version and schema URL: what tells scopes apart (each scope object's key made once, not per record). */
-function scopeKey(scope: ScopeLike): string {
-  let key = scopeKeys.get(scope);
-  if (key === undefined) {
-    key = `${scope.name}@${scope.version ?? ''}:${scope.schemaUrl ?? ''}`;
-    scopeKeys.set(scope, key);
-  }
-  return key;
-}
-
-/** Records grouped by resource, then scope (name, version, schema URL), in first-seen order, as an export request groups them. */
-export function groupByResourceAndScope<T extends { resource: object; instrumentationScope: ScopeLike }>(items: readonly T[]): Map<object, Map<string, T[]>> {
-  const byResource = new Map<object, Map<string, T[]>>();
-  for (const item of items) {
-    let byScope = byResource.get(item.resource);
-    if (!byScope) {
-      byScope = new Map();
-      byResource.set(item.resource, byScope);
-    }
-    const key = scopeKey(item.instrumentationScope);
-    let list = byScope.get(key);
-    if (!list) {
-      list = [];
-      byScope.set(key, list);
-    }
-    list.push(item);
-  }
-  return byResource;
-}
-
-/**
- * One export request: `1: repeated Resource{Spans,Logs} { 1 resource, 2 repeated
- * Scope{Spans,Logs} { 1 scope, 2 repeated record, 3 schema_url }, 3 schema_url }`,
- * the same shape in both signals; `writeRecord` writes one record as field 2.
- */
-export function writeRequest<T extends { resource: ResourceLike; instrumentationScope: ScopeLike }>(
-  w: ProtoWriter,
-  items: readonly T[],
-  writeRecord: (w: ProtoWriter, item: T) => void,
-): Uint8Array {
-  w.reset();
-  for (const [resource, byScope] of groupByResourceAndScope(items)) {
-    w.begin(1, 3);
-    writeResource(w, resource as ResourceLike);
-    for (const list of byScope.values()) {
-      const scope = list[0]!.instrumentationScope;
-      w.begin(2, 3);
-      writeScope(w, scope);
-      for (const item of list) writeRecord(w, item);
-      w.stringField(3, scope.schemaUrl);
-      w.end();
-    }
-    const schemaUrl = (resource as ResourceLike).schemaUrl;
-    w.stringField(3, schemaUrl);
-    w.end();
-  }
-  return w.finish();
 }

@@ -1,27 +1,26 @@
 /**
  * ExportTraceServiceRequest and ExportLogsServiceRequest (opentelemetry-proto
- * trace/v1, logs/v1) in one pass from the SDK's ReadableSpan and
- * ReadableLogRecord into a buffer kept between requests: no intermediate
- * objects, no size estimate pass, the resource and scope encoded once.
+ * trace/v1, logs/v1) written straight from the SDK's ReadableSpan and
+ * ReadableLogRecord, one record at a time (ProtobufRequestBuilder groups
+ * them): no intermediate objects, no size estimate pass.
  */
 import type { HrTime } from '@opentelemetry/api';
 import type { ReadableLogRecord } from '@opentelemetry/sdk-logs';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace';
-import { ProtoWriter } from './ProtoWriter.js';
-import { writeAnyValue, writeAttributes, writeRequest } from './otlpCommon.js';
+import type { ProtoWriter } from './ProtoWriter.js';
+import { writeAnyValue, writeAttributes } from './otlpCommon.js';
+import { ProtobufRequestBuilder } from './ProtobufRequestBuilder.js';
 
 /** Span flags: the W3C trace flags, plus whether the parent was remote (and that this is known). */
 const HAS_IS_REMOTE = 0x100;
 const IS_REMOTE = 0x200;
-
-const writer = new ProtoWriter();
 
 /**
  * Span: 1 trace_id, 2 span_id, 3 trace_state, 4 parent_span_id, 5 name, 6 kind,
  * 7 start_time_unix_nano, 8 end_time_unix_nano, 9 attributes, 10 dropped_attributes_count,
  * 11 events, 12 dropped_events_count, 13 links, 14 dropped_links_count, 15 status, 16 flags.
  */
-function writeSpan(w: ProtoWriter, span: ReadableSpan): void {
+export function writeSpan(w: ProtoWriter, span: ReadableSpan): void {
   const context = span.spanContext();
   w.begin(2, 2);
   w.tag(1, 2);
@@ -85,7 +84,7 @@ function writeSpan(w: ProtoWriter, span: ReadableSpan): void {
  * LogRecord: 1 time_unix_nano, 2 severity_number, 3 severity_text, 5 body, 6 attributes,
  * 7 dropped_attributes_count, 8 flags, 9 trace_id, 10 span_id, 11 observed_time_unix_nano, 12 event_name.
  */
-function writeLogRecord(w: ProtoWriter, record: ReadableLogRecord): void {
+export function writeLogRecord(w: ProtoWriter, record: ReadableLogRecord): void {
   w.begin(2, 2);
   w.timeField(1, record.hrTime as HrTime);
   w.varintField(2, record.severityNumber);
@@ -107,12 +106,16 @@ function writeLogRecord(w: ProtoWriter, record: ReadableLogRecord): void {
   w.end();
 }
 
-/** One ExportTraceServiceRequest, in a buffer of its own (transferable). */
+/** One ExportTraceServiceRequest of these spans, in a buffer of its own (transferable). */
 export function encodeSpans(spans: readonly ReadableSpan[]): Uint8Array {
-  return writeRequest(writer, spans, writeSpan);
+  const builder = new ProtobufRequestBuilder(writeSpan);
+  for (const span of spans) builder.add(span);
+  return builder.take();
 }
 
-/** One ExportLogsServiceRequest, in a buffer of its own (transferable). */
+/** One ExportLogsServiceRequest of these log records, in a buffer of its own (transferable). */
 export function encodeLogRecords(records: readonly ReadableLogRecord[]): Uint8Array {
-  return writeRequest(writer, records, writeLogRecord);
+  const builder = new ProtobufRequestBuilder(writeLogRecord);
+  for (const record of records) builder.add(record);
+  return builder.take();
 }

@@ -2,7 +2,10 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { diag } from '@opentelemetry/api';
+import { DeferredRequestBuilder } from '../../../src/sdk/delivery/DeferredRequestBuilder.js';
 import { DurableBatchProcessor } from '../../../src/sdk/delivery/DurableBatchProcessor.js';
+import type { RequestBuilder } from '../../../src/sdk/delivery/RequestBuilder.js';
 import { Spool, type SpoolFile } from '../../../src/sdk/delivery/Spool.js';
 import type { SpoolSender } from '../../../src/sdk/delivery/SpoolSender.js';
 import { SpoolDelivery } from '../../../src/sdk/delivery/SpoolDelivery.js';
@@ -15,6 +18,7 @@ function setup(
     syncIntervalMs?: number;
     sizeOf?: (n: number) => number;
     maxBatchBytes?: number;
+    builder?: RequestBuilder<number>;
     encodeBudgetMs?: number;
     /** Encoding costs this much per record on the `elapsed` clock (ms). */
     encodeCostMs?: number;
@@ -22,7 +26,26 @@ function setup(
 ) {
   let now = 0;
   let elapsed = 0;
-  const { encodeCostMs = 0, ...processorOptions } = options;
+  const {
+    sizeOf = () => 1,
+    encodeCostMs = 0,
+    builder = new DeferredRequestBuilder<number>((items) => Buffer.from(JSON.stringify(items)), sizeOf),
+    ...processorOptions
+  } = options;
+  // Every record the processor encodes moves the `elapsed` clock by its cost.
+  const timed: RequestBuilder<number> = {
+    get records() {
+      return builder.records;
+    },
+    get bytes() {
+      return builder.bytes;
+    },
+    add: (n) => {
+      elapsed += encodeCostMs;
+      return builder.add(n);
+    },
+    take: () => builder.take(),
+  };
   const spool = new Spool({ dir: mkdtempSync(join(tmpdir(), 'batchtel-unit-spool-')), prefix: 'logs', maxBytes: 1 << 30, encoding: 'json' });
   const written: number[][] = [];
   const sender = {
@@ -38,10 +61,7 @@ function setup(
   const processor = new DurableBatchProcessor<number>({
     signal: 'logs',
     encoding: 'json',
-    encode: (items) => {
-      elapsed += items.length * encodeCostMs;
-      return Buffer.from(JSON.stringify(items));
-    },
+    builder: timed,
     isPriority: (n) => n < 0,
     delivery: new SpoolDelivery(spool, sender, 'json'),
     priorityDelayMs: 50,
@@ -124,63 +144,142 @@ describe('DurableBatchProcessor', () => {
     expect(processor.counts.requests).toEqual({ priority: 1 });
   });
 
-  it('a full batch is encoded a budget per turn, in slices sized by the measured cost: the caller never waits long on it', () => {
-    // 0.1 ms a record: the first slice is sized by the first guess (20 µs a record, 200 in 4 ms),
-    // every later one by what the first measured (40 in 4 ms).
-    const { processor, written } = setup({ maxBatchSize: 300, encodeBudgetMs: 4, encodeCostMs: 0.1 });
-    for (let n = 0; n < 300; n++) processor.add(n);
+  it('records are encoded in the turn after the caller hands them over, a budget per turn; full requests are written then', () => {
+    const encoded: number[] = [];
+    const inner = new DeferredRequestBuilder<number>(
+      (items) => Buffer.from(JSON.stringify(items)),
+      () => 1,
+    );
+    const builder: RequestBuilder<number> = {
+      get records() {
+        return inner.records;
+      },
+      get bytes() {
+        return inner.bytes;
+      },
+      add: (n) => {
+        encoded.push(n);
+        return inner.add(n);
+      },
+      take: () => inner.take(),
+    };
+    // 0.05 ms a record, 4 ms a turn: 80 records a turn (the budget is looked at every 64).
+    const { processor, written } = setup({ maxBatchSize: 100, builder, encodeBudgetMs: 4, encodeCostMs: 0.05 });
+    for (let n = 0; n < 250; n++) processor.add(n);
+    // Nothing in the caller's turn.
+    expect(encoded).toEqual([]);
+    expect(processor.buffered()).toBe(250);
     vi.advanceTimersToNextTimer();
-    expect(written.map((w) => w.length)).toEqual([200]);
-    expect(processor.buffered()).toBe(100);
+    expect(encoded).toHaveLength(128);
+    // The full request went out in that turn, with what was encoded after it.
+    expect(written.map((w) => w.length)).toEqual([100, 28]);
+    // The next turn: past 64 records the budget is not spent yet, and 122 is all there is.
     vi.advanceTimersToNextTimer();
-    expect(written.map((w) => w.length)).toEqual([200, 40]);
-    vi.advanceTimersToNextTimer();
-    vi.advanceTimersToNextTimer();
-    expect(written.map((w) => w.length)).toEqual([200, 40, 40, 20]);
-    expect(written.flat()).toEqual(Array.from({ length: 300 }, (_, n) => n));
+    expect(written.map((w) => w.length)).toEqual([100, 28, 100, 22]);
+    expect(written.flat()).toEqual(Array.from({ length: 250 }, (_, n) => n));
     expect(processor.buffered()).toBe(0);
     expect(processor.counts.requests).toEqual({ size: 4 });
   });
 
-  it('a flush encodes everything cut and buffered at once, oldest first', async () => {
-    const { processor, written } = setup({ maxBatchSize: 100, encodeBudgetMs: 4, encodeCostMs: 0.1 });
+  it('a priority record still waiting to be encoded when a full request goes out keeps its priority delay', () => {
+    const { processor, written } = setup({ maxBatchSize: 100, encodeBudgetMs: 4, encodeCostMs: 0.05, syncIntervalMs: 10_000 });
     for (let n = 0; n < 150; n++) processor.add(n);
+    processor.add(-1);
     vi.advanceTimersToNextTimer();
-    // The first request, whole at the first guess, spends the turn's budget: the other 50 wait for the next turn.
-    expect(written.map((w) => w.length)).toEqual([100]);
-    processor.add(150);
-    await processor.forceFlush();
-    expect(written.flat()).toEqual(Array.from({ length: 151 }, (_, n) => n));
-    expect(processor.buffered()).toBe(0);
+    // The first turn encoded 128 and wrote them; the priority record was not among them.
+    expect(written.flat()).toHaveLength(128);
+    vi.advanceTimersByTime(50);
+    expect(written.flat()).toEqual([...Array.from({ length: 150 }, (_, n) => n), -1]);
+    expect(processor.counts.requests).toEqual({ size: 2, priority: 1 });
   });
 
-  it('a batch whose encoding waits for a turn stays in memory no longer than the sync interval', () => {
-    const { processor, written, advance } = setup({ maxBatchSize: 100, encodeBudgetMs: 4, encodeCostMs: 0.1, syncIntervalMs: 1000 });
+  it('a caller that never yields has its records encoded in its turn, 1,024 at a time: what waits stays small', () => {
+    const { processor, written } = setup({ maxBatchSize: 4096 });
+    for (let n = 0; n < 1023; n++) processor.add(n);
+    expect(processor.buffered()).toBe(1023);
+    processor.add(1023);
+    // Encoded into the request being built, not yet written: that waits for a yield, a full request or the bounds.
+    expect(written).toEqual([]);
+    expect(processor.buffered()).toBe(1024);
+    void processor.forceFlush();
+    expect(written.flat()).toHaveLength(1024);
+  });
+
+  it('records waiting to be encoded stay in memory no longer than the sync interval, and a flush takes them all, in order', async () => {
+    const { processor, written, advance } = setup({ maxBatchSize: 100, encodeBudgetMs: 4, encodeCostMs: 0.05, syncIntervalMs: 1000 });
     for (let n = 0; n < 150; n++) processor.add(n);
     advance(600);
-    // The full batch goes out when the caller yields; the other 50 (added at 0) wait for the next turn.
     vi.advanceTimersToNextTimer();
-    expect(written.flat()).toHaveLength(100);
+    // One turn: 128 encoded, the first 100 written with the 28 after them.
+    expect(written.flat()).toHaveLength(128);
     advance(400);
-    // No turn since, but a second after they came the next record writes them.
+    // No turn since, but a second after the last write the next record writes the rest.
     processor.add(150);
     expect(written.flat()).toEqual(Array.from({ length: 151 }, (_, n) => n));
+    for (let n = 151; n < 160; n++) processor.add(n);
+    await processor.forceFlush();
+    expect(written.flat()).toEqual(Array.from({ length: 160 }, (_, n) => n));
+    expect(processor.buffered()).toBe(0);
   });
 
-  it('records cut but not yet encoded count toward maxQueueSize: a caller that stops yielding meets back-pressure', () => {
-    const { processor, written } = setup({ maxBatchSize: 100, maxQueueSize: 250, encodeBudgetMs: 4, encodeCostMs: 0.1 });
-    for (let n = 0; n < 200; n++) processor.add(n);
-    vi.advanceTimersToNextTimer();
-    expect(written.flat()).toHaveLength(100);
-    expect(processor.buffered()).toBe(100);
-    // No yield from here: 100 cut + 149 buffered is still under the bound, the 150th meets it.
-    for (let n = 200; n < 349; n++) processor.add(n);
-    expect(written.flat()).toHaveLength(100);
-    processor.add(349);
-    expect(written.flat()).toEqual(Array.from({ length: 350 }, (_, n) => n));
+  it('a record that cannot be encoded is refused and counted, the others delivered; it is said once', () => {
+    const error = vi.spyOn(diag, 'error').mockImplementation(() => {});
+    const inner = new DeferredRequestBuilder<number>(
+      (items) => Buffer.from(JSON.stringify(items)),
+      () => 1,
+    );
+    const builder: RequestBuilder<number> = {
+      get records() {
+        return inner.records;
+      },
+      get bytes() {
+        return inner.bytes;
+      },
+      add: (n) => {
+        if (n === 13) throw new Error('unencodable');
+        return n === 7 ? false : inner.add(n);
+      },
+      take: () => inner.take(),
+    };
+    const { processor, written } = setup({ builder });
+    for (const n of [1, 7, 2, 13, 3]) processor.add(n);
+    void processor.forceFlush();
+    expect(written).toEqual([[1, 2, 3]]);
+    expect(processor.counts).toMatchObject({ accepted: 5, refused: { encode_failed: 2 } });
     expect(processor.buffered()).toBe(0);
-    // Each request counted by what cut it: the waiting one by size, the rest by back-pressure.
-    expect(processor.counts.requests).toEqual({ size: 2, backpressure: 2 });
+    expect(error).toHaveBeenCalledTimes(1);
+    error.mockRestore();
+  });
+
+  it('a request that cannot be encoded whole is refused whole, and the next one goes out', () => {
+    const error = vi.spyOn(diag, 'error').mockImplementation(() => {});
+    const builder = new DeferredRequestBuilder<number>(
+      (items) => {
+        if (items.includes(2)) throw new Error('cyclic');
+        return Buffer.from(JSON.stringify(items));
+      },
+      () => 1,
+    );
+    const { processor, written } = setup({ maxBatchSize: 2, builder });
+    for (const n of [1, 2, 3, 4]) processor.add(n);
+    vi.runOnlyPendingTimers();
+    expect(written).toEqual([[3, 4]]);
+    expect(processor.counts).toMatchObject({ accepted: 4, refused: { encode_failed: 2 }, requests: { size: 1 } });
+    expect(processor.buffered()).toBe(0);
+    error.mockRestore();
+  });
+
+  it('full requests waiting for the caller to yield count toward maxQueueSize: a caller that never yields meets back-pressure', () => {
+    const { processor, written } = setup({ maxBatchSize: 100, maxQueueSize: 250 });
+    for (let n = 0; n < 249; n++) processor.add(n);
+    // Two full requests wait, 49 records are being built: under the bound.
+    expect(written).toEqual([]);
+    expect(processor.buffered()).toBe(249);
+    processor.add(249);
+    expect(written.map((w) => w.length)).toEqual([100, 100, 50]);
+    expect(written.flat()).toEqual(Array.from({ length: 250 }, (_, n) => n));
+    expect(processor.buffered()).toBe(0);
+    expect(processor.counts.requests).toEqual({ backpressure: 3 });
   });
 
   it('after shutdown records are refused and counted, not queued', async () => {
@@ -212,7 +311,10 @@ describe('DurableBatchProcessor shutdown', () => {
     const processor = new DurableBatchProcessor<number>({
       signal: 'logs',
       encoding: 'json',
-      encode: (items) => Buffer.from(JSON.stringify(items)),
+      builder: new DeferredRequestBuilder(
+        (items) => Buffer.from(JSON.stringify(items)),
+        () => 1,
+      ),
       isPriority: () => false,
       delivery: new SpoolDelivery(spool, sender, 'json'),
       shutdownTimeoutMs: 2000,

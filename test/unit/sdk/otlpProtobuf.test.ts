@@ -5,7 +5,8 @@ import { resourceFromAttributes } from '@opentelemetry/resources';
 import { LoggerProvider, type LogRecordProcessor, type ReadableLogRecord } from '@opentelemetry/sdk-logs';
 import { TracerProvider, type ReadableSpan, type SpanProcessor } from '@opentelemetry/sdk-trace';
 import { describe, expect, it } from 'vitest';
-import { encodeLogRecords, encodeSpans } from '../../../src/sdk/delivery/otlpProtobuf.js';
+import { encodeLogRecords, encodeSpans, writeSpan } from '../../../src/sdk/delivery/otlpProtobuf.js';
+import { ProtobufRequestBuilder } from '../../../src/sdk/delivery/ProtobufRequestBuilder.js';
 
 /**
  * Which length-delimited fields are messages, per message type (opentelemetry-proto);
@@ -118,6 +119,53 @@ describe('the direct OTLP protobuf encoder', () => {
     expect(decode(encodeSpans(spans), 'TraceRequest')).toEqual(decode(ProtobufTraceSerializer.serializeRequest(spans)!, 'TraceRequest'));
     // Comparing two decoded trees of 3,000 spans takes seconds on a loaded 2-core machine.
   }, 30_000);
+
+  it('records of several resources and scopes, interleaved as they arrive, are grouped as the maintained serializer groups them', () => {
+    const finished = collect<ReadableSpan>();
+    const one = new TracerProvider({ resource: resourceFromAttributes({ 'service.name': 'one' }), spanProcessors: [finished.processor] });
+    const two = new TracerProvider({ resource: resourceFromAttributes({ 'service.name': 'two' }), spanProcessors: [finished.processor] });
+    const tracers = [one.getTracer('a'), one.getTracer('b', '2'), two.getTracer('a'), one.getTracer('a')];
+    for (let i = 0; i < 12; i++) tracers[i % tracers.length]!.startSpan(`span ${i}`, { attributes: { i } }).end();
+    const spans = finished.list;
+    const builder = new ProtobufRequestBuilder(writeSpan);
+    for (const span of spans) expect(builder.add(span)).toBe(true);
+    expect(builder.records).toBe(12);
+    const tree = decode(builder.take(), 'TraceRequest');
+    expect(tree).toEqual(decode(ProtobufTraceSerializer.serializeRequest(spans)!, 'TraceRequest'));
+    // Two resources; the first holds scopes a and b (a's spans from two tracer objects in one group).
+    expect(tree[1]).toHaveLength(2);
+    expect((tree[1]![0] as Tree)[2]).toHaveLength(2);
+  });
+
+  it('a record that fails half-way leaves nothing behind; the builder is empty after take and builds the next request alone', () => {
+    const finished = collect<ReadableSpan>();
+    const tracer = new TracerProvider({ spanProcessors: [finished.processor] }).getTracer('s');
+    for (let i = 0; i < 3; i++) tracer.startSpan(`span ${i}`, { attributes: { i } }).end();
+    const [a, b, c] = finished.list as [ReadableSpan, ReadableSpan, ReadableSpan];
+    // Its attributes throw once the ids, name and times are written.
+    const failing = Object.create(b, {
+      attributes: {
+        value: {
+          ok: 1,
+          get boom(): never {
+            throw new Error('getter');
+          },
+        },
+        enumerable: true,
+      },
+    }) as ReadableSpan;
+    const builder = new ProtobufRequestBuilder(writeSpan);
+    expect(builder.add(a)).toBe(true);
+    const before = builder.bytes;
+    expect(builder.add(failing)).toBe(false);
+    expect(builder.bytes).toBe(before);
+    expect(builder.add(c)).toBe(true);
+    expect(decode(builder.take(), 'TraceRequest')).toEqual(decode(ProtobufTraceSerializer.serializeRequest([a, c])!, 'TraceRequest'));
+    expect(builder.records).toBe(0);
+    expect(builder.bytes).toBe(0);
+    builder.add(b);
+    expect(decode(builder.take(), 'TraceRequest')).toEqual(decode(ProtobufTraceSerializer.serializeRequest([b])!, 'TraceRequest'));
+  });
 
   it('writes the same log records the maintained serializer writes, structured bodies included', () => {
     const finished = collect<ReadableLogRecord>();
