@@ -89,6 +89,8 @@ export class DurableBatchProcessor<T> {
   private encodeImmediate: NodeJS.Immediate | undefined;
   /** Of the last request, so records not yet encoded can be counted toward the byte bounds. */
   private bytesPerRecord = 0;
+  /** See limitArrived. */
+  private arrivedLimit = ENCODE_BEHIND;
   /** Full requests not yet handed to delivery, oldest first. */
   private sealed: Sealed[] = [];
   private sealedRecords = 0;
@@ -115,6 +117,7 @@ export class DurableBatchProcessor<T> {
     this.now = options.now ?? Date.now;
     this.elapsed = options.elapsed ?? (() => performance.now());
     this.encodeBudgetMs = options.encodeBudgetMs ?? 4;
+    this.limitArrived();
     this.lastWrite = this.now();
     this.interval = untraced(() => setInterval(() => this.write(TRIGGER.interval), this.syncIntervalMs));
     this.interval.unref();
@@ -131,12 +134,9 @@ export class DurableBatchProcessor<T> {
     // The caller's context is the app's (an active span, maybe): writes, and the timers that
     // write later, start untraced, so an HTTP instrumentation never traces the export requests.
     // Only these branches pay for the context switch, not every record.
-    if (arrived.length >= ENCODE_BEHIND || arrived.length * this.bytesPerRecord >= this.maxBatchBytes) this.encodeArrived(Number.POSITIVE_INFINITY);
-    else this.encodeImmediate ??= untraced(() => setImmediate(() => this.encodeTurn()));
-    if (this.buffered() >= this.maxQueueSize || this.bufferedBytes() >= 4 * this.maxBatchBytes) {
-      untraced(() => this.write(TRIGGER.backpressure));
-      return;
-    }
+    if (arrived.length >= this.arrivedLimit && this.arrivedFull()) return;
+    // Also after a full encode in this turn: a full request it made goes out once the caller yields.
+    if (this.encodeImmediate === undefined) this.encodeImmediate = untraced(() => setImmediate(() => this.encodeTurn()));
     if (this.now() - this.lastWrite >= this.syncIntervalMs) {
       untraced(() => this.write(TRIGGER.interval));
       return;
@@ -150,6 +150,29 @@ export class DurableBatchProcessor<T> {
   /** Records held in memory, not yet on disk. */
   buffered(): number {
     return this.arrived.length + this.builder.records + this.sealedRecords;
+  }
+
+  /**
+   * As many records as wait unencoded before one of the bounds is met (ENCODE_BEHIND, a
+   * request's bytes, `maxQueueSize`, four requests' bytes): `add` compares one number.
+   */
+  private limitArrived(): void {
+    const held = this.builder.records + this.sealedRecords;
+    const heldBytes = this.builder.bytes + this.sealedBytes;
+    let limit = Math.min(ENCODE_BEHIND, this.maxQueueSize - held);
+    if (this.bytesPerRecord > 0)
+      limit = Math.min(limit, Math.ceil(this.maxBatchBytes / this.bytesPerRecord), Math.ceil((4 * this.maxBatchBytes - heldBytes) / this.bytesPerRecord));
+    this.arrivedLimit = Math.max(1, limit);
+  }
+
+  /** A bound is met: what arrived is encoded now, and written in the caller's turn when memory holds too much (true then). */
+  private arrivedFull(): boolean {
+    this.encodeArrived(Number.POSITIVE_INFINITY);
+    if (this.buffered() >= this.maxQueueSize || this.bufferedBytes() >= 4 * this.maxBatchBytes) {
+      untraced(() => this.write(TRIGGER.backpressure));
+      return true;
+    }
+    return false;
   }
 
   /** Bytes held in memory: encoded, and an estimate for what still waits to be encoded. */
@@ -178,6 +201,7 @@ export class DurableBatchProcessor<T> {
     }
     if (i === arrived.length) this.arrived = [];
     else this.arrived = arrived.slice(i);
+    this.limitArrived();
   }
 
   /**
@@ -245,6 +269,7 @@ export class DurableBatchProcessor<T> {
     this.sealed = [];
     this.sealedRecords = 0;
     this.sealedBytes = 0;
+    this.limitArrived();
     for (const request of sealed) {
       this.counts.requests[trigger] = (this.counts.requests[trigger] ?? 0) + 1;
       this.options.delivery.write(request.body, request.records);

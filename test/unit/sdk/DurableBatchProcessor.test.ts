@@ -194,15 +194,16 @@ describe('DurableBatchProcessor', () => {
   });
 
   it('a caller that never yields has its records encoded in its turn, 1,024 at a time: what waits stays small', () => {
-    const { processor, written } = setup({ maxBatchSize: 4096 });
+    const { processor, written } = setup({ maxBatchSize: 1000 });
     for (let n = 0; n < 1023; n++) processor.add(n);
     expect(processor.buffered()).toBe(1023);
     processor.add(1023);
-    // Encoded into the request being built, not yet written: that waits for a yield, a full request or the bounds.
+    // Encoded, one full request among them, and nothing written in the caller's turn: that waits for a yield or the bounds.
     expect(written).toEqual([]);
     expect(processor.buffered()).toBe(1024);
-    void processor.forceFlush();
-    expect(written.flat()).toHaveLength(1024);
+    vi.advanceTimersToNextTimer();
+    expect(written.map((w) => w.length)).toEqual([1000, 24]);
+    expect(processor.counts.requests).toEqual({ size: 2 });
   });
 
   it('records waiting to be encoded stay in memory no longer than the sync interval, and a flush takes them all, in order', async () => {
