@@ -10,6 +10,26 @@ import { Spool, type SpoolFile } from '../../../src/sdk/delivery/Spool.js';
 import type { SpoolSender } from '../../../src/sdk/delivery/SpoolSender.js';
 import { SpoolDelivery } from '../../../src/sdk/delivery/SpoolDelivery.js';
 
+/** `inner` with its `add` replaced (to watch, time or refuse records). */
+function withAdd(inner: RequestBuilder<number>, add: (n: number) => boolean): RequestBuilder<number> {
+  return {
+    get records() {
+      return inner.records;
+    },
+    get bytes() {
+      return inner.bytes;
+    },
+    add,
+    take: () => inner.take(),
+  };
+}
+
+const jsonBuilder = () =>
+  new DeferredRequestBuilder<number>(
+    (items) => Buffer.from(JSON.stringify(items)),
+    () => 1,
+  );
+
 /** Records what reaches the sender: one entry per written request. */
 function setup(
   options: {
@@ -33,19 +53,10 @@ function setup(
     ...processorOptions
   } = options;
   // Every record the processor encodes moves the `elapsed` clock by its cost.
-  const timed: RequestBuilder<number> = {
-    get records() {
-      return builder.records;
-    },
-    get bytes() {
-      return builder.bytes;
-    },
-    add: (n) => {
-      elapsed += encodeCostMs;
-      return builder.add(n);
-    },
-    take: () => builder.take(),
-  };
+  const timed = withAdd(builder, (n) => {
+    elapsed += encodeCostMs;
+    return builder.add(n);
+  });
   const spool = new Spool({ dir: mkdtempSync(join(tmpdir(), 'batchtel-unit-spool-')), prefix: 'logs', maxBytes: 1 << 30, encoding: 'json' });
   const written: number[][] = [];
   const sender = {
@@ -146,23 +157,11 @@ describe('DurableBatchProcessor', () => {
 
   it('records are encoded in the turn after the caller hands them over, a budget per turn; full requests are written then', () => {
     const encoded: number[] = [];
-    const inner = new DeferredRequestBuilder<number>(
-      (items) => Buffer.from(JSON.stringify(items)),
-      () => 1,
-    );
-    const builder: RequestBuilder<number> = {
-      get records() {
-        return inner.records;
-      },
-      get bytes() {
-        return inner.bytes;
-      },
-      add: (n) => {
-        encoded.push(n);
-        return inner.add(n);
-      },
-      take: () => inner.take(),
-    };
+    const inner = jsonBuilder();
+    const builder = withAdd(inner, (n) => {
+      encoded.push(n);
+      return inner.add(n);
+    });
     // 0.05 ms a record, 4 ms a turn: 80 records a turn (the budget is looked at every 64).
     const { processor, written } = setup({ maxBatchSize: 100, builder, encodeBudgetMs: 4, encodeCostMs: 0.05 });
     for (let n = 0; n < 250; n++) processor.add(n);
@@ -225,23 +224,11 @@ describe('DurableBatchProcessor', () => {
 
   it('a record that cannot be encoded is refused and counted, the others delivered; it is said once', () => {
     const error = vi.spyOn(diag, 'error').mockImplementation(() => {});
-    const inner = new DeferredRequestBuilder<number>(
-      (items) => Buffer.from(JSON.stringify(items)),
-      () => 1,
-    );
-    const builder: RequestBuilder<number> = {
-      get records() {
-        return inner.records;
-      },
-      get bytes() {
-        return inner.bytes;
-      },
-      add: (n) => {
-        if (n === 13) throw new Error('unencodable');
-        return n === 7 ? false : inner.add(n);
-      },
-      take: () => inner.take(),
-    };
+    const inner = jsonBuilder();
+    const builder = withAdd(inner, (n) => {
+      if (n === 13) throw new Error('unencodable');
+      return n === 7 ? false : inner.add(n);
+    });
     const { processor, written } = setup({ builder });
     for (const n of [1, 7, 2, 13, 3]) processor.add(n);
     void processor.forceFlush();
