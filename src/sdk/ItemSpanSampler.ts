@@ -3,6 +3,9 @@ import { AlwaysOnSampler, ParentBasedSampler, SamplingDecision, type Sampler, ty
 import { itemSampleValue } from '../core/itemSampling.js';
 import { ATTR_BATCH_ITEM_ID, ATTR_BATCH_RUN_ID, SPAN_BATCH_ITEM_PREFIX } from '../semconv.js';
 
+/** An item span's name starts with this (made once: the check runs for every span). */
+const ITEM_SPAN_NAME_PREFIX = `${SPAN_BATCH_ITEM_PREFIX} `;
+
 /**
  * Leaves run, segment and chunk spans to the app's sampler (`base`: by
  * default parent-based, always on for a root, as the SDK's own default) and
@@ -23,7 +26,7 @@ export class ItemSpanSampler implements Sampler {
   /** The wrapped sampler's decision, thinned for item spans to `ratio` by a hash of the run and item ids. */
   shouldSample(context: Context, traceId: string, spanName: string, spanKind: SpanKind, attributes: Attributes, links: Link[]): SamplingResult {
     const decision = this.base.shouldSample(context, traceId, spanName, spanKind, attributes, links);
-    if (decision.decision !== SamplingDecision.RECORD_AND_SAMPLED || !spanName.startsWith(`${SPAN_BATCH_ITEM_PREFIX} `)) return decision;
+    if (decision.decision !== SamplingDecision.RECORD_AND_SAMPLED || !spanName.startsWith(ITEM_SPAN_NAME_PREFIX)) return decision;
     if (this.ratio >= 1) return decision;
     const runId = attributes[ATTR_BATCH_RUN_ID];
     const itemId = attributes[ATTR_BATCH_ITEM_ID];

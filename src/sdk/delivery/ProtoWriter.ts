@@ -18,6 +18,10 @@ export class ProtoWriter {
   private readonly starts = new Int32Array(128);
   private readonly reserved = new Uint8Array(128);
   private depth = 0;
+  /** The last HrTime's seconds, and seconds * 1e9 split into 32-bit halves. */
+  private lastSeconds = -1;
+  private secondsLow = 0;
+  private secondsHigh = 0;
 
   constructor(size = 1 << 20) {
     this.buf = Buffer.allocUnsafeSlow(size);
@@ -113,15 +117,27 @@ export class ProtoWriter {
   hrTime(time: readonly [number, number]): void {
     this.ensure(8);
     const seconds = time[0];
-    // seconds * 1e9 + nanos, split into 32-bit halves without losing a digit.
-    const high16 = Math.floor(seconds / 65536);
-    const low16 = seconds - high16 * 65536;
-    const a = high16 * 1e9; // < 2^46
-    const aHigh = Math.floor(a / 65536);
-    const low = (a - aHigh * 65536) * 65536 + low16 * 1e9 + time[1]; // < 2^47
-    const carry = Math.floor(low / 4294967296);
-    this.view.setUint32(this.pos, low - carry * 4294967296, true);
-    this.view.setUint32(this.pos + 4, aHigh + carry, true);
+    // seconds * 1e9 as two 32-bit halves, kept for the next record: records come in bursts within one second.
+    if (seconds !== this.lastSeconds) {
+      const high16 = Math.floor(seconds / 65536);
+      const low16 = seconds - high16 * 65536;
+      const a = high16 * 1e9; // < 2^46
+      const aHigh = Math.floor(a / 65536);
+      const low = (a - aHigh * 65536) * 65536 + low16 * 1e9; // < 2^47
+      const carry = Math.floor(low / 4294967296);
+      this.lastSeconds = seconds;
+      this.secondsLow = low - carry * 4294967296;
+      this.secondsHigh = aHigh + carry;
+    }
+    // Plus the nanoseconds (< 1e9): at most one carry into the high half.
+    let low = this.secondsLow + time[1];
+    let high = this.secondsHigh;
+    if (low >= 4294967296) {
+      low -= 4294967296;
+      high += 1;
+    }
+    this.view.setUint32(this.pos, low, true);
+    this.view.setUint32(this.pos + 4, high, true);
     this.pos += 8;
   }
 
