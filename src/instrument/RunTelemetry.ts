@@ -136,6 +136,9 @@ export class RunTelemetry implements RunListener {
   /** Run identity for spans, logs and per-run gauges. */
   private readonly identity: Attributes;
   private readonly errorAttrs = new Map<string, Attributes>();
+  /** Made once: every chunk and item span of the run carries it. */
+  private readonly chunkSpanName: string;
+  private readonly itemSpanName: string;
   private runSpan: Span | undefined;
   private runContext: Context;
   private segment: Segment | undefined;
@@ -159,6 +162,8 @@ export class RunTelemetry implements RunListener {
     this.base = base;
     this.identity = { ...base, [ATTR_BATCH_RUN_ID]: d.id, [ATTR_BATCH_NAME]: d.name };
     this.runContext = parentContext;
+    this.chunkSpanName = spanNameChunk(d.operation);
+    this.itemSpanName = spanNameItem(d.operation);
   }
 
   /** Runs `fn` with the chunk's span active, so the caller's own spans nest under it. */
@@ -205,7 +210,7 @@ export class RunTelemetry implements RunListener {
     const parent = this.segmentFor(chunk.startTimeMs);
     parent.chunks++;
     const span = this.tracer.startSpan(
-      spanNameChunk(this.run.descriptor.operation),
+      this.chunkSpanName,
       {
         kind: SpanKind.INTERNAL,
         startTime: chunk.startTimeMs,
@@ -323,7 +328,7 @@ export class RunTelemetry implements RunListener {
       if (keepNth(this.itemCounter++, ratio)) {
         const parent = this.segmentFor(item.startTimeMs);
         item.slot = this.tracer.startSpan(
-          spanNameItem(this.run.descriptor.operation),
+          this.itemSpanName,
           { startTime: item.startTimeMs, attributes: { [ATTR_BATCH_RUN_ID]: this.run.id, [ATTR_BATCH_ITEM_ID]: item.id } },
           parent.context,
         );
