@@ -11,7 +11,11 @@ interface Group {
 
 /** Writers kept for the next request once their group is taken: a provider has a few scopes. */
 const SPARE_WRITERS = 8;
-const GROUP_WRITER_BYTES = 64 * 1024;
+/**
+ * A new group's first buffer; it doubles as records come. Small, because a request may have as
+ * many groups as records (an app that makes a tracer per task): 2,048 of them hold 2 MiB.
+ */
+const GROUP_WRITER_BYTES = 1024;
 
 const scopeKeys = new WeakMap<object, string>();
 

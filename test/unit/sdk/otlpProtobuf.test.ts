@@ -137,6 +137,22 @@ describe('the direct OTLP protobuf encoder', () => {
     expect((tree[1]![0] as Tree)[2]).toHaveLength(2);
   });
 
+  it('a request with as many scopes as records (a tracer per task) is encoded whole', () => {
+    const finished = collect<ReadableSpan>();
+    const provider = new TracerProvider({ spanProcessors: [finished.processor] });
+    for (let i = 0; i < 400; i++)
+      provider
+        .getTracer(`task-${i % 200}`, String(i % 3))
+        .startSpan(`span ${i}`, { attributes: { i, text: 'z'.repeat(i % 50) } })
+        .end();
+    const spans = finished.list;
+    const builder = new ProtobufRequestBuilder(writeSpan);
+    for (const span of spans) builder.add(span);
+    const tree = decode(builder.take(), 'TraceRequest');
+    expect(tree).toEqual(decode(ProtobufTraceSerializer.serializeRequest(spans)!, 'TraceRequest'));
+    expect((tree[1]![0] as Tree)[2]).toHaveLength(400);
+  });
+
   it('a record that fails half-way leaves nothing behind; the builder is empty after take and builds the next request alone', () => {
     const finished = collect<ReadableSpan>();
     const tracer = new TracerProvider({ spanProcessors: [finished.processor] }).getTracer('s');
