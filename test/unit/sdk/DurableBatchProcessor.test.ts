@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { diag } from '@opentelemetry/api';
 import { DeferredRequestBuilder } from '../../../src/sdk/delivery/DeferredRequestBuilder.js';
+import { jsonRequestBuilder } from '../../support/jsonRequestBuilder.js';
 import { DurableBatchProcessor } from '../../../src/sdk/delivery/DurableBatchProcessor.js';
 import type { RequestBuilder } from '../../../src/sdk/delivery/RequestBuilder.js';
 import { Spool, type SpoolFile } from '../../../src/sdk/delivery/Spool.js';
@@ -24,12 +25,6 @@ function withAdd(inner: RequestBuilder<number>, add: (n: number) => boolean): Re
   };
 }
 
-const jsonBuilder = () =>
-  new DeferredRequestBuilder<number>(
-    (items) => Buffer.from(JSON.stringify(items)),
-    () => 1,
-  );
-
 /** Records what reaches the sender: one entry per written request. */
 function setup(
   options: {
@@ -46,12 +41,7 @@ function setup(
 ) {
   let now = 0;
   let elapsed = 0;
-  const {
-    sizeOf = () => 1,
-    encodeCostMs = 0,
-    builder = new DeferredRequestBuilder<number>((items) => Buffer.from(JSON.stringify(items)), sizeOf),
-    ...processorOptions
-  } = options;
+  const { sizeOf = () => 1, encodeCostMs = 0, builder = jsonRequestBuilder(sizeOf), ...processorOptions } = options;
   // Every record the processor encodes moves the `elapsed` clock by its cost.
   const timed = withAdd(builder, (n) => {
     elapsed += encodeCostMs;
@@ -157,7 +147,7 @@ describe('DurableBatchProcessor', () => {
 
   it('records are encoded in the turn after the caller hands them over, a budget per turn; full requests are written then', () => {
     const encoded: number[] = [];
-    const inner = jsonBuilder();
+    const inner = jsonRequestBuilder();
     const builder = withAdd(inner, (n) => {
       encoded.push(n);
       return inner.add(n);
@@ -224,7 +214,7 @@ describe('DurableBatchProcessor', () => {
 
   it('a record that cannot be encoded is refused and counted, the others delivered; it is said once', () => {
     const error = vi.spyOn(diag, 'error').mockImplementation(() => {});
-    const inner = jsonBuilder();
+    const inner = jsonRequestBuilder();
     const builder = withAdd(inner, (n) => {
       if (n === 13) throw new Error('unencodable');
       return n === 7 ? false : inner.add(n);
@@ -299,10 +289,7 @@ describe('DurableBatchProcessor shutdown', () => {
     const processor = new DurableBatchProcessor<number>({
       signal: 'logs',
       encoding: 'json',
-      builder: new DeferredRequestBuilder(
-        (items) => Buffer.from(JSON.stringify(items)),
-        () => 1,
-      ),
+      builder: jsonRequestBuilder(),
       isPriority: () => false,
       delivery: new SpoolDelivery(spool, sender, 'json'),
       shutdownTimeoutMs: 2000,

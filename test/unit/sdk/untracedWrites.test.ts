@@ -3,7 +3,7 @@ import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-ho
 import { isTracingSuppressed } from '@opentelemetry/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Delivery } from '../../../src/sdk/delivery/Delivery.js';
-import { DeferredRequestBuilder } from '../../../src/sdk/delivery/DeferredRequestBuilder.js';
+import { jsonRequestBuilder } from '../../support/jsonRequestBuilder.js';
 import { DurableBatchProcessor } from '../../../src/sdk/delivery/DurableBatchProcessor.js';
 import type { DeliveryCounts } from '../../../src/sdk/delivery/SpoolSender.js';
 
@@ -49,10 +49,7 @@ describe('durable processors start their writes untraced, whatever the app has a
     const processor = new DurableBatchProcessor<number>({
       signal: 'logs',
       encoding: 'json',
-      builder: new DeferredRequestBuilder(
-        (items) => Buffer.from(JSON.stringify(items)),
-        () => 1,
-      ),
+      builder: jsonRequestBuilder(),
       isPriority: (n) => n < 0,
       delivery,
       maxBatchSize: 2,
