@@ -7,7 +7,6 @@ import type { RequestBuilder } from './RequestBuilder.js';
 
 export interface DurableBatchOptions<T> {
   readonly signal: 'traces' | 'logs';
-  readonly encoding: 'protobuf' | 'json';
   /** Encodes records into a request as they arrive. */
   readonly builder: RequestBuilder<T>;
   /** Masks secrets in a record before it is encoded. */

@@ -139,7 +139,6 @@ function createPipeline<T>(kind: SignalKind<T>, config: DurableDeliveryConfig): 
   const redactor = config.redactor;
   const batch = new DurableBatchProcessor<T>({
     signal: kind.signal,
-    encoding,
     builder: kind.builders[encoding](),
     redact: redactor && ((item) => kind.redact(redactor, item)),
     isPriority: kind.isPriority,

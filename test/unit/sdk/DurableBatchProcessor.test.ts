@@ -61,7 +61,6 @@ function setup(
   } as unknown as SpoolSender;
   const processor = new DurableBatchProcessor<number>({
     signal: 'logs',
-    encoding: 'json',
     builder: timed,
     isPriority: (n) => n < 0,
     delivery: new SpoolDelivery(spool, sender, 'json'),
@@ -288,7 +287,6 @@ describe('DurableBatchProcessor shutdown', () => {
     } as unknown as SpoolSender;
     const processor = new DurableBatchProcessor<number>({
       signal: 'logs',
-      encoding: 'json',
       builder: jsonRequestBuilder(),
       isPriority: () => false,
       delivery: new SpoolDelivery(spool, sender, 'json'),

@@ -48,7 +48,6 @@ describe('durable processors start their writes untraced, whatever the app has a
     const { delivery, seen, next } = recordingDelivery();
     const processor = new DurableBatchProcessor<number>({
       signal: 'logs',
-      encoding: 'json',
       builder: jsonRequestBuilder(),
       isPriority: (n) => n < 0,
       delivery,
