@@ -1,7 +1,7 @@
-import { JsonLogsSerializer, JsonTraceSerializer, ProtobufLogsSerializer, ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
-import { JsonLinesWriter } from '../LocalFileExporter.js';
+import { JsonLinesWriter } from '../JsonLinesWriter.js';
 import type { Delivery } from './Delivery.js';
 import { OtlpHttpTransport, type SendResult } from './OtlpHttpTransport.js';
+import { rejectedIn } from './partialSuccess.js';
 import { Spool } from './Spool.js';
 import { SpoolSender, type LocalFallback } from './SpoolSender.js';
 
@@ -29,25 +29,6 @@ export interface DeliveryHooks {
   /** The first request that goes to the local folder. */
   readonly announce?: () => void;
   readonly now?: () => number;
-}
-
-type PartialSuccess = { partialSuccess?: { rejectedSpans?: number | string; rejectedLogRecords?: number | string; errorMessage?: string } };
-
-const RESPONSES = {
-  traces: { json: JsonTraceSerializer, protobuf: ProtobufTraceSerializer },
-  logs: { json: JsonLogsSerializer, protobuf: ProtobufLogsSerializer },
-} as const;
-
-/** Rejected records in an OTLP partial-success response, if any. */
-function rejectedIn(signal: 'traces' | 'logs', body: Uint8Array, encoding: 'protobuf' | 'json'): { count: number; message: string } | undefined {
-  try {
-    const partial = (RESPONSES[signal][encoding].deserializeResponse(body) as PartialSuccess).partialSuccess;
-    if (!partial) return undefined;
-    const rejected = signal === 'traces' ? partial.rejectedSpans : partial.rejectedLogRecords;
-    return { count: Number(rejected ?? 0), message: partial.errorMessage ?? '' };
-  } catch {
-    return undefined;
-  }
 }
 
 /** Requests written to the spool, then sent from it, on the thread that calls `write`. */

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { JsonLogsSerializer } from '@opentelemetry/otlp-transformer';
 import { InMemoryLogRecordExporter, LoggerProvider, SimpleLogRecordProcessor } from '@opentelemetry/sdk-logs';
 import { describe, expect, it } from 'vitest';
-import { JsonLinesWriter, LOCAL_MAX_BYTES } from '../../../src/sdk/LocalFileExporter.js';
+import { JsonLinesWriter, LOCAL_MAX_BYTES } from '../../../src/sdk/JsonLinesWriter.js';
 
 function request(from: number, n: number): Uint8Array {
   const memory = new InMemoryLogRecordExporter();
