@@ -4,7 +4,8 @@
  *
  * Loops: tight (synchronous), yielding (setImmediate every 512), paced (512
  * per 10 ms: slow enough that stock drops nothing, the fair comparison).
- * Each row is a fresh producer process (bench/export/producer.ts) on one core;
+ * Each row is a fresh producer process (bench/export/producer.ts, bundled, run
+ * as plain JavaScript against batchtel built as published: see workTree);
  * the endpoint (bench/export/countingSink.ts) is another process that counts
  * what arrives. Delivered/s is records received over the time from the first
  * record emitted to the last request received. Targets (issue #4): zero drops
@@ -15,7 +16,7 @@
  * thread's event-loop utilization from the first record to the end of
  * shutdown) and the longest event-loop stall (monitorEventLoopDelay max and
  * p99). A "batchtel (baseline)" row runs the same producer on an earlier
- * commit's source (`--baseline=<rev or dir>`, by default the commit before the
+ * commit, built the same way (`--baseline=<rev or dir>`, by default the commit before the
  * export worker was added; `--baseline=none` to skip), so the app-thread
  * ratio is measured side by side. Targets: app-thread time per delivered span
  * <= 0.6x the baseline's; longest stall <= 20 ms in the yielding and paced loops
@@ -27,11 +28,12 @@
  * row N times, interleaved, and prints medians.
  */
 import { execFileSync, fork } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { request } from 'node:http';
 import { fileURLToPath } from 'node:url';
+import { buildSync } from 'esbuild';
 
 const PORT = 14_999;
 const ENDPOINT = `http://127.0.0.1:${PORT}`;
@@ -51,11 +53,44 @@ interface Stats {
 const repo = fileURLToPath(new URL('../../', import.meta.url));
 const git = (...args: string[]) => execFileSync('git', ['-C', repo, ...args], { encoding: 'utf8' }).trim();
 
-/** The earlier code a "batchtel (baseline)" row runs: a source tree of a commit, with this checkout's node_modules. */
+/** Builds a tree's package bundle into `<dir>/dist` with its own scripts/bundle.mjs (ours where it has none). */
+function bundle(dir: string): void {
+  const script = existsSync(join(dir, 'scripts/bundle.mjs')) ? join(dir, 'scripts/bundle.mjs') : join(repo, 'scripts/bundle.mjs');
+  execFileSync(process.execPath, [script], { cwd: dir, stdio: ['ignore', 'ignore', 'inherit'] });
+}
+
+/**
+ * Rows run plain JavaScript, as users do: the producer bundled, batchtel built as published. Run
+ * from TypeScript sources, the export worker would load through tsx (a loader thread and a
+ * transform per file: 200 ms more at its start, while the loop makes its first records).
+ */
+function workTree(): { dir: string; producer: string } {
+  const dir = mkdtempSync(join(tmpdir(), 'batchtel-bench-build-'));
+  for (const name of ['src', 'scripts', 'node_modules']) symlinkSync(join(repo, name), join(dir, name));
+  copyFileSync(join(repo, 'package.json'), join(dir, 'package.json'));
+  bundle(dir);
+  const producer = join(dir, 'producer.mjs');
+  buildSync({
+    entryPoints: [here('./producer.ts')],
+    outfile: producer,
+    bundle: true,
+    format: 'esm',
+    platform: 'node',
+    target: 'node20',
+    packages: 'external',
+    logLevel: 'warning',
+  });
+  return { dir, producer };
+}
+
+/** The earlier code a "batchtel (baseline)" row runs: a commit's source tree, built the same way, with this checkout's node_modules. */
 function baselineTree(): { dir: string; label: string; cleanup: () => void } | undefined {
   const arg = process.argv.find((a) => a.startsWith('--baseline='))?.split('=')[1];
   if (arg === 'none') return undefined;
-  if (arg !== undefined && existsSync(join(arg, 'src/sdk/index.ts'))) return { dir: arg, label: arg, cleanup: () => {} };
+  if (arg !== undefined && existsSync(join(arg, 'src/sdk/index.ts'))) {
+    bundle(arg);
+    return { dir: arg, label: arg, cleanup: () => {} };
+  }
   let rev = arg;
   if (rev === undefined) {
     const added = git('log', '--diff-filter=A', '--format=%H', '-1', '--', 'src/sdk/delivery/exportWorker.ts');
@@ -63,10 +98,15 @@ function baselineTree(): { dir: string; label: string; cleanup: () => void } | u
   }
   const hash = git('rev-parse', '--short', rev);
   const dir = mkdtempSync(join(tmpdir(), 'batchtel-bench-baseline-'));
-  execFileSync('sh', ['-c', `git -C "${repo}" archive "${hash}" src package.json | tar -x -C "${dir}"`]);
+  execFileSync('sh', [
+    '-c',
+    `git -C "${repo}" archive "${hash}" src package.json $(git -C "${repo}" ls-tree --name-only "${hash}" scripts/bundle.mjs) | tar -x -C "${dir}"`,
+  ]);
   symlinkSync(join(repo, 'node_modules'), join(dir, 'node_modules'));
+  bundle(dir);
   return { dir, label: hash, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
 }
+const built = workTree();
 const baseline = baselineTree();
 
 const sink = fork(here('./countingSink.ts'), [String(PORT)], { execArgv: ['--import', 'tsx'], stdio: 'inherit' });
@@ -115,7 +155,7 @@ async function row(setup: Setup, signal: 'spans' | 'logs', loop: Loop): Promise<
   const count = COUNTS[signal];
   const out = execFileSync(
     process.execPath,
-    ['--import', 'tsx', here('./producer.ts'), setup, signal, loop, String(count), ENDPOINT, compression, ...(baseline ? [baseline.dir] : [])],
+    [built.producer, setup, signal, loop, String(count), ENDPOINT, compression, built.dir, ...(baseline ? [baseline.dir] : [])],
     {
       encoding: 'utf8',
       stdio: ['ignore', 'pipe', 'ignore'],
@@ -158,7 +198,7 @@ async function row(setup: Setup, signal: 'spans' | 'logs', loop: Loop): Promise<
  * and its garbage), so a stall figure can be read against them.
  */
 function referenceStalls(setup: 'none' | 'sdk', signal: 'spans' | 'logs', loop: Loop): { stallMaxMs: number; stallP99Ms: number } {
-  const out = execFileSync(process.execPath, ['--import', 'tsx', here('./producer.ts'), setup, signal, loop, String(COUNTS[signal]), ENDPOINT, compression], {
+  const out = execFileSync(process.execPath, [built.producer, setup, signal, loop, String(COUNTS[signal]), ENDPOINT, compression, built.dir], {
     encoding: 'utf8',
     stdio: ['ignore', 'pipe', 'ignore'],
     timeout: 180_000,
@@ -219,6 +259,7 @@ try {
 } finally {
   sink.kill();
   baseline?.cleanup();
+  rmSync(built.dir, { recursive: true, force: true });
 }
 
 const k = (n: number) => `${(n / 1000).toFixed(1)}k`;

@@ -7,8 +7,9 @@
  * stock: the SDK's BatchSpanProcessor / BatchLogRecordProcessor with their
  * defaults (512 per batch, queue 2048) and the maintained OTLP/HTTP protobuf
  * exporters. batchtel: `startTelemetry` as users get it (durable delivery,
- * redaction), metrics off. baseline: the same, from the source tree given as
- * the last argument (an earlier commit), so old and new run side by side.
+ * redaction), metrics off, from the bundle built into the tree given as the
+ * seventh argument. baseline: the same, from the tree given last (an earlier
+ * commit, built the same way), so old and new run side by side.
  *
  * App-thread time is the main thread's event-loop utilization (time not idle)
  * from the first record to the end of shutdown: everything the app's thread
@@ -21,7 +22,7 @@ import { trace, type Tracer } from '@opentelemetry/api';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
 import { logs, type Logger } from '@opentelemetry/api-logs';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { OTLPLogExporter } from '@opentelemetry/exporter-logs-otlp-proto';
@@ -29,13 +30,14 @@ import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 import { BatchLogRecordProcessor, LoggerProvider } from '@opentelemetry/sdk-logs';
 import { BatchSpanProcessor, TracerProvider } from '@opentelemetry/sdk-trace';
 
-const [setup, signal, loop, countArg, endpoint, compression, baselineRoot] = process.argv.slice(2) as [
+const [setup, signal, loop, countArg, endpoint, compression, builtRoot, baselineRoot] = process.argv.slice(2) as [
   string,
   'spans' | 'logs',
   'tight' | 'yielding' | 'paced',
   string,
   string,
   'gzip' | 'none',
+  string | undefined,
   string | undefined,
 ];
 const count = Number(countArg);
@@ -44,6 +46,8 @@ let tracer: Tracer | undefined;
 let logger: Logger | undefined;
 let finish: () => Promise<void>;
 let dropped = () => 0;
+/** After the figures are taken. */
+let cleanup = () => {};
 
 if (setup === 'none') {
   // The machine's own floor: the same loop with no telemetry at all.
@@ -67,20 +71,24 @@ if (setup === 'none') {
     await Promise.all([tracerProvider.shutdown(), loggerProvider.shutdown()]);
   };
 } else {
-  const sdkEntry = setup === 'baseline' ? pathToFileURL(`${baselineRoot}/src/sdk/index.ts`).href : '../../src/sdk/index.js';
-  const { startTelemetry } = (await import(sdkEntry)) as typeof import('../../src/sdk/index.js');
+  // The built package, as users load it: its export worker starts from plain JavaScript.
+  const root = setup === 'baseline' ? baselineRoot : builtRoot;
+  if (!root) throw new Error(`${setup}: no built tree given`);
+  const { startTelemetry } = (await import(pathToFileURL(`${root}/dist/sdk/index.js`).href)) as typeof import('../../src/sdk/index.js');
+  const spoolDir = mkdtempSync(join(tmpdir(), 'batchtel-bench-spool-'));
   const handle = startTelemetry({
     serviceName: 'bench',
     endpoint,
     compression,
     metrics: 'none',
     handleSignals: false,
-    spoolDir: mkdtempSync(join(tmpdir(), 'batchtel-bench-spool-')),
+    spoolDir,
     shutdownTimeoutMillis: 60_000,
   });
   tracer = trace.getTracer('bench');
   logger = logs.getLogger('bench');
   finish = () => handle.shutdown();
+  cleanup = () => rmSync(spoolDir, { recursive: true, force: true });
   dropped = () => handle.deliveryStats().reduce((sum, s) => sum + Object.values(s.dropped).reduce((a, b) => a + b, 0) + s.pending, 0);
 }
 
@@ -129,3 +137,4 @@ delay.disable();
 const stallMaxMs = delay.max / 1e6;
 const stallP99Ms = delay.percentile(99) / 1e6;
 process.stdout.write(`${JSON.stringify({ started, loopMs, totalMs, appMs, appCpuMs, stallMaxMs, stallP99Ms, dropped: dropped() })}\n`);
+cleanup();

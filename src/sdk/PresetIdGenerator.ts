@@ -1,5 +1,5 @@
 import type { IdGenerator } from '@opentelemetry/sdk-trace';
-import { RandomIdGenerator } from '@opentelemetry/sdk-trace';
+import { RandomHexIds } from './RandomHexIds.js';
 
 /** The slot a distributed run's follower fills for the one span whose IDs were chosen before it started. */
 const SLOT = Symbol.for('batchtel.presetSpanIds');
@@ -10,20 +10,20 @@ interface PresetIds {
 }
 
 /**
- * Random IDs, except for a span whose IDs were fixed in advance: a distributed
+ * Random IDs (RandomHexIds), except for a span whose IDs were fixed in advance: a distributed
  * run's span is referenced (as the parent in every chunk job's traceparent)
  * long before the process that ends it exists. The follower fills the slot
  * synchronously around that one `startSpan` and empties it after.
  */
 export class PresetIdGenerator implements IdGenerator {
-  private readonly random = new RandomIdGenerator();
+  private readonly random = new RandomHexIds();
 
   generateTraceId(): string {
-    return preset()?.traceId ?? this.random.generateTraceId();
+    return preset()?.traceId ?? this.random.traceId();
   }
 
   generateSpanId(): string {
-    return preset()?.spanId ?? this.random.generateSpanId();
+    return preset()?.spanId ?? this.random.spanId();
   }
 }
 

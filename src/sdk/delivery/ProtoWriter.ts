@@ -5,10 +5,17 @@
  * filled in, the message moved only when its length needs another byte count
  * than was reserved.
  */
-/** Hex digit values by character code ('0'-'9', 'a'-'f', 'A'-'F'; anything else 0: ids come from the SDK, already checked). */
-const HEX = new Uint8Array(128);
-for (let i = 0; i < 10; i++) HEX[0x30 + i] = i;
-for (let i = 0; i < 6; i++) HEX[0x61 + i] = HEX[0x41 + i] = 10 + i;
+/**
+ * Byte values of hex digit pairs, by the two character codes (7 bits each): one load a byte.
+ * '0'-'9', 'a'-'f', 'A'-'F'; anything else counts 0 (ids come from the SDK, already checked).
+ */
+const HEX_PAIRS = new Uint8Array(1 << 14);
+{
+  const digit = new Uint8Array(128);
+  for (let i = 0; i < 10; i++) digit[0x30 + i] = i;
+  for (let i = 0; i < 6; i++) digit[0x61 + i] = digit[0x41 + i] = 10 + i;
+  for (let high = 0; high < 128; high++) for (let low = 0; low < 128; low++) HEX_PAIRS[(high << 7) | low] = (digit[high]! << 4) | digit[low]!;
+}
 
 export class ProtoWriter {
   buf: Buffer;
@@ -194,7 +201,7 @@ export class ProtoWriter {
     const buf = this.buf;
     let p = this.pos;
     buf[p++] = n;
-    for (let i = 0; i < 2 * n; i += 2) buf[p++] = (HEX[hex.charCodeAt(i) & 0x7f]! << 4) | HEX[hex.charCodeAt(i + 1) & 0x7f]!;
+    for (let i = 0; i < 2 * n; i += 2) buf[p++] = HEX_PAIRS[((hex.charCodeAt(i) & 0x7f) << 7) | (hex.charCodeAt(i + 1) & 0x7f)]!;
     this.pos = p;
   }
 

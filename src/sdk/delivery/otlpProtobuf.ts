@@ -70,11 +70,17 @@ export function writeSpan(w: ProtoWriter, span: ReadableSpan): void {
     w.end();
   }
   w.varintField(14, span.droppedLinksCount);
-  // Status: 2 message, 3 code (the API's codes are OTLP's).
-  w.begin(15);
-  w.stringField(2, span.status.message);
-  w.varintField(3, span.status.code);
-  w.end();
+  // Status: 2 message, 3 code (the API's codes are OTLP's). Most spans' is unset: an empty message.
+  const status = span.status;
+  if (!status.code && !status.message) {
+    w.tag(15, 2);
+    w.uint32(0);
+  } else {
+    w.begin(15);
+    w.stringField(2, status.message);
+    w.varintField(3, status.code);
+    w.end();
+  }
   w.tag(16, 5);
   w.fixed32((context.traceFlags & 0xff) | HAS_IS_REMOTE | (parent?.isRemote ? IS_REMOTE : 0));
   w.end();
