@@ -3,7 +3,7 @@ import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { promisify } from 'node:util';
 import { parseRetryAfter } from '../../core/errors.js';
-import { gzip } from 'node:zlib';
+import { gzip, gzipSync } from 'node:zlib';
 
 // On libuv's thread pool: compression stays off the event loop the app runs on.
 const gzipAsync = promisify(gzip);
@@ -79,6 +79,8 @@ export class OtlpHttpTransport {
     private readonly headers: Readonly<Record<string, string>>,
     private readonly timeoutMillis: number,
     private readonly gzip: boolean,
+    /** Compress on this thread (the export worker: lower priority, nothing else to do) rather than on libuv's pool. */
+    private readonly compressInline = false,
   ) {
     this.target = parseTarget(url);
   }
@@ -88,7 +90,11 @@ export class OtlpHttpTransport {
     if (typeof this.target === 'string') return failure(this.target, false);
     if (this.aborted) return failure('aborted', true);
     try {
-      const payload = this.gzip ? await gzipAsync(body, { level: GZIP_LEVEL }) : Buffer.from(body);
+      const payload = !this.gzip
+        ? Buffer.from(body)
+        : this.compressInline
+          ? gzipSync(body, { level: GZIP_LEVEL })
+          : await gzipAsync(body, { level: GZIP_LEVEL });
       if (!stillWanted()) return undefined;
       if (this.aborted) return failure('aborted', true);
       return await this.post(this.target, payload, encoding);

@@ -23,12 +23,14 @@ export interface DeliverySettings {
   readonly local?: { readonly dir: string; readonly recheckMs?: number; readonly maxBytes?: number };
 }
 
-/** What a delivery calls back: on the app's thread directly, from the worker by message. */
+/** What a delivery calls back (on the app's thread directly, from the worker by message), and where it compresses. */
 export interface DeliveryHooks {
   readonly onExport?: (seconds: number, result: SendResult) => void;
   /** The first request that goes to the local folder. */
   readonly announce?: () => void;
   readonly now?: () => number;
+  /** Compress on the calling thread (the export worker) instead of libuv's pool. */
+  readonly compressInline?: boolean;
 }
 
 /** Requests written to the spool, then sent from it, on the thread that calls `write`. */
@@ -78,7 +80,13 @@ export class SpoolDelivery implements Delivery {
 }
 
 export function createSpoolDelivery(settings: DeliverySettings, hooks: DeliveryHooks = {}): SpoolDelivery {
-  const transport = new OtlpHttpTransport(settings.url, settings.headers ?? {}, settings.timeoutMillis ?? 10_000, settings.gzip ?? true);
+  const transport = new OtlpHttpTransport(
+    settings.url,
+    settings.headers ?? {},
+    settings.timeoutMillis ?? 10_000,
+    settings.gzip ?? true,
+    hooks.compressInline ?? false,
+  );
   let sender: SpoolSender | undefined;
   const spool = new Spool({
     dir: settings.spoolDir,

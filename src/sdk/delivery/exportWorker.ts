@@ -2,12 +2,14 @@
  * The export worker: a worker thread that takes encoded requests from the
  * app's thread (their buffers transferred, not copied), writes them to the
  * spool, compresses, sends and retries them, and reports its counts back.
- * The app's thread keeps only record creation, redaction and encoding.
+ * The app's thread keeps only record creation, redaction and encoding. The
+ * thread runs at a lower priority than the app's, and compresses on itself.
  */
 import { diag, DiagLogLevel } from '@opentelemetry/api';
 import { parentPort, workerData } from 'node:worker_threads';
 import type { DeliveryState } from './Delivery.js';
 import { createSpoolDelivery, type DeliverySettings } from './SpoolDelivery.js';
+import { lowerThisThreadPriority } from './threadPriority.js';
 import type { FromWorker, ToWorker } from './workerMessages.js';
 
 const port = parentPort;
@@ -21,12 +23,17 @@ diag.setLogger(
   { logLevel: DiagLogLevel.INFO, suppressOverrideMessage: true },
 );
 
+// Background work: where cores are few, the app's thread goes first.
+lowerThisThreadPriority();
+
 const delivery = createSpoolDelivery(workerData as DeliverySettings, {
   onExport: (seconds, result) => {
     post({ type: 'export', seconds, ok: result.ok, reason: result.reason, status: result.status });
     stateSoon();
   },
   announce: () => post({ type: 'announce' }),
+  // Here, on this lower-priority thread, rather than on libuv's pool, which the app's thread shares.
+  compressInline: true,
 });
 
 const state = (): DeliveryState => ({

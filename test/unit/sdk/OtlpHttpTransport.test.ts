@@ -1,5 +1,6 @@
 import { createServer, type RequestListener, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { gunzipSync } from 'node:zlib';
 import { afterEach, describe, expect, it } from 'vitest';
 import { MAX_RESPONSE_BYTES, MAX_RETRY_WAIT_MS, OtlpHttpTransport } from '../../../src/sdk/delivery/OtlpHttpTransport.js';
 
@@ -77,6 +78,22 @@ describe('OtlpHttpTransport', () => {
       response.end();
     });
     expect((await new OtlpHttpTransport(future, {}, 5000, false).send(body, 'json'))!.retryAfterMs).toBe(MAX_RETRY_WAIT_MS);
+  });
+
+  it("gzips the body at the fastest level, on libuv's pool or (the export worker) on the calling thread: the endpoint gets the same request", async () => {
+    const received: Buffer[] = [];
+    const url = await endpoint((request, response) => {
+      expect(request.headers['content-encoding']).toBe('gzip');
+      const chunks: Buffer[] = [];
+      request.on('data', (c: Buffer) => chunks.push(c));
+      request.on('end', () => {
+        received.push(gunzipSync(Buffer.concat(chunks)));
+        response.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+      });
+    });
+    const large = Buffer.from(JSON.stringify({ resourceLogs: Array.from({ length: 2000 }, (_, i) => ({ i })) }));
+    for (const inline of [false, true]) expect(await new OtlpHttpTransport(url, {}, 5000, true, inline).send(large, 'json')).toMatchObject({ ok: true });
+    expect(received).toEqual([large, large]);
   });
 
   it('an endpoint that cannot be requested (no scheme) resolves a refusal naming the cause, never a rejection', async () => {

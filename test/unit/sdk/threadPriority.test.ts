@@ -1,0 +1,44 @@
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { startExportWorker } from '../../../src/sdk/delivery/WorkerDelivery.js';
+import { EXPORT_WORKER_NICE } from '../../../src/sdk/delivery/threadPriority.js';
+
+/** Each thread of this process: its id and nice value (/proc/<pid>/task/<tid>/stat, field 19). */
+function threadNices(): Map<number, number> {
+  const nices = new Map<number, number>();
+  for (const tid of readdirSync(`/proc/${process.pid}/task`)) {
+    try {
+      const stat = readFileSync(`/proc/${process.pid}/task/${tid}/stat`, 'utf8');
+      nices.set(Number(tid), Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]));
+    } catch {
+      // the thread ended while listed
+    }
+  }
+  return nices;
+}
+
+describe.runIf(process.platform === 'linux')('the export worker thread', () => {
+  it('runs at a lower priority than the app, which keeps its own', async () => {
+    const before = threadNices();
+    const worker = startExportWorker({
+      signal: 'logs',
+      url: 'http://127.0.0.1:1/v1/logs',
+      encoding: 'json',
+      spoolDir: mkdtempSync(join(tmpdir(), 'batchtel-nice-')),
+    });
+    try {
+      await new Promise<void>((resolve, reject) => {
+        worker.on('message', (message: { type: string }) => message.type === 'ready' && resolve());
+        worker.once('error', reject);
+      });
+      const after = threadNices();
+      const lowered = [...after].filter(([tid, nice]) => nice === EXPORT_WORKER_NICE && before.get(tid) !== EXPORT_WORKER_NICE);
+      expect(lowered).toHaveLength(1);
+      expect(after.get(process.pid)).toBe(before.get(process.pid));
+    } finally {
+      await worker.terminate();
+    }
+  });
+});
