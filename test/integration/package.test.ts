@@ -49,6 +49,14 @@ describe('the published package', () => {
     expect(imports.has('@opentelemetry/api')).toBe(true);
   });
 
+  it('the export worker (its own file in the bundle) reaches only Node built-ins and the OpenTelemetry API: it starts while the app makes its first records', () => {
+    const imports = bareImports(resolve(ROOT, 'dist/sdk/exportWorker.js'));
+    expect([...imports].filter((spec) => spec !== '@opentelemetry/api' && !spec.startsWith('node:'))).toEqual([]);
+    // The walk follows the shared chunks: the transport's built-ins are found.
+    expect(imports).toContain('node:zlib');
+    expect(imports).toContain('node:http');
+  });
+
   it('every path in the exports map exists after the build', () => {
     const pkg = JSON.parse(readFileSync(resolve(ROOT, 'package.json'), 'utf8')) as { exports: Record<string, string | { types: string; default: string }> };
     for (const [key, target] of Object.entries(pkg.exports)) {
