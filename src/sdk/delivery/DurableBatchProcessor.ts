@@ -38,9 +38,12 @@ export interface DurableBatchOptions<T> {
 }
 
 /**
- * Records left unencoded at most: a caller that hands over more without
- * yielding (a tight loop) has them encoded in its turn, so what waits stays
- * young and small.
+ * Records a caller hands over without yielding before they are encoded in its
+ * turn (a tight loop), so what waits stays young and small. A caller that
+ * yields has its backlog encoded in the turns that follow, within the budget,
+ * however far behind: while V8 warms the encoder up it is slower than the
+ * caller's loop, and catching up in the caller's turn would be its longest
+ * stall. The queue's bounds (records, bytes) hold either way.
  */
 const ENCODE_BEHIND = 1024;
 
@@ -72,7 +75,8 @@ export interface ProcessorCounts {
  * written to the spool in the same turn.
  *
  * A caller that does not yield has what it handed over encoded in its turn
- * every ENCODE_BEHIND records, and meets `maxQueueSize`: the write then
+ * every ENCODE_BEHIND records handed over since it last yielded (a backlog is
+ * encoded in the turns after it), and meets `maxQueueSize`: the write then
  * happens in its turn, back-pressure at a natural boundary, so a tight
  * synchronous loop slows a little instead of losing records. Every
  * `syncIntervalMs` (checked on each record, so a loop that never yields is
@@ -152,13 +156,14 @@ export class DurableBatchProcessor<T> {
   }
 
   /**
-   * As many records as wait unencoded before one of the bounds is met (ENCODE_BEHIND, a
-   * request's bytes, `maxQueueSize`, four requests' bytes): `add` compares one number.
+   * As many records as wait unencoded before one of the bounds is met (ENCODE_BEHIND more
+   * than wait now, a request's bytes, `maxQueueSize`, four requests' bytes): `add` compares
+   * one number. Set after each encode, so the first bound counts what arrived since.
    */
   private limitArrived(): void {
     const held = this.builder.records + this.sealedRecords;
     const heldBytes = this.builder.bytes + this.sealedBytes;
-    let limit = Math.min(ENCODE_BEHIND, this.maxQueueSize - held);
+    let limit = Math.min(this.arrived.length + ENCODE_BEHIND, this.maxQueueSize - held);
     if (this.bytesPerRecord > 0)
       limit = Math.min(limit, Math.ceil(this.maxBatchBytes / this.bytesPerRecord), Math.ceil((4 * this.maxBatchBytes - heldBytes) / this.bytesPerRecord));
     this.arrivedLimit = Math.max(1, limit);

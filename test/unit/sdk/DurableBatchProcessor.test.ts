@@ -194,6 +194,35 @@ describe('DurableBatchProcessor', () => {
     expect(processor.counts.requests).toEqual({ size: 2 });
   });
 
+  it('a caller that yields is never made to catch up in its turn when the encoder is slower than its loop (as while V8 warms up); the queue bound still holds', () => {
+    const encoded: number[] = [];
+    const inner = jsonRequestBuilder();
+    const builder = withAdd(inner, (n) => {
+      encoded.push(n);
+      return inner.add(n);
+    });
+    // 128 encoded a turn (0.05 ms each, a 4 ms budget), 512 handed over a turn: the backlog grows by 384 a turn.
+    const { processor, written } = setup({ maxBatchSize: 100, maxQueueSize: 2500, builder, encodeBudgetMs: 4, encodeCostMs: 0.05, syncIntervalMs: 10_000 });
+    let n = 0;
+    for (let turn = 1; turn <= 4; turn++) {
+      const before = encoded.length;
+      for (let i = 0; i < 512; i++) processor.add(n++);
+      expect(encoded.length, `nothing encoded in the caller's turn ${turn}`).toBe(before);
+      vi.advanceTimersToNextTimer();
+      expect(encoded.length).toBe(128 * turn);
+    }
+    // 1,536 wait, past ENCODE_BEHIND, all handed over in turns the caller yielded.
+    expect(n - encoded.length).toBe(1536);
+    // The queue's bound: 2,500 waiting (the last turn's requests are written), and the caller's turn encodes and writes them all (back-pressure).
+    for (let i = 0; i < 963; i++) processor.add(n++);
+    expect(encoded).toHaveLength(512);
+    processor.add(n++);
+    expect(encoded).toHaveLength(3012);
+    expect(processor.buffered()).toBe(0);
+    expect(processor.counts.requests.backpressure).toBe(25);
+    expect(written.flat()).toEqual(Array.from({ length: 3012 }, (_, k) => k));
+  });
+
   it('records waiting to be encoded stay in memory no longer than the sync interval, and a flush takes them all, in order', async () => {
     const { processor, written, advance } = setup({ maxBatchSize: 100, encodeBudgetMs: 4, encodeCostMs: 0.05, syncIntervalMs: 1000 });
     for (let n = 0; n < 150; n++) processor.add(n);
