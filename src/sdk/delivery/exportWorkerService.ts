@@ -1,15 +1,13 @@
 /**
- * The export worker: a worker thread that takes encoded requests from the
- * app's thread (their buffers transferred, not copied), writes them to the
- * spool, compresses, sends and retries them, and reports its counts back.
- * The app's thread keeps only record creation, redaction and encoding. The
- * thread runs at a lower priority than the app's, and compresses on itself.
+ * The export worker's work (started by exportWorker.ts, at its lower
+ * priority): it takes encoded requests from the app's thread (their buffers
+ * transferred, not copied), writes them to the spool, compresses, sends and
+ * retries them, and reports its counts back. It compresses on its own thread.
  */
 import { diag, DiagLogLevel } from '@opentelemetry/api';
 import { parentPort, workerData } from 'node:worker_threads';
 import type { DeliveryState } from './Delivery.js';
 import { createSpoolDelivery, type DeliverySettings } from './SpoolDelivery.js';
-import { lowerThisThreadPriority } from './threadPriority.js';
 import type { FromWorker, ToWorker } from './workerMessages.js';
 
 const port = parentPort;
@@ -22,9 +20,6 @@ diag.setLogger(
   { error: forward('error'), warn: forward('warn'), info: forward('info'), debug: () => {}, verbose: () => {} },
   { logLevel: DiagLogLevel.INFO, suppressOverrideMessage: true },
 );
-
-// Background work: where cores are few, the app's thread goes first.
-lowerThisThreadPriority();
 
 const delivery = createSpoolDelivery(workerData as DeliverySettings, {
   onExport: (seconds, result) => {
