@@ -118,6 +118,10 @@ delay.enable();
 // The histogram's first tick only sets its reference point: let it happen before the loop, so a tight loop shows as one stall.
 // (reset() would clear that reference point too.)
 await new Promise<void>((resolve) => setTimeout(resolve, 20));
+// The loop starts in a turn of its own: started from the timer's callback, its first turn and
+// the one after its first yield (setImmediate) would share one event-loop iteration, and every
+// row's first stall would be two turns.
+await new Promise<void>((resolve) => setImmediate(resolve));
 const elu0 = performance.eventLoopUtilization();
 const cpu0 = mainThreadCpuMs();
 const started = Date.now();
