@@ -93,7 +93,8 @@ function baselineTree(): { dir: string; label: string; cleanup: () => void } | u
   }
   let rev = arg;
   if (rev === undefined) {
-    const added = git('log', '--diff-filter=A', '--format=%H', '-1', '--', 'src/sdk/delivery/exportWorker.ts');
+    // The first commit that added it (the entry was split later, which reads as another add).
+    const added = git('log', '--diff-filter=A', '--format=%H', '--reverse', '--', 'src/sdk/delivery/exportWorker.ts').split('\n')[0];
     rev = added ? `${added}^` : 'HEAD';
   }
   const hash = git('rev-parse', '--short', rev);
