@@ -25,6 +25,17 @@ function withAdd(inner: RequestBuilder<number>, add: (n: number) => boolean): Re
   };
 }
 
+/** A JSON builder that also lists the records it encodes, in order. */
+function recordingBuilder(): { encoded: number[]; builder: RequestBuilder<number> } {
+  const encoded: number[] = [];
+  const inner = jsonRequestBuilder();
+  const builder = withAdd(inner, (n) => {
+    encoded.push(n);
+    return inner.add(n);
+  });
+  return { encoded, builder };
+}
+
 /** Records what reaches the sender: one entry per written request. */
 function setup(
   options: {
@@ -145,12 +156,7 @@ describe('DurableBatchProcessor', () => {
   });
 
   it('records are encoded in the turn after the caller hands them over, a budget per turn; full requests are written then', () => {
-    const encoded: number[] = [];
-    const inner = jsonRequestBuilder();
-    const builder = withAdd(inner, (n) => {
-      encoded.push(n);
-      return inner.add(n);
-    });
+    const { encoded, builder } = recordingBuilder();
     // 0.05 ms a record, 4 ms a turn: 80 records a turn (the budget is looked at every 64).
     const { processor, written } = setup({ maxBatchSize: 100, builder, encodeBudgetMs: 4, encodeCostMs: 0.05 });
     for (let n = 0; n < 250; n++) processor.add(n);
@@ -195,12 +201,7 @@ describe('DurableBatchProcessor', () => {
   });
 
   it('a caller that yields is never made to catch up in its turn when the encoder is slower than its loop (as while V8 warms up); the queue bound still holds', () => {
-    const encoded: number[] = [];
-    const inner = jsonRequestBuilder();
-    const builder = withAdd(inner, (n) => {
-      encoded.push(n);
-      return inner.add(n);
-    });
+    const { encoded, builder } = recordingBuilder();
     // 128 encoded a turn (0.05 ms each, a 4 ms budget), 512 handed over a turn: the backlog grows by 384 a turn.
     const { processor, written } = setup({ maxBatchSize: 100, maxQueueSize: 2500, builder, encodeBudgetMs: 4, encodeCostMs: 0.05, syncIntervalMs: 10_000 });
     let n = 0;
