@@ -21,8 +21,7 @@ const MAX_RESTARTS = 5;
  * compiling the app's code): on a machine with few cores the two compete,
  * which the app pays in its longest turns. Never longer than the requests'
  * records may stay in memory only (the sync interval's bound, less
- * WORKER_START_MS); a flush or close, or a request that may not wait (a
- * priority, interval or back-pressure write), starts it at once.
+ * WORKER_START_MS); a flush or close starts it at once.
  */
 const START_DELAY_MS = 250;
 /** What a worker's start is allowed when its start is put off (it is ready in 50-90 ms). */
