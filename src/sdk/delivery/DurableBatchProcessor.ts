@@ -274,11 +274,9 @@ export class DurableBatchProcessor<T> {
     this.sealedRecords = 0;
     this.sealedBytes = 0;
     this.limitArrived();
-    // Everything older than the last full write is written: what goes now arrived since.
-    const mayWaitMs = Math.max(0, this.lastWrite + this.syncIntervalMs - this.now());
     for (const request of sealed) {
       this.counts.requests[trigger] = (this.counts.requests[trigger] ?? 0) + 1;
-      this.options.delivery.write(request.body, request.records, mayWaitMs);
+      this.options.delivery.write(request.body, request.records);
     }
     // The sync interval is measured from the last time all of memory went to disk, and a
     // priority record not yet encoded still has its timer.

@@ -15,19 +15,6 @@ import type { FromWorker, ToWorker } from './workerMessages.js';
 const MAX_RESTARTS = 5;
 
 /**
- * How long the first requests wait in memory before the worker starts, at
- * most. A thread, its isolate and its modules take 50-90 ms of CPU to start,
- * and the first request comes while the app starts its batch (V8 still
- * compiling the app's code): on a machine with few cores the two compete,
- * which the app pays in its longest turns. Never longer than the requests'
- * records may stay in memory only (the sync interval's bound, less
- * WORKER_START_MS); a flush or close starts it at once.
- */
-const START_DELAY_MS = 250;
-/** What a worker's start is allowed when its start is put off (it is ready in 50-90 ms). */
-const WORKER_START_MS = 150;
-
-/**
  * The export worker's thread, started from the published bundle
  * (dist/sdk/exportWorker.js, next to the SDK entry and one level above the
  * shared chunks) or, running from TypeScript sources (tests, tsx), through
@@ -79,9 +66,6 @@ export class WorkerDelivery implements Delivery {
   private startFailed: unknown;
   /** Flushes and closes waiting for the worker to start. */
   private startWaiters: Array<() => void> = [];
-  /** The put-off first start (see START_DELAY_MS), and when it is due. */
-  private startTimer: NodeJS.Timeout | undefined;
-  private startDue = Number.POSITIVE_INFINITY;
 
   constructor(
     private readonly settings: DeliverySettings,
@@ -121,13 +105,13 @@ export class WorkerDelivery implements Delivery {
     return this.worker;
   }
 
-  write(body: Uint8Array, records: number, mayWaitMs = 0): void {
+  write(body: Uint8Array, records: number): void {
     if (this.fallback) {
       this.fallback.write(body, records);
       return;
     }
     if (!this.ready || !this.worker) {
-      if (!this.spawned) this.startWithin(Math.min(START_DELAY_MS, mayWaitMs - WORKER_START_MS));
+      if (!this.spawned) this.spawn();
       if (this.fallback) {
         (this.fallback as SpoolDelivery).write(body, records);
         return;
@@ -193,22 +177,7 @@ export class WorkerDelivery implements Delivery {
     await worker.terminate();
   }
 
-  /** Starts the worker within `ms` (now, if 0 or less): the earliest of the requests' limits. */
-  private startWithin(ms: number): void {
-    if (ms <= 0) {
-      this.spawn();
-      return;
-    }
-    const due = Date.now() + ms;
-    if (due >= this.startDue) return;
-    clearTimeout(this.startTimer);
-    this.startDue = due;
-    // Held: the requests waiting for it keep the process alive until they are on disk.
-    this.startTimer = setTimeout(() => this.spawn(), ms);
-  }
-
   private whenStarted(): Promise<void> {
-    if (!this.spawned && this.startTimer) this.spawn();
     if (this.ready || this.fallback || !this.worker) return Promise.resolve();
     return new Promise((resolve) => {
       this.startWaiters.push(resolve);
@@ -230,8 +199,6 @@ export class WorkerDelivery implements Delivery {
   }
 
   private spawn(): void {
-    clearTimeout(this.startTimer);
-    this.startTimer = undefined;
     this.spawned = true;
     let worker: Worker;
     try {
