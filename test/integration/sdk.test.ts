@@ -382,8 +382,9 @@ function runEnvApp(app: string, env: Record<string, string>): Promise<{ code: nu
   child.stdout.on('data', (c: Buffer) => (out += c.toString()));
   child.stderr.on('data', (c: Buffer) => (out += c.toString()));
   const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
+  // 'close', not 'exit': under load the process can exit before its last output is read.
   return new Promise((resolveRun) =>
-    child.on('exit', (code) => {
+    child.on('close', (code) => {
       clearTimeout(timer);
       resolveRun({ code, out });
     }),
