@@ -1,3 +1,5 @@
+import { walkFields } from './protobufFields.js';
+
 /**
  * How many spans or log records an OTLP export request holds, read from the
  * request itself (a file's name can say anything). Undefined when it is not
@@ -34,11 +36,11 @@ function countJson(body: Uint8Array, signal: 'traces' | 'logs'): number | undefi
  */
 function countProtobuf(body: Uint8Array): number | undefined {
   let n = 0;
-  const ok = fields(body, 0, body.length, (field, start, end) => {
+  const ok = messages(body, 0, body.length, (field, start, end) => {
     if (field !== 1) return true;
-    return fields(body, start, end, (field2, start2, end2) => {
+    return messages(body, start, end, (field2, start2, end2) => {
       if (field2 !== 2) return true;
-      return fields(body, start2, end2, (field3) => {
+      return messages(body, start2, end2, (field3) => {
         if (field3 === 2) n++;
         return true;
       });
@@ -47,44 +49,7 @@ function countProtobuf(body: Uint8Array): number | undefined {
   return ok ? n : undefined;
 }
 
-/** Walks the fields of one message in body[start, end); `onMessage` gets each length-delimited field. False if malformed. */
-function fields(body: Uint8Array, start: number, end: number, onMessage: (field: number, start: number, end: number) => boolean): boolean {
-  let i = start;
-  const varint = (): number | undefined => {
-    let value = 0;
-    for (let shift = 0; shift < 64; shift += 7) {
-      if (i >= end) return undefined;
-      const byte = body[i++]!;
-      if (shift < 49) value += (byte & 0x7f) * 2 ** shift;
-      if ((byte & 0x80) === 0) return value;
-    }
-    return undefined;
-  };
-  while (i < end) {
-    const tag = varint();
-    if (tag === undefined) return false;
-    const field = Math.floor(tag / 8);
-    switch (tag % 8) {
-      case 0:
-        if (varint() === undefined) return false;
-        break;
-      case 1:
-        i += 8;
-        break;
-      case 5:
-        i += 4;
-        break;
-      case 2: {
-        const length = varint();
-        if (length === undefined || i + length > end) return false;
-        if (!onMessage(field, i, i + length)) return false;
-        i += length;
-        break;
-      }
-      default:
-        return false;
-    }
-    if (field === 0 || i > end) return false;
-  }
-  return true;
+/** The length-delimited fields of one message; false if it is malformed (field number 0 included). */
+function messages(body: Uint8Array, start: number, end: number, onMessage: (field: number, start: number, end: number) => boolean): boolean {
+  return walkFields(body, start, end, (field, wire, _value, from, to) => field !== 0 && (wire !== 2 || onMessage(field, from, to)));
 }

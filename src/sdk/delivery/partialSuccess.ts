@@ -5,6 +5,7 @@
  * export worker would otherwise load at its start, while the app's first
  * records are being made.
  */
+import { walkFields } from './protobufFields.js';
 
 export interface Rejected {
   readonly count: number;
@@ -35,78 +36,23 @@ function fromJson(signal: 'traces' | 'logs', body: Uint8Array): Rejected | undef
 }
 
 function fromProtobuf(body: Uint8Array): Rejected | undefined {
-  const reader = new Reader(body, 0, body.length);
   let found: Rejected | undefined;
-  while (reader.more()) {
-    const key = reader.varint();
-    if (key === 0x0a) {
-      const length = reader.varint();
-      found = readPartial(new Reader(body, reader.at, reader.at + length));
-      reader.skip(length);
-    } else reader.skipField(key);
-  }
-  return found;
+  const ok = walkFields(body, 0, body.length, (field, wire, _value, from, to) => {
+    if (field !== 1 || wire !== 2) return true;
+    found = readPartial(body, from, to);
+    return found !== undefined;
+  });
+  return ok ? found : undefined;
 }
 
-function readPartial(reader: Reader): Rejected {
+/** PartialSuccess: 1 rejected count (int64; a negative one reads as 0), 2 error message. */
+function readPartial(body: Uint8Array, start: number, end: number): Rejected | undefined {
   let count = 0;
   let message = '';
-  while (reader.more()) {
-    const key = reader.varint();
-    if (key === 0x08) count = reader.int64();
-    else if (key === 0x12) {
-      const length = reader.varint();
-      message = Buffer.from(reader.bytes.buffer, reader.bytes.byteOffset + reader.at, length).toString('utf8');
-      reader.skip(length);
-    } else reader.skipField(key);
-  }
-  return { count, message };
-}
-
-class Reader {
-  constructor(
-    readonly bytes: Uint8Array,
-    public at: number,
-    private readonly end: number,
-  ) {
-    if (end > bytes.length || end < at) throw new RangeError('truncated');
-  }
-
-  more(): boolean {
-    return this.at < this.end;
-  }
-
-  /** A varint as a number (exact below 2^53). */
-  varint(): number {
-    let value = 0;
-    let scale = 1;
-    for (let i = 0; i < 10; i++) {
-      if (this.at >= this.end) throw new RangeError('truncated');
-      const byte = this.bytes[this.at++]!;
-      value += (byte & 0x7f) * scale;
-      if (byte < 0x80) return value;
-      scale *= 128;
-    }
-    throw new RangeError('varint too long');
-  }
-
-  /** An int64 count: a negative one (ten bytes, two's complement) reads as 0. */
-  int64(): number {
-    const value = this.varint();
-    return value >= 2 ** 63 ? 0 : value;
-  }
-
-  skip(length: number): void {
-    if (this.at + length > this.end) throw new RangeError('truncated');
-    this.at += length;
-  }
-
-  skipField(key: number): void {
-    const wire = key % 8;
-    if (wire === 0) this.varint();
-    else if (wire === 1) this.skip(8);
-    else if (wire === 2) this.skip(this.varint());
-    else if (wire === 5) this.skip(4);
-    else throw new RangeError(`wire type ${wire}`);
-  }
+  const ok = walkFields(body, start, end, (field, wire, value, from, to) => {
+    if (field === 1 && wire === 0) count = value >= 2 ** 63 ? 0 : value;
+    else if (field === 2 && wire === 2) message = Buffer.from(body.buffer, body.byteOffset + from, to - from).toString('utf8');
+    return true;
+  });
+  return ok ? { count, message } : undefined;
 }
