@@ -145,10 +145,13 @@ export class SpoolSender {
     }
   }
 
-  /** Queues a request written to the spool; `body` saves reading it back for the first send. */
-  enqueue(file: SpoolFile, body?: Uint8Array): void {
-    // Cached only while the endpoint answers, and up to a bound: in an outage everything waits on disk.
-    const cache = body && !this.failing && this.cachedBytes + body.length <= CACHE_BYTES ? body : undefined;
+  /** Queues a request written to the spool; `body` saves reading it back for the first send (a `borrowed` one is copied to be kept). */
+  enqueue(file: SpoolFile, body?: Uint8Array, borrowed = false): void {
+    // Cached only while the endpoint answers, up to a bound, and when it goes soon: in an outage, or
+    // behind a backlog (most of it evicted before its turn, in a long one), everything waits on disk.
+    const soon = this.queue.length < (this.options.concurrency ?? 4);
+    const cached = body && soon && !this.failing && this.cachedBytes + body.length <= CACHE_BYTES ? body : undefined;
+    const cache = cached && borrowed ? cached.slice() : cached;
     if (cache) this.cachedBytes += cache.length;
     this.push({ file, body: undefined, encoding: file.encoding, cached: cache, records: file.records, failed: false, evicted: false });
     this.pump();
@@ -323,6 +326,9 @@ export class SpoolSender {
       else if (result.status === undefined)
         this.drop(result.reason, entry.records, `an export request cannot be made (${result.reason}: the endpoint must be an http:// or https:// URL)`);
       else this.drop(result.reason, entry.records, `the endpoint refused an export with ${result.reason}; such requests are not retried`);
+      // Evicted or not, a failure worth retrying says the endpoint is failing: back off. (In a long
+      // outage every send can outlive its file; the next ones went at once, and each new request was kept in memory.)
+      if (result.retryable) this.endpointFailing(result.retryAfterMs);
     } else {
       this.inflight.delete(entry);
       if (!entry.failed) {
@@ -330,12 +336,9 @@ export class SpoolSender {
         this.counts.spooled += entry.records;
       }
       bump(this.counts.retries, result.reason, 1);
-      for (const queued of this.queue) this.uncache(queued);
       // Back in front: oldest first.
       this.queue.unshift(entry);
-      this.failing = true;
-      this.failures++;
-      this.scheduleRetry(result.retryAfterMs);
+      this.endpointFailing(result.retryAfterMs);
     }
     this.pump();
     this.notify();
@@ -381,6 +384,14 @@ export class SpoolSender {
       this.byFile.delete(entry.file.name);
     }
     if (entry.body) this.memoryBytes -= entry.body.length;
+  }
+
+  /** Sends one at a time, after a backoff, and keeps no request in memory: everything waits on disk. */
+  private endpointFailing(retryAfterMs: number | undefined): void {
+    for (const queued of this.queue) this.uncache(queued);
+    this.failing = true;
+    this.failures++;
+    this.scheduleRetry(retryAfterMs);
   }
 
   private scheduleRetry(retryAfterMs: number | undefined): void {

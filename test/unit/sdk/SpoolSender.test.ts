@@ -52,6 +52,49 @@ describe('SpoolSender', () => {
     sender.close();
   });
 
+  it('a request evicted while its send was failing still backs the sender off: the next request waits for the retry, and is not kept in memory', async () => {
+    vi.useFakeTimers();
+    let answer: (result: SendResult) => void = () => {};
+    const transport = scripted(() => new Promise<SendResult>((resolve) => (answer = resolve)));
+    const { s, sender } = senderOver(transport, { baseBackoffMs: 1000, maxBackoffMs: 1000 });
+    const first = s.write(Buffer.from('{"a":1}'), 1)!;
+    sender.enqueue(first, Buffer.from('{"a":1}'));
+    expect(transport.sent).toBe(1);
+    sender.evicted(first);
+    answer({ ok: false, retryable: true, status: 503, retryAfterMs: undefined, body: undefined, reason: '503' });
+    await vi.advanceTimersByTimeAsync(0);
+    expect(sender.counts.dropped).toEqual({ evicted: 1 });
+    const second = Buffer.from('{"b":2}');
+    sender.enqueue(s.write(second, 1)!, second);
+    await vi.advanceTimersByTimeAsync(0);
+    // Before: sent at once (no backoff), its body kept in memory, and so on for every request of an outage.
+    expect(transport.sent).toBe(1);
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(transport.sent).toBe(2);
+    sender.close();
+    vi.useRealTimers();
+  });
+
+  it('a request queued behind a backlog is not kept in memory for its send: it is read back from disk when its turn comes', async () => {
+    const answers: Array<(result: SendResult) => void> = [];
+    const transport = scripted(() => new Promise<SendResult>((resolve) => answers.push(resolve)));
+    const { s, sender } = senderOver(transport, { concurrency: 2 });
+    const read = vi.spyOn(s, 'read');
+    for (let i = 0; i < 5; i++) {
+      const body = Buffer.from(`{"n":${i}}`);
+      sender.enqueue(s.write(body, 1)!, body);
+    }
+    // Two in flight (sent from memory), the next two kept (as many as go at once), the fifth not.
+    expect(transport.sent).toBe(2);
+    const ok: SendResult = { ok: true, retryable: false, status: 200, retryAfterMs: undefined, body: undefined, reason: '200' };
+    while (sender.counts.delivered < 5) {
+      answers.shift()?.(ok);
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    expect(read).toHaveBeenCalledTimes(1);
+    sender.close();
+  });
+
   it('an endpoint that cannot be requested: no unhandled rejection, the records counted by error.type and reported once', async () => {
     const lines = captureDiag();
     const s = spool();
