@@ -8,8 +8,12 @@ import type { DeliveryCounts } from './SpoolSender.js';
  */
 export interface Delivery {
   readonly counts: DeliveryCounts;
-  /** Takes one encoded request of `records` records; the body is handed over (it may be transferred to another thread). */
-  write(body: Uint8Array, records: number): void;
+  /**
+   * Takes one encoded request of `records` records; the body is handed over (it may be
+   * transferred to another thread). `mayWaitMs`: how much longer its records may stay in
+   * memory only before the sync interval's bound on what a crash loses (0: none).
+   */
+  write(body: Uint8Array, records: number, mayWaitMs?: number): void;
   /** Records not yet delivered: in transit, on disk or in flight. */
   pending(): number;
   inflightRecords(): number;

@@ -274,9 +274,13 @@ export class DurableBatchProcessor<T> {
     this.sealedRecords = 0;
     this.sealedBytes = 0;
     this.limitArrived();
+    // Only a full request may wait (for the export worker's start): until the sync interval's
+    // bound (everything older than the last full write is written, what goes now arrived since).
+    // Priority, interval, back-pressure and flush writes are wanted now.
+    const mayWaitMs = trigger === TRIGGER.size ? Math.max(0, this.lastWrite + this.syncIntervalMs - this.now()) : 0;
     for (const request of sealed) {
       this.counts.requests[trigger] = (this.counts.requests[trigger] ?? 0) + 1;
-      this.options.delivery.write(request.body, request.records);
+      this.options.delivery.write(request.body, request.records, mayWaitMs);
     }
     // The sync interval is measured from the last time all of memory went to disk, and a
     // priority record not yet encoded still has its timer.

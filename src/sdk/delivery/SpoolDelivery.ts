@@ -51,6 +51,13 @@ export class SpoolDelivery implements Delivery {
     else this.sender.enqueueInMemory(body, records, this.encoding);
   }
 
+  /** A body whose memory is reused once this returns (the export worker's ring): what is kept of it is a copy. */
+  writeBorrowed(body: Uint8Array, records: number): void {
+    const file = this.spool.write(body, records);
+    if (file) this.sender.enqueue(file, body, true);
+    else this.sender.enqueueInMemory(body.slice(), records, this.encoding);
+  }
+
   pending(): number {
     return this.sender.pending();
   }

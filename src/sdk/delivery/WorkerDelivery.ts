@@ -9,10 +9,37 @@ import { addCounts, type Delivery, type DeliveryState } from './Delivery.js';
 import { createSpoolDelivery, type DeliveryHooks, type DeliverySettings, type SpoolDelivery } from './SpoolDelivery.js';
 import { emptyCounts, type DeliveryCounts } from './SpoolSender.js';
 import type { SpoolView } from './DeliveryMetrics.js';
-import type { FromWorker, ToWorker } from './workerMessages.js';
+import type { ExportWorkerData, FromWorker, ToWorker } from './workerMessages.js';
+import { WorkerHandOver } from './WorkerHandOver.js';
 
 /** Deaths after which the worker is not started again: delivery moves to the app's thread. */
 const MAX_RESTARTS = 5;
+
+/**
+ * How long the first requests wait in memory before the worker starts, at
+ * most. A thread, its isolate and its modules take 50-90 ms of CPU to start,
+ * and the first request comes while the app starts its batch (V8 still
+ * compiling the app's code): on a machine with few cores the two compete,
+ * which the app pays in its longest turns. Never longer than the requests'
+ * records may stay in memory only (the sync interval's bound, less
+ * WORKER_START_MS); a flush or close, or a request that may not wait (a
+ * priority, interval or back-pressure write), starts it at once.
+ */
+const START_DELAY_MS = 250;
+/** What a worker's start is allowed when its start is put off (it is ready in 50-90 ms). */
+const WORKER_START_MS = 150;
+
+/** The hand-over ring's size (how far the worker may fall behind), and how long the app's thread waits for room a request at most (see WorkerHandOver). */
+export interface HandOverLimits {
+  readonly maxBytes: number;
+  readonly maxWaitMs: number;
+}
+/**
+ * 8 MiB: twice what the batch processor may hold, where a worker that keeps
+ * up holds a request or two. What waited for the worker's start is handed
+ * over in buffers of its own where it does not fit.
+ */
+const HAND_OVER_LIMITS: HandOverLimits = { maxBytes: 8 * 1024 * 1024, maxWaitMs: 1000 };
 
 /**
  * The export worker's thread, started from the published bundle
@@ -20,14 +47,15 @@ const MAX_RESTARTS = 5;
  * shared chunks) or, running from TypeScript sources (tests, tsx), through
  * tsx's loader, which a worker thread does not inherit.
  */
-export function startExportWorker(settings: DeliverySettings): Worker {
+export function startExportWorker(settings: DeliverySettings, handOver: WorkerHandOver = new WorkerHandOver(1 << 20, 1000)): Worker {
+  const workerData: ExportWorkerData = { settings, ring: handOver.ring, released: handOver.released };
   const here = import.meta.url;
-  if (!here.endsWith('.ts')) return new Worker(new URL('../sdk/exportWorker.js', here), { workerData: settings });
+  if (!here.endsWith('.ts')) return new Worker(new URL('../sdk/exportWorker.js', here), { workerData });
   // tsx's ESM API (its `require` export is the CommonJS build, which cannot load the ESM hooks here).
   const tsx = pathToFileURL(join(dirname(createRequire(here).resolve('tsx/package.json')), 'dist/esm/api/index.mjs')).href;
   const entry = new URL('./exportWorker.ts', here).href;
   const bootstrap = `import(${JSON.stringify(tsx)}).then((m) => { (m.register ?? m.default.register)(); return import(${JSON.stringify(entry)}); });`;
-  return new Worker(bootstrap, { eval: true, workerData: settings });
+  return new Worker(bootstrap, { eval: true, workerData });
 }
 
 interface Waiter {
@@ -42,6 +70,8 @@ interface Waiter {
  * this thread (one warning). A worker that dies is started again; what it
  * held (sent to it, not yet delivered) is counted lost as `worker_exited`
  * (one warning), and the files it had written are adopted by its replacement.
+ * Requests go through a ring of shared memory (see WorkerHandOver): a worker
+ * that falls a full ring behind makes the app's thread wait for it (said once).
  */
 export class WorkerDelivery implements Delivery {
   /** What workers that are gone counted, plus what they took with them. */
@@ -66,11 +96,20 @@ export class WorkerDelivery implements Delivery {
   private startFailed: unknown;
   /** Flushes and closes waiting for the worker to start. */
   private startWaiters: Array<() => void> = [];
+  /** The put-off first start (see START_DELAY_MS), and when it is due. */
+  private startTimer: NodeJS.Timeout | undefined;
+  private startDue = Number.POSITIVE_INFINITY;
+  /** Bytes written before the worker was ready. */
+  private startQueueBytes = 0;
+  /** The running worker's ring; a new one per worker. */
+  private handOver: WorkerHandOver | undefined;
+  private warnedWait = false;
 
   constructor(
     private readonly settings: DeliverySettings,
     private readonly hooks: DeliveryHooks,
-    private readonly start: (settings: DeliverySettings) => Worker = startExportWorker,
+    private readonly start: (settings: DeliverySettings, handOver: WorkerHandOver) => Worker = startExportWorker,
+    private readonly limits: HandOverLimits = HAND_OVER_LIMITS,
   ) {
     // Started at the first request, or now if the spool holds requests to replay: a signal the app never uses costs no thread.
     if (this.spoolView().names().length > 0) this.spawn();
@@ -105,13 +144,15 @@ export class WorkerDelivery implements Delivery {
     return this.worker;
   }
 
-  write(body: Uint8Array, records: number): void {
+  write(body: Uint8Array, records: number, mayWaitMs = 0): void {
     if (this.fallback) {
       this.fallback.write(body, records);
       return;
     }
     if (!this.ready || !this.worker) {
-      if (!this.spawned) this.spawn();
+      this.startQueueBytes += body.byteLength;
+      // A put-off start ends early when what waits for it reaches the worker's own bound.
+      if (!this.spawned) this.startWithin(this.startQueueBytes >= this.limits.maxBytes ? 0 : Math.min(START_DELAY_MS, mayWaitMs - WORKER_START_MS));
       if (this.fallback) {
         (this.fallback as SpoolDelivery).write(body, records);
         return;
@@ -177,7 +218,22 @@ export class WorkerDelivery implements Delivery {
     await worker.terminate();
   }
 
+  /** Starts the worker within `ms` (now, if 0 or less): the earliest of the requests' limits. */
+  private startWithin(ms: number): void {
+    if (ms <= 0) {
+      this.spawn();
+      return;
+    }
+    const due = Date.now() + ms;
+    if (due >= this.startDue) return;
+    clearTimeout(this.startTimer);
+    this.startDue = due;
+    // Held: the requests waiting for it keep the process alive until they are on disk.
+    this.startTimer = setTimeout(() => this.spawn(), ms);
+  }
+
   private whenStarted(): Promise<void> {
+    if (!this.spawned && this.startTimer) this.spawn();
     if (this.ready || this.fallback || !this.worker) return Promise.resolve();
     return new Promise((resolve) => {
       this.startWaiters.push(resolve);
@@ -185,10 +241,27 @@ export class WorkerDelivery implements Delivery {
     });
   }
 
-  private post(body: Uint8Array, records: number): void {
+  /**
+   * Hands one request to the running worker, through its ring; `wait`: for
+   * room, if the ring is full (not while the worker's messages are read).
+   * Where it does not fit (or the wait ran out), in a buffer of its own.
+   */
+  private post(body: Uint8Array, records: number, wait = true): void {
     const id = this.nextId++;
     this.unacked.set(id, records);
     this.updateRef();
+    const handOver = this.handOver!;
+    const placed = handOver.place(body, wait);
+    if (handOver.waited > 0 && !this.warnedWait) {
+      this.warnedWait = true;
+      diag.warn(
+        `batchtel: the ${this.settings.signal} export worker fell ${Math.round(this.limits.maxBytes / 1048576)} MiB behind; the app's thread waits for it (${handOver.waited.toFixed(0)} ms this time, at most ${this.limits.maxWaitMs} ms a request; said once)`,
+      );
+    }
+    if (placed) {
+      this.worker!.postMessage({ type: 'placed', id, at: handOver.at, length: body.length, consumed: handOver.consumed, records } satisfies ToWorker);
+      return;
+    }
     // A buffer of its own is moved, not copied; a view into a larger one is copied first.
     const own = body.byteOffset === 0 && body.byteLength === body.buffer.byteLength ? body : body.slice();
     this.worker!.postMessage({ type: 'write', id, body: own, records } satisfies ToWorker, [own.buffer as ArrayBuffer]);
@@ -199,15 +272,19 @@ export class WorkerDelivery implements Delivery {
   }
 
   private spawn(): void {
+    clearTimeout(this.startTimer);
+    this.startTimer = undefined;
     this.spawned = true;
     let worker: Worker;
+    const handOver = new WorkerHandOver(this.limits.maxBytes, this.limits.maxWaitMs);
     try {
-      worker = this.start(this.settings);
+      worker = this.start(this.settings, handOver);
     } catch (error) {
       this.fallBack(error);
       return;
     }
     this.worker = worker;
+    this.handOver = handOver;
     this.ready = false;
     this.state = { counts: emptyCounts(), pending: 0, inflight: 0, spoolBytes: this.state.spoolBytes };
     worker.on('message', (message: FromWorker) => this.receive(worker, message));
@@ -226,7 +303,8 @@ export class WorkerDelivery implements Delivery {
         this.state = message.state;
         const queued = this.startQueue;
         this.startQueue = [];
-        for (const { body, records } of queued) this.post(body, records);
+        this.startQueueBytes = 0;
+        for (const { body, records } of queued) this.post(body, records, false);
         for (const resolve of this.startWaiters.splice(0)) resolve();
         break;
       }
@@ -318,6 +396,7 @@ export class WorkerDelivery implements Delivery {
     this.fallback = createSpoolDelivery(this.settings, this.hooks);
     const queued = this.startQueue;
     this.startQueue = [];
+    this.startQueueBytes = 0;
     for (const { body, records } of queued) this.fallback.write(body, records);
     this.resolveWaiters();
   }

@@ -7,8 +7,8 @@
 import { diag, DiagLogLevel } from '@opentelemetry/api';
 import { parentPort, workerData } from 'node:worker_threads';
 import type { DeliveryState } from './Delivery.js';
-import { createSpoolDelivery, type DeliverySettings } from './SpoolDelivery.js';
-import type { FromWorker, ToWorker } from './workerMessages.js';
+import { createSpoolDelivery } from './SpoolDelivery.js';
+import type { ExportWorkerData, FromWorker, ToWorker } from './workerMessages.js';
 
 const port = parentPort;
 if (!port) throw new Error('batchtel: the export worker runs as a worker thread only');
@@ -21,7 +21,8 @@ diag.setLogger(
   { logLevel: DiagLogLevel.INFO, suppressOverrideMessage: true },
 );
 
-const delivery = createSpoolDelivery(workerData as DeliverySettings, {
+const { settings, ring, released } = workerData as ExportWorkerData;
+const delivery = createSpoolDelivery(settings, {
   onExport: (seconds, result) => {
     post({ type: 'export', seconds, ok: result.ok, reason: result.reason, status: result.status });
     stateSoon();
@@ -53,6 +54,13 @@ port.on('message', (message: ToWorker) => {
   switch (message.type) {
     case 'write':
       delivery.write(message.body, message.records);
+      post({ type: 'written', id: message.id, state: state() });
+      break;
+    case 'placed':
+      delivery.writeBorrowed(ring.subarray(message.at, message.at + message.length), message.records);
+      // Seen at once by an app's thread that waits for room, which reads no messages while it waits.
+      Atomics.add(released, 0, message.consumed);
+      Atomics.notify(released, 0);
       post({ type: 'written', id: message.id, state: state() });
       break;
     case 'flush':

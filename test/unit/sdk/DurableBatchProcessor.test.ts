@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { diag } from '@opentelemetry/api';
+import type { Delivery } from '../../../src/sdk/delivery/Delivery.js';
 import { DeferredRequestBuilder } from '../../../src/sdk/delivery/DeferredRequestBuilder.js';
 import { jsonRequestBuilder } from '../../support/jsonRequestBuilder.js';
 import { DurableBatchProcessor } from '../../../src/sdk/delivery/DurableBatchProcessor.js';
@@ -96,6 +97,30 @@ describe('DurableBatchProcessor', () => {
     expect(processor.buffered()).toBe(0);
     // Each request is counted once, by what set off its write.
     expect(processor.counts.requests).toEqual({ size: 2 });
+  });
+
+  it('a full request may wait (for the export worker to start) as long as the sync interval allows; a priority write may not', () => {
+    let now = 0;
+    const writes: Array<{ records: number; mayWaitMs: number | undefined }> = [];
+    const delivery = { write: (_body: Uint8Array, records: number, mayWaitMs?: number) => writes.push({ records, mayWaitMs }) } as unknown as Delivery;
+    const processor = new DurableBatchProcessor<number>({
+      signal: 'logs',
+      builder: jsonRequestBuilder(),
+      isPriority: (n) => n < 0,
+      delivery,
+      maxBatchSize: 3,
+      syncIntervalMs: 1000,
+      priorityDelayMs: 50,
+      now: () => now,
+    });
+    now = 200;
+    for (const n of [1, 2, 3]) processor.add(n);
+    vi.advanceTimersToNextTimer();
+    // Everything older than the start (the last full write) is written; these records may stay in memory 800 ms more.
+    expect(writes).toEqual([{ records: 3, mayWaitMs: 800 }]);
+    processor.add(-1);
+    vi.advanceTimersByTime(50);
+    expect(writes[1]).toEqual({ records: 1, mayWaitMs: 0 });
   });
 
   it('large records: a request ends at maxBatchBytes, and four requests’ worth in memory is back-pressure (4,096 records of 32 KB were one 2,048-record write)', () => {
