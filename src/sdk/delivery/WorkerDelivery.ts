@@ -49,13 +49,22 @@ const HAND_OVER_LIMITS: HandOverLimits = { maxBytes: 8 * 1024 * 1024, maxWaitMs:
  */
 export function startExportWorker(settings: DeliverySettings, handOver: WorkerHandOver = new WorkerHandOver(1 << 20, 1000)): Worker {
   const workerData: ExportWorkerData = { settings, ring: handOver.ring, released: handOver.released };
+  // Its output is passed on as it comes, not piped: a pipe makes the start set up this thread's
+  // stdout and stderr streams (about half of what starting a worker costs the app's thread).
+  const options = { workerData, stdout: true, stderr: true };
   const here = import.meta.url;
-  if (!here.endsWith('.ts')) return new Worker(new URL('../sdk/exportWorker.js', here), { workerData });
-  // tsx's ESM API (its `require` export is the CommonJS build, which cannot load the ESM hooks here).
-  const tsx = pathToFileURL(join(dirname(createRequire(here).resolve('tsx/package.json')), 'dist/esm/api/index.mjs')).href;
-  const entry = new URL('./exportWorker.ts', here).href;
-  const bootstrap = `import(${JSON.stringify(tsx)}).then((m) => { (m.register ?? m.default.register)(); return import(${JSON.stringify(entry)}); });`;
-  return new Worker(bootstrap, { eval: true, workerData });
+  let worker: Worker;
+  if (!here.endsWith('.ts')) worker = new Worker(new URL('../sdk/exportWorker.js', here), options);
+  else {
+    // tsx's ESM API (its `require` export is the CommonJS build, which cannot load the ESM hooks here).
+    const tsx = pathToFileURL(join(dirname(createRequire(here).resolve('tsx/package.json')), 'dist/esm/api/index.mjs')).href;
+    const entry = new URL('./exportWorker.ts', here).href;
+    const bootstrap = `import(${JSON.stringify(tsx)}).then((m) => { (m.register ?? m.default.register)(); return import(${JSON.stringify(entry)}); });`;
+    worker = new Worker(bootstrap, { ...options, eval: true });
+  }
+  worker.stdout.on('data', (chunk: Buffer) => process.stdout.write(chunk));
+  worker.stderr.on('data', (chunk: Buffer) => process.stderr.write(chunk));
+  return worker;
 }
 
 interface Waiter {
@@ -242,17 +251,17 @@ export class WorkerDelivery implements Delivery {
   }
 
   /**
-   * Hands one request to the running worker, through its ring; `wait`: for
-   * room, if the ring is full (not while the worker's messages are read).
-   * Where it does not fit (or the wait ran out), in a buffer of its own.
+   * Hands one request to the running worker: through its ring (waiting for
+   * room while it is full), or, where it does not fit, the wait ran out or
+   * `viaRing` is false, in a buffer of its own.
    */
-  private post(body: Uint8Array, records: number, wait = true): void {
+  private post(body: Uint8Array, records: number, viaRing = true): void {
     const id = this.nextId++;
     this.unacked.set(id, records);
     this.updateRef();
     const handOver = this.handOver!;
-    const placed = handOver.place(body, wait);
-    if (handOver.waited > 0 && !this.warnedWait) {
+    const placed = viaRing && handOver.place(body, true);
+    if (viaRing && handOver.waited > 0 && !this.warnedWait) {
       this.warnedWait = true;
       diag.warn(
         `batchtel: the ${this.settings.signal} export worker fell ${Math.round(this.limits.maxBytes / 1048576)} MiB behind; the app's thread waits for it (${handOver.waited.toFixed(0)} ms this time, at most ${this.limits.maxWaitMs} ms a request; said once)`,
@@ -304,6 +313,8 @@ export class WorkerDelivery implements Delivery {
         const queued = this.startQueue;
         this.startQueue = [];
         this.startQueueBytes = 0;
+        // Moved, not copied: they are in buffers of their own already, and the ring stays free for
+        // what comes next (filled with them, it made the app's next requests wait for the new worker).
         for (const { body, records } of queued) this.post(body, records, false);
         for (const resolve of this.startWaiters.splice(0)) resolve();
         break;
