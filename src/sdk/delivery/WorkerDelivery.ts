@@ -36,8 +36,8 @@ export interface HandOverLimits {
 }
 /**
  * 8 MiB: twice what the batch processor may hold, where a worker that keeps
- * up holds a request or two. What waited for the worker's start is handed
- * over in buffers of its own where it does not fit.
+ * up holds a request or two. (What waited for the worker's start is moved to
+ * it in buffers of its own, not through the ring.)
  */
 const HAND_OVER_LIMITS: HandOverLimits = { maxBytes: 8 * 1024 * 1024, maxWaitMs: 1000 };
 

@@ -3,10 +3,9 @@ import { performance } from 'node:perf_hooks';
 /**
  * The memory through which the app's thread hands encoded requests to one
  * export worker: a ring of shared memory, so a request is copied in once and
- * nothing is allocated per request on either side. A transferred buffer
- * stays in memory until the worker's next garbage collection, and a worker
- * the machine gives little time (it runs at a lower priority) collected so
- * seldom that a long outage grew the process by tens of MB. The ring is also
+ * nothing is allocated per request on either side. (A transferred buffer
+ * stays in memory until the worker's next garbage collection, which a worker
+ * the machine gives little time, at its lower priority, runs seldom.) The ring is also
  * the bound on how far the worker may fall behind: when it is full, the
  * app's thread waits for the worker, as it waits for a full queue, at most
  * `maxWaitMs` a request.
