@@ -1,8 +1,9 @@
 /**
  * The export worker's work (started by exportWorker.ts, at its lower
- * priority): it takes encoded requests from the app's thread (their buffers
- * transferred, not copied), writes them to the spool, compresses, sends and
- * retries them, and reports its counts back. It compresses on its own thread.
+ * priority): it takes encoded requests from the app's thread (from the
+ * hand-over ring, or in buffers of their own, transferred), writes them to the
+ * spool, compresses, sends and retries them, and reports its counts back. It
+ * compresses on its own thread.
  */
 import { diag, DiagLogLevel } from '@opentelemetry/api';
 import { parentPort, workerData } from 'node:worker_threads';
