@@ -47,6 +47,18 @@ export interface DurableBatchOptions<T> {
  */
 const ENCODE_BEHIND = 1024;
 
+/**
+ * An empty array of the kind an array of records is. An empty literal is of another kind (small
+ * integers) until a record is pushed, and the optimised encoder, shared by every signal's
+ * processor, is thrown away when it meets the other kind (a signal with no records yet, written
+ * on the sync interval).
+ */
+function emptyRecordArray<T>(): T[] {
+  const array: unknown[] = [null];
+  array.length = 0;
+  return array as T[];
+}
+
 /** A full request, encoded, waiting for the caller to yield. */
 interface Sealed {
   readonly body: Uint8Array;
@@ -88,7 +100,7 @@ export class DurableBatchProcessor<T> {
   readonly counts: ProcessorCounts = { accepted: 0, refused: {}, requests: {} };
   private readonly builder: RequestBuilder<T>;
   /** Handed over, not yet encoded (at most a turn's worth, or ENCODE_BEHIND). */
-  private arrived: T[] = [];
+  private readonly arrived: T[] = emptyRecordArray();
   private encodeImmediate: NodeJS.Immediate | undefined;
   /** Of the last request, so records not yet encoded can be counted toward the byte bounds. */
   private bytesPerRecord = 0;
@@ -203,8 +215,9 @@ export class DurableBatchProcessor<T> {
       else if (builder.records >= this.maxBatchSize || builder.bytes >= this.maxBatchBytes) this.seal();
       if ((i & 63) === 0 && budgetMs !== Number.POSITIVE_INFINITY && this.elapsed() - started >= budgetMs) break;
     }
-    if (i === arrived.length) this.arrived = [];
-    else this.arrived = arrived.slice(i);
+    // Emptied in place, not replaced by a literal (see emptyRecordArray).
+    if (i === arrived.length) arrived.length = 0;
+    else arrived.splice(0, i);
     this.limitArrived();
   }
 

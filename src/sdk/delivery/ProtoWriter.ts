@@ -17,6 +17,10 @@ const HEX_PAIRS = new Uint8Array(1 << 14);
   for (let high = 0; high < 128; high++) for (let low = 0; low < 128; low++) HEX_PAIRS[(high << 7) | low] = (digit[high]! << 4) | digit[low]!;
 }
 
+/** A varint's length in bytes for a 32-bit value, by its count of leading zero bits (0-32). */
+const VARINT_SIZE = new Uint8Array(33);
+for (let zeros = 0; zeros <= 32; zeros++) VARINT_SIZE[zeros] = Math.max(1, Math.ceil((32 - zeros) / 7));
+
 export class ProtoWriter {
   buf: Buffer;
   pos = 0;
@@ -25,10 +29,6 @@ export class ProtoWriter {
   private readonly starts = new Int32Array(128);
   private readonly reserved = new Uint8Array(128);
   private depth = 0;
-  /** The last HrTime's seconds, and seconds * 1e9 split into 32-bit halves. */
-  private lastSeconds = -1;
-  private secondsLow = 0;
-  private secondsHigh = 0;
 
   constructor(size = 1 << 20) {
     this.buf = Buffer.allocUnsafeSlow(size);
@@ -120,31 +120,23 @@ export class ProtoWriter {
     this.pos += 4;
   }
 
-  /** Nanoseconds since the epoch from an HrTime, exactly (the sum exceeds 2^53). */
+  /**
+   * Nanoseconds since the epoch from an HrTime, exactly (the sum exceeds 2^53), as two 32-bit
+   * halves. Computed whole every time: a branch taken once a second (a cached seconds value) is
+   * one the optimised encoder has not seen, and taking it throws that code away (and the span
+   * writer it is inlined in) to be compiled again while the app runs.
+   */
   hrTime(time: readonly [number, number]): void {
     this.ensure(8);
     const seconds = time[0];
-    // seconds * 1e9 as two 32-bit halves, kept for the next record: records come in bursts within one second.
-    if (seconds !== this.lastSeconds) {
-      const high16 = Math.floor(seconds / 65536);
-      const low16 = seconds - high16 * 65536;
-      const a = high16 * 1e9; // < 2^46
-      const aHigh = Math.floor(a / 65536);
-      const low = (a - aHigh * 65536) * 65536 + low16 * 1e9; // < 2^47
-      const carry = Math.floor(low / 4294967296);
-      this.lastSeconds = seconds;
-      this.secondsLow = low - carry * 4294967296;
-      this.secondsHigh = aHigh + carry;
-    }
-    // Plus the nanoseconds (< 1e9): at most one carry into the high half.
-    let low = this.secondsLow + time[1];
-    let high = this.secondsHigh;
-    if (low >= 4294967296) {
-      low -= 4294967296;
-      high += 1;
-    }
-    this.view.setUint32(this.pos, low, true);
-    this.view.setUint32(this.pos + 4, high, true);
+    const high16 = Math.floor(seconds / 65536);
+    const a = high16 * 1e9; // < 2^46
+    const aHigh = Math.floor(a / 65536);
+    // Every term below 2^47, so the sum is exact.
+    const sum = (a - aHigh * 65536) * 65536 + (seconds - high16 * 65536) * 1e9 + time[1];
+    const carry = Math.floor(sum / 4294967296);
+    this.view.setUint32(this.pos, sum - carry * 4294967296, true);
+    this.view.setUint32(this.pos + 4, aHigh + carry, true);
     this.pos += 8;
   }
 
@@ -218,20 +210,25 @@ export class ProtoWriter {
     const start = this.starts[--this.depth]!;
     const reserve = this.reserved[this.depth]!;
     const length = this.pos - start - reserve;
-    const size = length < 0x80 ? 1 : length < 0x4000 ? 2 : length < 0x200000 ? 3 : length < 0x10000000 ? 4 : 5;
+    // By table, not by comparisons: the optimised code saw small records only, and the first
+    // request's envelope (a long message) would take a comparison it never made.
+    const size = VARINT_SIZE[Math.clz32(length)]!;
     if (size !== reserve) {
       this.ensure(size - reserve);
       this.buf.copyWithin(start + size, start + reserve, this.pos);
       this.pos += size - reserve;
     }
+    // Byte by byte, the same operations for one byte as for five (see above).
+    const buf = this.buf;
     let v = length;
     let p = start;
-    const buf = this.buf;
-    while (v > 0x7f) {
-      buf[p++] = (v & 0x7f) | 0x80;
-      v >>>= 7;
-    }
-    buf[p] = v;
+    let left = size;
+    do {
+      left = left - 1;
+      buf[p] = (v & 0x7f) | (left > 0 ? 0x80 : 0);
+      p = p + 1;
+      v = v >>> 7;
+    } while (left > 0);
   }
 
   /** Bytes written elsewhere (a cached message), as they are. */

@@ -31,4 +31,35 @@ describe('ProtoWriter', () => {
     w.string('next');
     expect(w.finish()).toEqual(new Uint8Array([4, ...Buffer.from('kept'), 4, ...Buffer.from('next')]));
   });
+
+  it('closes a nested message with its length prefix in as many bytes as the length needs, whatever was reserved', () => {
+    const readVarint = (buf: Uint8Array, at: number): [number, number] => {
+      let value = 0;
+      let shift = 0;
+      let p = at;
+      for (;;) {
+        const byte = buf[p++]!;
+        value += (byte & 0x7f) * 2 ** shift;
+        if (byte < 0x80) return [value, p];
+        shift += 7;
+      }
+    };
+    for (const reserve of [1, 3])
+      for (const length of [0, 1, 127, 128, 16_383, 16_384, 2 ** 21 - 1, 2 ** 21]) {
+        const w = new ProtoWriter(16);
+        w.begin(2, reserve);
+        const body = Buffer.alloc(length, 0x5a);
+        if (length > 0) body[length - 1] = 0x33;
+        w.raw(body);
+        w.end();
+        const out = w.finish();
+        expect(out[0]).toBe((2 << 3) | 2);
+        const [decoded, at] = readVarint(out, 1);
+        expect(decoded).toBe(length);
+        // The prefix is minimal: its last byte is the varint's end.
+        expect(at - 1).toBe(Math.max(1, Math.ceil(length.toString(2).length / 7)));
+        expect(out.length).toBe(at + length);
+        if (length > 0) expect(out[out.length - 1]).toBe(0x33);
+      }
+  });
 });
