@@ -47,7 +47,7 @@ const HAND_OVER_LIMITS: HandOverLimits = { maxBytes: 8 * 1024 * 1024, maxWaitMs:
  * shared chunks) or, running from TypeScript sources (tests, tsx), through
  * tsx's loader, which a worker thread does not inherit.
  */
-export function startExportWorker(settings: DeliverySettings, handOver: WorkerHandOver = new WorkerHandOver(1 << 20, 1000)): Worker {
+export function startExportWorker(settings: DeliverySettings, handOver: WorkerHandOver): Worker {
   const workerData: ExportWorkerData = { settings, ring: handOver.ring, released: handOver.released };
   // Its output is passed on as it comes, not piped: a pipe makes the start set up this thread's
   // stdout and stderr streams (about half of what starting a worker costs the app's thread).

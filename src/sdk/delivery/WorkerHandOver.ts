@@ -53,27 +53,24 @@ export class WorkerHandOver {
     const capacity = this.ring.length;
     const size = body.length;
     if (size > capacity) return false;
-    let inUse = this.inUse();
-    // An empty ring starts again at 0, so a request is never split by a gap it did not need.
-    if (inUse === 0) this.head = 0;
-    let wrap = this.head + size > capacity;
-    let gap = wrap ? capacity - this.head : 0;
-    if (inUse + gap + size > capacity) {
-      if (!wait) return false;
-      const started = this.elapsed();
-      while (inUse + gap + size > capacity) {
-        if (this.waited >= this.maxWaitMs) return false;
-        // Returns at once if the worker gave bytes back since they were read; the slice bounds a missed wake-up.
-        Atomics.wait(this.released, 0, (this.placed - inUse) | 0, Math.min(this.maxWaitMs - this.waited, 50));
-        this.waited = this.elapsed() - started;
-        inUse = this.inUse();
-        if (inUse === 0) this.head = 0;
-        wrap = this.head + size > capacity;
-        gap = wrap ? capacity - this.head : 0;
+    let started: number | undefined;
+    for (;;) {
+      const inUse = this.inUse();
+      // An empty ring starts again at 0, so a request is never split by a gap it did not need.
+      if (inUse === 0) this.head = 0;
+      const wrap = this.head + size > capacity;
+      const gap = wrap ? capacity - this.head : 0;
+      if (inUse + gap + size <= capacity) {
+        this.at = wrap ? 0 : this.head;
+        this.consumed = gap + size;
+        break;
       }
+      if (!wait || this.waited >= this.maxWaitMs) return false;
+      started ??= this.elapsed();
+      // Returns at once if the worker gave bytes back since they were read; the slice bounds a missed wake-up.
+      Atomics.wait(this.released, 0, (this.placed - inUse) | 0, Math.min(this.maxWaitMs - this.waited, 50));
+      this.waited = this.elapsed() - started;
     }
-    this.at = wrap ? 0 : this.head;
-    this.consumed = gap + size;
     this.ring.set(body, this.at);
     this.head = this.at + size;
     this.placed = (this.placed + this.consumed) | 0;

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { startExportWorker } from '../../../src/sdk/delivery/WorkerDelivery.js';
 import { EXPORT_WORKER_NICE } from '../../../src/sdk/delivery/threadPriority.js';
+import { WorkerHandOver } from '../../../src/sdk/delivery/WorkerHandOver.js';
 
 /** Each thread of this process: its id and nice value (/proc/<pid>/task/<tid>/stat, field 19). */
 function threadNices(): Map<number, number> {
@@ -22,12 +23,15 @@ function threadNices(): Map<number, number> {
 describe.runIf(process.platform === 'linux')('the export worker thread', () => {
   it('runs at a lower priority than the app, which keeps its own', async () => {
     const before = threadNices();
-    const worker = startExportWorker({
-      signal: 'logs',
-      url: 'http://127.0.0.1:1/v1/logs',
-      encoding: 'json',
-      spoolDir: mkdtempSync(join(tmpdir(), 'batchtel-nice-')),
-    });
+    const worker = startExportWorker(
+      {
+        signal: 'logs',
+        url: 'http://127.0.0.1:1/v1/logs',
+        encoding: 'json',
+        spoolDir: mkdtempSync(join(tmpdir(), 'batchtel-nice-')),
+      },
+      new WorkerHandOver(1 << 20, 1000),
+    );
     try {
       await new Promise<void>((resolve, reject) => {
         worker.on('message', (message: { type: string }) => message.type === 'ready' && resolve());
