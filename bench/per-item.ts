@@ -269,7 +269,9 @@ console.log(`  bare counter loop                      ${fmt(bare)}`);
 console.log(`  OTel Counter.add, no attributes        ${fmt(counterAddBare)}`);
 console.log(`  OTel Counter.add, 3 attributes         ${fmt(counterAdd)}`);
 console.log(`  cli-progress increment()               ${fmt(cliIncrement)}`);
-console.log(`  tqdm per-iteration overhead (python)   ${tqdm === undefined ? '   (python3 with tqdm not found)' : fmt(tqdm)}`);
+console.log(
+  `  tqdm per-iteration overhead (python)   ${tqdm === undefined ? '   (python3 with tqdm not found: bash scripts/install-system-deps.sh installs it)' : fmt(tqdm)}`,
+);
 console.log(`  batchtel run.tick(), real SDK          ${fmt(perItem)}`);
 console.log(`  batchtel run.tick(outcome), real SDK   ${fmt(perItemOutcome)}`);
 const us = (micros: number) => `${micros.toFixed(2).padStart(9)} µs`;

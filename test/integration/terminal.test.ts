@@ -35,6 +35,18 @@ async function until(predicate: (text: string) => boolean, timeoutMs: number): P
   throw new Error(`screen never matched within ${timeoutMs} ms; last screen:\n${text}`);
 }
 
+/** Waits until the screen stops changing: what was written to the pty has been drawn. */
+async function settled(): Promise<void> {
+  let last = screen();
+  for (let i = 0; i < 100; i++) {
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const now = screen();
+    if (now === last) return;
+    last = now;
+  }
+  throw new Error(`screen never settled within 5 s; last screen:\n${last}`);
+}
+
 const MAIN_BAR = /Terminal check\s+█*░*\s+\d+%\s+\d+\/200/;
 const SECOND_BAR = /Second job\s+█*░*\s+\d+%\s+\d+\/60/;
 
@@ -73,8 +85,18 @@ describe('the live bar in a real terminal (tmux)', () => {
     expect(live).toHaveLength(2); // each run keeps its own line
 
     // Narrow and widen the terminal while the bars are live, as in a session with a full screen (seq above):
-    // tmux rewraps the lines, and the erase counts the rows they now take.
-    tmux('resize-window', '-t', SESSION, '-x', '60');
+    // tmux rewraps the lines, and the erase counts the rows they now take. The loop is stopped while
+    // the terminal narrows: a frame still in the pty when the width changes is drawn at the new
+    // width though it was measured at the old one, a race no renderer can see (the terminal's
+    // reply to a cursor query would be the only witness), and that leaves a stale row.
+    const group = -Number(tmux('display-message', '-p', '-t', SESSION, '#{pane_pid}').trim());
+    process.kill(group, 'SIGSTOP');
+    try {
+      await settled();
+      tmux('resize-window', '-t', SESSION, '-x', '60');
+    } finally {
+      process.kill(group, 'SIGCONT');
+    }
     // Redrawn for the new width: one line per run, cut to fit (no wrapped remnants of the wide lines).
     const oneLineEach = (text: string) => {
       const rows = text.split('\n');
