@@ -89,7 +89,10 @@ describe('the live bar in a real terminal (tmux)', () => {
     // the terminal narrows: a frame still in the pty when the width changes is drawn at the new
     // width though it was measured at the old one, a race no renderer can see (the terminal's
     // reply to a cursor query would be the only witness), and that leaves a stale row.
-    const group = -Number(tmux('display-message', '-p', '-t', SESSION, '#{pane_pid}').trim());
+    const panePid = Number(tmux('display-message', '-p', '-t', SESSION, '#{pane_pid}').trim());
+    // Never 0 or 1: signalling -0 would stop this test's own process group.
+    if (!Number.isInteger(panePid) || panePid <= 1) throw new Error(`tmux gave no pane process id (${panePid})`);
+    const group = -panePid;
     process.kill(group, 'SIGSTOP');
     try {
       await settled();
